@@ -1,0 +1,101 @@
+/**
+ * Run-time backend selection: `tensorflow` (tfjs-node-gpu, else tfjs-node) > `wasm` > `cpu`, overridable.
+ *
+ * tfjs-node(-gpu) are optional: their install downloads libtensorflow, and where that failed the package is
+ * still linked but throws on import, so every candidate is tried with a dynamic `import()` and skipped with
+ * a logged reason. After `wasm` is chosen the training fixes in `./wasm-fixes.ts` are installed.
+ * Browser-safe: Node-only packages are reached only through variable `import()` specifiers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-backend-cpu';
+import { installWasmFixes } from './wasm-fixes.js';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface SelectBackendOptions {
+  /** Use exactly this backend (from a `--backend` flag or `VTX_BACKEND`); fail if it cannot start. */
+  override?: BackendName | undefined;
+  /** Preference order when there is no override. */
+  order?: readonly BackendName[];
+  log?: BackendLog;
+}
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Why each earlier candidate was skipped. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+const silent: BackendLog = { info: () => undefined, warn: () => undefined };
+// A variable specifier keeps bundlers and tsc from requiring the optional packages.
+const dynImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+
+async function load(name: BackendName): Promise<void> {
+  switch (name) {
+    case 'tensorflow':
+      try {
+        await dynImport('@tensorflow/tfjs-node-gpu');
+      } catch (gpuErr) {
+        try {
+          await dynImport('@tensorflow/tfjs-node');
+        } catch (cpuErr) {
+          throw new Error(`tfjs-node-gpu: ${firstLine(gpuErr)}; tfjs-node: ${firstLine(cpuErr)}`);
+        }
+      }
+      return;
+    case 'wasm':
+      await dynImport('@tensorflow/tfjs-backend-wasm');
+      return;
+    case 'webgl':
+      await dynImport('@tensorflow/tfjs-backend-webgl');
+      return;
+    case 'webgpu':
+      await dynImport('@tensorflow/tfjs-backend-webgpu');
+      return;
+    case 'cpu':
+      return;
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0] ?? '';
+}
+
+/** Pick and initialise a backend; returns which one and why the others were skipped. */
+export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const log = opts.log ?? silent;
+  const order = opts.override ? [opts.override] : (opts.order ?? DEFAULT_ORDER);
+  const skipped: BackendChoice['skipped'] = [];
+  for (const name of order) {
+    try {
+      await load(name);
+      if (!tf.findBackendFactory(name)) throw new Error('not registered after import');
+      if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
+      await tf.ready();
+      if (name === 'wasm') installWasmFixes();
+      tf.env().set('PROD', true);
+      const why = skipped.map((s) => `${s.name} skipped (${s.reason})`).join('; ');
+      log.info(`tfjs backend: ${name}${opts.override ? ' (override)' : ''}${why ? `; ${why}` : ''}`);
+      return { name, skipped };
+    } catch (e) {
+      skipped.push({ name, reason: firstLine(e) });
+      if (opts.override) break;
+    }
+  }
+  const reasons = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  throw new Error(`no usable tfjs backend (${reasons})`);
+}
+
+/** Parse a user-given backend name (flag or env var) with a clear error. */
+export function parseBackendName(value: string, where = 'backend'): BackendName {
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`${where}: unknown backend '${value}', expected one of ${BACKENDS.join(', ')}`);
+}

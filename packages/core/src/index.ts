@@ -1,0 +1,24 @@
+/**
+ * @vtx/core — the layers a video transformer is made of, as tfjs-layers leaf layers that own their weights,
+ * serialise (`vtx>ClassName`) and accept any token grid at run time. Browser-safe: no Node modules.
+ */
+export * from './types.js';
+export * from './rng.js';
+export * from './backend/select.js';
+export * from './backend/wasm-fixes.js';
+export * from './ops/gelu.js';
+export * from './ops/pos-embed.js';
+export * from './ops/patchify.js';
+export * from './ops/attention.js';
+export * from './ops/tubelet-init.js';
+export * from './layers/norm.js';
+export * from './layers/linear.js';
+export * from './layers/mlp.js';
+export * from './layers/attention.js';
+export * from './layers/cross-attention.js';
+export * from './layers/adaln.js';
+export * from './layers/patch-embed.js';
+export * from './layers/pos-embed.js';
+export * from './layers/tokens.js';
+export * from './layers/conditioning.js';
+export * from './layers/drop-path.js';

@@ -1,0 +1,119 @@
+/**
+ * Multi-head self-attention over a token grid, with the space-time factorisations of ViViT
+ * (Arnab et al. 2021, §3.3) and Latte:
+ *   - 'joint': every token attends to every token (ViT; ViViT model 1, spatio-temporal).
+ *   - 'space': tokens attend within their frame, frames never mix (ViViT model 3's first MSA).
+ *   - 'time': tokens attend across frames at their own position, positions never mix (model 3's second MSA).
+ *   - 'split': ViViT model 4, factorised dot-product attention: half the heads attend in space, half in
+ *     time, outputs concatenated before the projection.
+ * x (B, T', H', W', D) [or (B, N, D) for 'joint'] -> same shape. Optional second input for 'joint': a
+ * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
+ * [q | k | v], each head-major, and `proj` (D, D).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  dotProductAttention,
+  fromSequences,
+  maskToBias,
+  mergeHeads,
+  splitHeads,
+  toSequences,
+  type SequenceAxis,
+} from '../ops/attention.js';
+import { PKG, asList, firstShape, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
+import { kernelInitializer, type KernelInit } from './linear.js';
+
+export type AttentionAxis = SequenceAxis | 'split';
+
+export interface SelfAttentionArgs extends LayerArgs {
+  /** Number of heads Hd; D must be divisible by it (and Hd even for 'split'). */
+  heads: number;
+  /** Which tokens attend to each other. Default 'joint'. */
+  axis?: AttentionAxis;
+  /** Bias on the q/k/v projection. Default true (timm ViT, DiT). */
+  qkvBias?: boolean;
+  /** Initialiser of the output projection; 'zeros' makes the branch start as the identity (ViViT model 3's temporal MSA). */
+  projInit?: KernelInit;
+}
+
+export class SelfAttention extends tfl.layers.Layer {
+  static className = 'SelfAttention';
+  readonly heads: number;
+  readonly axis: AttentionAxis;
+  readonly qkvBias: boolean;
+  readonly projInit: KernelInit;
+  private qkvKernel!: tfl.LayerVariable;
+  private qkvB: tfl.LayerVariable | null = null;
+  private projKernel!: tfl.LayerVariable;
+  private projB!: tfl.LayerVariable;
+
+  constructor(args: SelfAttentionArgs) {
+    super(args);
+    this.heads = args.heads;
+    this.axis = args.axis ?? 'joint';
+    this.qkvBias = args.qkvBias ?? true;
+    this.projInit = args.projInit ?? 'xavier';
+    if (this.axis === 'split' && this.heads % 2 !== 0) {
+      throw new Error(`split (factorised dot-product) attention needs an even number of heads, got ${this.heads}`);
+    }
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const d = lastDim(inputShape);
+    if (d % this.heads !== 0) throw new Error(`${this.name}: width ${d} is not divisible by ${this.heads} heads`);
+    this.qkvKernel = this.addWeight('qkv/kernel', [d, 3 * d], 'float32', kernelInitializer('xavier'));
+    if (this.qkvBias) this.qkvB = this.addWeight('qkv/bias', [3 * d], 'float32', tfl.initializers.zeros());
+    this.projKernel = this.addWeight('proj/kernel', [d, d], 'float32', kernelInitializer(this.projInit));
+    this.projB = this.addWeight('proj/bias', [d], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, mask] = asList(inputs) as [tf.Tensor, tf.Tensor?];
+      const d = x.shape.at(-1)!;
+      const dh = d / this.heads;
+      if (mask && this.axis !== 'joint') throw new Error(`${this.name}: a padding mask needs joint attention`);
+      const bias = mask ? maskToBias(mask) : null;
+      const groups: [SequenceAxis, number, number][] =
+        this.axis === 'split'
+          ? [
+              ['space', 0, this.heads / 2],
+              ['time', this.heads / 2, this.heads],
+            ]
+          : [[this.axis, 0, this.heads]];
+      const w = this.qkvKernel.read();
+      const b = this.qkvB?.read() ?? null;
+      const project = (offset: number, c0: number, width: number) =>
+        linear(x, w.slice([0, offset + c0], [d, width]), b ? b.slice([offset + c0], [width]) : null);
+      const outs = groups.map(([axis, h0, h1]) => {
+        const c0 = h0 * dh;
+        const g = (h1 - h0) * dh;
+        const seq = (t: tf.Tensor) => splitHeads(toSequences(t, axis), h1 - h0); // (S, h, L, Dh)
+        const q = seq(project(0, c0, g));
+        const k = seq(project(d, c0, g));
+        const v = seq(project(2 * d, c0, g));
+        const o = mergeHeads(dotProductAttention(q, k, v, bias)); // (S, L, g)
+        return fromSequences(o, axis, x.shape); // (…, g)
+      });
+      const o = outs.length === 1 ? outs[0]! : tf.concat(outs, -1); // (…, D)
+      return linear(o, this.projKernel.read(), this.projB.read());
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      heads: this.heads,
+      axis: this.axis,
+      qkvBias: this.qkvBias,
+      projInit: this.projInit,
+    };
+  }
+}
+tf.serialization.registerClass(SelfAttention, PKG);

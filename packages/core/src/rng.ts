@@ -1,0 +1,47 @@
+/**
+ * The seeded source of randomness for every stochastic layer (dropout, DropPath, label dropout) and
+ * for initialisers created by vtx. State is a single counter so a checkpoint can save and restore it
+ * and a resumed run draws exactly the same random numbers as an uninterrupted one.
+ */
+
+let state = { seed: 0, counter: 0 };
+
+/** Reset the stream: same seed, same sequence of draws. */
+export function setSeed(seed: number): void {
+  state = { seed: seed >>> 0, counter: 0 };
+}
+
+/** A fresh 32-bit seed for one tfjs random op (`tf.randomUniform(shape, 0, 1, 'float32', nextSeed())`). */
+export function nextSeed(): number {
+  state.counter += 1;
+  return mix32(state.seed, state.counter);
+}
+
+/** The stream's state, for checkpoints. */
+export function getRngState(): { seed: number; counter: number } {
+  return { ...state };
+}
+
+export function setRngState(s: { seed: number; counter: number }): void {
+  state = { seed: s.seed >>> 0, counter: s.counter };
+}
+
+/** splitmix32-style hash of (seed, counter) -> uint32. */
+export function mix32(seed: number, counter: number): number {
+  let z = (seed ^ Math.imul(counter, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** A deterministic uniform [0, 1) generator (mulberry32) for host-side sampling. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

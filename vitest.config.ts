@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+const packages = ['core', 'models', 'data', 'train'];
+
+export default defineConfig({
+  // Resolve @vtx/* to their TypeScript sources (the "@vtx/source" export condition): no build before tests.
+  resolve: { conditions: ['@vtx/source'] },
+  ssr: { resolve: { conditions: ['@vtx/source'] } },
+  test: {
+    setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    projects: packages.map((name) => ({
+      extends: true,
+      test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+    })),
+  },
+});
