@@ -1,0 +1,46 @@
+// Shared test fixtures: temporary directories and small clips with known bytes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+
+import type { ClipRecord, ClipShape } from '../src/index.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the file's tests. */
+export function tmpDir(tag = 'vtx-data'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`));
+  made.push(d);
+  return d;
+}
+
+/** Clip `i` with shape `shape`: byte k = (i * 31 + k * 7) mod 251, so every clip differs. */
+export function clip(i: number, shape: ClipShape, extra: Partial<ClipRecord> = {}): ClipRecord {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Uint8Array(n);
+  for (let k = 0; k < n; k++) data[k] = (i * 31 + k * 7) % 251;
+  return {
+    id: `clip-${i}`,
+    source: `test:${i}`,
+    data,
+    shape,
+    label: i % 3,
+    caption: `clip number ${i}`,
+    captionTerse: null,
+    attributes: null,
+    fps: 12,
+    meta: { i },
+    ...extra,
+  };
+}
+
+/** Array.fromAsync for Node 20. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
