@@ -22,3 +22,4 @@ export * from './layers/pos-embed.js';
 export * from './layers/tokens.js';
 export * from './layers/conditioning.js';
 export * from './layers/drop-path.js';
+export * from './layers/unflatten-grid.js';

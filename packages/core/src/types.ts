@@ -13,9 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-// Chained tensor methods (x.reshape(…), x.transpose(…)): runtime registration and their type augmentation.
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The union package registers every gradient and the chained tensor methods (x.reshape(…)) at run time, in
+// Node (its CJS bundle inlines them; tfjs-core's own Node entry has neither) and in bundlers alike.
+import '@tensorflow/tfjs';
+// Type augmentation for the chained methods (types only).
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 
 /** The serialization package every vtx layer registers under: `vtx>ClassName`. */
 export const PKG = 'vtx';

@@ -7,8 +7,8 @@
  * Browser-safe: Node-only packages are reached only through variable `import()` specifiers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
+import '../types.js'; // registers gradients and chained ops
 import { installWasmFixes } from './wasm-fixes.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;

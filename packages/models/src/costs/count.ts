@@ -1,0 +1,57 @@
+/**
+ * Closed-form parameter and multiply-add counts of the building blocks. One multiply-add counts as one flop,
+ * the convention of DiT's Gflops (Table 4) and Scenic's `fuse_multiply_add=True`; norms, softmax and
+ * activations are not counted (they are O(N·D), negligible next to the matmuls).
+ * A "sequence set" is S sequences of length L attending within themselves (S·L = tokens).
+ */
+
+export interface Cost {
+  /** Trainable parameters. */
+  params: number;
+  /** Forward multiply-adds for one sample. */
+  macs: number;
+  /** Floats of activations kept for the backward pass, for one sample (an estimate). */
+  acts: number;
+}
+
+export const zero = (): Cost => ({ params: 0, macs: 0, acts: 0 });
+
+export function add(...cs: Cost[]): Cost {
+  return cs.reduce((a, c) => ({ params: a.params + c.params, macs: a.macs + c.macs, acts: a.acts + c.acts }), zero());
+}
+
+export function times(c: Cost, k: number): Cost {
+  return { params: c.params * k, macs: c.macs * k, acts: c.acts * k };
+}
+
+/** A dense layer applied to n vectors: (n, din) -> (n, dout). */
+export function linear(n: number, din: number, dout: number, bias = true): Cost {
+  return { params: din * dout + (bias ? dout : 0), macs: n * din * dout, acts: n * din };
+}
+
+export function layerNorm(n: number, d: number, affine: boolean): Cost {
+  return { params: affine ? 2 * d : 0, macs: 0, acts: n * d };
+}
+
+export function mlp(n: number, d: number, hidden: number, out = d): Cost {
+  return add(linear(n, d, hidden), linear(n, hidden, out), { params: 0, macs: 0, acts: n * hidden });
+}
+
+/**
+ * Multi-head self-attention of width d over sequence sets [S, L] (one set, or two for the head-split
+ * variant, each with its share `frac` of the heads): qkv + proj + QKᵀ and AV.
+ */
+export function selfAttention(n: number, d: number, heads: number, sets: { s: number; l: number; frac: number }[]): Cost {
+  const matmuls = sets.reduce((m, { s, l, frac }) => m + 2 * s * l * l * d * frac, 0);
+  const probs = sets.reduce((m, { s, l, frac }) => m + s * heads * frac * l * l, 0);
+  return add(linear(n, d, 3 * d), linear(n, d, d), { params: 0, macs: matmuls, acts: 3 * n * d + probs });
+}
+
+/** Cross-attention: n queries of width d over m context vectors of width dc. */
+export function crossAttention(n: number, m: number, d: number, dc: number, heads: number): Cost {
+  return add(linear(n, d, d), linear(m, dc, 2 * d), linear(n, d, d), {
+    params: 0,
+    macs: 2 * n * m * d,
+    acts: 2 * n * d + heads * n * m,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Configuration of the diffusion process, its loss and its sampler. Defaults are DiT's
+ * (facebookresearch/DiT diffusion/__init__.py create_diffusion, sample.py): linear betas over 1000 steps,
+ * epsilon prediction, learned variance, hybrid loss mse + vb, DDPM sampling with 250 respaced steps,
+ * classifier-free guidance scale 4.
+ */
+import { z } from 'zod';
+
+export const DiffusionConfig = z.strictObject({
+  /** Noise process: 'gaussian' (DDPM/IDDPM, everything below) or 'rectified-flow' (Open-Sora 1.2 style). */
+  process: z.enum(['gaussian', 'rectified-flow']).default('gaussian'),
+  /** Beta schedule of the Gaussian process: 'linear' (1e-4 -> 0.02 at T = 1000) or 'cosine' (Nichol & Dhariwal). */
+  schedule: z.enum(['linear', 'cosine']).default('linear'),
+  /** T, the number of training timesteps (the model sees t in [0, T)). */
+  steps: z.number().int().positive().default(1000),
+  /** What the model's mean channels predict: the noise eps, v = sqrt(ab) eps - sqrt(1 - ab) x0, or x0 itself. */
+  predict: z.enum(['epsilon', 'v', 'x0']).default('epsilon'),
+  /** The model also outputs C channels interpolating log-variance between beta_t and beta-tilde_t (IDDPM). */
+  learnSigma: z.boolean().default(true),
+  /** Variance when learnSigma is false: 'fixed-large' (beta_t) or 'fixed-small' (posterior beta-tilde_t). */
+  fixedSigma: z.enum(['fixed-large', 'fixed-small']).default('fixed-large'),
+  /**
+   * 'mse': MSE on the target (+ vb on the variance when learnSigma: IDDPM's hybrid loss); 'rescaled-mse':
+   * vb scaled by T / 1000; 'kl': the variational-bound term alone (bits per dim); 'rescaled-kl': times T.
+   */
+  loss: z.enum(['mse', 'rescaled-mse', 'kl', 'rescaled-kl']).default('mse'),
+  /** Training timestep distribution: uniform on [0, T), or logit-normal (rectified flow, SD3 / Open-Sora 1.2). */
+  timestepSampling: z.enum(['uniform', 'logit-normal']).default('uniform'),
+  /** Sampler for generation. 'euler' is the rectified-flow sampler. */
+  sampler: z.enum(['ddpm', 'ddim', 'euler']).default('ddpm'),
+  /** Respacing used for sampling: '' (all T), '250', 'ddim50', or section counts '10,10,10'. */
+  samplingSteps: z.string().default('250'),
+  /** DDIM stochasticity: 0 is deterministic DDIM, 1 matches DDPM's posterior variance. */
+  eta: z.number().min(0).default(0),
+  /** Classifier-free guidance scale; 1 means the conditional model alone. */
+  cfgScale: z.number().min(0).default(4),
+  /** Clip the predicted x0 to [-1, 1] during sampling (pixels yes; DiT latents no). */
+  clipDenoised: z.boolean().default(false),
+});
+export type DiffusionConfig = z.infer<typeof DiffusionConfig>;
+/** What a YAML file or a caller may write: every field optional. */
+export type DiffusionConfigInput = z.input<typeof DiffusionConfig>;

@@ -1,0 +1,13 @@
+/**
+ * Gaussian diffusion (DDPM / IDDPM as DiT trains and samples it) and rectified flow, for channels-last tensors and
+ * any model `(x_t, t, extra?) => output`. Browser-safe.
+ */
+export * from './config.js';
+export * from './schedule.js';
+export * from './respace.js';
+export * from './gaussian.js';
+export * from './gaussian-diffusion.js';
+export * from './losses.js';
+export * from './samplers.js';
+export * from './guidance.js';
+export * from './timesteps.js';

@@ -1,0 +1,19 @@
+/**
+ * @vtx/models — the zoo (ViT, ViViT, DiT, video DiT), the caption text encoder, the cost counter and the
+ * registry. Browser-safe: no Node modules.
+ */
+export * from './types.js';
+export * from './vit/config.js';
+export * from './vit/vit.js';
+export * from './vivit/config.js';
+export * from './vivit/vivit.js';
+export * from './dit/config.js';
+export * from './dit/dit.js';
+export * from './video-dit/config.js';
+export * from './video-dit/video-dit.js';
+export * from './text/tokenizer.js';
+export * from './text/text-encoder.js';
+export * from './blocks/encoder-block.js';
+export * from './blocks/dit-block.js';
+export * from './costs/model-cost.js';
+export * from './registry.js';

@@ -1,0 +1,43 @@
+/**
+ * Video DiT on spacetime patches — the Sora recipe at small scale: DiT blocks over tubelet tokens of a
+ * (latent) clip, joint or factorised space-time attention (Latte's variants), 3-D sin-cos positions, and
+ * class or caption conditioning.
+ */
+import { z } from 'zod';
+import { DIT_SIZES } from '../dit/config.js';
+import { TextEncoderConfig } from '../text/text-encoder.js';
+import { Patch, posInt } from '../types.js';
+
+export const VIDEO_DIT_ATTENTION = [
+  'joint', // every token attends to every token (Open-Sora 1.0's full attention)
+  'factorised', // space then time inside each block, each branch adaLN-Zero modulated (Latte variant 2 / STDiT)
+  'interleaved', // alternate spatial-only and temporal-only blocks (Latte variant 1)
+] as const;
+
+export const VideoDiTConfig = z.strictObject({
+  kind: z.literal('video-dit'),
+  size: z.enum(['S', 'B', 'L', 'XL']).default('S'),
+  /** Tubelet [pt, ph, pw]. */
+  patch: Patch.default([1, 2, 2]),
+  depth: posInt.optional(),
+  width: posInt.optional(),
+  heads: posInt.optional(),
+  mlpRatio: z.number().positive().default(4),
+  attention: z.enum(VIDEO_DIT_ATTENTION).default('factorised'),
+  /** 'class': c = t + label (adaLN-Zero); 'caption': c = t, captions by cross-attention; 'none': c = t. */
+  condition: z.enum(['class', 'caption', 'none']).default('class'),
+  numClasses: posInt.default(10),
+  classDropProb: z.number().min(0).max(1).default(0.1),
+  learnSigma: z.boolean().default(true),
+  text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
+});
+export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;
+
+export function videoDitDims(cfg: VideoDiTConfig): { depth: number; width: number; heads: number } {
+  const row = DIT_SIZES[cfg.size];
+  return { depth: cfg.depth ?? row.depth, width: cfg.width ?? row.width, heads: cfg.heads ?? row.heads };
+}
+
+export function videoDitName(cfg: VideoDiTConfig): string {
+  return `VideoDiT-${cfg.size}/${cfg.patch.join('x')} (${cfg.attention}, ${cfg.condition})`;
+}

@@ -1,0 +1,60 @@
+/**
+ * Video DiT: DiT (Peebles & Xie 2023) over spacetime patches, as Sora describes and Latte / Open-Sora build.
+ *   inputs:  x (B, T, H, W, C) noisy (latent) clip · t (B, 1) · y (B, 1) class ids when condition = 'class',
+ *            or ids (B, M) and mask (B, M) of a tokenized caption when condition = 'caption'
+ *   output:  (B, T, H, W, C') with C' = 2C when learnSigma
+ * Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration divisible
+ * by the patch; 3-D sin-cos positions are computed for the run-time grid.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  LabelEmbedder,
+  PatchEmbed,
+  SinCosPosEmbed,
+  TimestepEmbedder,
+  Unpatchify,
+  sym,
+  type AttentionAxis,
+  type Sym,
+} from '@vtx/core';
+import { ditBlock, finalLayer } from '../blocks/dit-block.js';
+import { textEncoder } from '../text/text-encoder.js';
+import { gridOf, type ClipShape } from '../types.js';
+import { videoDitDims, videoDitName, type VideoDiTConfig } from './config.js';
+
+export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersModel {
+  const { depth, width, heads } = videoDitDims(cfg);
+  gridOf(clip, cfg.patch, videoDitName(cfg));
+  const channels = clip[3];
+  const outChannels = cfg.learnSigma ? 2 * channels : channels;
+  const [pt, ph, pw] = cfg.patch;
+
+  const xIn = tfl.input({ shape: [null, null, null, channels], name: 'x' }); // (B, T, H, W, C)
+  const tIn = tfl.input({ shape: [1], name: 't' });
+  const inputs: tfl.SymbolicTensor[] = [xIn, tIn];
+
+  let x = sym(new PatchEmbed({ patch: cfg.patch, width, name: 'x_embedder.proj' }), xIn); // (B, T', H', W', D)
+  x = sym(new SinCosPosEmbed({ dims: '3d', name: 'pos_embed' }), x);
+  let c = sym(new TimestepEmbedder({ width, name: 't_embedder' }), tIn); // (B, D)
+  let context: { ctx: Sym; mask: Sym } | null = null;
+  if (cfg.condition === 'class') {
+    const yIn = tfl.input({ shape: [1], name: 'y' });
+    inputs.push(yIn);
+    const label = new LabelEmbedder({ numClasses: cfg.numClasses, width, dropProb: cfg.classDropProb, name: 'y_embedder' });
+    c = sym(tfl.layers.add({ name: 'c' }), c, sym(label, yIn)); // (B, D)
+  } else if (cfg.condition === 'caption') {
+    const ids = tfl.input({ shape: [cfg.text.maxLength], name: 'caption_ids' });
+    const mask = tfl.input({ shape: [cfg.text.maxLength], name: 'caption_mask' });
+    inputs.push(ids, mask);
+    context = { ctx: textEncoder(ids, mask, cfg.text, 'text_encoder'), mask }; // (B, M, Dt)
+  }
+
+  for (let i = 0; i < depth; i++) {
+    const axes: AttentionAxis[] =
+      cfg.attention === 'joint' ? ['joint'] : cfg.attention === 'factorised' ? ['space', 'time'] : [i % 2 ? 'time' : 'space'];
+    x = ditBlock(x, c, { heads, mlpRatio: cfg.mlpRatio, axes, modulation: 'adaLN-Zero' }, `blocks.${i}`, context);
+  }
+  x = finalLayer(x, c, pt * ph * pw * outChannels, 'adaLN-Zero', 'final_layer'); // (B, T', H', W', pt·ph·pw·C')
+  const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x);
+  return tfl.model({ inputs, outputs: out, name: videoDitName(cfg) });
+}

@@ -1,0 +1,49 @@
+/**
+ * ViViT configuration (Arnab et al. 2021): a ViT backbone size, a tubelet, and one of the paper's four
+ * space-time variants (§3.3, Table 2).
+ */
+import { z } from 'zod';
+import { VIT_SIZES } from '../vit/config.js';
+import { Patch, posInt } from '../types.js';
+
+export const VIVIT_VARIANTS = [
+  'spatio-temporal', // model 1: joint attention over all tokens
+  'factorised-encoder', // model 2: spatial encoder per frame, then a temporal encoder over frame tokens
+  'factorised-self-attention', // model 3: space MSA then time MSA inside each block
+  'factorised-dot-product', // model 4: half the heads attend in space, half in time
+] as const;
+export type ViViTVariant = (typeof VIVIT_VARIANTS)[number];
+
+export const ViViTConfig = z.strictObject({
+  kind: z.literal('vivit'),
+  size: z.enum(['Ti', 'S', 'B', 'L', 'H']).default('B'),
+  variant: z.enum(VIVIT_VARIANTS).default('spatio-temporal'),
+  /** Tubelet [pt, ph, pw]; ViViT-B/16x2 is [2, 16, 16]; uniform frame sampling is pt = 1. */
+  patch: Patch.default([2, 16, 16]),
+  depth: posInt.optional(),
+  width: posInt.optional(),
+  heads: posInt.optional(),
+  /** Model 2's temporal encoder depth L_t (Table 3; default 4). */
+  temporalDepth: z.number().int().min(0).default(4),
+  mlpRatio: z.number().positive().default(4),
+  numClasses: posInt.default(400),
+  /** 'cls' class tokens (models 1 and 2) or 'mean' pooling; models 3 and 4 always pool by mean. */
+  pool: z.enum(['cls', 'mean']).default('cls'),
+  dropPath: z.number().min(0).max(0.99).default(0),
+});
+export type ViViTConfig = z.infer<typeof ViViTConfig>;
+
+export function vivitDims(cfg: ViViTConfig): { depth: number; width: number; heads: number } {
+  const row = VIT_SIZES[cfg.size];
+  return { depth: cfg.depth ?? row.depth, width: cfg.width ?? row.width, heads: cfg.heads ?? row.heads };
+}
+
+/** Whether this config uses class tokens (only models 1 and 2 can). */
+export function vivitUsesCls(cfg: ViViTConfig): boolean {
+  return cfg.pool === 'cls' && (cfg.variant === 'spatio-temporal' || cfg.variant === 'factorised-encoder');
+}
+
+/** Display name, e.g. `ViViT-B/16x2 (factorised-encoder)`. */
+export function vivitName(cfg: ViViTConfig): string {
+  return `ViViT-${cfg.size}/${cfg.patch[1]}x${cfg.patch[0]} (${cfg.variant})`;
+}
