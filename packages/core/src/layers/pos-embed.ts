@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { sincos2d, sincos3d } from '../ops/pos-embed.js';
+import { linearResizeMatrix, sincos2d, sincos3d } from '../ops/pos-embed.js';
 import { PKG, asList, first, shapeList, product, type Grid3, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
@@ -111,18 +111,30 @@ export class LearnedPosEmbed extends tfl.layers.Layer {
     return [b ?? null, n, d ?? null];
   }
 
-  /** The grid part of the table resized to `grid`: (T'·H'·W', D). */
+  /**
+   * The grid part of the table resized to `grid`: (T'·H'·W', D). Each axis whose size differs is resized by
+   * half-pixel linear interpolation (`tf.image.resizeBilinear` semantics) as a 2-D matmul with
+   * `linearResizeMatrix`: bilinear over H'×W', linear over T'. Not `tf.image.resizeBilinear` itself: its
+   * gradient in tfjs 4.22 ignores `halfPixelCenters` and gets shapes wrong for non-square inputs.
+   */
   gridTable(grid: Grid3): tf.Tensor {
     return tf.tidy(() => {
       const table = this.posEmbed.read();
       const d = table.shape[1]!;
       const [bt, bh, bw] = this.grid;
-      let g = table.slice([this.prefix, 0], [product(this.grid), d]).reshape([bt, bh, bw, d]);
       const [t, h, w] = grid;
-      if (h !== bh || w !== bw) g = tf.image.resizeBilinear(g as tf.Tensor4D, [h, w], false, true); // (T'b, H', W', D)
-      if (t !== bt) {
-        // linear in time: view (1, T'b, H'·W', D) and resize the first spatial axis only
-        g = tf.image.resizeBilinear(g.reshape([1, bt, h * w, d]) as tf.Tensor4D, [t, h * w], false, true);
+      let g = table.slice([this.prefix, 0], [product(this.grid), d]); // (T'b·H'b·W'b, D)
+      // (from, rest) -> (to, rest)
+      const resizeRows = (x: tf.Tensor, from: number, to: number) =>
+        tf.matMul(tf.tensor2d(linearResizeMatrix(from, to), [to, from]), x.reshape([from, -1]));
+      if (t !== bt) g = resizeRows(g, bt, t); // (T', H'b·W'b·D)
+      if (h !== bh) {
+        const x = g.reshape([t, bh, bw * d]).transpose([1, 0, 2]); // (H'b, T', W'b·D)
+        g = resizeRows(x, bh, h).reshape([h, t, bw * d]).transpose([1, 0, 2]); // (T', H', W'b·D)
+      }
+      if (w !== bw) {
+        const x = g.reshape([t * h, bw, d]).transpose([1, 0, 2]); // (W'b, T'·H', D)
+        g = resizeRows(x, bw, w).reshape([w, t * h, d]).transpose([1, 0, 2]); // (T'·H', W', D)
       }
       return g.reshape([t * h * w, d]);
     });

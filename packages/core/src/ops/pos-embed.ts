@@ -60,3 +60,21 @@ export function sincos3d(dim: number, t: number, h: number, w: number): Float32A
   }
   return out;
 }
+
+/**
+ * (to, from) weights of 1-D linear interpolation with half-pixel centres — the per-axis weights of
+ * `tf.image.resizeBilinear(x, size, alignCorners = false, halfPixelCenters = true)`: output o samples the input
+ * at (o + ½)·from/to - ½, clamped to [0, from - 1]. A resize as a matmul with these weights has a correct
+ * gradient on every backend (tfjs 4.22's `ResizeBilinearGrad` ignores `halfPixelCenters`).
+ */
+export function linearResizeMatrix(from: number, to: number): Float32Array {
+  const m = new Float32Array(to * from);
+  for (let o = 0; o < to; o++) {
+    const src = Math.min(Math.max((o + 0.5) * (from / to) - 0.5, 0), from - 1);
+    const lo = Math.floor(src);
+    const hi = Math.min(lo + 1, from - 1);
+    m[o * from + lo]! += 1 - (src - lo);
+    m[o * from + hi]! += src - lo;
+  }
+  return m;
+}

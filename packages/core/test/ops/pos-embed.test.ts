@@ -1,5 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { sincos1d, sincos2d, sincos3d } from '@vtx/core';
+import { linearResizeMatrix, sincos1d, sincos2d, sincos3d } from '@vtx/core';
+import { maxAbsDiff, randn } from '../helpers.js';
 
 // facebookresearch/DiT models.py, transcribed in float64:
 //   get_1d_sincos_pos_embed_from_grid(D, pos): omega = 1 / 10000 ** (arange(D/2) / (D/2)); out = pos ⊗ omega;
@@ -72,5 +74,26 @@ describe('sin-cos position tables', () => {
   it('rejects widths the formulas cannot split', () => {
     expect(() => sincos1d(5, [0])).toThrow('must be even, got 5');
     expect(() => sincos2d(6, 2, 2)).toThrow('divisible by 4, got 6');
+  });
+});
+
+describe('linearResizeMatrix', () => {
+  it.each([
+    [2, 5],
+    [5, 2],
+    [3, 3],
+    [4, 7],
+    [3, 1],
+  ])('%i -> %i equals tf.image.resizeBilinear with half-pixel centres along that axis', (from, to) => {
+    const x = randn([1, from, 1, 3], from * 10 + to);
+    const ref = tf.image.resizeBilinear(x as tf.Tensor4D, [to, 1], false, true);
+    const y = tf.matMul(tf.tensor2d(linearResizeMatrix(from, to), [to, from]), x.reshape([from, 3]));
+    expect(maxAbsDiff(y, ref)).toBeLessThan(1e-6);
+  });
+
+  it('rows are convex weights and the identity at the same size', () => {
+    const m = linearResizeMatrix(4, 9);
+    for (let r = 0; r < 9; r++) expect(m.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(Array.from(linearResizeMatrix(3, 3))).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
   });
 });
