@@ -8,3 +8,28 @@ export { Rng } from './rng.js';
 export * from './format/schema.js';
 export { DatasetWriter, type DatasetWriterOptions } from './format/writer.js';
 export { openDataset, readRows, ShardReader, ClipBatch, sha256File, type Dataset } from './format/reader.js';
+export type { BuildOptions } from './builders/common.js';
+export {
+  SHAPE_ATTRIBUTES,
+  MOTION_CLASSES,
+  COLOUR_RGB,
+  descriptiveCaption,
+  terseCaption,
+  type ShapeAttributes,
+  type ShapeAttributeName,
+} from './synthetic/attributes.js';
+export {
+  AttributePattern,
+  SyntheticSpec,
+  buildSynthetic,
+  syntheticAttributes,
+  syntheticClip,
+  type SyntheticSpecInput,
+} from './builders/synthetic.js';
+export {
+  MovingMnistSpec,
+  buildMovingMnist,
+  movingMnistClip,
+  movingMnistLabels,
+  type MovingMnistSpecInput,
+} from './builders/moving-mnist.js';
