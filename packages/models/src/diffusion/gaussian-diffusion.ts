@@ -82,7 +82,9 @@ export class GaussianDiffusion {
 
   /** Original timesteps the model sees: (B,) int32 indices -> (B,) float32. */
   modelTimesteps(t: tf.Tensor1D): tf.Tensor1D {
-    return tf.tidy(() => tf.gather(tf.tensor1d(this.timestepMap, 'float32'), tf.cast(t, 'int32')) as tf.Tensor1D);
+    return tf.tidy(() =>
+      tf.gather<tf.Tensor1D>(tf.tensor1d(this.timestepMap, 'float32'), tf.cast(t, 'int32')),
+    );
   }
 
   /** Gather a per-step constant at t and shape it (B, 1, ..., 1) to broadcast against a rank-`rank` tensor. */
@@ -225,12 +227,23 @@ export class GaussianDiffusion {
       }
       if (clipDenoised) predX0 = tf.clipByValue(predX0, -1, 1);
       const { mean } = this.qPosteriorMeanVariance(predX0, xt, t);
-      return { mean, variance: tf.broadcastTo(variance, xt.shape), logVariance: tf.broadcastTo(logVariance, xt.shape), predX0, output };
+      return {
+        mean,
+        variance: tf.broadcastTo(variance, xt.shape),
+        logVariance: tf.broadcastTo(logVariance, xt.shape),
+        predX0,
+        output,
+      };
     });
   }
 
   /** Run the model at (x_t, original timestep of t) and read p(x_{t-1} | x_t) off its output. */
-  pMeanVariance<E>(model: DenoiseFn<E>, xt: tf.Tensor, t: tf.Tensor1D, opts: PMeanVarianceOptions<E> = {}): ModelMoments {
+  pMeanVariance<E>(
+    model: DenoiseFn<E>,
+    xt: tf.Tensor,
+    t: tf.Tensor1D,
+    opts: PMeanVarianceOptions<E> = {},
+  ): ModelMoments {
     return tidyResult(() => {
       const out = model(xt, this.modelTimesteps(t), opts.extra);
       return this.pMeanVarianceFromOutput(out, xt, t, opts.clipDenoised ?? false);
@@ -252,7 +265,9 @@ export interface PMeanVarianceOptions<E> {
 export function createDiffusion(config: DiffusionConfigInput, respacing = ''): GaussianDiffusion {
   const cfg = DiffusionConfig.parse(config);
   if (cfg.process !== 'gaussian') {
-    throw new Error(`createDiffusion: process is '${cfg.process}'; use createRectifiedFlow for rectified flow`);
+    throw new Error(
+      `createDiffusion: process is '${cfg.process}'; use createRectifiedFlow for rectified flow`,
+    );
   }
   const base = betaSchedule(cfg.schedule, cfg.steps);
   const variance: VarianceType = cfg.learnSigma ? 'learned-range' : cfg.fixedSigma;

@@ -13,7 +13,12 @@ import { fmtShape as fmt } from './util.js';
  * KL(N(mean1, exp(logvar1)) || N(mean2, exp(logvar2))) elementwise, in nats (broadcasting).
  * = 0.5 (-1 + logvar2 - logvar1 + exp(logvar1 - logvar2) + (mean1 - mean2)^2 exp(-logvar2)).
  */
-export function normalKl(mean1: tf.Tensor, logvar1: tf.Tensor, mean2: tf.Tensor, logvar2: tf.Tensor): tf.Tensor {
+export function normalKl(
+  mean1: tf.Tensor,
+  logvar1: tf.Tensor,
+  mean2: tf.Tensor,
+  logvar2: tf.Tensor,
+): tf.Tensor {
   return tf.tidy(() => {
     const meanTerm = tf.mul(tf.square(tf.sub(mean1, mean2)), tf.exp(tf.neg(logvar2)));
     const varTerm = tf.add(tf.sub(logvar2, logvar1), tf.exp(tf.sub(logvar1, logvar2)));
@@ -34,7 +39,11 @@ export function approxStandardNormalCdf(x: tf.Tensor): tf.Tensor {
  * the Gaussian mass of [x - 1/255, x + 1/255], with the outermost bins extended to -inf / +inf.
  * Shapes: x, means, logScales all (B, ...) -> (B, ...), in nats.
  */
-export function discretizedGaussianLogLikelihood(x: tf.Tensor, means: tf.Tensor, logScales: tf.Tensor): tf.Tensor {
+export function discretizedGaussianLogLikelihood(
+  x: tf.Tensor,
+  means: tf.Tensor,
+  logScales: tf.Tensor,
+): tf.Tensor {
   if (!sameShape(x.shape, means.shape) || !sameShape(x.shape, logScales.shape)) {
     throw new Error(
       `discretized Gaussian log-likelihood: x ${fmt(x.shape)}, means ${fmt(means.shape)} and log-scales ` +

@@ -29,7 +29,7 @@ export interface GuidanceOptions {
 export function classifierFreeGuidance<E>(model: DenoiseFn<E>, opts: GuidanceOptions): DenoiseFn<E> {
   return (x, t, extra) =>
     tf.tidy(() => {
-      const b = x.shape[0]!;
+      const b = x.shape[0];
       const out = model(tf.concat([x, x], 0), tf.concat([t, t], 0), extra); // (2B, ..., C or 2C)
       if (out.shape[0] !== 2 * b) {
         throw new Error(`guidance: model returned ${fmtShape(out.shape)} for a doubled batch of ${2 * b}`);

@@ -85,6 +85,6 @@ export function trainingLosses<E>(
     const frozen = tf.concat([stopGradient(output), varValues], -1);
     let vb = vbTermsBpd(diffusion, frozen, x0, xt, t);
     if (diffusion.loss === 'rescaled-mse') vb = tf.mul(vb, diffusion.numTimesteps / 1000);
-    return { loss: tf.add(mse, vb) as tf.Tensor1D, mse, vb };
+    return { loss: tf.add<tf.Tensor1D>(mse, vb), mse, vb };
   });
 }

@@ -25,7 +25,9 @@ export function spaceTimesteps(numTimesteps: number, spec: string): number[] {
         return Array.from({ length: desired }, (_, i) => i * stride);
       }
     }
-    throw new Error(`respacing '${spec}': no integer stride gives exactly ${desired} of ${numTimesteps} steps`);
+    throw new Error(
+      `respacing '${spec}': no integer stride gives exactly ${desired} of ${numTimesteps} steps`,
+    );
   }
   const counts = s.split(',').map((c) => parseCount(c, spec));
   const sizePer = Math.floor(numTimesteps / counts.length);
@@ -54,7 +56,9 @@ export function respaceBetas(
   let prevStep = -1;
   keep.forEach((s, k) => {
     if (!Number.isInteger(s) || s <= prevStep || s >= alphasCumprod.length) {
-      throw new Error(`respacing: kept steps must ascend within [0, ${alphasCumprod.length}), got ${s} at ${k}`);
+      throw new Error(
+        `respacing: kept steps must ascend within [0, ${alphasCumprod.length}), got ${s} at ${k}`,
+      );
     }
     const ab = alphasCumprod[s]!;
     betas[k] = 1 - ab / last;
@@ -66,7 +70,8 @@ export function respaceBetas(
 
 function parseCount(text: string, spec: string): number {
   const n = Number(text.trim());
-  if (!Number.isInteger(n) || n < 1) throw new Error(`respacing '${spec}': '${text}' is not a positive integer`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`respacing '${spec}': '${text}' is not a positive integer`);
   return n;
 }
 

@@ -92,7 +92,10 @@ export function ddimStep<E>(
     const abPrev = diffusion.c.alphasCumprodPrev[t]!;
     const eta = opts.eta ?? 0;
     const sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
-    const mean = tf.add(tf.mul(p.predX0, Math.sqrt(abPrev)), tf.mul(eps, Math.sqrt(Math.max(1 - abPrev - sigma ** 2, 0))));
+    const mean = tf.add(
+      tf.mul(p.predX0, Math.sqrt(abPrev)),
+      tf.mul(eps, Math.sqrt(Math.max(1 - abPrev - sigma ** 2, 0))),
+    );
     if (t === 0 || sigma === 0) return { sample: mean, predX0: p.predX0 };
     const z = opts.noise ?? tf.randomNormal(x.shape);
     return { sample: tf.add(mean, tf.mul(z, sigma)), predX0: p.predX0 };
@@ -138,7 +141,9 @@ export async function ddpmSample<E>(
   shape: readonly number[],
   opts: SampleOptions<E> = {},
 ): Promise<tf.Tensor> {
-  return sampleLoop(diffusion, shape, opts, (x, t, noise) => ddpmStep(diffusion, model, x, t, { ...opts, noise }));
+  return sampleLoop(diffusion, shape, opts, (x, t, noise) =>
+    ddpmStep(diffusion, model, x, t, { ...opts, noise }),
+  );
 }
 
 /** DDIM sampling from x_T of `shape` (B, ..., C); deterministic given x_T when eta = 0. */
@@ -148,7 +153,9 @@ export async function ddimSample<E>(
   shape: readonly number[],
   opts: DdimSampleOptions<E> = {},
 ): Promise<tf.Tensor> {
-  return sampleLoop(diffusion, shape, opts, (x, t, noise) => ddimStep(diffusion, model, x, t, { ...opts, noise }));
+  return sampleLoop(diffusion, shape, opts, (x, t, noise) =>
+    ddimStep(diffusion, model, x, t, { ...opts, noise }),
+  );
 }
 
 /** Deterministic DDIM inversion x_0 -> x_T (the latent ddimSample with eta = 0 maps back to x_0). */
@@ -182,7 +189,9 @@ async function sampleLoop<E>(
   step: Step,
 ): Promise<tf.Tensor> {
   if (opts.noise && !sameShape(opts.noise.shape, shape)) {
-    throw new Error(`sampler: noise (${opts.noise.shape.join(', ')}) does not match shape (${shape.join(', ')})`);
+    throw new Error(
+      `sampler: noise (${opts.noise.shape.join(', ')}) does not match shape (${shape.join(', ')})`,
+    );
   }
   const seed = opts.seed ?? nextSeed();
   let x = opts.noise ? tf.clone(opts.noise) : tf.randomNormal([...shape], 0, 1, 'float32', mix32(seed, 0));
@@ -199,7 +208,14 @@ async function sampleLoop<E>(
     }
     x = result.sample;
     try {
-      await opts.onStep?.({ step: k, total, t, modelTimestep: diffusion.timestepMap[t]!, x, predX0: result.predX0 });
+      await opts.onStep?.({
+        step: k,
+        total,
+        t,
+        modelTimestep: diffusion.timestepMap[t]!,
+        x,
+        predX0: result.predX0,
+      });
     } finally {
       result.predX0.dispose();
     }
@@ -208,11 +224,14 @@ async function sampleLoop<E>(
 }
 
 function stepTensor(x: tf.Tensor, t: number): tf.Tensor1D {
-  return tf.fill([x.shape[0]!], t, 'int32') as tf.Tensor1D;
+  return tf.fill<tf.Rank.R1>([x.shape[0]], t, 'int32');
 }
 
 function pOpts<E>(opts: { extra?: E; clipDenoised?: boolean }): { extra?: E; clipDenoised?: boolean } {
-  return { ...(opts.extra !== undefined ? { extra: opts.extra } : {}), clipDenoised: opts.clipDenoised ?? false };
+  return {
+    ...(opts.extra !== undefined ? { extra: opts.extra } : {}),
+    clipDenoised: opts.clipDenoised ?? false,
+  };
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -15,7 +15,10 @@ export function sampleUniformTimesteps(batch: number, numTimesteps: number, seed
   return tf.tidy(() => {
     const u = tf.randomUniform([batch], 0, 1, 'float32', seed);
     // floor(u T) of float32 u < 1 can round to T: clamp into range.
-    return tf.cast(tf.clipByValue(tf.floor(tf.mul(u, numTimesteps)), 0, numTimesteps - 1), 'int32') as tf.Tensor1D;
+    return tf.cast(
+      tf.clipByValue(tf.floor(tf.mul(u, numTimesteps)), 0, numTimesteps - 1),
+      'int32',
+    ) as tf.Tensor1D;
   });
 }
 
@@ -28,13 +31,10 @@ export function sampleLogitNormalTimesteps(
   numTimesteps: number,
   opts: { mean?: number; std?: number; seed?: number } = {},
 ): tf.Tensor1D {
-  return tf.tidy(
-    () =>
-      tf.mul(
-        tf.sigmoid(tf.randomNormal([batch], opts.mean ?? 0, opts.std ?? 1, 'float32', opts.seed ?? nextSeed())),
-        numTimesteps,
-      ) as tf.Tensor1D,
-  );
+  return tf.tidy(() => {
+    const n = tf.randomNormal([batch], opts.mean ?? 0, opts.std ?? 1, 'float32', opts.seed ?? nextSeed());
+    return tf.mul<tf.Tensor1D>(tf.sigmoid(n), numTimesteps);
+  });
 }
 
 /** One bucket's running mean loss. */
@@ -59,7 +59,8 @@ export class LossBuckets {
     readonly numTimesteps: number,
     readonly numBuckets = 4,
   ) {
-    if (!Number.isInteger(numBuckets) || numBuckets < 1) throw new Error(`loss buckets: ${numBuckets} buckets`);
+    if (!Number.isInteger(numBuckets) || numBuckets < 1)
+      throw new Error(`loss buckets: ${numBuckets} buckets`);
     this.sums = new Float64Array(numBuckets);
     this.counts = new Float64Array(numBuckets);
   }
@@ -71,7 +72,8 @@ export class LossBuckets {
 
   /** Add per-sample losses (B,) at timesteps (B,) (host arrays, e.g. from `await loss.data()`). */
   add(t: ArrayLike<number>, losses: ArrayLike<number>): void {
-    if (t.length !== losses.length) throw new Error(`loss buckets: ${t.length} timesteps for ${losses.length} losses`);
+    if (t.length !== losses.length)
+      throw new Error(`loss buckets: ${t.length} timesteps for ${losses.length} losses`);
     for (let i = 0; i < t.length; i++) {
       const k = this.bucketOf(t[i]!);
       this.sums[k]! += losses[i]!;
