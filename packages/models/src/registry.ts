@@ -105,7 +105,10 @@ const VIVIT_PRESETS: Record<string, Preset> = Object.fromEntries(
 );
 
 const DIT_PRESETS_AT_256: Record<string, Preset> = Object.fromEntries(
-  Object.entries(DIT_PRESETS).map(([name, m]) => [name, { model: { ...m }, clip: [1, 32, 32, 4] as ClipShape }]),
+  Object.entries(DIT_PRESETS).map(([name, m]) => [
+    name,
+    { model: { ...m }, clip: [1, 32, 32, 4] as ClipShape },
+  ]),
 );
 
 /** Every named preset: ViT-{Ti,S,B,L,H}/{8,14,16,32} at 224 px, ViViT-{B,L}/16x2[-FE|-FSA|-FDP] and ViViT-H/14x2 at 32x224x224, DiT-{S,B,L,XL}/{2,4,8} on 32x32x4 latents (256 px). */
@@ -116,7 +119,9 @@ export function preset(name: string): { model: ModelConfig; clip: ClipShape } {
   const p = PRESETS[name];
   if (!p) {
     const family = name.split('-')[0] ?? '';
-    const close = Object.keys(PRESETS).filter((k) => k.startsWith(family)).slice(0, 12);
+    const close = Object.keys(PRESETS)
+      .filter((k) => k.startsWith(family))
+      .slice(0, 12);
     throw new Error(`unknown model preset '${name}'${close.length ? `; known: ${close.join(', ')}, …` : ''}`);
   }
   return { model: ModelConfig.parse(p.model), clip: p.clip };

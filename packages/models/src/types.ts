@@ -15,7 +15,11 @@ export const ClipShape = z.tuple([posInt, posInt, posInt, posInt]);
 export type ClipShape = z.infer<typeof ClipShape>;
 
 /** The token grid of a clip for a patch, with a clear error when it does not divide. */
-export function gridOf(clip: readonly number[], patch: readonly number[], what = 'model'): [number, number, number] {
+export function gridOf(
+  clip: readonly number[],
+  patch: readonly number[],
+  what = 'model',
+): [number, number, number] {
   const [t, h, w] = clip as [number, number, number];
   const [pt, ph, pw] = patch as [number, number, number];
   if (t % pt || h % ph || w % pw) {

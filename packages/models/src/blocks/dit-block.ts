@@ -94,13 +94,22 @@ function crossBranch(x: Sym, context: { ctx: Sym; mask?: Sym }, heads: number, n
  * DiT's `FinalLayer`: norm (modulated by c when `modulation` is adaLN-*) then a zero-initialised linear to
  * patch pixels.  x (…, D), c (B, D) -> (…, outDim)
  */
-export function finalLayer(x: Sym, c: Sym | null, outDim: number, modulation: BlockModulation, name: string): Sym {
+export function finalLayer(
+  x: Sym,
+  c: Sym | null,
+  outDim: number,
+  modulation: BlockModulation,
+  name: string,
+): Sym {
   let h: Sym;
   if (modulation === 'none') {
     h = sym(new LayerNorm({ epsilon: 1e-6, name: `${name}.norm_final` }), x);
   } else {
     if (!c) throw new Error(`${name}: modulation needs a conditioning vector`);
-    const [shift, scale] = syms(new AdaLNModulation({ chunks: 2, name: `${name}.adaLN_modulation` }), c) as [Sym, Sym];
+    const [shift, scale] = syms(new AdaLNModulation({ chunks: 2, name: `${name}.adaLN_modulation` }), c) as [
+      Sym,
+      Sym,
+    ];
     const norm = sym(new LayerNorm({ affine: false, epsilon: 1e-6, name: `${name}.norm_final` }), x);
     h = sym(new Modulate({ name: `${name}.modulate` }), norm, shift, scale);
   }

@@ -7,7 +7,17 @@
  * Residual branches pass through DropPath (stochastic depth) when `dropPath > 0`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DropPath, LayerNorm, Mlp, SelfAttention, sym, type AttentionAxis, type GeluKind, type KernelInit, type Sym } from '@vtx/core';
+import {
+  DropPath,
+  LayerNorm,
+  Mlp,
+  SelfAttention,
+  sym,
+  type AttentionAxis,
+  type GeluKind,
+  type KernelInit,
+  type Sym,
+} from '@vtx/core';
 
 export interface EncoderBlockSpec {
   heads: number;
@@ -36,7 +46,12 @@ export function encoderBlock(x: Sym, spec: EncoderBlockSpec, name: string, mask?
     x = residual(x, h, spec.dropPath ?? 0, `${name}.attn${suffix}`);
   });
   const mlp = new Mlp({ ratio: spec.mlpRatio, gelu: spec.gelu ?? 'exact', name: `${name}.mlp` });
-  return residual(x, sym(mlp, sym(new LayerNorm({ epsilon: 1e-6, name: `${name}.norm2` }), x)), spec.dropPath ?? 0, `${name}.mlp`);
+  return residual(
+    x,
+    sym(mlp, sym(new LayerNorm({ epsilon: 1e-6, name: `${name}.norm2` }), x)),
+    spec.dropPath ?? 0,
+    `${name}.mlp`,
+  );
 }
 
 /** x + DropPath(h). */

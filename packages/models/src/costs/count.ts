@@ -17,7 +17,10 @@ export interface Cost {
 export const zero = (): Cost => ({ params: 0, macs: 0, acts: 0 });
 
 export function add(...cs: Cost[]): Cost {
-  return cs.reduce((a, c) => ({ params: a.params + c.params, macs: a.macs + c.macs, acts: a.acts + c.acts }), zero());
+  return cs.reduce(
+    (a, c) => ({ params: a.params + c.params, macs: a.macs + c.macs, acts: a.acts + c.acts }),
+    zero(),
+  );
 }
 
 export function times(c: Cost, k: number): Cost {
@@ -41,7 +44,12 @@ export function mlp(n: number, d: number, hidden: number, out = d): Cost {
  * Multi-head self-attention of width d over sequence sets [S, L] (one set, or two for the head-split
  * variant, each with its share `frac` of the heads): qkv + proj + QKᵀ and AV.
  */
-export function selfAttention(n: number, d: number, heads: number, sets: { s: number; l: number; frac: number }[]): Cost {
+export function selfAttention(
+  n: number,
+  d: number,
+  heads: number,
+  sets: { s: number; l: number; frac: number }[],
+): Cost {
   const matmuls = sets.reduce((m, { s, l, frac }) => m + 2 * s * l * l * d * frac, 0);
   const probs = sets.reduce((m, { s, l, frac }) => m + s * heads * frac * l * l, 0);
   return add(linear(n, d, 3 * d), linear(n, d, d), { params: 0, macs: matmuls, acts: 3 * n * d + probs });

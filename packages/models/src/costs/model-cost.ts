@@ -52,7 +52,8 @@ function encoderBlock(n: number, d: number, heads: number, ratio: number, branch
   return add(...attns, layerNorm(n, d, true), mlp(n, d, Math.round(d * ratio)));
 }
 
-const axisSets = (axes: AttentionAxis[], grid: Grid, prefix = 0): Sets[] => axes.map((a) => sets(a, grid, prefix));
+const axisSets = (axes: AttentionAxis[], grid: Grid, prefix = 0): Sets[] =>
+  axes.map((a) => sets(a, grid, prefix));
 
 /** One DiT block (adaLN-Zero / adaLN / plain) over n tokens, with optional cross-attention over m tokens of width dc. */
 function ditBlock(
@@ -68,7 +69,9 @@ function ditBlock(
 ): Cost {
   const per = modulation === 'adaLN-Zero' ? 3 : modulation === 'adaLN' ? 2 : 0;
   const affine = per === 0;
-  const parts = axisSets(axes, grid, prefix).map((b) => add(layerNorm(n, d, affine), selfAttention(n, d, heads, b)));
+  const parts = axisSets(axes, grid, prefix).map((b) =>
+    add(layerNorm(n, d, affine), selfAttention(n, d, heads, b)),
+  );
   if (cross) parts.push(add(layerNorm(n, d, true), crossAttention(n, cross.m, d, cross.dc, heads)));
   parts.push(add(layerNorm(n, d, affine), mlp(n, d, Math.round(d * ratio))));
   if (per) parts.push(linear(1, d, per * (axes.length + 1) * d));
@@ -141,7 +144,11 @@ export function vivitCost(cfg: ViViTConfig, clip: ClipShape): ModelCost {
     case 'factorised-self-attention':
     case 'factorised-dot-product': {
       const axes: AttentionAxis[] = cfg.variant === 'factorised-dot-product' ? ['split'] : ['space', 'time'];
-      body = add({ params: n * d, macs: 0, acts: 0 }, times(block(n, axisSets(axes, grid)), depth), layerNorm(n, d, true));
+      body = add(
+        { params: n * d, macs: 0, acts: 0 },
+        times(block(n, axisSets(axes, grid)), depth),
+        layerNorm(n, d, true),
+      );
       tokens = n;
       break;
     }
@@ -218,10 +225,13 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape): ModelCost {
   }
   for (let i = 0; i < depth; i++) {
     const axes: AttentionAxis[] =
-      cfg.attention === 'joint' ? ['joint'] : cfg.attention === 'factorised' ? ['space', 'time'] : [i % 2 ? 'time' : 'space'];
+      cfg.attention === 'joint'
+        ? ['joint']
+        : cfg.attention === 'factorised'
+          ? ['space', 'time']
+          : [i % 2 ? 'time' : 'space'];
     parts.push(ditBlock(n, d, heads, cfg.mlpRatio, axes, grid, 'adaLN-Zero', cross));
   }
   parts.push(linear(1, d, 2 * d), layerNorm(n, d, false), linear(n, d, pt * ph * pw * outC));
   return finish(add(...parts), 0, n);
 }
-

@@ -57,16 +57,28 @@ export function buildDiT(cfg: DiTConfig, clip: ClipShape): tfl.LayersModel {
     }
     case 'cross-attention': {
       const ctx = conditionTokens(tEmb, yEmb, width); // (B, 2, D)
-      for (let i = 0; i < depth; i++) x = ditBlock(x, null, { ...spec, modulation: 'none' }, `blocks.${i}`, { ctx });
+      for (let i = 0; i < depth; i++)
+        x = ditBlock(x, null, { ...spec, modulation: 'none' }, `blocks.${i}`, { ctx });
       x = finalLayer(x, null, out, 'none', 'final_layer');
       break;
     }
     case 'in-context': {
       const tokens = sym(new FlattenGrid({ name: 'flatten' }), x); // (B, N, D)
-      let seq = sym(tfl.layers.concatenate({ axis: 1, name: 'in_context' }), conditionTokens(tEmb, yEmb, width), tokens); // (B, 2 + N, D)
-      for (let i = 0; i < depth; i++) seq = ditBlock(seq, null, { ...spec, modulation: 'none' }, `blocks.${i}`);
+      let seq = sym(
+        tfl.layers.concatenate({ axis: 1, name: 'in_context' }),
+        conditionTokens(tEmb, yEmb, width),
+        tokens,
+      ); // (B, 2 + N, D)
+      for (let i = 0; i < depth; i++)
+        seq = ditBlock(seq, null, { ...spec, modulation: 'none' }, `blocks.${i}`);
       seq = sym(new SliceTokens({ start: 2, name: 'drop_condition_tokens' }), seq); // (B, N, D)
-      x = finalLayer(sym(new UnflattenGrid({ name: 'unflatten' }), seq, xEmb), null, out, 'none', 'final_layer');
+      x = finalLayer(
+        sym(new UnflattenGrid({ name: 'unflatten' }), seq, xEmb),
+        null,
+        out,
+        'none',
+        'final_layer',
+      );
       break;
     }
   }
@@ -77,7 +89,11 @@ export function buildDiT(cfg: DiTConfig, clip: ClipShape): tfl.LayersModel {
 /** [t, y] embeddings (B, D) each -> a 2-token sequence (B, 2, D). */
 function conditionTokens(tEmb: Sym, yEmb: Sym, width: number): Sym {
   const tok = (s: Sym, name: string) => sym(tfl.layers.reshape({ targetShape: [1, width], name }), s);
-  return sym(tfl.layers.concatenate({ axis: 1, name: 'condition_tokens' }), tok(tEmb, 't_token'), tok(yEmb, 'y_token'));
+  return sym(
+    tfl.layers.concatenate({ axis: 1, name: 'condition_tokens' }),
+    tok(tEmb, 't_token'),
+    tok(yEmb, 'y_token'),
+  );
 }
 
 const pt = (p: number) => p * p;

@@ -40,7 +40,12 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersM
   if (cfg.condition === 'class') {
     const yIn = tfl.input({ shape: [1], name: 'y' });
     inputs.push(yIn);
-    const label = new LabelEmbedder({ numClasses: cfg.numClasses, width, dropProb: cfg.classDropProb, name: 'y_embedder' });
+    const label = new LabelEmbedder({
+      numClasses: cfg.numClasses,
+      width,
+      dropProb: cfg.classDropProb,
+      name: 'y_embedder',
+    });
     c = sym(tfl.layers.add({ name: 'c' }), c, sym(label, yIn)); // (B, D)
   } else if (cfg.condition === 'caption') {
     const ids = tfl.input({ shape: [cfg.text.maxLength], name: 'caption_ids' });
@@ -51,8 +56,18 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersM
 
   for (let i = 0; i < depth; i++) {
     const axes: AttentionAxis[] =
-      cfg.attention === 'joint' ? ['joint'] : cfg.attention === 'factorised' ? ['space', 'time'] : [i % 2 ? 'time' : 'space'];
-    x = ditBlock(x, c, { heads, mlpRatio: cfg.mlpRatio, axes, modulation: 'adaLN-Zero' }, `blocks.${i}`, context);
+      cfg.attention === 'joint'
+        ? ['joint']
+        : cfg.attention === 'factorised'
+          ? ['space', 'time']
+          : [i % 2 ? 'time' : 'space'];
+    x = ditBlock(
+      x,
+      c,
+      { heads, mlpRatio: cfg.mlpRatio, axes, modulation: 'adaLN-Zero' },
+      `blocks.${i}`,
+      context,
+    );
   }
   x = finalLayer(x, c, pt * ph * pw * outChannels, 'adaLN-Zero', 'final_layer'); // (B, T', H', W', pt·ph·pw·C')
   const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x);

@@ -49,7 +49,9 @@ function tokensWithPositions(x: Sym, cfg: ViTConfig, grid: [number, number, numb
     const seq = cls ? sym(pos, x, cls) : sym(pos, x); // (B, 1 + N, D) or (B, T', H', W', D)
     return cls ? seq : sym(new FlattenGrid({ name: 'flatten' }), seq);
   }
-  const seq = sym(new FlattenGrid({ name: 'flatten' }), sym(new SinCosPosEmbed({ dims: '2d', name: 'pos_embed' }), x));
+  const seq = sym(
+    new FlattenGrid({ name: 'flatten' }),
+    sym(new SinCosPosEmbed({ dims: '2d', name: 'pos_embed' }), x),
+  );
   return cls ? sym(tfl.layers.concatenate({ axis: 1, name: 'prepend_cls' }), cls, seq) : seq;
 }
-

@@ -57,7 +57,10 @@ export function buildViViT(cfg: ViViTConfig, clip: ClipShape): tfl.LayersModel {
       const spatial = withPositions(frames, [1, grid[1], grid[2]], cls, 'spatial.'); // (B·T', [1 +] H'·W', D)
       const frameTokens = pool(encoder(spatial, ['joint'], depth, 'spatial.'), 'spatial.pool'); // (B·T', D)
       const perClip = sym(new UnfoldFrames({ name: 'unfold_frames' }), frameTokens, tokens); // (B, T', D)
-      const timeGrid = sym(tfl.layers.reshape({ targetShape: [-1, 1, 1, width], name: 'time_grid' }), perClip); // (B, T', 1, 1, D)
+      const timeGrid = sym(
+        tfl.layers.reshape({ targetShape: [-1, 1, 1, width], name: 'time_grid' }),
+        perClip,
+      ); // (B, T', 1, 1, D)
       const temporal = withPositions(timeGrid, [grid[0], 1, 1], cls, 'temporal.'); // (B, [1 +] T', D)
       pooled = pool(encoder(temporal, ['joint'], cfg.temporalDepth, 'temporal.'), 'temporal.pool');
       break;

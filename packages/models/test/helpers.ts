@@ -1,0 +1,121 @@
+/** Shared helpers for the zoo tests: tiny configs of every kind, random inputs, an in-memory IOHandler. */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { mulberry32 } from '@vtx/core';
+import { ModelConfig, type ClipShape } from '@vtx/models';
+
+export interface Case {
+  name: string;
+  model: ModelConfig;
+  clip: ClipShape;
+}
+
+const tinyVit = { size: 'Ti', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
+const tinyDit = { size: 'S', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
+
+/** Every kind × variant at the smallest useful size. */
+export const CASES: Case[] = [
+  {
+    name: 'vit-cls-learned',
+    model: ModelConfig.parse({ kind: 'vit', ...tinyVit, patch: 4 }),
+    clip: [1, 8, 8, 3],
+  },
+  {
+    name: 'vit-mean-sincos',
+    model: ModelConfig.parse({ kind: 'vit', ...tinyVit, patch: 4, pool: 'mean', posEmbed: 'sincos2d' }),
+    clip: [1, 8, 12, 3],
+  },
+  ...(
+    ['spatio-temporal', 'factorised-encoder', 'factorised-self-attention', 'factorised-dot-product'] as const
+  ).map((variant) => ({
+    name: `vivit-${variant}`,
+    model: ModelConfig.parse({ kind: 'vivit', ...tinyVit, variant, patch: [2, 4, 4], temporalDepth: 1 }),
+    clip: [4, 8, 8, 3] as ClipShape,
+  })),
+  ...(['adaLN-Zero', 'adaLN', 'cross-attention', 'in-context'] as const).map((conditioning) => ({
+    name: `dit-${conditioning}`,
+    model: ModelConfig.parse({ kind: 'dit', ...tinyDit, patch: 2, conditioning }),
+    clip: [1, 8, 8, 4] as ClipShape,
+  })),
+  ...(['joint', 'factorised', 'interleaved'] as const).map((attention) => ({
+    name: `video-dit-${attention}-class`,
+    model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, patch: [1, 2, 2], attention }),
+    clip: [2, 4, 4, 2] as ClipShape,
+  })),
+  {
+    name: 'video-dit-factorised-caption',
+    model: ModelConfig.parse({
+      kind: 'video-dit',
+      ...tinyDit,
+      patch: [2, 2, 2],
+      condition: 'caption',
+      text: { vocab: ['a', 'red', 'circle', 'moves', 'left'], maxLength: 6, width: 8, depth: 1, heads: 2 },
+    }),
+    clip: [4, 4, 4, 2],
+  },
+];
+
+/** Deterministic inputs for a built model, by input name. */
+export function inputsFor(
+  model: tfl.LayersModel,
+  cfg: ModelConfig,
+  clip: ClipShape,
+  batch = 2,
+  seed = 1,
+): tf.Tensor[] {
+  const rnd = mulberry32(seed);
+  return model.inputs.map((input) => {
+    const name = input.name.replace(/_\d+$/, '');
+    if (name === 'x') return tf.randomNormal([batch, ...clip], 0, 1, 'float32', seed);
+    if (name === 't')
+      return tf.tensor2d(
+        Array.from({ length: batch }, () => Math.floor(rnd() * 1000)),
+        [batch, 1],
+      );
+    if (name === 'y') {
+      const classes = 'numClasses' in cfg ? cfg.numClasses : 1;
+      return tf.tensor2d(
+        Array.from({ length: batch }, () => Math.floor(rnd() * classes)),
+        [batch, 1],
+      );
+    }
+    const m = input.shape[1]!;
+    if (name === 'caption_ids') {
+      const vocab = cfg.kind === 'video-dit' ? cfg.text.vocab.length + 3 : 3;
+      return tf.tensor2d(
+        Array.from({ length: batch * m }, (_, i) => (i % m < 3 ? 1 + Math.floor(rnd() * (vocab - 1)) : 0)),
+        [batch, m],
+      );
+    }
+    if (name === 'caption_mask')
+      return tf.tensor2d(
+        Array.from({ length: batch * m }, (_, i) => (i % m < 3 ? 1 : 0)),
+        [batch, m],
+      );
+    throw new Error(`no test input for ${input.name}`);
+  });
+}
+
+/** An IOHandler that keeps the artifacts in memory (tfjs-node's file:// handler is not available here). */
+export function memoryIO(): tf.io.IOHandler & { artifacts: tf.io.ModelArtifacts | null } {
+  const io = {
+    artifacts: null as tf.io.ModelArtifacts | null,
+    save(a: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      io.artifacts = a;
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+    },
+    load(): Promise<tf.io.ModelArtifacts> {
+      if (!io.artifacts) throw new Error('nothing saved');
+      return Promise.resolve(io.artifacts);
+    },
+  };
+  return io;
+}
+
+export function maxAbs(t: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]!);
+}
+
+export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => maxAbs(tf.sub(a, b)));
+}
