@@ -66,9 +66,11 @@ describe.each(CASES)('$name', ({ model: cfg, clip }) => {
         ? tf.oneHot(tf.tensor1d([1, 3], 'int32'), out(m, xs).shape[1]!)
         : tf.randomNormal(out(m, xs).shape, 0, 1, 'float32', 13);
     const loss = () =>
-      (task === 'classify'
-        ? tf.losses.softmaxCrossEntropy(target, out(m, xs, true))
-        : tf.losses.meanSquaredError(target, out(m, xs, true)));
+      tf.mean<tf.Scalar>(
+        task === 'classify'
+          ? tf.losses.softmaxCrossEntropy(target, out(m, xs, true))
+          : tf.losses.meanSquaredError(target, out(m, xs, true)),
+      );
     const opt = tf.train.adam(1e-2);
     const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
     const first = loss().dataSync()[0]!;
