@@ -13,16 +13,21 @@ export type BetaScheduleKind = 'linear' | 'cosine';
 
 /**
  * Linear betas from 1e-4 to 0.02 at T = 1000, scaled by 1000 / T so that any T gives a similar process
- * (DDPM's schedule, DiT's default).
+ * (DDPM's schedule, DiT's default). Needs T > 20 so that the last beta, 20 / T, stays below 1.
  */
 export function linearBetas(numTimesteps: number): Float64Array {
   checkSteps(numTimesteps);
+  if (numTimesteps <= 20) {
+    throw new Error(
+      `linear beta schedule needs more than 20 steps (beta_T = 20 / T must stay below 1), got ${numTimesteps}`,
+    );
+  }
   const scale = 1000 / numTimesteps;
   const start = scale * 1e-4;
   const end = scale * 0.02;
   const betas = new Float64Array(numTimesteps);
   for (let i = 0; i < numTimesteps; i++) {
-    betas[i] = numTimesteps === 1 ? start : start + ((end - start) * i) / (numTimesteps - 1);
+    betas[i] = start + ((end - start) * i) / (numTimesteps - 1);
   }
   return betas;
 }
@@ -79,7 +84,7 @@ export function scheduleConstants(betas: Float64Array): ScheduleConstants {
   const n = betas.length;
   for (let i = 0; i < n; i++) {
     const b = betas[i]!;
-    if (!(b > 0 && b <= 1)) throw new Error(`beta[${i}] = ${b} is outside (0, 1]`);
+    if (!(b > 0 && b < 1)) throw new Error(`beta[${i}] = ${b} is outside (0, 1)`);
   }
   const alphasCumprod = new Float64Array(n);
   const alphasCumprodPrev = new Float64Array(n);

@@ -23,13 +23,14 @@ describe('beta schedules', () => {
   });
 
   it('names the schedule and rejects a bad T', () => {
-    expect(Array.from(betaSchedule('linear', 10))).toEqual(Array.from(linearBetas(10)));
+    expect(Array.from(betaSchedule('linear', 30))).toEqual(Array.from(linearBetas(30)));
     expect(() => betaSchedule('cosine', 0)).toThrow(/positive integer, got 0/);
+    expect(() => betaSchedule('linear', 20)).toThrow(/more than 20 steps .* got 20/);
   });
 });
 
 describe('schedule constants', () => {
-  const betas = refLinearBetas(20);
+  const betas = refLinearBetas(25);
   const c = scheduleConstants(Float64Array.from(betas));
   const ab = refAlphaBar(betas);
 
@@ -40,7 +41,7 @@ describe('schedule constants', () => {
   });
 
   it('posterior variance beta-tilde_t = beta_t (1 - ab_{t-1}) / (1 - ab_t), its log clipped at t = 0', () => {
-    for (let t = 1; t < 20; t++) {
+    for (let t = 1; t < 25; t++) {
       const want = (betas[t]! * (1 - ab[t - 1]!)) / (1 - ab[t]!);
       expect(c.posteriorVariance[t]).toBeCloseTo(want, 14);
       expect(c.posteriorLogVarianceClipped[t]).toBeCloseTo(Math.log(want), 10);
