@@ -26,6 +26,13 @@ export interface SelectBackendOptions {
   /** Preference order when there is no override. */
   order?: readonly BackendName[];
   log?: BackendLog;
+  /**
+   * Loads the optional backend packages (tfjs-node(-gpu), webgl, webgpu) by name. Default: `import()` from
+   * @vtx/core's own location, which under pnpm's strict layout cannot see them when they are dependencies of
+   * the app package only; the app passes `(s) => import(s)` so they resolve from its node_modules. The wasm
+   * backend, a dependency of @vtx/core, is always imported from here.
+   */
+  importer?: (specifier: string) => Promise<unknown>;
 }
 
 export interface BackendChoice {
@@ -36,9 +43,9 @@ export interface BackendChoice {
 
 const silent: BackendLog = { info: () => undefined, warn: () => undefined };
 // A variable specifier keeps bundlers and tsc from requiring the optional packages.
-const dynImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+const defaultImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
-async function load(name: BackendName): Promise<void> {
+async function load(name: BackendName, dynImport: (specifier: string) => Promise<unknown>): Promise<void> {
   switch (name) {
     case 'tensorflow':
       try {
@@ -52,7 +59,7 @@ async function load(name: BackendName): Promise<void> {
       }
       return;
     case 'wasm':
-      await dynImport('@tensorflow/tfjs-backend-wasm');
+      await defaultImport('@tensorflow/tfjs-backend-wasm');
       return;
     case 'webgl':
       await dynImport('@tensorflow/tfjs-backend-webgl');
@@ -72,11 +79,12 @@ function firstLine(e: unknown): string {
 /** Pick and initialise a backend; returns which one and why the others were skipped. */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendChoice> {
   const log = opts.log ?? silent;
+  if (opts.override) parseBackendName(opts.override, 'backend override');
   const order = opts.override ? [opts.override] : (opts.order ?? DEFAULT_ORDER);
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
     try {
-      await load(name);
+      await load(name, opts.importer ?? defaultImport);
       if (!tf.findBackendFactory(name)) throw new Error('not registered after import');
       if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
       await tf.ready();

@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parseBackendName, selectBackend, wasmFixesInstalled, type BackendName } from '@vtx/core';
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function recorder() {
+  const lines: string[] = [];
+  return { lines, log: { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warn: ${m}`) } };
+}
+
+describe('selectBackend', () => {
+  it('an override picks exactly that backend and logs it', async () => {
+    const { lines, log } = recorder();
+    expect(await selectBackend({ override: 'cpu', log })).toEqual({ name: 'cpu', skipped: [] });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(lines).toEqual(['tfjs backend: cpu (override)']);
+  });
+
+  it('an unknown name is a clear error, from the override and from the flag parser', async () => {
+    await expect(selectBackend({ override: 'tpu' as BackendName })).rejects.toThrow(
+      "backend override: unknown backend 'tpu', expected one of tensorflow, wasm, cpu, webgl, webgpu",
+    );
+    expect(() => parseBackendName('gpu', 'VTX_BACKEND')).toThrow("VTX_BACKEND: unknown backend 'gpu'");
+    expect(parseBackendName('wasm')).toBe('wasm');
+  });
+
+  it('an override that cannot start fails with the reason instead of falling back', async () => {
+    await expect(selectBackend({ override: 'webgpu' })).rejects.toThrow(/^no usable tfjs backend \(webgpu: /);
+  });
+
+  it("default order on this machine: 'tensorflow' is skipped with its reason, 'wasm' is chosen with the fixes", async () => {
+    // resolve tfjs-node(-gpu) from the app package that depends on them, as the vtx CLI does
+    const fromTrain = createRequire(new URL('../../../train/package.json', import.meta.url));
+    const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined); // tfjs-node's half-loaded kernel noise
+    const { lines, log } = recorder();
+    const choice = await selectBackend({ log, importer });
+    warn.mockRestore();
+    expect(choice.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasmFixesInstalled()).toBe(true);
+    expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow']);
+    // tfjs-node is installed, but its install script could not fetch libtensorflow: no native binding
+    expect(choice.skipped[0]!.reason).toMatch(/tfjs-node: .*tfjs_binding\.node/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tfjs backend: wasm; tensorflow skipped \(tfjs-node-gpu: .*tfjs-node: .*\)$/);
+    await tf.setBackend('cpu');
+  });
+
+  it('without an importer the optional packages are looked up from @vtx/core and skipped with that reason', async () => {
+    const choice = await selectBackend({ order: ['tensorflow', 'cpu'] });
+    expect(choice.name).toBe('cpu');
+    expect(choice.skipped[0]!.reason).toMatch(/tfjs-node-gpu: .*; tfjs-node: /);
+  });
+});
