@@ -51,7 +51,9 @@ export function product(shape: readonly number[]): number {
 
 /** A typed-array view of `bytes` (copied to an aligned buffer) as `dtype`. */
 export function viewAs(dtype: DType, bytes: Uint8Array): HostData {
-  const buf = bytes.slice().buffer; // fresh, aligned
+  const copy = new Uint8Array(bytes.byteLength); // fresh and aligned (Buffer.slice would be a view of a pool)
+  copy.set(bytes);
+  const buf = copy.buffer;
   switch (dtype) {
     case 'F64':
       return new Float64Array(buf);
