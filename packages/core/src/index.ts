@@ -23,3 +23,4 @@ export * from './layers/tokens.js';
 export * from './layers/conditioning.js';
 export * from './layers/drop-path.js';
 export * from './layers/unflatten-grid.js';
+export * from './io/safetensors.js';

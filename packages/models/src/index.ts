@@ -17,3 +17,5 @@ export * from './blocks/encoder-block.js';
 export * from './blocks/dit-block.js';
 export * from './costs/model-cost.js';
 export * from './registry.js';
+export * from './diffusion/index.js';
+export * from './interop/pytorch.js';
