@@ -53,6 +53,22 @@ function swapLast(rank: number): number[] {
 
 const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
 
+/** For output batch index i over `outer`, the flat batch index into an operand of batch shape `shape` (numpy broadcasting). */
+function broadcastOffsets(shape: readonly number[], outer: readonly number[]): (i: number) => number {
+  return (i) => {
+    let [rem, flat, stride] = [i, 0, 1];
+    for (let d = outer.length - 1, s = shape.length - 1; d >= 0; d--, s--) {
+      const coord = rem % outer[d]!;
+      rem = Math.floor(rem / outer[d]!);
+      if (s >= 0) {
+        flat += (shape[s] === 1 ? 0 : coord) * stride;
+        stride *= shape[s]!;
+      }
+    }
+    return flat;
+  };
+}
+
 function installFastBatchMatMul(): void {
   const orig = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc as KernelFunc | undefined;
   const transposeK = tf.getKernel('Transpose', 'wasm')?.kernelFunc as KernelFunc | undefined;
@@ -91,21 +107,24 @@ function installFastBatchMatMul(): void {
         attrs: noT,
       }) as tf.TensorInfo;
       out = { ...r, shape: [...outOuter, m, n] };
-    } else if (batchA === batchB) {
-      // a true batch: per-slice 2-D XNNPACK calls
+    } else {
+      // a true batch, broadcast like numpy: one 2-D XNNPACK call per output slice. (Stock tfjs, cpu included,
+      // mis-sizes mutual broadcasts such as (3, 1, …) @ (1, 3, …); the per-slice offsets below do not.)
+      const aAt = broadcastOffsets(aOuter, outOuter);
+      const bAt = broadcastOffsets(bOuter, outOuter);
+      const batch = prod(outOuter);
       out = be.makeOutput([...outOuter, m, n], 'float32');
-      for (let i = 0; i < batchA; i++) {
+      for (let i = 0; i < batch; i++) {
+        const [ai, bi] = [aAt(i), bAt(i)];
         const as = be.makeOutput([m, k], 'float32');
         const bs = be.makeOutput([k, n], 'float32');
         // heap views go stale after any malloc (the heap may grow): re-create them each time
-        be.typedArrayFromHeap(as).set(be.typedArrayFromHeap({ ...a, shape: [batchA * m * k] }).subarray(i * m * k, (i + 1) * m * k));
-        be.typedArrayFromHeap(bs).set(be.typedArrayFromHeap({ ...b, shape: [batchB * k * n] }).subarray(i * k * n, (i + 1) * k * n));
+        be.typedArrayFromHeap(as).set(be.typedArrayFromHeap({ ...a, shape: [batchA * m * k] }).subarray(ai * m * k, (ai + 1) * m * k));
+        be.typedArrayFromHeap(bs).set(be.typedArrayFromHeap({ ...b, shape: [batchB * k * n] }).subarray(bi * k * n, (bi + 1) * k * n));
         const r = orig({ inputs: { a: as, b: bs }, backend, attrs: noT }) as tf.TensorInfo;
-        be.typedArrayFromHeap({ ...out, shape: [batchA * m * n] }).set(be.typedArrayFromHeap({ ...r, shape: [m * n] }), i * m * n);
+        be.typedArrayFromHeap({ ...out, shape: [batch * m * n] }).set(be.typedArrayFromHeap({ ...r, shape: [m * n] }), i * m * n);
         for (const t of [as, bs, r]) be.disposeData(t.dataId);
       }
-    } else {
-      out = orig({ inputs: { a, b }, backend, attrs: noT }) as tf.TensorInfo; // rare broadcast: stock path
     }
     for (const t of tmp) be.disposeData(t.dataId);
     return out;
