@@ -227,7 +227,7 @@ export function predictPyTorchLayout(
   };
   const x = nchwToClips(need('x'));
   if (cfg.kind === 'dit') {
-    const n = x.shape[0]!;
+    const n = x.shape[0];
     const t = tf.tensor2d(Float32Array.from(need('t').data), [n, 1]);
     const y = tf.tensor2d(Float32Array.from(need('y').data), [n, 1]);
     const out = model.apply([x, t, y], { training: false }) as tf.Tensor;
