@@ -33,3 +33,26 @@ export {
   movingMnistLabels,
   type MovingMnistSpecInput,
 } from './builders/moving-mnist.js';
+export {
+  DataConfig,
+  TransformConfig,
+  CropConfig,
+  NormalizeConfig,
+  BucketConfig,
+  BuiltinDataset,
+  type DataConfigInput,
+} from './config.js';
+export { resolveDataset } from './resolve.js';
+export { DataLoader, LoaderState, createLoader } from './loader/loader.js';
+export type { Batch } from './loader/producer.js';
+export { layout, planEpoch, type Layout, type PlannedBatch, type Segment } from './loader/plan.js';
+export {
+  applyClip,
+  cropBox,
+  normalization,
+  sampleClip,
+  temporalIndices,
+  type Box,
+  type ClipSample,
+  type Target,
+} from './loader/transforms.js';

@@ -1,0 +1,122 @@
+/**
+ * `DataConfig`: the `data:` section of an experiment YAML, validator and type in one zod schema.
+ * Every field has its default here; a YAML only says what differs. Example:
+ *
+ * ```yaml
+ * data:
+ *   dataset: { kind: synthetic, count: 512 }   # or a path: data/ucf101-112
+ *   batchSize: 16
+ *   transforms: { frames: 8, stride: 1, crop: { kind: random-resized, height: 32, width: 32 }, flip: false }
+ *   buckets: []                                  # Sora-style: [{ frames: 16, height: 64, width: 64, batchSize: 8 }, ...]
+ *   shard: { index: 0, count: 1 }
+ * ```
+ */
+import { z } from 'zod';
+
+import { MovingMnistSpec } from './builders/moving-mnist.js';
+import { SyntheticSpec } from './builders/synthetic.js';
+
+const pos = z.number().int().positive();
+const nonneg = z.number().int().nonnegative();
+const range = z
+  .tuple([z.number().positive(), z.number().positive()])
+  .refine(([a, b]) => a <= b, 'range must be [min, max] with min <= max');
+
+/**
+ * How clip values become floats. `range`: uint8 [0, 255] -> [low, high] linearly (default [-1, 1], the
+ * range DiT trains in). `meanStd`: (v / 255 - mean[c]) / std[c] for uint8, (v - mean[c]) / std[c] for
+ * float32. `none`: the stored value as a float. Default: `range` for uint8, `none` for float32 latents.
+ */
+export const NormalizeConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('range'), low: z.number().default(-1), high: z.number().default(1) }),
+  z.strictObject({
+    kind: z.literal('meanStd'),
+    mean: z.array(z.number()).min(1),
+    std: z.array(z.number().positive()).min(1),
+  }),
+  z.strictObject({ kind: z.literal('none') }),
+]);
+export type NormalizeConfig = z.infer<typeof NormalizeConfig>;
+
+/**
+ * Spatial resampling to height x width. `random-resized`: Inception-style random crop of `scale` of the
+ * area with aspect ratio in `ratio` (log-uniform), resized bilinearly (Szegedy et al. 2015; torchvision
+ * RandomResizedCrop); one box per clip. `center`: the largest centred crop with the target aspect, resized.
+ * `resize`: the whole frame resized (aspect not kept).
+ */
+export const CropConfig = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('random-resized'),
+    height: pos,
+    width: pos,
+    scale: range.default([0.35, 1]),
+    ratio: range.default([3 / 4, 4 / 3]),
+  }),
+  z.strictObject({ kind: z.literal('center'), height: pos, width: pos }),
+  z.strictObject({ kind: z.literal('resize'), height: pos, width: pos }),
+]);
+export type CropConfig = z.infer<typeof CropConfig>;
+
+export const TransformConfig = z.strictObject({
+  /** Frames per output clip. Default: every `stride`-th frame, trimmed to a multiple of `tubelet`. */
+  frames: pos.optional(),
+  /** Temporal stride between sampled frames. */
+  stride: pos.default(1),
+  /** Where the sampled window starts: uniformly random, at frame 0, or centred. */
+  offset: z.enum(['random', 'start', 'center']).default('random'),
+  /** Output frames are a multiple of this (the model's tubelet depth pt). */
+  tubelet: pos.default(1),
+  crop: CropConfig.optional(),
+  /** Horizontal flip with probability 1/2 (note: it swaps left/right motion classes). */
+  flip: z.boolean().default(false),
+  normalize: NormalizeConfig.optional(),
+  /** On-the-fly patchify with patch [pt, ph, pw]: clips become (B, T', H', W', pt·ph·pw·C). */
+  patchify: z.tuple([pos, pos, pos]).optional(),
+});
+export type TransformConfig = z.infer<typeof TransformConfig>;
+
+/** A resolution/duration bucket (Sora-style): clips that fit are cropped/sampled to this shape. */
+export const BucketConfig = z.strictObject({
+  frames: pos,
+  height: pos,
+  width: pos,
+  /** Per-bucket batch size (default: `batchSize`), e.g. smaller for larger clips. */
+  batchSize: pos.optional(),
+});
+export type BucketConfig = z.infer<typeof BucketConfig>;
+
+/** A built-in dataset, generated on first use into `cacheDir`. */
+export const BuiltinDataset = z.discriminatedUnion('kind', [SyntheticSpec, MovingMnistSpec]);
+export type BuiltinDataset = z.infer<typeof BuiltinDataset>;
+
+export const DataConfig = z.strictObject({
+  /** A dataset directory, or a built-in spec (default: the synthetic bouncing shapes). */
+  dataset: z.union([z.string(), BuiltinDataset]).prefault({ kind: 'synthetic' }),
+  /** Where built-in datasets are built, keyed by a hash of their spec. */
+  cacheDir: z.string().default('.vtx-cache/data'),
+  batchSize: pos.default(16),
+  transforms: TransformConfig.prefault({}),
+  /** Empty: clips are grouped by their output shape. Otherwise each clip goes to the largest bucket it fits. */
+  buckets: z.array(BucketConfig).default([]),
+  /** Which caption column becomes `batch.captions`. */
+  caption: z.enum(['descriptive', 'terse']).default('descriptive'),
+  /** This process's share of the rows: contiguous 1/count of them (data parallel, multi-machine). */
+  shard: z
+    .strictObject({ index: nonneg.default(0), count: pos.default(1) })
+    .refine((s) => s.index < s.count, 'shard.index must be < shard.count')
+    .prefault({}),
+  shuffle: z.boolean().default(true),
+  /** Rows held by the streaming shuffle buffer (memory: this many clips). */
+  shuffleBuffer: pos.default(1024),
+  seed: nonneg.default(0),
+  /** Batches prepared ahead of the trainer. */
+  prefetch: pos.default(4),
+  /** Decode, augment and batch in a worker thread (false: in the calling thread). */
+  worker: z.boolean().default(true),
+  /** Drop each bucket's last partial batch of an epoch. */
+  dropRemainder: z.boolean().default(false),
+  /** Check shard sha256 checksums when opening. */
+  verify: z.boolean().default(true),
+});
+export type DataConfig = z.infer<typeof DataConfig>;
+export type DataConfigInput = z.input<typeof DataConfig>;
