@@ -56,7 +56,7 @@ export function runMany(layer: tfl.layers.Layer, inputs: tf.Tensor | tf.Tensor[]
 
 /** A scalar loss that weighs every output element differently: sum(y · R) with a fixed random R. */
 export function projectLoss(y: tf.Tensor, seed = 99): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.mul(y, randn(y.shape, seed))) as tf.Scalar);
+  return tf.tidy(() => tf.sum<tf.Scalar>(tf.mul(y, randn(y.shape, seed))));
 }
 
 export interface GradCheckOptions {
@@ -82,7 +82,11 @@ export interface GradCheckResult {
  * Compare `tf.variableGrads` with central differences (f(v + ε) - f(v - ε)) / 2ε in float32 on a random
  * subset of coordinates of every variable. `loss` must be deterministic.
  */
-export function gradCheck(loss: () => tf.Scalar, vars: tf.Variable[], opts: GradCheckOptions = {}): GradCheckResult {
+export function gradCheck(
+  loss: () => tf.Scalar,
+  vars: tf.Variable[],
+  opts: GradCheckOptions = {},
+): GradCheckResult {
   const { eps = 1e-2, samples = 6, atol = 2e-3, rtol = 2e-2, seed = 7 } = opts;
   const rnd = mulberry32(seed);
   const { grads, value } = tf.variableGrads(loss, vars);
@@ -92,7 +96,7 @@ export function gradCheck(loss: () => tf.Scalar, vars: tf.Variable[], opts: Grad
   let where = '';
   const norms: Record<string, number> = {};
   for (const v of vars) {
-    const g = grads[v.name]!.dataSync();
+    const g = Array.from(grads[v.name]!.dataSync());
     norms[v.name] = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
     const base = v.dataSync().slice();
     const idx = new Set<number>();
@@ -107,7 +111,8 @@ export function gradCheck(loss: () => tf.Scalar, vars: tf.Variable[], opts: Grad
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
       v.assign(tf.tensor(base, v.shape));
       const analytic = g[i]!;
-      const err = Math.abs(analytic - numeric) / (atol + rtol * Math.max(Math.abs(analytic), Math.abs(numeric)));
+      const err =
+        Math.abs(analytic - numeric) / (atol + rtol * Math.max(Math.abs(analytic), Math.abs(numeric)));
       if (err > worst) {
         worst = err;
         where = `${v.name}[${i}]: analytic ${analytic}, numeric ${numeric}`;
@@ -152,7 +157,13 @@ export function cols(m: Mat, c0: number, n: number): Mat {
  * Multi-head attention by definition: out[i] (head h) = Σ_j softmax_j(q_i·k_j / √Dh) v_j over the keys j
  * that `allowed(i, j, h)` lets query i see in head h. q (N, D), k and v (M, D) -> (N, D), heads head-major.
  */
-export function refAttention(q: Mat, k: Mat, v: Mat, heads: number, allowed: (i: number, j: number, h: number) => boolean): Mat {
+export function refAttention(
+  q: Mat,
+  k: Mat,
+  v: Mat,
+  heads: number,
+  allowed: (i: number, j: number, h: number) => boolean,
+): Mat {
   const d = q[0]!.length;
   const dh = d / heads;
   return q.map((qi, i) => {

@@ -43,15 +43,24 @@ const CASES: { make: () => tfl.layers.Layer; inputs: () => tf.Tensor[] }[] = [
     make: () => new SelfAttention({ heads: 2, axis, qkvBias: false, projInit: 'zeros' }),
     inputs: () => [grid()],
   })),
-  { make: () => new SelfAttention({ heads: 4 }), inputs: () => [seq(), tf.tensor2d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [2, 5])] },
-  { make: () => new CrossAttention({ heads: 2, projInit: 'zeros' }), inputs: () => [grid(), randn([2, 4, 6], 4), tf.ones([2, 4])] },
+  {
+    make: () => new SelfAttention({ heads: 4 }),
+    inputs: () => [seq(), tf.tensor2d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [2, 5])],
+  },
+  {
+    make: () => new CrossAttention({ heads: 2, projInit: 'zeros' }),
+    inputs: () => [grid(), randn([2, 4, 6], 4), tf.ones([2, 4])],
+  },
   { make: () => new AdaLNModulation({ chunks: 4, zeroInit: false, units: 3 }), inputs: () => [vec()] },
   { make: () => new Modulate({}), inputs: () => [grid(), vec(), vec()] },
   { make: () => new GatedResidual({}), inputs: () => [grid(), grid(), vec()] },
   { make: () => new PatchEmbed({ patch: [2, 2, 1], width: 4 }), inputs: () => [randn([1, 4, 4, 2, 3], 5)] },
   { make: () => new Unpatchify({ patch: [1, 2, 2], channels: 2 }), inputs: () => [grid()] },
   { make: () => new SinCosPosEmbed({ dims: '2d' }), inputs: () => [grid()] },
-  { make: () => new LearnedPosEmbed({ grid: [1, 3, 2], prefix: 1 }), inputs: () => [grid(), randn([2, 1, 8], 6)] },
+  {
+    make: () => new LearnedPosEmbed({ grid: [1, 3, 2], prefix: 1 }),
+    inputs: () => [grid(), randn([2, 1, 8], 6)],
+  },
   { make: () => new ClassToken({}), inputs: () => [grid()] },
   { make: () => new FlattenGrid({}), inputs: () => [grid()] },
   { make: () => new FoldFrames({}), inputs: () => [grid()] },
@@ -59,7 +68,10 @@ const CASES: { make: () => tfl.layers.Layer; inputs: () => tf.Tensor[] }[] = [
   { make: () => new SliceTokens({ start: 1, count: 3 }), inputs: () => [seq()] },
   { make: () => new PoolTokens({ mode: 'mean', skip: 2 }), inputs: () => [seq()] },
   { make: () => new TimestepEmbedder({ width: 6, frequencyDim: 10 }), inputs: () => [tf.tensor1d([3, 500])] },
-  { make: () => new LabelEmbedder({ numClasses: 7, width: 4, dropProb: 0.3 }), inputs: () => [tf.tensor1d([0, 6], 'int32')] },
+  {
+    make: () => new LabelEmbedder({ numClasses: 7, width: 4, dropProb: 0.3 }),
+    inputs: () => [tf.tensor1d([0, 6], 'int32')],
+  },
   { make: () => new DropPath({ rate: 0.2 }), inputs: () => [grid()] },
 ];
 
@@ -81,9 +93,13 @@ describe('getConfig / fromConfig', () => {
       const config = layer.getConfig();
       // registered for deserialisation under its className
       const Cls = layer.constructor as typeof tfl.layers.Layer;
-      const [registered, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()]!;
+      const [registered, fromConfig] =
+        tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()]!;
       expect(registered).toBe(Cls);
-      const copy = fromConfig(Cls, JSON.parse(JSON.stringify(config)) as tf.serialization.ConfigDict) as tfl.layers.Layer;
+      const copy = fromConfig(
+        registered,
+        JSON.parse(JSON.stringify(config)) as tf.serialization.ConfigDict,
+      ) as tfl.layers.Layer;
       expect(copy).toBeInstanceOf(Cls);
       expect(copy.getConfig()).toEqual(config);
       outputs(copy, xs);
@@ -121,22 +137,43 @@ function buildModel(): tfl.LayersModel {
   h = sym(new SelfAttention({ heads: 2, axis: 'split', name: 'attn' }), h);
   h = sym(new DropPath({ rate: 0.1, name: 'drop_path' }), h);
   x = sym(new GatedResidual({ name: 'gated' }), x, h, gate);
-  h = sym(new CrossAttention({ heads: 2, name: 'cross_attn' }), sym(new LayerNorm({ name: 'norm2' }), x), ctx, ctxMask);
+  h = sym(
+    new CrossAttention({ heads: 2, name: 'cross_attn' }),
+    sym(new LayerNorm({ name: 'norm2' }), x),
+    ctx,
+    ctxMask,
+  );
   x = sym(tfl.layers.add({ name: 'res2' }), x, h);
-  x = sym(tfl.layers.add({ name: 'res3' }), x, sym(new Mlp({ gelu: 'tanh', name: 'mlp' }), sym(new LayerNorm({ name: 'norm3' }), x)));
-  const pixels = sym(new Unpatchify({ patch: [2, 2, 2], channels: 3, name: 'unpatchify' }), sym(new Linear({ units: 24, name: 'final' }), x));
+  x = sym(
+    tfl.layers.add({ name: 'res3' }),
+    x,
+    sym(new Mlp({ gelu: 'tanh', name: 'mlp' }), sym(new LayerNorm({ name: 'norm3' }), x)),
+  );
+  const pixels = sym(
+    new Unpatchify({ patch: [2, 2, 2], channels: 3, name: 'unpatchify' }),
+    sym(new Linear({ units: 24, name: 'final' }), x),
+  );
 
   // classification head: class token + learned positions + joint attention, and a per-frame pool
   const cls = sym(new ClassToken({ name: 'cls' }), x);
   let s = sym(new LearnedPosEmbed({ grid: [1, 2, 2], prefix: 1, name: 'pos_embed' }), x, cls); // (B, 1 + N, 8)
   s = sym(new SelfAttention({ heads: 2, name: 'head_attn' }), s);
-  const body = sym(new PoolTokens({ name: 'pool_body' }), sym(new SliceTokens({ start: 1, name: 'body' }), s));
+  const body = sym(
+    new PoolTokens({ name: 'pool_body' }),
+    sym(new SliceTokens({ start: 1, name: 'body' }), s),
+  );
   const first = sym(new PoolTokens({ mode: 'first', name: 'pool_cls' }), s);
   const frames = sym(new PoolTokens({ name: 'pool_frame' }), sym(new FoldFrames({ name: 'fold' }), x)); // (B·T', 8)
   const perFrame = sym(new UnfoldFrames({ name: 'unfold' }), frames, x); // (B, T', 8)
   const frameMean = sym(new PoolTokens({ name: 'pool_frames' }), perFrame);
-  const flat = sym(new PoolTokens({ skip: 1, name: 'pool_flat' }), sym(new FlattenGrid({ name: 'flatten' }), x));
-  const logits = sym(new Linear({ units: 4, name: 'head' }), sym(tfl.layers.add({ name: 'pooled' }), body, first, frameMean, flat));
+  const flat = sym(
+    new PoolTokens({ skip: 1, name: 'pool_flat' }),
+    sym(new FlattenGrid({ name: 'flatten' }), x),
+  );
+  const logits = sym(
+    new Linear({ units: 4, name: 'head' }),
+    sym(tfl.layers.add({ name: 'pooled' }), body, first, frameMean, flat),
+  );
   return tfl.model({ inputs: [video, t, y, ctx, ctxMask], outputs: [pixels, logits] });
 }
 
@@ -163,8 +200,13 @@ function memoryHandler(): tf.io.IOHandler & { json?: string } {
   let weights: ArrayBuffer | undefined;
   const h: tf.io.IOHandler & { json?: string } = {
     save: (a) => {
-      h.json = JSON.stringify({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, format: a.format });
-      weights = a.weightData == null ? new ArrayBuffer(0) : new tf.io.CompositeArrayBuffer(a.weightData).slice();
+      h.json = JSON.stringify({
+        modelTopology: a.modelTopology,
+        weightSpecs: a.weightSpecs,
+        format: a.format,
+      });
+      weights =
+        a.weightData == null ? new ArrayBuffer(0) : new tf.io.CompositeArrayBuffer(a.weightData).slice();
       return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) });
     },
     load: () => {

@@ -14,13 +14,22 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 /** The slice of the wasm backend's API these kernels use (`BackendWasm` in tfjs-backend-wasm). */
 interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
 }
 
-type KernelFunc = (params: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+type KernelFunc = (params: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}) => tf.TensorInfo | tf.TensorInfo[];
 
 export const WASM_CPU_FALLBACKS = [
   'UnsortedSegmentSum',
@@ -81,7 +90,11 @@ function installFastBatchMatMul(): void {
     let b = inputs['b']!;
     const tmp: tf.TensorInfo[] = [];
     const transpose = (x: tf.TensorInfo) => {
-      const y = transposeK({ inputs: { x }, backend, attrs: { perm: swapLast(x.shape.length) } }) as tf.TensorInfo;
+      const y = transposeK({
+        inputs: { x },
+        backend,
+        attrs: { perm: swapLast(x.shape.length) },
+      }) as tf.TensorInfo;
       tmp.push(y);
       return y;
     };
@@ -119,10 +132,17 @@ function installFastBatchMatMul(): void {
         const as = be.makeOutput([m, k], 'float32');
         const bs = be.makeOutput([k, n], 'float32');
         // heap views go stale after any malloc (the heap may grow): re-create them each time
-        be.typedArrayFromHeap(as).set(be.typedArrayFromHeap({ ...a, shape: [batchA * m * k] }).subarray(ai * m * k, (ai + 1) * m * k));
-        be.typedArrayFromHeap(bs).set(be.typedArrayFromHeap({ ...b, shape: [batchB * k * n] }).subarray(bi * k * n, (bi + 1) * k * n));
+        be.typedArrayFromHeap(as).set(
+          be.typedArrayFromHeap({ ...a, shape: [batchA * m * k] }).subarray(ai * m * k, (ai + 1) * m * k),
+        );
+        be.typedArrayFromHeap(bs).set(
+          be.typedArrayFromHeap({ ...b, shape: [batchB * k * n] }).subarray(bi * k * n, (bi + 1) * k * n),
+        );
         const r = orig({ inputs: { a: as, b: bs }, backend, attrs: noT }) as tf.TensorInfo;
-        be.typedArrayFromHeap({ ...out, shape: [batch * m * n] }).set(be.typedArrayFromHeap({ ...r, shape: [m * n] }), i * m * n);
+        be.typedArrayFromHeap({ ...out, shape: [batch * m * n] }).set(
+          be.typedArrayFromHeap({ ...r, shape: [m * n] }),
+          i * m * n,
+        );
         for (const t of [as, bs, r]) be.disposeData(t.dataId);
       }
     }
@@ -130,7 +150,7 @@ function installFastBatchMatMul(): void {
     return out;
   };
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: bmm as tf.KernelFunc });
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: bmm });
 }
 
 function installCpuFallbacks(names: readonly string[]): void {
@@ -151,7 +171,11 @@ function installCpuFallbacks(names: readonly string[]): void {
       const cpuInputs = Array.isArray(inputs)
         ? (inputs as tf.TensorInfo[]).map(toCpu)
         : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, toCpu(t!)]));
-      const res = (kernel.kernelFunc as KernelFunc)({ inputs: cpuInputs as tf.NamedTensorInfoMap, backend: cpu, attrs: attrs ?? {} });
+      const res = (kernel.kernelFunc as KernelFunc)({
+        inputs: cpuInputs as tf.NamedTensorInfoMap,
+        backend: cpu,
+        attrs: attrs ?? {},
+      });
       const outs = (Array.isArray(res) ? res : [res]).map((o) => {
         const w = be.makeOutput(o.shape, o.dtype, undefined, cpu.readSync(o.dataId));
         cpu.disposeData(o.dataId, true);
@@ -160,6 +184,6 @@ function installCpuFallbacks(names: readonly string[]): void {
       for (const id of ids) cpu.disposeData(id, true);
       return Array.isArray(res) ? outs : outs[0]!;
     };
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc });
   }
 }

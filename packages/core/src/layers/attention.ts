@@ -55,13 +55,16 @@ export class SelfAttention extends tfl.layers.Layer {
     this.qkvBias = args.qkvBias ?? true;
     this.projInit = args.projInit ?? 'xavier';
     if (this.axis === 'split' && this.heads % 2 !== 0) {
-      throw new Error(`split (factorised dot-product) attention needs an even number of heads, got ${this.heads}`);
+      throw new Error(
+        `split (factorised dot-product) attention needs an even number of heads, got ${this.heads}`,
+      );
     }
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const d = lastDim(inputShape);
-    if (d % this.heads !== 0) throw new Error(`${this.name}: width ${d} is not divisible by ${this.heads} heads`);
+    if (d % this.heads !== 0)
+      throw new Error(`${this.name}: width ${d} is not divisible by ${this.heads} heads`);
     this.qkvKernel = this.addWeight('qkv/kernel', [d, 3 * d], 'float32', kernelInitializer('xavier'));
     if (this.qkvBias) this.qkvB = this.addWeight('qkv/bias', [3 * d], 'float32', tfl.initializers.zeros());
     this.projKernel = this.addWeight('proj/kernel', [d, d], 'float32', kernelInitializer(this.projInit));
@@ -78,7 +81,8 @@ export class SelfAttention extends tfl.layers.Layer {
       const [x, mask] = asList(inputs) as [tf.Tensor, tf.Tensor?];
       const d = x.shape.at(-1)!;
       const dh = d / this.heads;
-      if (mask && this.axis !== 'joint') throw new Error(`${this.name}: a padding mask needs joint attention`);
+      if (mask && this.axis !== 'joint')
+        throw new Error(`${this.name}: a padding mask needs joint attention`);
       const bias = mask ? maskToBias(mask) : null;
       const groups: [SequenceAxis, number, number][] =
         this.axis === 'split'

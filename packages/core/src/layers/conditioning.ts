@@ -17,10 +17,12 @@ import { kernelInitializer } from './linear.js';
 export function timestepFeatures(t: tf.Tensor, dim: number, maxPeriod = 10000): tf.Tensor {
   return tf.tidy(() => {
     const half = Math.floor(dim / 2);
-    const freqs = tf.tensor1d(Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half)));
+    const freqs = tf.tensor1d(
+      Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half)),
+    );
     const args = tf.mul(tf.cast(t, 'float32').reshape([-1, 1]), freqs.reshape([1, half])); // (B, half)
     const emb = tf.concat([tf.cos(args), tf.sin(args)], -1);
-    return dim % 2 ? tf.concat([emb, tf.zeros([emb.shape[0]!, 1])], -1) : emb;
+    return dim % 2 ? tf.concat([emb, tf.zeros([emb.shape[0], 1])], -1) : emb;
   });
 }
 
@@ -103,7 +105,12 @@ export class LabelEmbedder extends tfl.layers.Layer {
 
   override build(): void {
     const rows = this.numClasses + (this.dropProb > 0 ? 1 : 0);
-    this.table = this.addWeight('embedding_table', [rows, this.width], 'float32', kernelInitializer('normal02'));
+    this.table = this.addWeight(
+      'embedding_table',
+      [rows, this.width],
+      'float32',
+      kernelInitializer('normal02'),
+    );
     this.built = true;
   }
 

@@ -39,7 +39,8 @@ export class CrossAttention extends tfl.layers.Layer {
     const d = xs?.at(-1);
     const dc = cs?.at(-1);
     if (d == null || dc == null) throw new Error(`${this.name}: needs [tokens, context] with known widths`);
-    if (d % this.heads !== 0) throw new Error(`${this.name}: width ${d} is not divisible by ${this.heads} heads`);
+    if (d % this.heads !== 0)
+      throw new Error(`${this.name}: width ${d} is not divisible by ${this.heads} heads`);
     this.qK = this.addWeight('q/kernel', [d, d], 'float32', kernelInitializer('xavier'));
     this.qB = this.addWeight('q/bias', [d], 'float32', tfl.initializers.zeros());
     this.kvK = this.addWeight('kv/kernel', [dc, 2 * d], 'float32', kernelInitializer('xavier'));
@@ -56,12 +57,12 @@ export class CrossAttention extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, ctx, mask] = asList(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor?];
-      const b = x.shape[0]!;
+      const b = x.shape[0];
       const d = x.shape.at(-1)!;
       const tokens = x.reshape([b, -1, d]); // (B, N, D)
       const kv = this.kvK.read();
       const kvb = this.kvB.read();
-      const dc = kv.shape[0]!;
+      const dc = kv.shape[0];
       const q = splitHeads(linear(tokens, this.qK.read(), this.qB.read()), this.heads); // (B, Hd, N, Dh)
       const k = splitHeads(linear(ctx, kv.slice([0, 0], [dc, d]), kvb.slice([0], [d])), this.heads); // (B, Hd, M, Dh)
       const v = splitHeads(linear(ctx, kv.slice([0, d], [dc, d]), kvb.slice([d], [d])), this.heads);

@@ -19,7 +19,8 @@ export class DropPath extends tfl.layers.Layer {
 
   constructor(args: DropPathArgs) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`DropPath rate must be in [0, 1), got ${args.rate}`);
+    if (!(args.rate >= 0 && args.rate < 1))
+      throw new Error(`DropPath rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
   }
 
@@ -32,7 +33,7 @@ export class DropPath extends tfl.layers.Layer {
       const x = first(inputs);
       if (kwargs['training'] !== true || this.rate === 0) return x.clone();
       const keep = 1 - this.rate;
-      const shape = [x.shape[0]!, ...Array<number>(x.rank - 1).fill(1)];
+      const shape = [x.shape[0], ...Array<number>(x.rank - 1).fill(1)];
       const mask = tf.floor(tf.add(keep, tf.randomUniform(shape, 0, 1, 'float32', nextSeed()))); // (B, 1, …) of 0/1
       return tf.mul(x, tf.div(mask, keep));
     });

@@ -49,7 +49,12 @@ export class Linear extends tfl.layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    this.kernel = this.addWeight('kernel', [lastDim(inputShape), this.units], 'float32', kernelInitializer(this.init));
+    this.kernel = this.addWeight(
+      'kernel',
+      [lastDim(inputShape), this.units],
+      'float32',
+      kernelInitializer(this.init),
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros());
     this.built = true;
   }

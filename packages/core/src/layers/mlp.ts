@@ -62,7 +62,13 @@ export class Mlp extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ratio: this.ratio, hidden: this.hidden, outDim: this.outDim, gelu: this.gelu };
+    return {
+      ...super.getConfig(),
+      ratio: this.ratio,
+      hidden: this.hidden,
+      outDim: this.outDim,
+      gelu: this.gelu,
+    };
   }
 }
 tf.serialization.registerClass(Mlp, PKG);

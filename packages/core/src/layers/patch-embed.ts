@@ -10,7 +10,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { patchify, unpatchify } from '../ops/patchify.js';
 import { inflatePatchKernel, type TubeletInit } from '../ops/tubelet-init.js';
-import { PKG, first, firstShape, linear, product, type LayerArgs, type Patch3, type Shape } from '../types.js';
+import {
+  PKG,
+  first,
+  firstShape,
+  linear,
+  product,
+  type LayerArgs,
+  type Patch3,
+  type Shape,
+} from '../types.js';
 import { kernelInitializer } from './linear.js';
 
 export interface PatchEmbedArgs extends LayerArgs {
@@ -40,9 +49,16 @@ export class PatchEmbed extends tfl.layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const c = firstShape(inputShape).at(-1);
     if (c == null || firstShape(inputShape).length !== 5) {
-      throw new Error(`${this.name}: expects (B, T, H, W, C) with known C, got ${JSON.stringify(inputShape)}`);
+      throw new Error(
+        `${this.name}: expects (B, T, H, W, C) with known C, got ${JSON.stringify(inputShape)}`,
+      );
     }
-    this.kernel = this.addWeight('kernel', [product(this.patch) * c, this.width], 'float32', kernelInitializer('xavier'));
+    this.kernel = this.addWeight(
+      'kernel',
+      [product(this.patch) * c, this.width],
+      'float32',
+      kernelInitializer('xavier'),
+    );
     this.bias = this.addWeight('bias', [this.width], 'float32', tfl.initializers.zeros());
     this.built = true;
   }
@@ -64,12 +80,17 @@ export class PatchEmbed extends tfl.layers.Layer {
   initFromImage(imageKernel: tf.Tensor, imageBias: tf.Tensor, mode: TubeletInit): void {
     const [pt] = this.patch;
     const current = this.kernel.read();
-    if (imageKernel.shape[0]! * pt !== current.shape[0] || imageKernel.shape[1] !== current.shape[1]) {
+    if (imageKernel.shape[0] * pt !== current.shape[0] || imageKernel.shape[1] !== current.shape[1]) {
       throw new Error(
         `${this.name}: image kernel ${JSON.stringify(imageKernel.shape)} does not fit tubelet kernel ${JSON.stringify(current.shape)}`,
       );
     }
-    const k = inflatePatchKernel(imageKernel.dataSync() as Float32Array, pt, mode, current.dataSync() as Float32Array);
+    const k = inflatePatchKernel(
+      imageKernel.dataSync() as Float32Array,
+      pt,
+      mode,
+      current.dataSync() as Float32Array,
+    );
     this.kernel.write(tf.tensor2d(k, current.shape as [number, number]));
     this.bias.write(imageBias.clone());
   }

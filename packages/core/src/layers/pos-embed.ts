@@ -35,10 +35,7 @@ export class SinCosPosEmbed extends tfl.layers.Layer {
     let t = this.tables.get(key);
     if (!t) {
       const [gt, gh, gw] = grid;
-      const values =
-        this.dims === '2d'
-          ? tileFrames(sincos2d(d, gh, gw), gt)
-          : sincos3d(d, gt, gh, gw);
+      const values = this.dims === '2d' ? tileFrames(sincos2d(d, gh, gw), gt) : sincos3d(d, gt, gh, gw);
       t = tf.keep(tf.tensor2d(values, [gt * gh * gw, d]));
       this.tables.set(key, t);
     }
@@ -52,7 +49,8 @@ export class SinCosPosEmbed extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs);
-      if (x.rank !== 5) throw new Error(`${this.name}: expects a token grid (B, T', H', W', D), got rank ${x.rank}`);
+      if (x.rank !== 5)
+        throw new Error(`${this.name}: expects a token grid (B, T', H', W', D), got rank ${x.rank}`);
       const [, t, h, w, d] = x.shape as [number, number, number, number, number];
       return tf.add(x, this.table([t, h, w], d).reshape([1, t, h, w, d]));
     });
@@ -130,11 +128,15 @@ export class LearnedPosEmbed extends tfl.layers.Layer {
       if (t !== bt) g = resizeRows(g, bt, t); // (T', H'b·W'b·D)
       if (h !== bh) {
         const x = g.reshape([t, bh, bw * d]).transpose([1, 0, 2]); // (H'b, T', W'b·D)
-        g = resizeRows(x, bh, h).reshape([h, t, bw * d]).transpose([1, 0, 2]); // (T', H', W'b·D)
+        g = resizeRows(x, bh, h)
+          .reshape([h, t, bw * d])
+          .transpose([1, 0, 2]); // (T', H', W'b·D)
       }
       if (w !== bw) {
         const x = g.reshape([t * h, bw, d]).transpose([1, 0, 2]); // (W'b, T'·H', D)
-        g = resizeRows(x, bw, w).reshape([w, t * h, d]).transpose([1, 0, 2]); // (T'·H', W', D)
+        g = resizeRows(x, bw, w)
+          .reshape([w, t * h, d])
+          .transpose([1, 0, 2]); // (T'·H', W', D)
       }
       return g.reshape([t * h * w, d]);
     });
@@ -143,14 +145,18 @@ export class LearnedPosEmbed extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, prefix] = asList(inputs) as [tf.Tensor, tf.Tensor?];
-      if (x.rank !== 5) throw new Error(`${this.name}: expects a token grid (B, T', H', W', D), got rank ${x.rank}`);
+      if (x.rank !== 5)
+        throw new Error(`${this.name}: expects a token grid (B, T', H', W', D), got rank ${x.rank}`);
       const [b, t, h, w, d] = x.shape as [number, number, number, number, number];
       const grid = tf.add(x, this.gridTable([t, h, w]).reshape([1, t, h, w, d]));
       if (this.prefix === 0) return grid;
       if (!prefix || prefix.shape[1] !== this.prefix) {
         throw new Error(`${this.name}: expects ${this.prefix} prefix token(s) as a second input`);
       }
-      const p = tf.add(prefix, this.posEmbed.read().slice([0, 0], [this.prefix, d]).reshape([1, this.prefix, d]));
+      const p = tf.add(
+        prefix,
+        this.posEmbed.read().slice([0, 0], [this.prefix, d]).reshape([1, this.prefix, d]),
+      );
       return tf.concat([p, grid.reshape([b, t * h * w, d])], 1); // (B, P + N, D)
     });
   }

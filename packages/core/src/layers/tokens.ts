@@ -17,7 +17,12 @@ export class ClassToken extends tfl.layers.Layer {
   token!: tfl.LayerVariable;
 
   override build(inputShape: Shape | Shape[]): void {
-    this.token = this.addWeight('cls_token', [1, 1, lastDim(inputShape)], 'float32', kernelInitializer('normal02'));
+    this.token = this.addWeight(
+      'cls_token',
+      [1, 1, lastDim(inputShape)],
+      'float32',
+      kernelInitializer('normal02'),
+    );
     this.built = true;
   }
 
@@ -28,7 +33,7 @@ export class ClassToken extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const b = first(inputs).shape[0]!;
+      const b = first(inputs).shape[0];
       return tf.tile(this.token.read(), [b, 1, 1]); // (B, 1, D)
     });
   }
@@ -47,7 +52,7 @@ export class FlattenGrid extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs);
-      return x.reshape([x.shape[0]!, -1, x.shape.at(-1)!]);
+      return x.reshape([x.shape[0], -1, x.shape.at(-1)!]);
     });
   }
 }
@@ -82,7 +87,7 @@ export class UnfoldFrames extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, ref] = asList(inputs) as [tf.Tensor, tf.Tensor];
-      return x.reshape([ref.shape[0]!, ref.shape[1]!, ...x.shape.slice(1)]);
+      return x.reshape([ref.shape[0], ref.shape[1]!, ...x.shape.slice(1)]);
     });
   }
 }
@@ -152,7 +157,7 @@ export class PoolTokens extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs);
-      const [b, d] = [x.shape[0]!, x.shape.at(-1)!];
+      const [b, d] = [x.shape[0], x.shape.at(-1)!];
       const seq = x.reshape([b, -1, d]); // (B, N, D)
       if (this.mode === 'first') return seq.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
       const n = seq.shape[1]!;

@@ -13,12 +13,16 @@ export type SequenceAxis = 'joint' | 'space' | 'time';
  */
 export function toSequences(x: tf.Tensor, axis: SequenceAxis): tf.Tensor {
   const d = x.shape.at(-1)!;
-  const b = x.shape[0]!;
+  const b = x.shape[0];
   if (axis === 'joint') return x.reshape([b, -1, d]);
-  if (x.rank !== 5) throw new Error(`${axis} attention needs a token grid (B, T', H', W', D), got rank ${x.rank}`);
+  if (x.rank !== 5)
+    throw new Error(`${axis} attention needs a token grid (B, T', H', W', D), got rank ${x.rank}`);
   const [, t, h, w] = x.shape as [number, number, number, number, number];
   if (axis === 'space') return x.reshape([b * t, h * w, d]);
-  return x.reshape([b, t, h * w, d]).transpose([0, 2, 1, 3]).reshape([b * h * w, t, d]);
+  return x
+    .reshape([b, t, h * w, d])
+    .transpose([0, 2, 1, 3])
+    .reshape([b * h * w, t, d]);
 }
 
 /** The inverse of `toSequences` for a tensor that had shape `like` (last dim may differ). */
@@ -27,7 +31,10 @@ export function fromSequences(s: tf.Tensor, axis: SequenceAxis, like: readonly n
   const lead = like.slice(0, -1);
   if (axis === 'joint' || axis === 'space') return s.reshape([...lead, d]);
   const [b, t, h, w] = like as [number, number, number, number, number];
-  return s.reshape([b, h * w, t, d]).transpose([0, 2, 1, 3]).reshape([b, t, h, w, d]);
+  return s
+    .reshape([b, h * w, t, d])
+    .transpose([0, 2, 1, 3])
+    .reshape([b, t, h, w, d]);
 }
 
 /** (S, L, Hd·Dh) -> (S, Hd, L, Dh). */
@@ -46,7 +53,12 @@ export function mergeHeads(x: tf.Tensor): tf.Tensor {
  * softmax(q kᵀ / √Dh + bias) v.
  * q (S, Hd, L, Dh), k and v (S, Hd, Lk, Dh), bias broadcastable to (S, Hd, L, Lk) -> (S, Hd, L, Dh).
  */
-export function dotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias?: tf.Tensor | null): tf.Tensor {
+export function dotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  bias?: tf.Tensor | null,
+): tf.Tensor {
   return tf.tidy(() => {
     const dh = q.shape.at(-1)!;
     let logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)); // (S, Hd, L, Lk)

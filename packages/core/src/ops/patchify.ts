@@ -11,7 +11,8 @@ import type { Grid3, Patch3 } from '../types.js';
 export function tokenGrid(clip: readonly number[], patch: Patch3, where = 'patchify'): Grid3 {
   const [t, h, w] = clip;
   const [pt, ph, pw] = patch;
-  if (t == null || h == null || w == null) throw new Error(`${where}: clip size must be known, got ${JSON.stringify(clip)}`);
+  if (t == null || h == null || w == null)
+    throw new Error(`${where}: clip size must be known, got ${JSON.stringify(clip)}`);
   if (t % pt || h % ph || w % pw) {
     throw new Error(`${where}: clip ${t}x${h}x${w} is not divisible by patch ${pt}x${ph}x${pw}`);
   }

@@ -49,7 +49,10 @@ export function sincos2d(dim: number, h: number, w: number): Float32Array {
  */
 export function sincos3d(dim: number, t: number, h: number, w: number): Float32Array {
   const space = sincos2d(dim, h, w); // (H'·W', D)
-  const time = sincos1d(dim, Float64Array.from({ length: t }, (_, i) => i)); // (T', D)
+  const time = sincos1d(
+    dim,
+    Float64Array.from({ length: t }, (_, i) => i),
+  ); // (T', D)
   const n = h * w;
   const out = new Float32Array(t * n * dim);
   for (let f = 0; f < t; f++) {

@@ -19,13 +19,15 @@ export function inflatePatchKernel(
   const out = new Float32Array(image.length * pt);
   switch (mode) {
     case 'inflate':
-      for (let f = 0; f < pt; f++) for (let i = 0; i < image.length; i++) out[f * image.length + i] = image[i]! / pt;
+      for (let f = 0; f < pt; f++)
+        for (let i = 0; i < image.length; i++) out[f * image.length + i] = image[i]! / pt;
       return out;
     case 'central':
       out.set(image, Math.floor(pt / 2) * image.length);
       return out;
     case 'random':
-      if (!random || random.length !== out.length) throw new Error('random tubelet init needs a kernel of the tubelet size');
+      if (!random || random.length !== out.length)
+        throw new Error('random tubelet init needs a kernel of the tubelet size');
       out.set(random);
       return out;
   }

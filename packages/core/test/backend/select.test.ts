@@ -10,7 +10,10 @@ afterAll(async () => {
 
 function recorder() {
   const lines: string[] = [];
-  return { lines, log: { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warn: ${m}`) } };
+  return {
+    lines,
+    log: { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`warn: ${m}`) },
+  };
 }
 
 describe('selectBackend', () => {

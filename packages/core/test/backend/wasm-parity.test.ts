@@ -42,7 +42,10 @@ function makeCases(): Case[] {
     {
       name: 'attention joint + mask',
       layer: new SelfAttention({ heads: 2 }),
-      inputs: () => [randn([2, 12, 16], 3), tf.tensor2d([...Array<number>(9).fill(1), 0, 0, 0, ...Array<number>(12).fill(1)], [2, 12])],
+      inputs: () => [
+        randn([2, 12, 16], 3),
+        tf.tensor2d([...Array<number>(9).fill(1), 0, 0, 0, ...Array<number>(12).fill(1)], [2, 12]),
+      ],
       inputGrad: true,
     },
     {
@@ -51,7 +54,12 @@ function makeCases(): Case[] {
       inputs: () => [grid(), randn([2, 5, 12], 4), tf.tensor2d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [2, 5])],
       inputGrad: true,
     },
-    { name: 'patch embed', layer: new PatchEmbed({ patch: [2, 4, 4], width: 32 }), inputs: () => [randn([2, 4, 8, 8, 3], 5)], inputGrad: true },
+    {
+      name: 'patch embed',
+      layer: new PatchEmbed({ patch: [2, 4, 4], width: 32 }),
+      inputs: () => [randn([2, 4, 8, 8, 3], 5)],
+      inputGrad: true,
+    },
     { name: 'layer norm', layer: new LayerNorm(), inputs: () => [grid()], inputGrad: true },
     { name: 'mlp exact', layer: new Mlp(), inputs: () => [grid()], inputGrad: true },
     { name: 'mlp tanh', layer: new Mlp({ gelu: 'tanh' }), inputs: () => [grid()], inputGrad: true },
@@ -61,7 +69,12 @@ function makeCases(): Case[] {
       inputs: () => [grid(), randn([2, 1, 16], 6)],
       inputGrad: true,
     },
-    { name: 'timestep embedder', layer: new TimestepEmbedder({ width: 16 }), inputs: () => [tf.tensor1d([1, 500])], inputGrad: false },
+    {
+      name: 'timestep embedder',
+      layer: new TimestepEmbedder({ width: 16 }),
+      inputs: () => [tf.tensor1d([1, 500])],
+      inputGrad: false,
+    },
     {
       name: 'label embedder (gather -> UnsortedSegmentSum)',
       layer: new LabelEmbedder({ numClasses: 6, width: 16 }),
@@ -120,13 +133,21 @@ describe('cpu / wasm parity (forward and backward)', () => {
     expect(b).toHaveLength(a.length);
     a.forEach((ref, i) => {
       expect(relErr(b[i]!, ref), `${name} tensor ${i}`).toBeLessThan(1e-5);
-      expect(ref.some((v) => v !== 0), `${name} tensor ${i} is all zero`).toBe(true);
+      expect(
+        ref.some((v) => v !== 0),
+        `${name} tensor ${i} is all zero`,
+      ).toBe(true);
     });
   });
 });
 
 /** a @ b by definition in float64, with numpy-style batch broadcasting. */
-function matmulRef(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): { shape: number[]; data: number[] } {
+function matmulRef(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  ta: boolean,
+  tb: boolean,
+): { shape: number[]; data: number[] } {
   const [av, bv] = [a.dataSync(), b.dataSync()];
   const [ar, br] = [a.rank, b.rank];
   const [m, k] = ta ? [a.shape[ar - 1]!, a.shape[ar - 2]!] : [a.shape[ar - 2]!, a.shape[ar - 1]!];
@@ -156,7 +177,8 @@ function matmulRef(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): { shap
     for (let r = 0; r < m; r++)
       for (let c = 0; c < n; c++) {
         let s = 0;
-        for (let j = 0; j < k; j++) s += av[ao + (ta ? j * m + r : r * k + j)]! * bv[bo + (tb ? c * k + j : j * n + c)]!;
+        for (let j = 0; j < k; j++)
+          s += av[ao + (ta ? j * m + r : r * k + j)]! * bv[bo + (tb ? c * k + j : j * n + c)]!;
         data.push(s);
       }
   }

@@ -44,7 +44,9 @@ describe('AdaLNModulation', () => {
       w!,
       b![0],
     );
-    runMany(mod, c).forEach((o, k) => expect(maxAbsDiff(o, ref.map((r) => r.slice(4 * k, 4 * k + 4)).flat())).toBeLessThan(1e-5));
+    runMany(mod, c).forEach((o, k) =>
+      expect(maxAbsDiff(o, ref.map((r) => r.slice(4 * k, 4 * k + 4)).flat())).toBeLessThan(1e-5),
+    );
   });
 
   it('analytic gradients match central differences', () => {
@@ -71,10 +73,14 @@ describe('Modulate and GatedResidual', () => {
     expect(y.shape).toEqual(x.shape);
     const xv = x.arraySync() as number[][][][][];
     const [sh, sc] = [shift.arraySync() as number[][], scale.arraySync() as number[][]];
-    const ref = xv.map((clip, b) => clip.map((f) => f.map((r) => r.map((tok) => tok.map((v, d) => v * (1 + sc[b]![d]!) + sh[b]![d]!)))));
+    const ref = xv.map((clip, b) =>
+      clip.map((f) => f.map((r) => r.map((tok) => tok.map((v, d) => v * (1 + sc[b]![d]!) + sh[b]![d]!)))),
+    );
     expect(maxAbsDiff(y, ref.flat(4))).toBeLessThan(1e-6);
     // also on a flat sequence (B, N, D)
-    expect(maxAbsDiff(run(new Modulate(), [x.reshape([2, 6, 4]), shift, scale]), y.reshape([2, 6, 4]))).toBe(0);
+    expect(maxAbsDiff(run(new Modulate(), [x.reshape([2, 6, 4]), shift, scale]), y.reshape([2, 6, 4]))).toBe(
+      0,
+    );
   });
 
   it('GatedResidual = x + gate·h per sample', () => {
@@ -101,8 +107,16 @@ describe('adaLN-Zero block', () => {
     const ln2 = new LayerNorm({ affine: false });
     const attn = new SelfAttention({ heads: 2, axis: 'split' });
     const mlp = new Mlp({ gelu: 'tanh' });
-    const h1 = run(new GatedResidual(), [x, run(attn, run(new Modulate(), [run(ln1, x), shiftA!, scaleA!])), gateA!]);
-    const y = run(new GatedResidual(), [h1, run(mlp, run(new Modulate(), [run(ln2, h1), shiftM!, scaleM!])), gateM!]);
+    const h1 = run(new GatedResidual(), [
+      x,
+      run(attn, run(new Modulate(), [run(ln1, x), shiftA!, scaleA!])),
+      gateA!,
+    ]);
+    const y = run(new GatedResidual(), [
+      h1,
+      run(mlp, run(new Modulate(), [run(ln2, h1), shiftM!, scaleM!])),
+      gateM!,
+    ]);
     expect(maxAbsDiff(y, x)).toBe(0);
     // the branches themselves are not zero: it is the gate that makes the block the identity
     expect(tf.max(tf.abs(run(attn, run(ln1, x)))).dataSync()[0]).toBeGreaterThan(0.1);

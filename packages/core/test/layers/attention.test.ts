@@ -40,7 +40,7 @@ function referenceSelfAttention(
 ): Mat[] {
   const [wqkv, bqkv, wp, bp] = layer.getWeights().map((w) => toMat(w, w.shape.at(-1)));
   const d = x.shape.at(-1)!;
-  const [b, t, h, w] = x.rank === 5 ? x.shape : [x.shape[0]!, 1, 1, x.shape[1]!];
+  const [b, t, h, w] = x.rank === 5 ? x.shape : [x.shape[0], 1, 1, x.shape[1]!];
   const n = t! * h! * w!;
   const heads = layer.heads;
   const axisOf = (head: number) => (axis === 'split' ? (head < heads / 2 ? 'space' : 'time') : axis);
@@ -61,7 +61,7 @@ function referenceSelfAttention(
 }
 
 describe('SelfAttention', () => {
-  it.each(AXES)('%s: keeps the grid shape (B, T\', H\', W\', D)', (axis) => {
+  it.each(AXES)("%s: keeps the grid shape (B, T', H', W', D)", (axis) => {
     const x = randn([2, 3, 2, 4, 8], 2);
     expect(run(attention(axis, 4, x), x).shape).toEqual([2, 3, 2, 4, 8]);
   });
@@ -92,8 +92,20 @@ describe('SelfAttention', () => {
     const [wqkv, bqkv] = layer.getWeights().map((w) => toMat(w, w.shape.at(-1)));
     const qkv = affine(toMat(x), wqkv!, bqkv![0]);
     const frame = (i: number) => Math.floor(i / 4);
-    const space = refAttention(cols(qkv, 0, 8), cols(qkv, 8, 8), cols(qkv, 16, 8), 4, (i, j) => frame(i) === frame(j));
-    const time = refAttention(cols(qkv, 0, 8), cols(qkv, 8, 8), cols(qkv, 16, 8), 4, (i, j) => i % 4 === j % 4);
+    const space = refAttention(
+      cols(qkv, 0, 8),
+      cols(qkv, 8, 8),
+      cols(qkv, 16, 8),
+      4,
+      (i, j) => frame(i) === frame(j),
+    );
+    const time = refAttention(
+      cols(qkv, 0, 8),
+      cols(qkv, 8, 8),
+      cols(qkv, 16, 8),
+      4,
+      (i, j) => i % 4 === j % 4,
+    );
     const [, , wp, bp] = layer.getWeights().map((w) => toMat(w, w.shape.at(-1)));
     const spliced = space.map((row, i) => [...row.slice(0, 4), ...time[i]!.slice(4)]);
     expect(maxAbsDiff(y, affine(spliced, wp!, bp![0]).flat())).toBeLessThan(2e-5);
@@ -105,7 +117,8 @@ describe('SelfAttention', () => {
     const y = run(layer, x);
     // perturb frame 1 of clip 0 only
     const bump = tf.zeros(x.shape).bufferSync();
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let c = 0; c < 8; c++) bump.set(1, 0, 1, i, j, c);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) for (let c = 0; c < 8; c++) bump.set(1, 0, 1, i, j, c);
     const y2 = run(layer, tf.add(x, bump.toTensor()));
     const frame = (z: tf.Tensor, b: number, f: number) => z.slice([b, f], [1, 1]);
     expect(maxAbsDiff(frame(y2, 0, 0), frame(y, 0, 0))).toBe(0);
@@ -131,7 +144,9 @@ describe('SelfAttention', () => {
       expect(maxAbsDiff(at(y2, i, j), at(y, i, j))).toBe(0);
     // every frame at (1, 0) sees the change, not just the perturbed one
     for (let f = 0; f < 3; f++) {
-      expect(maxAbsDiff(y2.slice([0, f, 1, 0], [1, 1, 1, 1]), y.slice([0, f, 1, 0], [1, 1, 1, 1]))).toBeGreaterThan(1e-3);
+      expect(
+        maxAbsDiff(y2.slice([0, f, 1, 0], [1, 1, 1, 1]), y.slice([0, f, 1, 0], [1, 1, 1, 1])),
+      ).toBeGreaterThan(1e-3);
     }
   });
 
@@ -168,9 +183,13 @@ describe('SelfAttention', () => {
 
   it('rejects a mask on factorised axes and widths not divisible by the heads', () => {
     const x = randn([1, 2, 2, 2, 8], 11);
-    expect(() => run(attention('space', 2, x), [x, tf.ones([1, 8])])).toThrow('a padding mask needs joint attention');
+    expect(() => run(attention('space', 2, x), [x, tf.ones([1, 8])])).toThrow(
+      'a padding mask needs joint attention',
+    );
     expect(() => new SelfAttention({ heads: 3, axis: 'split' })).toThrow('even number of heads, got 3');
-    expect(() => run(new SelfAttention({ heads: 3, name: 'a3' }), x)).toThrow('a3: width 8 is not divisible by 3 heads');
+    expect(() => run(new SelfAttention({ heads: 3, name: 'a3' }), x)).toThrow(
+      'a3: width 8 is not divisible by 3 heads',
+    );
   });
 
   it.each(AXES)('%s: analytic gradients match central differences (input and every weight)', (axis) => {

@@ -1,13 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { LabelEmbedder, TimestepEmbedder, setSeed, timestepFeatures } from '@vtx/core';
-import { affine, gradCheck, layerVars, maxAbsDiff, projectLoss, randomizeWeights, run, toMat } from '../helpers.js';
+import {
+  affine,
+  gradCheck,
+  layerVars,
+  maxAbsDiff,
+  projectLoss,
+  randomizeWeights,
+  run,
+  toMat,
+} from '../helpers.js';
 
 /** DiT timestep_embedding in float64: freqs_i = exp(-ln(maxPeriod)·i/half), [cos(t·f) | sin(t·f)] (+ a zero column if odd). */
 function featuresRef(ts: number[], dim: number, maxPeriod = 10000): number[][] {
   const half = Math.floor(dim / 2);
   const f = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
-  return ts.map((t) => [...f.map((v) => Math.cos(t * v)), ...f.map((v) => Math.sin(t * v)), ...(dim % 2 ? [0] : [])]);
+  return ts.map((t) => [
+    ...f.map((v) => Math.cos(t * v)),
+    ...f.map((v) => Math.sin(t * v)),
+    ...(dim % 2 ? [0] : []),
+  ]);
 }
 
 describe('timestepFeatures', () => {
@@ -40,7 +53,9 @@ describe('TimestepEmbedder', () => {
     expect(run(layer, t.reshape([3, 1])).shape).toEqual([3, 6]);
     randomizeWeights(layer, 2);
     const [w0, b0, w2, b2] = layer.getWeights().map((w) => toMat(w, w.shape.at(-1)));
-    const h = affine(featuresRef([0, 5, 40], 8), w0!, b0![0]).map((r) => r.map((v) => v / (1 + Math.exp(-v))));
+    const h = affine(featuresRef([0, 5, 40], 8), w0!, b0![0]).map((r) =>
+      r.map((v) => v / (1 + Math.exp(-v))),
+    );
     expect(maxAbsDiff(run(layer, t), affine(h, w2!, b2![0]).flat())).toBeLessThan(1e-5);
     expect(layer.getWeights().map((w) => w.shape)).toEqual([[8, 6], [6], [6, 6], [6]]);
   });
@@ -86,7 +101,8 @@ describe('LabelEmbedder', () => {
     const layer = new LabelEmbedder({ numClasses: 10, width: 2, dropProb: 0.25 });
     run(layer, labels(1, 10));
     layer.setWeights([tf.tensor2d(Array.from({ length: 11 }, (_, i) => [i, 0]))]); // row i = [i, 0]: read the id back
-    const ids = (training: boolean) => Array.from(run(layer, labels(4000, 10), training).slice([0, 0], [4000, 1]).dataSync());
+    const ids = (training: boolean) =>
+      Array.from(run(layer, labels(4000, 10), training).slice([0, 0], [4000, 1]).dataSync());
     setSeed(5);
     const a = ids(true);
     const dropped = a.filter((v) => v === 10).length / 4000;

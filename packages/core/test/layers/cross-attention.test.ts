@@ -1,7 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CrossAttention, setSeed } from '@vtx/core';
-import { affine, cols, gradCheck, layerVars, maxAbsDiff, projectLoss, randn, randomizeWeights, refAttention, run, toMat } from '../helpers.js';
+import {
+  affine,
+  cols,
+  gradCheck,
+  layerVars,
+  maxAbsDiff,
+  projectLoss,
+  randn,
+  randomizeWeights,
+  refAttention,
+  run,
+  toMat,
+} from '../helpers.js';
 
 function crossAttention(x: tf.Tensor, ctx: tf.Tensor, heads = 2, seed = 20): CrossAttention {
   setSeed(seed);
@@ -14,7 +26,7 @@ function crossAttention(x: tf.Tensor, ctx: tf.Tensor, heads = 2, seed = 20): Cro
 /** softmax(q kᵀ/√Dh) v per head by definition: q = x Wq, [k | v] = ctx Wkv, then proj; masked keys skipped. */
 function reference(layer: CrossAttention, x: tf.Tensor, ctx: tf.Tensor, mask?: number[]): number[] {
   const [wq, bq, wkv, bkv, wp, bp] = layer.getWeights().map((w) => toMat(w, w.shape.at(-1)));
-  const b = x.shape[0]!;
+  const b = x.shape[0];
   const d = x.shape.at(-1)!;
   const xs = toMat(x, d);
   const cs = toMat(ctx);
@@ -23,7 +35,13 @@ function reference(layer: CrossAttention, x: tf.Tensor, ctx: tf.Tensor, mask?: n
   for (let s = 0; s < b; s++) {
     const q = affine(xs.slice(s * n, (s + 1) * n), wq!, bq![0]);
     const kv = affine(cs.slice(s * m, (s + 1) * m), wkv!, bkv![0]);
-    const o = refAttention(q, cols(kv, 0, d), cols(kv, d, d), layer.heads, (_i, j) => !mask || mask[s * m + j] === 1);
+    const o = refAttention(
+      q,
+      cols(kv, 0, d),
+      cols(kv, d, d),
+      layer.heads,
+      (_i, j) => !mask || mask[s * m + j] === 1,
+    );
     out.push(...affine(o, wp!, bp![0]).flat());
   }
   return out;
@@ -73,6 +91,8 @@ describe('CrossAttention', () => {
 
   it('names the layer when the width does not split into heads', () => {
     const layer = new CrossAttention({ heads: 3, name: 'xattn' });
-    expect(() => run(layer, [randn([1, 2, 8], 1), randn([1, 2, 4], 2)])).toThrow('xattn: width 8 is not divisible by 3 heads');
+    expect(() => run(layer, [randn([1, 2, 8], 1), randn([1, 2, 4], 2)])).toThrow(
+      'xattn: width 8 is not divisible by 3 heads',
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('DropPath', () => {
     const y = run(new DropPath({ rate }), x, true).reshape([n, 6]).arraySync() as number[][];
     const keep = 1 - rate;
     // every sample is all 0 or all 1/keep
-    expect(y.every((r) => r.every((v) => v === 0) || r.every((v) => Math.abs(v - 1 / keep) < 1e-6))).toBe(true);
+    expect(y.every((r) => r.every((v) => v === 0) || r.every((v) => Math.abs(v - 1 / keep) < 1e-6))).toBe(
+      true,
+    );
     const dropped = y.filter((r) => r[0] === 0).length / n;
     expect(Math.abs(dropped - rate)).toBeLessThan(0.015); // σ = 0.003
     const mean = y.reduce((s, r) => s + r[0]!, 0) / n;

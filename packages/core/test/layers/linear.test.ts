@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Linear, setSeed } from '@vtx/core';
-import { affine, gradCheck, layerVars, maxAbsDiff, projectLoss, randn, randomizeWeights, run, toMat } from '../helpers.js';
+import {
+  affine,
+  gradCheck,
+  layerVars,
+  maxAbsDiff,
+  projectLoss,
+  randn,
+  randomizeWeights,
+  run,
+  toMat,
+} from '../helpers.js';
 
 describe('Linear', () => {
   it('x W + b over the last axis of any rank', () => {

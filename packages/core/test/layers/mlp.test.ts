@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Mlp, gelu, geluExact, geluTanh, silu } from '@vtx/core';
-import { affine, gradCheck, layerVars, maxAbsDiff, projectLoss, randn, randomizeWeights, run, toMat } from '../helpers.js';
+import {
+  affine,
+  gradCheck,
+  layerVars,
+  maxAbsDiff,
+  projectLoss,
+  randn,
+  randomizeWeights,
+  run,
+  toMat,
+} from '../helpers.js';
 
 /** erf by its Maclaurin series (float64, ~1e-9 for |x| ≤ 4); beyond, |1 - |erf|| < 2e-8. */
 function erf(x: number): number {
@@ -15,7 +25,8 @@ function erf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 const geluExactRef = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
-const geluTanhRef = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+const geluTanhRef = (x: number) =>
+  0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 
 describe('GELU and SiLU', () => {
   const xs = Array.from({ length: 129 }, (_, i) => -8 + i / 8);
@@ -33,7 +44,12 @@ describe('GELU and SiLU', () => {
   });
 
   it('SiLU = x·σ(x)', () => {
-    expect(maxAbsDiff(silu(x), xs.map((v) => v / (1 + Math.exp(-v))))).toBeLessThan(2e-6);
+    expect(
+      maxAbsDiff(
+        silu(x),
+        xs.map((v) => v / (1 + Math.exp(-v))),
+      ),
+    ).toBeLessThan(2e-6);
   });
 });
 

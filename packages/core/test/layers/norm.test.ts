@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { LayerNorm } from '@vtx/core';
-import { gradCheck, layerVars, maxAbsDiff, projectLoss, randn, randomizeWeights, run, toMat } from '../helpers.js';
+import {
+  gradCheck,
+  layerVars,
+  maxAbsDiff,
+  projectLoss,
+  randn,
+  randomizeWeights,
+  run,
+  toMat,
+} from '../helpers.js';
 
 /** (x - mean) / sqrt(var + eps) · gamma + beta over the last axis, biased variance, in float64. */
 function textbook(x: tf.Tensor, eps: number, gamma?: number[], beta?: number[]): number[] {

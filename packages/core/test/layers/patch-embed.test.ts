@@ -27,15 +27,18 @@ describe('PatchEmbed', () => {
     expect(layer.getWeights()[0]!.shape).toEqual([patch[0] * patch[1] * patch[2] * clip[4]!, 8]);
   });
 
-  it.each(cases)('equals Conv3D with stride = kernel = patch (clip $clip, patch $patch)', ({ clip, patch }) => {
-    const x = randn(clip, 2);
-    const layer = embed(patch, 5, x);
-    const [kernel, bias] = layer.getWeights();
-    // the kernel's rows are ordered (pt, ph, pw, C): a Conv3D filter (pt, ph, pw, C, D) as is
-    const filter = kernel!.reshape([...patch, clip[4]!, 5]) as tf.Tensor5D;
-    const conv = tf.add(tf.conv3d(x as tf.Tensor5D, filter, patch, 'valid'), bias!);
-    expect(maxAbsDiff(run(layer, x), conv)).toBeLessThan(1e-5);
-  });
+  it.each(cases)(
+    'equals Conv3D with stride = kernel = patch (clip $clip, patch $patch)',
+    ({ clip, patch }) => {
+      const x = randn(clip, 2);
+      const layer = embed(patch, 5, x);
+      const [kernel, bias] = layer.getWeights();
+      // the kernel's rows are ordered (pt, ph, pw, C): a Conv3D filter (pt, ph, pw, C, D) as is
+      const filter = kernel!.reshape<tf.Tensor5D>([...patch, clip[4]!, 5]);
+      const conv = tf.add(tf.conv3d(x as tf.Tensor5D, filter, patch, 'valid'), bias!);
+      expect(maxAbsDiff(run(layer, x), conv)).toBeLessThan(1e-5);
+    },
+  );
 
   it('accepts any clip divisible by the patch at run time in one functional model', () => {
     const inp = tfl.input({ shape: [null, null, null, 3] });
@@ -44,7 +47,9 @@ describe('PatchEmbed', () => {
     const model = tfl.model({ inputs: inp, outputs: out });
     expect((model.predict(tf.zeros([1, 2, 4, 6, 3])) as tf.Tensor).shape).toEqual([1, 1, 2, 3, 4]);
     expect((model.predict(tf.zeros([2, 6, 2, 2, 3])) as tf.Tensor).shape).toEqual([2, 3, 1, 1, 4]);
-    expect(() => model.predict(tf.zeros([1, 3, 4, 4, 3]))).toThrow('clip 3x4x4 is not divisible by patch 2x2x2');
+    expect(() => model.predict(tf.zeros([1, 3, 4, 4, 3]))).toThrow(
+      'clip 3x4x4 is not divisible by patch 2x2x2',
+    );
   });
 
   it('analytic gradients match central differences', () => {
@@ -99,7 +104,9 @@ describe('tubelet initialisation from an image patch embedding (ViViT §3.4)', (
 
   it('rejects an image kernel of the wrong size', () => {
     const tubelet = embed([2, 4, 4], 6, tf.zeros([1, 2, 4, 4, 3]), 36);
-    expect(() => tubelet.initFromImage(imageKernel, imageBias, 'inflate')).toThrow('does not fit tubelet kernel');
+    expect(() => tubelet.initFromImage(imageKernel, imageBias, 'inflate')).toThrow(
+      'does not fit tubelet kernel',
+    );
   });
 });
 

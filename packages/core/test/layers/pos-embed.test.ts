@@ -28,7 +28,8 @@ function resizeRef(table: Float32Array, [bt, bh, bw]: Grid3, [t, h, w]: Grid3, d
           let s = 0;
           for (let i = 0; i < bt; i++)
             for (let j = 0; j < bh; j++)
-              for (let l = 0; l < bw; l++) s += rt[a]![i]! * rh[b]![j]! * rw[c]![l]! * table[((i * bh + j) * bw + l) * d + k]!;
+              for (let l = 0; l < bw; l++)
+                s += rt[a]![i]! * rh[b]![j]! * rw[c]![l]! * table[((i * bh + j) * bw + l) * d + k]!;
           out.push(s);
         }
   return out;
@@ -60,7 +61,9 @@ describe('SinCosPosEmbed', () => {
     expect((model.predict(tf.zeros([1, 1, 3, 5, 8])) as tf.Tensor).shape).toEqual([1, 1, 3, 5, 8]);
     expect((model.predict(tf.zeros([1, 4, 2, 2, 8])) as tf.Tensor).shape).toEqual([1, 4, 2, 2, 8]);
     expect(layer.weights).toHaveLength(0);
-    expect(() => run(layer, tf.zeros([1, 4, 8]))).toThrow("expects a token grid (B, T', H', W', D), got rank 3");
+    expect(() => run(layer, tf.zeros([1, 4, 8]))).toThrow(
+      "expects a token grid (B, T', H', W', D), got rank 3",
+    );
   });
 });
 
@@ -73,7 +76,10 @@ describe('LearnedPosEmbed', () => {
     const cls = randn([2, 1, 4], 3);
     const y = run(layer, [x, cls]);
     expect(y.shape).toEqual([2, 13, 4]);
-    const ref = tf.concat([tf.add(cls, table.slice([0], [1])), tf.add(x.reshape([2, 12, 4]), table.slice([1], [12]))], 1);
+    const ref = tf.concat(
+      [tf.add(cls, table.slice([0], [1])), tf.add(x.reshape([2, 12, 4]), table.slice([1], [12]))],
+      1,
+    );
     expect(maxAbsDiff(y, ref)).toBe(0);
 
     const plain = learned([2, 2, 3], 0, 4);
@@ -86,15 +92,18 @@ describe('LearnedPosEmbed', () => {
     { base: [2, 3, 2], grid: [3, 3, 2] },
     { base: [4, 3, 3], grid: [2, 2, 4] },
     { base: [2, 2, 2], grid: [1, 1, 1] },
-  ] as { base: Grid3; grid: Grid3 }[])('resizes $base -> $grid by half-pixel linear interpolation per axis', ({ base, grid }) => {
-    const layer = learned(base, 0, 3);
-    const table = layer.getWeights()[0]!.dataSync() as Float32Array;
-    const x = tf.zeros([1, ...grid, 3]);
-    const y = run(layer, x);
-    expect(y.shape).toEqual([1, ...grid, 3]);
-    expect(maxAbsDiff(y, resizeRef(table, base, grid, 3))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(layer.gridTable(grid), resizeRef(table, base, grid, 3))).toBeLessThan(1e-6);
-  });
+  ] as { base: Grid3; grid: Grid3 }[])(
+    'resizes $base -> $grid by half-pixel linear interpolation per axis',
+    ({ base, grid }) => {
+      const layer = learned(base, 0, 3);
+      const table = layer.getWeights()[0]!.dataSync() as Float32Array;
+      const x = tf.zeros([1, ...grid, 3]);
+      const y = run(layer, x);
+      expect(y.shape).toEqual([1, ...grid, 3]);
+      expect(maxAbsDiff(y, resizeRef(table, base, grid, 3))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(layer.gridTable(grid), resizeRef(table, base, grid, 3))).toBeLessThan(1e-6);
+    },
+  );
 
   it('resize with a prefix keeps the prefix rows as they are', () => {
     const layer = learned([1, 2, 2], 2, 4);
@@ -107,11 +116,14 @@ describe('LearnedPosEmbed', () => {
     { base: [1, 2, 2], grid: [1, 2, 2] },
     { base: [1, 2, 2], grid: [1, 3, 3] },
     { base: [2, 2, 3], grid: [3, 4, 2] },
-  ] as { base: Grid3; grid: Grid3 }[])('gradients $base -> $grid match central differences', ({ base, grid }) => {
-    const layer = learned(base, 1, 3);
-    const x = tf.variable(randn([1, ...grid, 3], 4), true, `lpe_x_${grid.join('')}`);
-    const cls = randn([1, 1, 3], 5);
-    const r = gradCheck(() => projectLoss(run(layer, [x, cls])), [x, ...layerVars(layer)], { samples: 10 });
-    expect(r.worst, r.where).toBeLessThanOrEqual(1);
-  });
+  ] as { base: Grid3; grid: Grid3 }[])(
+    'gradients $base -> $grid match central differences',
+    ({ base, grid }) => {
+      const layer = learned(base, 1, 3);
+      const x = tf.variable(randn([1, ...grid, 3], 4), true, `lpe_x_${grid.join('')}`);
+      const cls = randn([1, 1, 3], 5);
+      const r = gradCheck(() => projectLoss(run(layer, [x, cls])), [x, ...layerVars(layer)], { samples: 10 });
+      expect(r.worst, r.where).toBeLessThanOrEqual(1);
+    },
+  );
 });

@@ -19,11 +19,13 @@ describe('token bookkeeping layers', () => {
   it("FlattenGrid: (B, T', H', W', D) -> (B, N, D) in (t, h, w) row-major order", () => {
     const y = run(new FlattenGrid({}), grid);
     expect(y.shape).toEqual([2, 12, 4]);
-    expect(maxAbsDiff(y.slice([1, 7], [1, 1]), grid.slice([1, 1, 1, 1], [1, 1, 1, 1]).reshape([1, 1, 4]))).toBe(0);
+    expect(
+      maxAbsDiff(y.slice([1, 7], [1, 1]), grid.slice([1, 1, 1, 1], [1, 1, 1, 1]).reshape([1, 1, 4])),
+    ).toBe(0);
     expect(new FlattenGrid({}).computeOutputShape([null, 2, null, 2, 4])).toEqual([null, null, 4]);
   });
 
-  it('FoldFrames makes one single-frame clip per frame and UnfoldFrames restores (B, T\', …)', () => {
+  it("FoldFrames makes one single-frame clip per frame and UnfoldFrames restores (B, T', …)", () => {
     const folded = run(new FoldFrames({}), grid);
     expect(folded.shape).toEqual([6, 1, 2, 2, 4]);
     expect(maxAbsDiff(folded.slice([4], [1]), grid.slice([1, 1], [1, 1]))).toBe(0);
@@ -31,7 +33,12 @@ describe('token bookkeeping layers', () => {
     const back = run(new UnfoldFrames({}), [perFrame, grid]);
     expect(back.shape).toEqual([2, 3, 16]);
     expect(maxAbsDiff(back, grid.reshape([2, 3, 16]))).toBe(0);
-    expect(new UnfoldFrames({}).computeOutputShape([[null, 16], [null, 3, 2, 2, 4]])).toEqual([null, 3, 16]);
+    expect(
+      new UnfoldFrames({}).computeOutputShape([
+        [null, 16],
+        [null, 3, 2, 2, 4],
+      ]),
+    ).toEqual([null, 3, 16]);
   });
 
   it('SliceTokens keeps [start, start + count)', () => {
@@ -44,10 +51,13 @@ describe('token bookkeeping layers', () => {
   it('PoolTokens: mean of all tokens (optionally skipping a prefix) or the first token', () => {
     const seq = randn([2, 5, 3], 3);
     const rows = seq.arraySync() as number[][][];
-    const mean = (from: number) => rows.map((s) => [0, 1, 2].map((d) => s.slice(from).reduce((a, r) => a + r[d]!, 0) / (5 - from)));
+    const mean = (from: number) =>
+      rows.map((s) => [0, 1, 2].map((d) => s.slice(from).reduce((a, r) => a + r[d]!, 0) / (5 - from)));
     expect(maxAbsDiff(run(new PoolTokens({}), seq), mean(0).flat())).toBeLessThan(1e-6);
     expect(maxAbsDiff(run(new PoolTokens({ skip: 1 }), seq), mean(1).flat())).toBeLessThan(1e-6);
-    expect(maxAbsDiff(run(new PoolTokens({ mode: 'first' }), seq), seq.slice([0, 0], [2, 1]).reshape([2, 3]))).toBe(0);
+    expect(
+      maxAbsDiff(run(new PoolTokens({ mode: 'first' }), seq), seq.slice([0, 0], [2, 1]).reshape([2, 3])),
+    ).toBe(0);
     expect(run(new PoolTokens({}), grid).shape).toEqual([2, 4]);
   });
 });

@@ -50,12 +50,16 @@ describe('patchify', () => {
 
   it('patchify(unpatchify(y)) = y exactly', () => {
     const y = randn([2, 2, 3, 2, 2 * 2 * 3 * 3], 3);
-    expect(Array.from(patchify(unpatchify(y, [2, 2, 3], 3), [2, 2, 3]).dataSync())).toEqual(Array.from(y.dataSync()));
+    expect(Array.from(patchify(unpatchify(y, [2, 2, 3], 3), [2, 2, 3]).dataSync())).toEqual(
+      Array.from(y.dataSync()),
+    );
   });
 
   it('names the clip and patch when they do not divide', () => {
     expect(() => tokenGrid([7, 8, 8], [2, 4, 4])).toThrow('clip 7x8x8 is not divisible by patch 2x4x4');
-    expect(() => patchify(tf.zeros([1, 4, 8, 6, 3]), [2, 4, 4])).toThrow('clip 4x8x6 is not divisible by patch 2x4x4');
+    expect(() => patchify(tf.zeros([1, 4, 8, 6, 3]), [2, 4, 4])).toThrow(
+      'clip 4x8x6 is not divisible by patch 2x4x4',
+    );
     expect(() => unpatchify(tf.zeros([1, 1, 1, 1, 10]), [1, 2, 2], 3)).toThrow('token width 10 != 1·2·2·3');
   });
 });

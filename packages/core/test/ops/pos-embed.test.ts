@@ -93,7 +93,8 @@ describe('linearResizeMatrix', () => {
 
   it('rows are convex weights and the identity at the same size', () => {
     const m = linearResizeMatrix(4, 9);
-    for (let r = 0; r < 9; r++) expect(m.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    for (let r = 0; r < 9; r++)
+      expect(m.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(Array.from(linearResizeMatrix(3, 3))).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
   });
 });
