@@ -1,0 +1,28 @@
+/**
+ * Config errors for users, not stack traces: every problem as `file:line: key.path: message`, all at once.
+ */
+export interface ConfigIssue {
+  /** The YAML file the offending key came from, `--set` for a command-line override, or `<config>`. */
+  file: string;
+  /** 1-based line in `file`, when known. */
+  line?: number;
+  /** Dotted key path, e.g. `optim.lr` ('' for the whole document). */
+  path: string;
+  message: string;
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  const where = i.line === undefined ? i.file : `${i.file}:${i.line}`;
+  return i.path ? `${where}: ${i.path}: ${i.message}` : `${where}: ${i.message}`;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: ConfigIssue[]) {
+    const lines = issues.map(formatIssue);
+    super(lines.length === 1 ? lines[0] : `${lines.length} problems in the config:\n  ${lines.join('\n  ')}`);
+    this.issues = issues;
+  }
+}
