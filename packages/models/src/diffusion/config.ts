@@ -28,8 +28,13 @@ export const DiffusionConfig = z.strictObject({
   timestepSampling: z.enum(['uniform', 'logit-normal']).default('uniform'),
   /** Sampler for generation. 'euler' is the rectified-flow sampler. */
   sampler: z.enum(['ddpm', 'ddim', 'euler']).default('ddpm'),
-  /** Respacing used for sampling: '' (all T), '250', 'ddim50', or section counts '10,10,10'. */
+  /**
+   * Respacing used for sampling: '' (all T), '250', 'ddim50', or section counts '10,10,10'. For rectified flow,
+   * the number of Euler steps (a plain integer such as '30').
+   */
   samplingSteps: z.string().default('250'),
+  /** Rectified flow: timestep shift s in tau' = s tau / (1 + (s - 1) tau) (1 = none; SD3 uses 3 at 1024px). */
+  shift: z.number().positive().default(1),
   /** DDIM stochasticity: 0 is deterministic DDIM, 1 matches DDPM's posterior variance. */
   eta: z.number().min(0).default(0),
   /** Classifier-free guidance scale; 1 means the conditional model alone. */

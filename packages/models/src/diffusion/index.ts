@@ -11,3 +11,4 @@ export * from './losses.js';
 export * from './samplers.js';
 export * from './guidance.js';
 export * from './timesteps.js';
+export * from './rectified-flow.js';

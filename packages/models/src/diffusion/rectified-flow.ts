@@ -1,0 +1,164 @@
+/**
+ * Rectified flow (Liu et al. 2023; Open-Sora 1.2): the straight path x_tau = (1 - tau) x_0 + tau eps from data
+ * (tau = 0) to noise (tau = 1), a model regressing the velocity v = x_0 - eps, and Euler integration of
+ * dx / dtau = -v from tau = 1 to 0. The model sees t = tau T (float32, T = 1000 by default) like a diffusion model.
+ *
+ * Optional resolution-aware timestep shift (Esser et al. 2024 §5.3.2, Open-Sora 1.2's timestep transform):
+ * tau' = s tau / (1 + (s - 1) tau); s > 1 spends more of training and sampling at high noise.
+ *
+ * Reference: hpcaitech/Open-Sora opensora/schedulers/rf/rectified_flow.py (add_noise, training_losses),
+ * rf/__init__.py (RFLOW.sample).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mix32, nextSeed } from '@vtx/core';
+
+import type { DiffusionConfigInput } from './config.js';
+import { DiffusionConfig } from './config.js';
+import type { DenoiseFn } from './gaussian-diffusion.js';
+import { meanFlat } from './gaussian.js';
+import type { SampleStepCallback, StepResult } from './samplers.js';
+import { fmtShape, tidyResult } from './util.js';
+
+export interface RectifiedFlowArgs {
+  /** T: model timesteps run over [0, T]. */
+  numTimesteps?: number;
+  /** The model outputs 2C channels (DiT-style learned sigma); only the first C (the velocity) are used. */
+  learnSigma?: boolean;
+}
+
+export interface FlowSampleOptions<E> {
+  /** Euler steps from tau = 1 to 0. */
+  steps: number;
+  /** Timestep shift s (1: none). */
+  shift?: number;
+  /** Starting noise x_1 (B, ..., C); drawn from the seed if absent. Not disposed. */
+  noise?: tf.Tensor;
+  seed?: number;
+  extra?: E;
+  /** Called after every step; `predX0` is x + tau v, the model's estimate of the clean sample. */
+  onStep?: SampleStepCallback;
+}
+
+export class RectifiedFlow {
+  readonly numTimesteps: number;
+  readonly learnSigma: boolean;
+
+  constructor(args: RectifiedFlowArgs = {}) {
+    this.numTimesteps = args.numTimesteps ?? 1000;
+    this.learnSigma = args.learnSigma ?? false;
+  }
+
+  /** x_t = (1 - t / T) x_0 + (t / T) eps, t (B,) float32 in [0, T]. (B, ..., C) -> (B, ..., C). */
+  interpolate(x0: tf.Tensor, noise: tf.Tensor, t: tf.Tensor1D): tf.Tensor {
+    return tf.tidy(() => {
+      const tau = tf.reshape(tf.div(tf.cast(t, 'float32'), this.numTimesteps), [
+        t.shape[0],
+        ...ones(x0.rank - 1),
+      ]);
+      return tf.add(tf.mul(tf.sub(1, tau), x0), tf.mul(tau, noise));
+    });
+  }
+
+  /** The velocity target v = x_0 - eps (constant along each straight path). */
+  target(x0: tf.Tensor, noise: tf.Tensor): tf.Tensor {
+    return tf.sub(x0, noise);
+  }
+
+  /** The velocity channels of a model output: (B, ..., C) or the first half of (B, ..., 2C). */
+  velocity(out: tf.Tensor, x: tf.Tensor): tf.Tensor {
+    const c = x.shape[x.rank - 1]!;
+    const want = this.learnSigma ? 2 * c : c;
+    if (out.rank !== x.rank || out.shape[out.rank - 1] !== want) {
+      throw new Error(
+        `rectified flow: model output ${fmtShape(out.shape)} for x ${fmtShape(x.shape)}; expected last axis ${want}`,
+      );
+    }
+    return this.learnSigma ? tf.split(out, 2, -1)[0]! : out;
+  }
+
+  /** Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,). */
+  trainingLosses<E>(
+    model: DenoiseFn<E>,
+    x0: tf.Tensor,
+    t: tf.Tensor1D,
+    opts: { noise?: tf.Tensor; extra?: E } = {},
+  ): { loss: tf.Tensor1D } {
+    const loss = tf.tidy(() => {
+      const noise = opts.noise ?? tf.randomNormal(x0.shape);
+      const xt = this.interpolate(x0, noise, t);
+      const v = this.velocity(model(xt, tf.cast(t, 'float32'), opts.extra), xt);
+      return meanFlat(tf.squaredDifference(v, this.target(x0, noise)));
+    });
+    return { loss };
+  }
+
+  /** The sampling grid tau_0 = 1 > tau_1 > ... > tau_n = 0 (n + 1 points), shifted if asked. */
+  timesteps(steps: number, shift = 1): number[] {
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new Error(`rectified flow: steps must be a positive integer, got ${steps}`);
+    return Array.from({ length: steps + 1 }, (_, i) => shiftTimestep(1 - i / steps, shift));
+  }
+
+  /** One Euler step from tau to next < tau: x + (tau - next) v, and the clean estimate x + tau v. */
+  eulerStep<E>(model: DenoiseFn<E>, x: tf.Tensor, tau: number, next: number, extra?: E): StepResult {
+    return tidyResult(() => {
+      const t = tf.fill<tf.Rank.R1>([x.shape[0]], tau * this.numTimesteps);
+      const v = this.velocity(model(x, t, extra), x);
+      return { sample: tf.add(x, tf.mul(v, tau - next)), predX0: tf.add(x, tf.mul(v, tau)) };
+    });
+  }
+
+  /** Euler sampling: x <- x + (tau_i - tau_{i+1}) v(x, tau_i T), from x_1 ~ N(0, I) of `shape` to x_0. */
+  async sample<E>(
+    model: DenoiseFn<E>,
+    shape: readonly number[],
+    opts: FlowSampleOptions<E>,
+  ): Promise<tf.Tensor> {
+    const taus = this.timesteps(opts.steps, opts.shift ?? 1);
+    const seed = opts.seed ?? nextSeed();
+    let x: tf.Tensor = opts.noise
+      ? tf.clone(opts.noise)
+      : tf.randomNormal([...shape], 0, 1, 'float32', mix32(seed, 0));
+    for (let i = 0; i < opts.steps; i++) {
+      const [tau, next] = [taus[i]!, taus[i + 1]!];
+      const prev = x;
+      const { sample, predX0 } = this.eulerStep(model, prev, tau, next, opts.extra);
+      prev.dispose();
+      x = sample;
+      try {
+        await opts.onStep?.({
+          step: i,
+          total: opts.steps,
+          t: i,
+          modelTimestep: tau * this.numTimesteps,
+          x,
+          predX0,
+        });
+      } finally {
+        predX0.dispose();
+      }
+    }
+    return x;
+  }
+}
+
+/** tau' = s tau / (1 + (s - 1) tau) on [0, 1]; s = 1 is the identity. */
+export function shiftTimestep(tau: number, shift: number): number {
+  if (!(shift > 0)) throw new Error(`rectified flow: timestep shift must be positive, got ${shift}`);
+  return (shift * tau) / (1 + (shift - 1) * tau);
+}
+
+/** The rectified flow a config describes (process: 'rectified-flow'; steps = T; learnSigma). */
+export function createRectifiedFlow(config: DiffusionConfigInput): RectifiedFlow {
+  const cfg = DiffusionConfig.parse(config);
+  if (cfg.process !== 'rectified-flow') {
+    throw new Error(
+      `createRectifiedFlow: process is '${cfg.process}'; use createDiffusion for Gaussian diffusion`,
+    );
+  }
+  return new RectifiedFlow({ numTimesteps: cfg.steps, learnSigma: cfg.learnSigma });
+}
+
+function ones(n: number): number[] {
+  return new Array<number>(n).fill(1);
+}
