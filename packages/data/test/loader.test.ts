@@ -3,8 +3,7 @@ import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import type {
-  LoaderState} from '../src/index.js';
+import type { LoaderState } from '../src/index.js';
 import {
   buildSynthetic,
   createLoader,

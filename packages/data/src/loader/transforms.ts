@@ -103,9 +103,9 @@ export function normalization(
   norm: NormalizeConfig | undefined,
   dtype: ClipDType,
   channels: number,
-): { scale: Float32Array; bias: Float32Array } {
-  const scale = new Float32Array(channels).fill(1);
-  const bias = new Float32Array(channels);
+): { scale: Float64Array; bias: Float64Array } {
+  const scale = new Float64Array(channels).fill(1);
+  const bias = new Float64Array(channels);
   const n = norm ?? (dtype === 'uint8' ? { kind: 'range', low: -1, high: 1 } : { kind: 'none' });
   const unit = dtype === 'uint8' ? 1 / 255 : 1;
   switch (n.kind) {
@@ -166,7 +166,7 @@ export function applyClip(
   shape: ClipShape,
   sample: ClipSample,
   out: { height: number; width: number },
-  norm: { scale: Float32Array; bias: Float32Array },
+  norm: { scale: Float64Array; bias: Float64Array },
   patch: readonly [number, number, number] | null,
   dst: Float32Array,
   at: number,
