@@ -12,3 +12,4 @@ export * from './samplers.js';
 export * from './guidance.js';
 export * from './timesteps.js';
 export * from './rectified-flow.js';
+export * from './generate.js';

@@ -149,6 +149,14 @@ describe('trainingLosses', () => {
     expect(maxAbsDiff(b.loss.dataSync(), tf.mul(vb, T).dataSync())).toBeLessThan(1e-5);
   });
 
+  it('keeps only the returned tensors', () => {
+    const out = randn([4, 2, 3, 3, 4], 10);
+    const before = tf.memory().numTensors;
+    const l = trainingLosses(hybrid, () => out, x0, t, { noise });
+    expect(tf.memory().numTensors).toBe(before + 3); // loss, mse, vb
+    tf.dispose([l.loss, l.mse!, l.vb!]);
+  });
+
   it('rejects a model output with the wrong channel count', () => {
     expect(() => trainingLosses(hybrid, (x) => x, x0, t, { noise })).toThrow(/expected last axis 4 \(2C/);
   });
