@@ -1,0 +1,67 @@
+/**
+ * The run logger (pino): JSON lines to `<run>/train.log` always, and to the terminal either pretty (when it is a
+ * TTY) or as plain JSON lines (CI, pipes). Pretty printing uses pino-pretty as a synchronous stream, not a transport
+ * worker: `logger.flush()` does not flush a transport's pretty output, and the progress bar needs the lines routed
+ * in-process (research/tfjs-in-node.md §6).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import { LogRoute } from './log-route.js';
+
+export interface LoggerOptions {
+  /** JSON-lines log file (created with its directory). Omit for terminal only. */
+  file?: string;
+  /** Minimum level. Default 'info'. */
+  level?: pino.Level;
+  /** Terminal stream. Default process.stdout. */
+  terminal?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Pretty terminal output. Default: whether the terminal is a TTY. */
+  pretty?: boolean;
+  /** Colours in pretty output. Default: same as `pretty`. */
+  colorize?: boolean;
+  /** Logger name (shown in records). */
+  name?: string;
+}
+
+export interface RunLogger {
+  logger: pino.Logger;
+  /** Where terminal lines go; a progress bar routes them through itself while active. */
+  route: LogRoute;
+  /** Flush and close the log file. */
+  close: () => void;
+}
+
+export function createLogger(opts: LoggerOptions = {}): RunLogger {
+  const terminal = opts.terminal ?? process.stdout;
+  const level = opts.level ?? 'info';
+  const route = new LogRoute(terminal);
+  const usePretty = opts.pretty ?? terminal.isTTY === true;
+  const termStream = usePretty
+    ? pretty({
+        sync: true,
+        destination: route,
+        colorize: opts.colorize ?? usePretty,
+        singleLine: true, // multi-line records leave fragments on a progress-bar line
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+      })
+    : route;
+  const streams: pino.StreamEntry[] = [{ level, stream: termStream }];
+  let file: (pino.DestinationStream & { flushSync?: () => void; end?: () => void }) | undefined;
+  if (opts.file) {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    file = pino.destination({ dest: opts.file, sync: true, append: true });
+    streams.push({ level, stream: file });
+  }
+  const logger = pino({ level, ...(opts.name ? { name: opts.name } : {}) }, pino.multistream(streams));
+  return {
+    logger,
+    route,
+    close: () => {
+      file?.flushSync?.();
+      file?.end?.();
+    },
+  };
+}
