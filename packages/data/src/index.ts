@@ -56,3 +56,5 @@ export {
   type ClipSample,
   type Target,
 } from './loader/transforms.js';
+export { VideoSpec, buildFromVideos, VIDEO_EXTENSIONS, type VideoSpecInput } from './builders/videos.js';
+export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';

@@ -8,10 +8,7 @@
  * restored loader returns exactly the batches an uninterrupted one would, whatever the prefetch depth.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 
 import type { BuildOptions } from '../builders/common.js';
@@ -20,6 +17,7 @@ import { DataError } from '../errors.js';
 import { openDataset } from '../format/reader.js';
 import type { DatasetIndex } from '../format/schema.js';
 import { resolveDataset } from '../resolve.js';
+import { spawnWorker } from '../util/spawn-worker.js';
 import { layout } from './plan.js';
 import { BatchProducer, fromWire, type Batch } from './producer.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -188,21 +186,6 @@ class InlineSource implements Source {
   }
 }
 
-/**
- * A Worker running the entry next to this file: worker.js from a build; from TypeScript sources,
- * worker.ts through tsx's ESM hooks registered inside the worker (on Node 20 an inherited
- * `--import tsx` does not apply to a worker's entry module: "Unknown file extension .ts").
- */
-function spawnWorker(): Worker {
-  const ext = path.extname(fileURLToPath(import.meta.url));
-  const entry = new URL(`./worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(entry);
-  const tsxPkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(path.join(path.dirname(tsxPkg), 'dist/esm/api/index.mjs')).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true });
-}
-
 class WorkerSource implements Source {
   private gen = 0;
   private queue: Batch[] = [];
@@ -223,7 +206,7 @@ class WorkerSource implements Source {
   }
 
   static async create(dir: string, cfg: DataConfig): Promise<WorkerSource> {
-    const worker = spawnWorker();
+    const worker = spawnWorker(import.meta.url, './worker');
     const ready = new Promise<void>((resolve, reject) => {
       const onMsg = (m: FromWorker) => {
         if (m.type === 'ready') resolve();
