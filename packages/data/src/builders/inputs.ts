@@ -22,12 +22,16 @@ export function parseCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') ((cur += '"'), i++);
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') (out.push(cur), (cur = ''));
-    else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out.map((s) => s.trim());
@@ -56,7 +60,7 @@ async function readManifest(file: string): Promise<InputItem[]> {
       throw new DataError(`${file} row ${i + 1}: missing path`, { file, row: i + 1 });
     items.push({
       path: path.resolve(dir, rec.path),
-      label: rec.label === undefined || rec.label === null ? null : String(rec.label),
+      label: typeof rec.label === 'string' || typeof rec.label === 'number' ? String(rec.label) : null,
       caption: typeof rec.caption === 'string' ? rec.caption : null,
     });
   }
@@ -70,7 +74,7 @@ async function readManifest(file: string): Promise<InputItem[]> {
  */
 export async function listInputs(
   input: string,
-  isItem: (p: string, isDir: boolean) => Promise<boolean>,
+  isItem: (p: string, isDir: boolean) => boolean | Promise<boolean>,
 ): Promise<InputItem[]> {
   const st = await fs.stat(input).catch(() => null);
   if (!st) throw new DataError(`${input}: input not found`);

@@ -128,7 +128,7 @@ export async function buildFromVideos(
             dispatch(wk);
             writing = writing.then(flush).catch((e: unknown) => {
               failure = e;
-              reject(e);
+              reject(e instanceof Error ? e : new Error(String(e)));
             });
           }
         });
