@@ -1,0 +1,3 @@
+/** Training-loop guards: tensor leaks and non-finite losses/gradients. */
+export * from './leak.js';
+export * from './non-finite.js';
