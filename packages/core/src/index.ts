@@ -24,3 +24,4 @@ export * from './layers/conditioning.js';
 export * from './layers/drop-path.js';
 export * from './layers/unflatten-grid.js';
 export * from './io/safetensors.js';
+export * from './backend/wasm-slice.js';

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { installWasmSlice } from './wasm-slice.js';
 
 /** The slice of the wasm backend's API these kernels use (`BackendWasm` in tfjs-backend-wasm). */
 interface WasmBackend {
@@ -45,6 +46,7 @@ let installed = false;
 export function installWasmFixes(): void {
   if (installed) return;
   installFastBatchMatMul();
+  installWasmSlice();
   installCpuFallbacks(WASM_CPU_FALLBACKS);
   installed = true;
 }
