@@ -1,0 +1,94 @@
+/**
+ * The experiment config: one zod schema that is both the validator of `vtx train --config FILE` and the type of
+ * `train(config)`. Defaults live here; a YAML file says only what differs; unknown keys are errors.
+ */
+import { BACKENDS } from '@vtx/core';
+import { DataConfig } from '@vtx/data';
+import { DiffusionConfig, ModelConfig } from '@vtx/models';
+import { z } from 'zod';
+import { OptimizerConfig } from './optim/build.js';
+import { ScheduleConfig } from './optim/schedule.js';
+
+const posInt = z.number().int().positive();
+const nonneg = z.number().int().nonnegative();
+
+export const TrainSection = z.strictObject({
+  /** Optimizer updates. */
+  steps: posInt.default(1000),
+  /** Micro-batches per update (gradient accumulation); the effective batch is batchSize x gradAccum. */
+  gradAccum: posInt.default(1),
+  /** Global-norm gradient clipping threshold; null disables it. */
+  clipNorm: z.number().positive().nullable().default(1),
+  /** Exponential moving average of the weights, used for evaluation and sampling (DiT: 0.9999). */
+  ema: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      decay: z.number().min(0).max(1).default(0.9999),
+      /** Ramp the decay as min(decay, (1 + t) / (10 + t)) so short runs get a useful average. */
+      warmup: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Classifiers: label smoothing ε. */
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+  /** Classifiers: mixup α (Zhang et al. 2018); 0 disables it. */
+  mixup: z.number().min(0).default(0),
+  logEvery: posInt.default(10),
+  /** Evaluate every N updates (0: only at the end). */
+  evalEvery: nonneg.default(0),
+  /** Checkpoint every N updates (a final checkpoint is always written). */
+  checkpointEvery: posInt.default(500),
+  keepLast: posInt.default(3),
+  /** Fail when the live tensor count grows across steps (a leak), instead of only warning. */
+  strictLeaks: z.boolean().default(false),
+});
+export type TrainSection = z.infer<typeof TrainSection>;
+
+export const EvalSection = z.strictObject({
+  /** Fields that replace the training data config for evaluation, e.g. a held-out built-in dataset. */
+  data: z.record(z.string(), z.unknown()).default({}),
+  /** Batches per evaluation. */
+  batches: posInt.default(4),
+  /** Classifiers: temporal views per clip averaged at test time (ViViT's multi-view evaluation). */
+  views: posInt.default(1),
+});
+export type EvalSection = z.infer<typeof EvalSection>;
+
+export const SampleSection = z.strictObject({
+  /** Clips generated at the end of a diffusion run (and every `every` updates when > 0). */
+  count: nonneg.default(8),
+  every: nonneg.default(0),
+  /** Class labels to sample (cycled); default 0, 1, 2, … */
+  classes: z.array(nonneg).default([]),
+  /** Captions to sample (cycled) for caption-conditioned models; default: captions from the data. */
+  captions: z.array(z.string()).default([]),
+});
+export type SampleSection = z.infer<typeof SampleSection>;
+
+export const LogSection = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  tensorboard: z.boolean().default(true),
+  /** Progress bar on stderr: 'auto' shows it when stderr is a terminal. */
+  progress: z.enum(['auto', 'on', 'off']).default('auto'),
+});
+
+export const ExperimentConfig = z.strictObject({
+  /** Run name: names the run directory, so letters, digits, '.', '_' and '-' only. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-' (it names a directory)"),
+  seed: nonneg.default(0),
+  /** tfjs backend; default: tensorflow > wasm > cpu, whichever starts. */
+  backend: z.enum(BACKENDS).optional(),
+  data: DataConfig.prefault({}),
+  model: ModelConfig,
+  /** The diffusion process (DiT, video DiT); ignored by classifiers. */
+  diffusion: DiffusionConfig.prefault({}),
+  optim: OptimizerConfig.prefault({ kind: 'adamw' }),
+  schedule: ScheduleConfig.prefault({}),
+  train: TrainSection.prefault({}),
+  eval: EvalSection.prefault({}),
+  sample: SampleSection.prefault({}),
+  log: LogSection.prefault({}),
+});
+export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
+export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;

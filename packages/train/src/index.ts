@@ -1,0 +1,14 @@
+/**
+ * @vtx/train — the config-driven trainer and the `vtx` command line: experiment configs, the training loop,
+ * checkpoints, sampling, run directories.
+ */
+export * from './experiment.js';
+export * from './trainer.js';
+export * from './sample.js';
+export * from './objectives/objective.js';
+export * from './objectives/classify.js';
+export * from './objectives/diffuse.js';
+export * from './objectives/conditioning.js';
+export * from './media/clip-grid.js';
+export * from './optim/index.js';
+export * from './checkpoint/index.js';

@@ -1,0 +1,107 @@
+/**
+ * Clips as pictures a person can look at: a batch of clips (N, T, H, W, C) in [-1, 1] tiled into a grid, written
+ * as an animated GIF (one grid per frame) or as a PNG contact sheet (one row per clip, one column per frame).
+ * 1-channel clips are shown grey; clips with more than 3 channels (latents) show their first three.
+ * Writes are atomic (temp file + rename).
+ */
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import gifenc from 'gifenc'; // CJS: Node's ESM loader sees only its default export
+import { PNG } from 'pngjs';
+
+export interface ClipArray {
+  data: Float32Array;
+  /** [N, T, H, W, C] */
+  shape: [number, number, number, number, number];
+}
+
+export interface GridOptions {
+  /** Pixel magnification (nearest neighbour). Default: enough for ~96 px tiles. */
+  scale?: number;
+  /** Columns of the grid. Default ceil(sqrt(N)). */
+  cols?: number;
+  /** Gap between tiles, pixels. Default 2. */
+  pad?: number;
+  /** Value range of the clips. Default [-1, 1]. */
+  range?: [number, number];
+}
+
+function toByte(v: number, lo: number, hi: number): number {
+  return Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255)));
+}
+
+/** One RGBA image per frame t: the grid of every clip's frame t. */
+export function gridFrames(
+  clips: ClipArray,
+  opts: GridOptions = {},
+): { frames: Uint8Array[]; width: number; height: number } {
+  const [n, t, h, w, c] = clips.shape;
+  const s = opts.scale ?? Math.max(1, Math.floor(96 / Math.max(h, w)));
+  const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / cols);
+  const pad = opts.pad ?? 2;
+  const [lo, hi] = opts.range ?? [-1, 1];
+  const width = cols * (w * s + pad) + pad;
+  const height = rows * (h * s + pad) + pad;
+  const frames: Uint8Array[] = [];
+  for (let f = 0; f < t; f++) {
+    const img = new Uint8Array(width * height * 4).fill(255);
+    for (let k = 0; k < n; k++) {
+      const x0 = pad + (k % cols) * (w * s + pad);
+      const y0 = pad + Math.floor(k / cols) * (h * s + pad);
+      for (let y = 0; y < h * s; y++) {
+        for (let x = 0; x < w * s; x++) {
+          const src = (((k * t + f) * h + Math.floor(y / s)) * w + Math.floor(x / s)) * c;
+          const o = ((y0 + y) * width + x0 + x) * 4;
+          for (let ch = 0; ch < 3; ch++) img[o + ch] = toByte(clips.data[src + (c >= 3 ? ch : 0)]!, lo, hi);
+          img[o + 3] = 255;
+        }
+      }
+    }
+    frames.push(img);
+  }
+  return { frames, width, height };
+}
+
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await fs.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, bytes);
+  await fs.rename(tmp, path);
+}
+
+/** An animated GIF of the clip grid at `fps` frames per second. */
+export async function writeGifGrid(
+  path: string,
+  clips: ClipArray,
+  opts: GridOptions & { fps?: number } = {},
+): Promise<void> {
+  const { frames, width, height } = gridFrames(clips, opts);
+  const { GIFEncoder, applyPalette, quantize } = gifenc;
+  const gif = GIFEncoder();
+  const delay = Math.round(1000 / (opts.fps ?? 8));
+  for (const rgba of frames) {
+    const palette = quantize(rgba, 256);
+    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay });
+  }
+  gif.finish();
+  await writeAtomic(path, gif.bytes());
+}
+
+/** A PNG contact sheet: one row per clip, its frames left to right. */
+export async function writePngSheet(path: string, clips: ClipArray, opts: GridOptions = {}): Promise<void> {
+  const [n, t, h, w, c] = clips.shape;
+  // re-tile: treat every frame as its own 1-frame clip, t columns
+  const data = clips.data;
+  const { frames, width, height } = gridFrames({ data, shape: [n * t, 1, h, w, c] }, { ...opts, cols: t });
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(frames[0]!);
+  await writeAtomic(path, PNG.sync.write(png));
+}
+
+/** Encode an RGBA image as PNG bytes. */
+export function encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array {
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(rgba);
+  return PNG.sync.write(png);
+}

@@ -1,0 +1,317 @@
+/**
+ * The training loop: a custom tfjs loop (no `model.fit`) with AdamW, warmup + decay schedules, global-norm
+ * clipping, gradient accumulation and an EMA of the weights, for classification and diffusion objectives.
+ * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
+ * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
+import { createLoader, LoaderState, type Batch, type DataLoader } from '@vtx/data';
+import {
+  buildModel,
+  createDiffusion,
+  modelCost,
+  modelTask,
+  type ClipShape,
+  type ModelCost,
+} from '@vtx/models';
+import { z } from 'zod';
+import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
+import type { ExperimentConfig } from './experiment.js';
+import { ClassifyObjective } from './objectives/classify.js';
+import { conditionOf, type Condition } from './objectives/conditioning.js';
+import { DiffuseObjective } from './objectives/diffuse.js';
+import type { Objective } from './objectives/objective.js';
+import {
+  Ema,
+  GradAccumulator,
+  assignParams,
+  buildOptimizer,
+  clipByGlobalNorm,
+  globalNorm,
+  makeSchedule,
+  namedParams,
+  readParams,
+  type GradMap,
+  type NamedParam,
+  type Optimizer,
+} from './optim/index.js';
+
+/** One optimizer update's numbers. */
+export interface StepRecord {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  /** Objective extras: top1 (classifiers), mse and vb (diffusion). */
+  metrics: Record<string, number>;
+  samples: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** The JSON state saved in every checkpoint beside the tensors. */
+export const TrainerState = z.strictObject({
+  step: z.number().int().nonnegative(),
+  rng: z.strictObject({ seed: z.number().int(), counter: z.number().int() }),
+  data: LoaderState,
+  clip: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+});
+export type TrainerState = z.infer<typeof TrainerState>;
+
+export interface TrainerParts {
+  cfg: ExperimentConfig;
+  model: tfl.LayersModel;
+  clip: ClipShape;
+  cost: ModelCost;
+  objective: Objective;
+  condition: Condition | null;
+  loader: DataLoader;
+  params: NamedParam[];
+  optimizer: Optimizer;
+  ema: Ema | null;
+  backend: BackendChoice | null;
+}
+
+export class Trainer {
+  /** Updates done so far (the next update is number `step`). */
+  step = 0;
+  private evalLoader: DataLoader | null = null;
+  private readonly lr: (step: number) => number;
+  private readonly accumulator = new GradAccumulator();
+
+  private constructor(readonly parts: TrainerParts) {
+    const { cfg } = parts;
+    this.lr = makeSchedule(cfg.schedule, cfg.optim.lr, cfg.train.steps);
+  }
+
+  /**
+   * Open the data, build the model for the data's clip shape, the optimizer, EMA and objective. The clip shape
+   * comes from the first batch (the model still accepts other sizes at run time).
+   */
+  static async create(cfg: ExperimentConfig, backend: BackendChoice | null = null): Promise<Trainer> {
+    setSeed(cfg.seed);
+    const loader = await createLoader(cfg.data);
+    const start = loader.state();
+    const first = await loader.next();
+    loader.restore(start);
+    const clip = first.clipShape;
+    const model = buildModel(cfg.model, clip);
+    const params = namedParams(model);
+    const optimizer = buildOptimizer(params, cfg.optim);
+    const ema = cfg.train.ema.enabled
+      ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
+      : null;
+    const task = modelTask(cfg.model);
+    const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
+    const objective: Objective =
+      task === 'classify'
+        ? new ClassifyObjective(model, {
+            numClasses: 'numClasses' in cfg.model ? cfg.model.numClasses : 0,
+            labelSmoothing: cfg.train.labelSmoothing,
+            mixup: cfg.train.mixup,
+            frames: cfg.data.transforms.frames ?? null,
+            views: cfg.eval.views,
+            seed: cfg.seed,
+          })
+        : new DiffuseObjective(model, createDiffusion(cfg.diffusion), condition!, cfg.seed);
+    return new Trainer({
+      cfg,
+      model,
+      clip,
+      cost: modelCost(cfg.model, clip),
+      objective,
+      condition,
+      loader,
+      params,
+      optimizer,
+      ema,
+      backend,
+    });
+  }
+
+  get cfg(): ExperimentConfig {
+    return this.parts.cfg;
+  }
+
+  get done(): boolean {
+    return this.step >= this.cfg.train.steps;
+  }
+
+  /** The loss and gradients of one micro-batch; metrics are kept for the caller. */
+  private microStep(
+    batch: Batch,
+    index: number,
+  ): { loss: tf.Scalar; grads: GradMap; metrics: Record<string, tf.Scalar> } {
+    const vars = this.parts.params.map((p) => p.variable);
+    let metrics: Record<string, tf.Scalar> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.parts.objective.loss(batch, index);
+      metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, tf.keep(v)]));
+      return out.loss;
+    }, vars);
+    return { loss: value, grads, metrics };
+  }
+
+  /**
+   * One optimizer update over `gradAccum` micro-batches. Non-finite loss or gradient norm throws before the
+   * update is applied, so the weights (and the last checkpoint) stay good.
+   */
+  async trainStep(): Promise<StepRecord> {
+    const { cfg, optimizer, ema, cost } = this.parts;
+    const t0 = performance.now();
+    const k = cfg.train.gradAccum;
+    let lossSum = 0;
+    const metricSums: Record<string, number> = {};
+    let samples = 0;
+    let grads: GradMap = {};
+    for (let j = 0; j < k; j++) {
+      const batch = await this.parts.loader.next();
+      samples += batch.shape[0]!;
+      const micro = this.microStep(batch, this.step * k + j);
+      const values = await Promise.all([micro.loss, ...Object.values(micro.metrics)].map((t) => t.data()));
+      lossSum += values[0]![0]!;
+      Object.keys(micro.metrics).forEach(
+        (name, i) => (metricSums[name] = (metricSums[name] ?? 0) + values[i + 1]![0]!),
+      );
+      tf.dispose([micro.loss, ...Object.values(micro.metrics)]);
+      if (k === 1) grads = micro.grads;
+      else {
+        this.accumulator.add(micro.grads);
+        tf.dispose(Object.values(micro.grads));
+      }
+    }
+    if (k > 1) {
+      grads = this.accumulator.mean();
+      this.accumulator.reset();
+    }
+    const clipNorm = cfg.train.clipNorm;
+    const clipped = tf.tidy(() =>
+      clipNorm === null ? { grads, norm: globalNorm(grads) } : clipByGlobalNorm(grads, clipNorm),
+    );
+    const gradNorm = (await clipped.norm.data())[0]!;
+    const loss = lossSum / k;
+    const lr = this.lr(this.step);
+    const release = () =>
+      tf.dispose([
+        ...Object.values(grads),
+        ...(clipped.grads === grads ? [] : Object.values(clipped.grads)),
+        clipped.norm,
+      ]);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      release();
+      throw new NonFiniteError(
+        this.step,
+        !Number.isFinite(loss) ? 'loss' : 'gradient norm',
+        !Number.isFinite(loss) ? loss : gradNorm,
+      );
+    }
+    optimizer.lr = lr;
+    optimizer.apply(clipped.grads);
+    release();
+    ema?.update();
+    const record: StepRecord = {
+      step: this.step,
+      loss,
+      lr,
+      gradNorm,
+      metrics: Object.fromEntries(Object.entries(metricSums).map(([name, v]) => [name, v / k])),
+      samples,
+      tokens: samples * cost.tokens,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    this.step += 1;
+    return record;
+  }
+
+  /** Metrics on `eval.batches` batches of the evaluation data, with the EMA weights when there are any. */
+  async evaluate(): Promise<Record<string, number>> {
+    const { cfg, objective, ema } = this.parts;
+    if (!this.evalLoader)
+      this.evalLoader = await createLoader({ ...cfg.data, shuffle: false, ...cfg.eval.data });
+    const loader = this.evalLoader;
+    const start = { ...loader.state(), epoch: 0, batch: 0 };
+    loader.restore(start); // the same batches at every evaluation
+    const run = async () => {
+      objective.evalBegin();
+      for (let i = 0; i < cfg.eval.batches; i++) await objective.evalBatch(await loader.next(), i);
+      return objective.evalEnd();
+    };
+    return ema ? ema.withEma(run) : run();
+  }
+
+  /** Run `fn` with the weights used for evaluation and sampling (the EMA's, when enabled). */
+  async withEvalWeights<T>(fn: () => Promise<T>): Promise<T> {
+    return this.parts.ema ? this.parts.ema.withEma(fn) : fn();
+  }
+
+  /** Write a checkpoint of everything needed to resume; returns its directory. */
+  async save(root: string, metrics: Record<string, number> = {}): Promise<string> {
+    const { params, optimizer, ema, loader, clip } = this.parts;
+    const groups = {
+      weights: await readParams(params),
+      optimizer: await optimizer.exportState(),
+      ...(ema ? { ema: await ema.exportState() } : {}),
+    };
+    const state: TrainerState = {
+      step: this.step,
+      rng: getRngState(),
+      data: loader.state(),
+      clip: [...clip],
+    };
+    const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+    return saveCheckpoint(
+      root,
+      { step: this.step, groups, metrics: finite, state },
+      {
+        keepLast: this.cfg.train.keepLast,
+        ...('val/loss' in finite ? { keepBest: { metric: 'val/loss', mode: 'min' as const } } : {}),
+      },
+    );
+  }
+
+  /** Continue from a checkpoint directory written by `save`. */
+  async restore(dir: string): Promise<LoadedCheckpoint> {
+    const ckpt = await loadCheckpoint(dir);
+    const parsed = TrainerState.safeParse(ckpt.state);
+    if (!parsed.success)
+      throw new Error(`${dir}: the checkpoint's trainer state is not valid: ${parsed.error.message}`);
+    const state = parsed.data;
+    const { params, optimizer, ema, loader } = this.parts;
+    const group = (name: string) => {
+      const g = ckpt.groups[name];
+      if (!g) throw new Error(`${dir}: the checkpoint has no ${name} tensors`);
+      return g;
+    };
+    assignParams(params, group('weights'));
+    optimizer.importState(group('optimizer'));
+    if (ema) ema.importState(group('ema'));
+    setRngState(state.rng);
+    loader.restore(state.data);
+    this.step = state.step;
+    return ckpt;
+  }
+
+  async close(): Promise<void> {
+    await this.parts.loader.close();
+    await this.evalLoader?.close();
+    this.parts.ema?.dispose();
+    this.parts.optimizer.dispose();
+    this.parts.model.dispose();
+  }
+}
+
+/** A loss or gradient that is NaN or infinite: the update is not applied and training stops. */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly step: number,
+    readonly quantity: string,
+    readonly value: number,
+  ) {
+    super(
+      `non-finite ${quantity} (${value}) at step ${step}: the update was not applied; the last checkpoint is intact`,
+    );
+    this.name = 'NonFiniteError';
+  }
+}
