@@ -91,8 +91,11 @@ export class PatchEmbed extends tfl.layers.Layer {
       mode,
       current.dataSync() as Float32Array,
     );
-    this.kernel.write(tf.tensor2d(k, current.shape as [number, number]));
-    this.bias.write(imageBias.clone());
+    // inside tidy: the variables keep the new values, the temporaries are released
+    tf.tidy(() => {
+      this.kernel.write(tf.tensor2d(k, current.shape as [number, number]));
+      this.bias.write(imageBias.clone());
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -102,6 +102,13 @@ describe('tubelet initialisation from an image patch embedding (ViViT §3.4)', (
     expect(() => inflatePatchKernel(k, 2, 'random')).toThrow('needs a kernel of the tubelet size');
   });
 
+  it('leaves no tensors behind', () => {
+    const tubelet = embed([2, 2, 2], 6, tf.zeros([1, 2, 4, 4, 3]), 37);
+    const before = tf.memory().numTensors;
+    tubelet.initFromImage(imageKernel, imageBias, 'central');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects an image kernel of the wrong size', () => {
     const tubelet = embed([2, 4, 4], 6, tf.zeros([1, 2, 4, 4, 3]), 36);
     expect(() => tubelet.initFromImage(imageKernel, imageBias, 'inflate')).toThrow(

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ClassToken, FlattenGrid, FoldFrames, PoolTokens, SliceTokens, UnfoldFrames } from '@vtx/core';
+import {
+  ClassToken,
+  FlattenGrid,
+  FoldFrames,
+  PoolTokens,
+  SliceTokens,
+  UnfoldFrames,
+  UnflattenGrid,
+} from '@vtx/core';
 import { maxAbsDiff, randn, run } from '../helpers.js';
 
 describe('token bookkeeping layers', () => {
