@@ -33,6 +33,20 @@ describe('token bookkeeping layers', () => {
     expect(new FlattenGrid({}).computeOutputShape([null, 2, null, 2, 4])).toEqual([null, null, 4]);
   });
 
+  it('UnflattenGrid puts a (B, N, P) sequence back on the grid of a reference tensor', () => {
+    const flat = run(new FlattenGrid({}), grid);
+    const proj = tf.concat([flat, flat], -1); // (B, N, 8): another width
+    const y = run(new UnflattenGrid({}), [proj, grid]);
+    expect(y.shape).toEqual([2, 3, 2, 2, 8]);
+    expect(maxAbsDiff(y, tf.concat([grid, grid], -1))).toBe(0);
+    expect(
+      new UnflattenGrid({}).computeOutputShape([
+        [null, null, 8],
+        [null, 3, null, 2, 4],
+      ]),
+    ).toEqual([null, 3, null, 2, 8]);
+  });
+
   it("FoldFrames makes one single-frame clip per frame and UnfoldFrames restores (B, T', …)", () => {
     const folded = run(new FoldFrames({}), grid);
     expect(folded.shape).toEqual([6, 1, 2, 2, 4]);
