@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import yargs from 'yargs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import {
+  buildSynthetic,
+  dataCommand,
+  inspectDataset,
+  MOTION_CLASSES,
+  type DatasetSummary,
+} from '../src/index.js';
+import { tmpDir } from './helpers.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+/** Run `vtx data ...` through yargs; returns what it wrote to stdout and stderr. */
+async function cli(...args: string[]): Promise<{ out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  await yargs().command(dataCommand).strict().fail(false).parseAsync(args);
+  vi.restoreAllMocks();
+  return { out, err };
+}
+
+describe('inspect', () => {
+  it('counts rows, shapes, labels, captions and writes PNG and GIF contact sheets', async () => {
+    const root = tmpDir();
+    const dir = path.join(root, 'shapes');
+    await buildSynthetic(dir, { kind: 'synthetic', count: 40, frames: 6, height: 16, width: 24 });
+    const s = await inspectDataset(dir, { sheet: path.join(root, 'sheet.png'), sheetClips: 3 });
+    expect(s.rows).toBe(40);
+    expect(s.shapes).toEqual([{ shape: [6, 16, 24, 3], count: 40 }]);
+    expect(s.labels!.map((l) => l.name)).toEqual(MOTION_CLASSES);
+    expect(s.labels!.reduce((a, l) => a + l.count, 0)).toBe(40);
+    expect(s.captioned).toBe(40);
+    expect(s.bytesOnDisk).toBe(
+      fs.readdirSync(dir).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0),
+    );
+    // PNG sheet: 3 clip rows x 6 frame columns of 16x24 tiles with 2 px gaps.
+    const png = PNG.sync.read(fs.readFileSync(path.join(root, 'sheet.png')));
+    expect([png.width, png.height]).toEqual([6 * 26 + 2, 3 * 18 + 2]);
+    await inspectDataset(dir, { sheet: path.join(root, 'sheet.gif'), sheetClips: 4 });
+    const gif = fs.readFileSync(path.join(root, 'sheet.gif'));
+    expect(gif.subarray(0, 6).toString()).toBe('GIF89a');
+    expect(gif.readUInt16LE(6)).toBe(2 * 26 + 2); // 2x2 grid of 24-px-wide tiles
+  });
+});
+
+describe('vtx data CLI', () => {
+  it('builds, inspects as JSON, and reports bad input as one error line with exit code 1', async () => {
+    const root = tmpDir();
+    const dir = path.join(root, 'ds');
+    const built = await cli(
+      'data',
+      'build',
+      'synthetic',
+      dir,
+      '--count',
+      '12',
+      '--frames',
+      '4',
+      '--height',
+      '8',
+      '--width',
+      '8',
+      '--seed',
+      '3',
+    );
+    expect(built.out).toContain(`built ${dir}: 12 clips in 1 shard(s)`);
+    const { out } = await cli('data', 'inspect', dir, '--json');
+    const s = JSON.parse(out) as DatasetSummary;
+    expect([s.rows, s.builder.seed, s.shapes[0]!.shape]).toEqual([12, 3, [4, 8, 8, 3]]);
+
+    fs.writeFileSync(path.join(dir, 'index.json'), '{"format": "vtx-video-arrow", "schemaVersion": 7}');
+    const bad = await cli('data', 'inspect', dir);
+    expect(bad.err).toBe(
+      `error: ${path.join(dir, 'index.json')}: schema version 7 is not supported (this reader reads 1)\n`,
+    );
+    expect(process.exitCode).toBe(1);
+
+    process.exitCode = undefined;
+    const invalid = await cli(
+      'data',
+      'build',
+      'synthetic',
+      path.join(root, 'x'),
+      '--holdout',
+      '[{"colour":"purple"}]',
+    );
+    expect(invalid.err).toContain('invalid options');
+    expect(process.exitCode).toBe(1);
+  });
+});
