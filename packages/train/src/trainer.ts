@@ -23,6 +23,7 @@ import { ClassifyObjective } from './objectives/classify.js';
 import { conditionOf, type Condition } from './objectives/conditioning.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import type { Objective } from './objectives/objective.js';
+import { checkFinite } from './guards/index.js';
 import {
   Ema,
   GradAccumulator,
@@ -155,8 +156,8 @@ export class Trainer {
   }
 
   /**
-   * One optimizer update over `gradAccum` micro-batches. Non-finite loss or gradient norm throws before the
-   * update is applied, so the weights (and the last checkpoint) stay good.
+   * One optimizer update over `gradAccum` micro-batches. A non-finite loss or gradient norm throws a
+   * NonFiniteError before the update is applied, so the weights (and the last checkpoint) stay good.
    */
   async trainStep(): Promise<StepRecord> {
     const { cfg, optimizer, ema, cost } = this.parts;
@@ -199,13 +200,11 @@ export class Trainer {
         ...(clipped.grads === grads ? [] : Object.values(clipped.grads)),
         clipped.norm,
       ]);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    try {
+      checkFinite(this.step, { loss, gradNorm }); // before the update: the weights and checkpoints stay good
+    } catch (e) {
       release();
-      throw new NonFiniteError(
-        this.step,
-        !Number.isFinite(loss) ? 'loss' : 'gradient norm',
-        !Number.isFinite(loss) ? loss : gradNorm,
-      );
+      throw e;
     }
     optimizer.lr = lr;
     optimizer.apply(clipped.grads);
@@ -299,19 +298,5 @@ export class Trainer {
     this.parts.ema?.dispose();
     this.parts.optimizer.dispose();
     this.parts.model.dispose();
-  }
-}
-
-/** A loss or gradient that is NaN or infinite: the update is not applied and training stops. */
-export class NonFiniteError extends Error {
-  constructor(
-    readonly step: number,
-    readonly quantity: string,
-    readonly value: number,
-  ) {
-    super(
-      `non-finite ${quantity} (${value}) at step ${step}: the update was not applied; the last checkpoint is intact`,
-    );
-    this.name = 'NonFiniteError';
   }
 }

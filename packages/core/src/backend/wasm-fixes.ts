@@ -64,6 +64,9 @@ function swapLast(rank: number): number[] {
 
 const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
 
+/** Multiply-adds per slice under which one stock batched call beats per-slice XNNPACK calls (measured). */
+const SMALL_SLICE = 32768;
+
 /** For output batch index i over `outer`, the flat batch index into an operand of batch shape `shape` (numpy broadcasting). */
 function broadcastOffsets(shape: readonly number[], outer: readonly number[]): (i: number) => number {
   return (i) => {
@@ -122,6 +125,10 @@ function installFastBatchMatMul(): void {
         attrs: noT,
       }) as tf.TensorInfo;
       out = { ...r, shape: [...outOuter, m, n] };
+    } else if (batchA === batchB && aOuter.length === bOuter.length && m * k * n <= SMALL_SLICE) {
+      // many tiny slices (time attention over a few frames: thousands of 4x4 products): the stock batched loop
+      // beats one XNNPACK call per slice, whose fixed cost dominates
+      out = orig({ inputs: { a, b }, backend, attrs: noT }) as tf.TensorInfo;
     } else {
       // a true batch, broadcast like numpy: one 2-D XNNPACK call per output slice. (Stock tfjs, cpu included,
       // mis-sizes mutual broadcasts such as (3, 1, …) @ (1, 3, …); the per-slice offsets below do not.)

@@ -1,0 +1,46 @@
+/** A finished (or running) run as a model ready for inference: its resolved config, the weights of a checkpoint. */
+import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { buildModel, modelTask, type ClipShape } from '@vtx/models';
+import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
+import { loadConfigFile } from './config/index.js';
+import { ExperimentConfig } from './experiment.js';
+import { conditionOf, type Condition } from './objectives/conditioning.js';
+import { assignParams, namedParams } from './optim/index.js';
+import { TrainerState } from './trainer.js';
+
+export interface LoadedRun {
+  cfg: ExperimentConfig;
+  model: tfl.LayersModel;
+  clip: ClipShape;
+  condition: Condition | null;
+  checkpoint: string;
+  step: number;
+}
+
+/**
+ * Build the run's model and load a checkpoint's weights: the EMA weights by default (what DiT samples with),
+ * or the live ones. `checkpoint` defaults to the newest complete one under `<run>/checkpoints`.
+ */
+export async function loadRun(
+  runDir: string,
+  opts: { weights?: 'ema' | 'live'; checkpoint?: string } = {},
+): Promise<LoadedRun> {
+  const cfg = await loadConfigFile(join(runDir, 'config.yaml'), ExperimentConfig);
+  const checkpoint = opts.checkpoint ?? (await latestCheckpoint(join(runDir, 'checkpoints')));
+  if (!checkpoint) throw new Error(`${runDir}: no complete checkpoint (is this a run directory?)`);
+  const want = opts.weights ?? (cfg.train.ema.enabled ? 'ema' : 'live');
+  const ckpt = await loadCheckpoint(checkpoint, { groups: [want === 'ema' ? 'ema' : 'weights'] });
+  const state = TrainerState.parse(ckpt.state);
+  const clip = state.clip;
+  const model = buildModel(cfg.model, clip);
+  assignParams(namedParams(model), ckpt.groups[want === 'ema' ? 'ema' : 'weights']!);
+  return {
+    cfg,
+    model,
+    clip,
+    condition: modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null,
+    checkpoint,
+    step: ckpt.step,
+  };
+}

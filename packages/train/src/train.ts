@@ -1,0 +1,278 @@
+/**
+ * `train(config)`: one run from a config to a run directory — the programmatic twin of `vtx train`.
+ *
+ *   <run>/config.yaml         the fully resolved config (defaults, extends, --set applied)
+ *   <run>/metrics.jsonl       one JSON line per logged step and per evaluation
+ *   <run>/log.jsonl           pino logs
+ *   <run>/tensorboard/        TensorBoard event files (scalars, sample images)
+ *   <run>/checkpoints/step-N/ weights, EMA, optimizer state, RNG and data position (atomic, checksummed)
+ *   <run>/samples/step-N.gif  generated clips (diffusion models) and a PNG contact sheet
+ *   <run>/summary.json        what the run did: params, Gflops, compute, final metrics, status
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseBackendName, selectBackend, type BackendChoice } from '@vtx/core';
+import { modelName, modelTask } from '@vtx/models';
+import type { Logger } from 'pino';
+import { datasetCaptions, withCaptionVocab } from './captions.js';
+import { latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
+import { validateConfig, writeResolvedConfig } from './config/index.js';
+import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
+import { LeakGuard } from './guards/index.js';
+import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
+import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
+import { sampleClips } from './sample.js';
+import { Trainer, type StepRecord } from './trainer.js';
+
+export interface TrainOptions {
+  /** Run directory. Default `runs/<name>`. */
+  out?: string;
+  /** Continue from the newest checkpoint in the run directory. */
+  resume?: boolean;
+  /** Stop gracefully (final checkpoint) when this signal aborts, e.g. on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+  /** Where pretty/JSON log lines go (default stdout); the run's log.jsonl is always written. */
+  terminal?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Called after every optimizer update. */
+  onStep?: (record: StepRecord) => void;
+}
+
+export interface RunSummary {
+  name: string;
+  model: string;
+  runDir: string;
+  status: 'completed' | 'stopped';
+  backend: string;
+  step: number;
+  steps: number;
+  params: number;
+  tokensPerSample: number;
+  /** Forward Gflops per sample (multiply-adds, DiT's convention). */
+  gflops: number;
+  /** Training compute so far: 3 x forward flops x samples seen, in Gflop. */
+  trainGflop: number;
+  finalLoss: number;
+  /** The last evaluation's metrics. */
+  metrics: Record<string, number>;
+  seconds: number;
+  checkpoint: string;
+  samples: string[];
+}
+
+const STEP = (n: number) => `step-${String(n).padStart(6, '0')}`;
+
+/** Train one run; resolves with its summary. Bad configs throw a ConfigError naming every bad key. */
+export async function train(
+  input: ExperimentConfigInput | ExperimentConfig,
+  opts: TrainOptions = {},
+): Promise<RunSummary> {
+  let cfg: ExperimentConfig = validateConfig(input, ExperimentConfig);
+  const runDir = opts.out ?? join('runs', cfg.name);
+  const ckptDir = join(runDir, 'checkpoints');
+  const resumeFrom = opts.resume ? await latestCheckpoint(ckptDir) : undefined;
+  if (opts.resume && !resumeFrom) throw new Error(`${runDir}: no complete checkpoint to resume from`);
+  if (!opts.resume && existsSync(join(runDir, 'config.yaml'))) {
+    throw new Error(
+      `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
+    );
+  }
+  await fs.mkdir(runDir, { recursive: true });
+  const {
+    logger,
+    route,
+    close: closeLog,
+  } = createLogger({
+    file: join(runDir, 'log.jsonl'),
+    level: cfg.log.level,
+    ...(opts.terminal ? { terminal: opts.terminal } : {}),
+  });
+  const started = performance.now();
+  let trainer: Trainer | null = null;
+  let events: EventWriter | null = null;
+  let metrics: MetricsWriter | null = null;
+  try {
+    const backend = await chooseBackend(cfg, logger);
+    cfg = await withCaptionVocab(cfg);
+    if (!opts.resume) await writeResolvedConfig(join(runDir, 'config.yaml'), cfg);
+    trainer = await Trainer.create(cfg, backend);
+    if (resumeFrom) {
+      await trainer.restore(resumeFrom);
+      logger.info({ checkpoint: resumeFrom, step: trainer.step }, 'resumed');
+    }
+    const { cost, clip } = trainer.parts;
+    logger.info(
+      {
+        model: modelName(cfg.model),
+        params: cost.params,
+        tokens: cost.tokens,
+        gflops: +cost.gflops.toFixed(4),
+        clip,
+        runDir,
+      },
+      `training ${cfg.name}: ${cfg.train.steps} steps`,
+    );
+    metrics = await MetricsWriter.open(join(runDir, 'metrics.jsonl'), { dropAfterStep: trainer.step });
+    events = cfg.log.tensorboard ? new EventWriter(join(runDir, 'tensorboard')) : null;
+    const leaks = new LeakGuard({
+      mode: cfg.train.strictLeaks ? 'throw' : 'warn',
+      warn: (msg) => logger.warn(msg),
+    });
+    const progress = createProgress({
+      total: cfg.train.steps,
+      label: cfg.name,
+      route,
+      ...(cfg.log.progress === 'auto' ? {} : { enabled: cfg.log.progress === 'on' }),
+    });
+    progress.update(trainer.step);
+    let lastEval: Record<string, number> = {};
+    let lastLoss = NaN;
+    let window = { samples: 0, tokens: 0, seconds: 0 };
+    const samples: string[] = [];
+    let status: RunSummary['status'] = 'completed';
+    let checkpoint = resumeFrom ?? '';
+
+    while (!trainer.done) {
+      if (opts.signal?.aborted) {
+        status = 'stopped';
+        logger.warn({ step: trainer.step }, 'stop requested: writing a final checkpoint');
+        break;
+      }
+      const rec = await trainer.trainStep();
+      opts.onStep?.(rec);
+      leaks.check(rec.step);
+      const step = trainer.step; // updates done
+      lastLoss = rec.loss;
+      window = {
+        samples: window.samples + rec.samples,
+        tokens: window.tokens + rec.tokens,
+        seconds: window.seconds + rec.seconds,
+      };
+      progress.update(step, `loss ${rec.loss.toFixed(4)}`);
+      if (step % cfg.train.logEvery === 0 || trainer.done) {
+        const record = {
+          step,
+          loss: rec.loss,
+          lr: rec.lr,
+          gradNorm: rec.gradNorm,
+          ...rec.metrics,
+          samplesPerSec: window.samples / window.seconds,
+          tokensPerSec: window.tokens / window.seconds,
+          gflopsPerSec: (cost.trainGflops * window.samples) / window.seconds,
+          secondsPerStep: window.seconds / cfg.train.logEvery,
+          numTensors: tf.memory().numTensors,
+          tensorMB: tf.memory().numBytes / 2 ** 20,
+          rssMB: process.memoryUsage().rss / 2 ** 20,
+        };
+        window = { samples: 0, tokens: 0, seconds: 0 };
+        metrics.append(record);
+        events?.scalars(record, step, 'train/');
+        logger.info(record, `step ${step}`);
+      }
+      if (cfg.train.evalEvery > 0 && step % cfg.train.evalEvery === 0 && !trainer.done) {
+        lastEval = await evaluate(trainer, metrics, events, logger, step);
+      }
+      if (
+        modelTask(cfg.model) === 'diffuse' &&
+        cfg.sample.every > 0 &&
+        step % cfg.sample.every === 0 &&
+        !trainer.done
+      ) {
+        samples.push(await writeSamples(trainer, runDir, events, step));
+      }
+      if (step % cfg.train.checkpointEvery === 0 && !trainer.done)
+        checkpoint = await trainer.save(ckptDir, lastEval);
+    }
+    progress.stop();
+    const step = trainer.step;
+    if (step > 0) {
+      lastEval = await evaluate(trainer, metrics, events, logger, step);
+      checkpoint = await trainer.save(ckptDir, lastEval);
+      logger.info({ checkpoint }, 'checkpoint written');
+      if (modelTask(cfg.model) === 'diffuse' && cfg.sample.count > 0 && status === 'completed') {
+        samples.push(await writeSamples(trainer, runDir, events, step));
+      }
+    }
+    const samplesSeen = step * cfg.train.gradAccum * cfg.data.batchSize;
+    const summary: RunSummary = {
+      name: cfg.name,
+      model: modelName(cfg.model),
+      runDir,
+      status,
+      backend: trainer.parts.backend?.name ?? tf.getBackend(),
+      step,
+      steps: cfg.train.steps,
+      params: cost.params,
+      tokensPerSample: cost.tokens,
+      gflops: cost.gflops,
+      trainGflop: cost.trainGflops * samplesSeen,
+      finalLoss: lastLoss,
+      metrics: lastEval,
+      seconds: (performance.now() - started) / 1000,
+      checkpoint,
+      samples,
+    };
+    await writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    logger.info({ summary: join(runDir, 'summary.json'), samples }, `run ${status}`);
+    return summary;
+  } finally {
+    metrics?.close();
+    events?.close();
+    await trainer?.close();
+    closeLog();
+  }
+}
+
+async function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
+  const env = process.env['VTX_BACKEND'];
+  const override = cfg.backend ?? (env ? parseBackendName(env, 'VTX_BACKEND') : undefined);
+  return selectBackend({ override, log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) } });
+}
+
+async function evaluate(
+  trainer: Trainer,
+  metrics: MetricsWriter,
+  events: EventWriter | null,
+  logger: Logger,
+  step: number,
+): Promise<Record<string, number>> {
+  const ev = await trainer.evaluate();
+  metrics.append({ step, ...ev });
+  events?.scalars(ev, step);
+  logger.info(ev, `eval at step ${step}`);
+  return ev;
+}
+
+/** Sample with the EMA weights; write a GIF grid and a PNG contact sheet; returns the GIF path. */
+async function writeSamples(
+  trainer: Trainer,
+  runDir: string,
+  events: EventWriter | null,
+  step: number,
+): Promise<string> {
+  const { cfg, model, clip, condition } = trainer.parts;
+  const captions = cfg.sample.captions.length
+    ? cfg.sample.captions
+    : condition?.kind === 'caption'
+      ? await datasetCaptions(cfg, cfg.sample.count)
+      : [];
+  const x = await trainer.withEvalWeights(() =>
+    sampleClips(model, cfg.diffusion, condition!, {
+      count: cfg.sample.count,
+      clip,
+      classes: cfg.sample.classes,
+      captions,
+      seed: cfg.seed + step,
+    }),
+  );
+  const clips: ClipArray = { data: (await x.data()) as Float32Array, shape: x.shape as ClipArray['shape'] };
+  x.dispose();
+  const gif = join(runDir, 'samples', `${STEP(step)}.gif`);
+  await writeGifGrid(gif, clips);
+  await writePngSheet(join(runDir, 'samples', `${STEP(step)}.png`), clips);
+  if (events) {
+    const { frames, width, height } = gridFrames(clips);
+    events.image('samples', encodePng(frames[0]!, width, height), step);
+  }
+  return gif;
+}
