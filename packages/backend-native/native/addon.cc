@@ -1,0 +1,234 @@
+// N-API entry points of the native backend. Every kernel takes Float32Arrays owned by the tfjs `cpu`-style
+// storage (zero-copy: pointers into the JS ArrayBuffers) and writes into a caller-allocated output; shapes and
+// strides come as Float64Arrays. Calls are synchronous on the JS thread, which runs chunk 0 of each parallel
+// region while the pool's workers run the rest.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "kernels.h"
+#include "pool.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  size_t argc = 16;
+  napi_value argv[16];
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr); }
+
+  void fail(const std::string& msg) {
+    if (!failed) napi_throw_type_error(env, nullptr, ("vtx native: " + msg).c_str());
+    failed = true;
+  }
+
+  template <typename T>
+  T* typed(size_t i, napi_typedarray_type want, size_t* len = nullptr, bool nullable = false) {
+    if (i >= argc) return fail("missing argument " + std::to_string(i)), nullptr;
+    napi_valuetype vt;
+    napi_typeof(env, argv[i], &vt);
+    if (nullable && (vt == napi_null || vt == napi_undefined)) return nullptr;
+    bool is = false;
+    napi_is_typedarray(env, argv[i], &is);
+    if (!is) return fail("argument " + std::to_string(i) + " is not a typed array"), nullptr;
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
+    if (type != want) return fail("argument " + std::to_string(i) + " has the wrong element type"), nullptr;
+    if (len) *len = length;
+    return static_cast<T*>(data);
+  }
+  float* f32(size_t i, size_t* len = nullptr, bool nullable = false) {
+    return typed<float>(i, napi_float32_array, len, nullable);
+  }
+  // A Float64Array of small integers (shapes, strides, offsets) as int64.
+  std::vector<int64_t> ints(size_t i, bool nullable = false) {
+    size_t n = 0;
+    double* d = typed<double>(i, napi_float64_array, &n, nullable);
+    std::vector<int64_t> v(n);
+    for (size_t j = 0; j < n && d; j++) v[j] = static_cast<int64_t>(d[j]);
+    return v;
+  }
+  double num(size_t i) {
+    double v = 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " is not a number");
+    return v;
+  }
+  bool flag(size_t i) {
+    bool v = false;
+    if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail("argument " + std::to_string(i) + " is not a boolean");
+    return v;
+  }
+  std::string str(size_t i) {
+    char buf[64] = {0};
+    size_t n = 0;
+    if (i >= argc || napi_get_value_string_utf8(env, argv[i], buf, sizeof buf, &n) != napi_ok) fail("argument " + std::to_string(i) + " is not a string");
+    return std::string(buf, n);
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// gemm(a, b, c, transA, transB, batch, m, n, k, aOffsets|null, bOffsets|null)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t la, lb, lc;
+  float* a = g.f32(0, &la);
+  float* b = g.f32(1, &lb);
+  float* c = g.f32(2, &lc);
+  bool ta = g.flag(3), tb = g.flag(4);
+  int64_t batch = g.num(5), m = g.num(6), n = g.num(7), k = g.num(8);
+  std::vector<int64_t> ao = g.ints(9, true), bo = g.ints(10, true);
+  if (g.failed) return nullptr;
+  if (static_cast<int64_t>(lc) < batch * m * n) return g.fail("gemm: output too small"), nullptr;
+  auto check = [&](const std::vector<int64_t>& off, size_t len, int64_t size, const char* what) {
+    if (!off.empty()) {
+      if (static_cast<int64_t>(off.size()) < batch) return g.fail(std::string("gemm: too few offsets for ") + what), false;
+      for (int64_t o : off)
+        if (o < 0 || o + size > static_cast<int64_t>(len)) return g.fail(std::string("gemm: offset out of range in ") + what), false;
+    } else if (batch * size > static_cast<int64_t>(len)) {
+      return g.fail(std::string("gemm: ") + what + " too small"), false;
+    }
+    return true;
+  };
+  if (!check(ao, la, m * k, "a") || !check(bo, lb, k * n, "b")) return nullptr;
+  vtx::sgemm_batched(ta, tb, batch, m, n, k, a, ao.empty() ? nullptr : ao.data(), b, bo.empty() ? nullptr : bo.data(), c);
+  return undefined(env);
+}
+
+// binary(op, a, b, out, shape, stridesA, stridesB)
+napi_value BinaryOp(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int op = g.num(0);
+  float *a = g.f32(1), *b = g.f32(2), *out = g.f32(3);
+  std::vector<int64_t> shape = g.ints(4), sa = g.ints(5), sb = g.ints(6);
+  if (g.failed) return nullptr;
+  int rank = static_cast<int>(shape.size());
+  if (rank < 1 || rank > vtx::kMaxRank || sa.size() != shape.size() || sb.size() != shape.size())
+    return g.fail("binary: bad rank"), nullptr;
+  vtx::binary(static_cast<vtx::Binary>(op), a, b, out, rank, shape.data(), sa.data(), sb.data());
+  return undefined(env);
+}
+
+// unary(op, x, out, alpha)
+napi_value UnaryOp(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int op = g.num(0);
+  size_t n, no;
+  float *x = g.f32(1, &n), *out = g.f32(2, &no);
+  float alpha = g.num(3);
+  if (g.failed) return nullptr;
+  if (no < n) return g.fail("unary: output too small"), nullptr;
+  vtx::unary(static_cast<vtx::Unary>(op), x, out, static_cast<int64_t>(n), alpha);
+  return undefined(env);
+}
+
+// reduce(op, x, out, outer, inner, overLeadingAxes)
+napi_value ReduceOp(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int op = g.num(0);
+  size_t n, no;
+  float *x = g.f32(1, &n), *out = g.f32(2, &no);
+  int64_t outer = g.num(3), inner = g.num(4);
+  bool leading = g.flag(5);
+  if (g.failed) return nullptr;
+  if (static_cast<int64_t>(n) < outer * inner || static_cast<int64_t>(no) < (leading ? inner : outer))
+    return g.fail("reduce: sizes do not match"), nullptr;
+  if (leading)
+    vtx::reduce_outer(static_cast<vtx::Reduce>(op), x, out, outer, inner);
+  else
+    vtx::reduce_inner(static_cast<vtx::Reduce>(op), x, out, outer, inner);
+  return undefined(env);
+}
+
+// softmax(x, out, rows, n, log)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, no;
+  float *x = g.f32(0, &nx), *out = g.f32(1, &no);
+  int64_t rows = g.num(2), n = g.num(3);
+  bool log = g.flag(4);
+  if (g.failed) return nullptr;
+  if (static_cast<int64_t>(nx) < rows * n || static_cast<int64_t>(no) < rows * n) return g.fail("softmax: sizes"), nullptr;
+  vtx::softmax(x, out, rows, n, log);
+  return undefined(env);
+}
+
+// transpose(x, out, outShape, inStrides)
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  float *x = g.f32(0), *out = g.f32(1);
+  std::vector<int64_t> shape = g.ints(2), st = g.ints(3);
+  if (g.failed) return nullptr;
+  if (shape.empty() || shape.size() > vtx::kMaxRank || st.size() != shape.size()) return g.fail("transpose: bad rank"), nullptr;
+  vtx::transpose(x, out, static_cast<int>(shape.size()), shape.data(), st.data());
+  return undefined(env);
+}
+
+// biasAct(c, rows, n, bias|null, act, alpha)
+napi_value BiasAct(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nc, nb = 0;
+  float* c = g.f32(0, &nc);
+  int64_t rows = g.num(1), n = g.num(2);
+  float* bias = g.f32(3, &nb, true);
+  int act = g.num(4);
+  float alpha = g.num(5);
+  if (g.failed) return nullptr;
+  if (static_cast<int64_t>(nc) < rows * n || (bias && static_cast<int64_t>(nb) != n)) return g.fail("biasAct: sizes"), nullptr;
+  vtx::bias_act(c, rows, n, bias, act, alpha);
+  return undefined(env);
+}
+
+// setGemm(name) -> boolean
+napi_value SetGemm(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  std::string name = g.str(0);
+  if (g.failed) return nullptr;
+  napi_value r;
+  napi_get_boolean(env, vtx::set_gemm_impl(name.c_str()), &r);
+  return r;
+}
+
+// info() -> { gemm, threads, avx2 }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_string_utf8(env, vtx::gemm_impl(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "gemm", v);
+  napi_create_int32(env, vtx::pool().size(), &v);
+  napi_set_named_property(env, o, "threads", v);
+  napi_get_boolean(env, vtx::have_avx2_kernel(), &v);
+  napi_set_named_property(env, o, "avx2", v);
+  return o;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"setGemm", SetGemm},
+             {"info", Info}};
+  for (auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,31 @@
+// Memory-bound float32 kernels of a transformer training step: broadcasting binary ops, unary math,
+// reductions, softmax, transposes, the fused-matmul epilogue and the Adam/AdamW update. All threaded over the pool.
+#pragma once
+#include <cstdint>
+
+namespace vtx {
+
+enum class Binary { Add, Sub, Mul, Div, Max, Min, SquaredDiff, Pow };
+enum class Unary { Exp, Log, Neg, Sqrt, Rsqrt, Square, Tanh, Erf, Sigmoid, Relu, Abs, Reciprocal, Log1p, Relu6, Elu, Softplus, Step, Sign };
+enum class Reduce { Sum, Mean, Max, Min, Prod };
+
+constexpr int kMaxRank = 8;
+
+// out[shape] = a ∘ b with element strides sa/sb per axis (0 = broadcast); rank ≤ kMaxRank, out dense.
+void binary(Binary op, const float* a, const float* b, float* out, int rank, const int64_t* shape,
+            const int64_t* sa, const int64_t* sb);
+// out[i] = f(x[i]) (alpha: Elu/LeakyRelu slope).
+void unary(Unary op, const float* x, float* out, int64_t n, float alpha);
+// out[i] = reduce_j x[i·inner + j], for i < outer.
+void reduce_inner(Reduce op, const float* x, float* out, int64_t outer, int64_t inner);
+// out[j] = reduce_i x[i·inner + j], for j < inner (reduction over leading axes).
+void reduce_outer(Reduce op, const float* x, float* out, int64_t outer, int64_t inner);
+// Row-wise softmax over the last axis (log_softmax with log = true).
+void softmax(const float* x, float* out, int64_t rows, int64_t n, bool log);
+// out = x transposed: out axis d has input stride in_strides[d]; out dense of shape[rank].
+void transpose(const float* x, float* out, int rank, const int64_t* shape, const int64_t* in_strides);
+// c[rows, n] = act(c + bias[n]) in place (bias may be null); act: 0 linear, 1 relu, 2 relu6, 3 sigmoid,
+// 4 elu, 5 leakyrelu(alpha).
+void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha);
+
+}  // namespace vtx

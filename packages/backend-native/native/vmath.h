@@ -1,0 +1,58 @@
+// Branch-free float32 exp / tanh / erf / sigmoid that compilers vectorise (no libm calls in the loop).
+// exp: Cody-Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial (≈1-2 ulp);
+// erf: Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), the same formula as the tfjs cpu backend.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace vtx {
+
+static inline float bits_to_float(int32_t i) {
+  float f;
+  std::memcpy(&f, &i, 4);
+  return f;
+}
+
+static inline float vexp(float x) {
+  const float hi = 88.3762626647949f, lo = -87.3365447505531f;
+  float xc = x > hi ? hi : (x < lo ? lo : x);
+  float n = __builtin_roundf(xc * 1.44269504088896341f);
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  float y = p * bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+  y = x > hi ? __builtin_inff() : y;
+  y = x < lo ? 0.f : y;
+  return x != x ? x : y;
+}
+
+static inline float vtanh(float x) {
+  float ax = x < 0.f ? -x : x;
+  float t = vexp(-2.f * ax);
+  float y = (1.f - t) / (1.f + t);
+  // small |x|: the odd Taylor series is more accurate than 1 - 2/(e^2x + 1)
+  float x2 = x * x;
+  float s = ax * (1.f + x2 * (-1.f / 3.f + x2 * (2.f / 15.f + x2 * (-17.f / 315.f))));
+  y = ax < 0.0625f ? s : y;
+  y = x < 0.f ? -y : y;
+  return x != x ? x : y;
+}
+
+static inline float verf(float x) {
+  float ax = x < 0.f ? -x : x;
+  float t = 1.f / (1.f + 0.3275911f * ax);
+  float p = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+  float y = 1.f - p * vexp(-ax * ax);
+  y = x < 0.f ? -y : y;
+  return x != x ? x : y;
+}
+
+static inline float vsigmoid(float x) { return 1.f / (1.f + vexp(-x)); }
+
+}  // namespace vtx

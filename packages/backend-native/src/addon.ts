@@ -1,0 +1,68 @@
+/**
+ * Loading the N-API addon (`build/Release/vtx_native.node`, built by `scripts/install.cjs` at install). A missing
+ * or unloadable addon is not an error here: `loadAddon()` returns the reason, and the backend reports itself
+ * unavailable so that vtx falls back to wasm with one log line.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Element offsets, shapes and strides travel as Float64Arrays (exact for all integers below 2^53). */
+type Ints = Float64Array;
+
+/** The addon's functions; every kernel writes into a caller-allocated Float32Array. */
+export interface NativeAddon {
+  /** C[i] = op(A[aOff[i]])·op(B[bOff[i]]) for i < batch; C dense (batch, m, n); null offsets = i·size. */
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    aOffsets: Ints | null,
+    bOffsets: Ints | null,
+  ): void;
+  /** out[shape] = a ∘ b with per-axis element strides (0 = broadcast). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Ints, sa: Ints, sb: Ints): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** Reduce (outer, inner) over inner (or over outer when `leading`). */
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, inner: number, leading: boolean): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, n: number, log: boolean): void;
+  /** out (dense, `shape`) gathers x with input strides `strides` per output axis. */
+  transpose(x: Float32Array, out: Float32Array, shape: Ints, strides: Ints): void;
+  /** c (rows, n) = act(c + bias) in place; act codes in `kernels/matmul.ts`. */
+  biasAct(c: Float32Array, rows: number, n: number, bias: Float32Array | null, act: number, alpha: number): void;
+  /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
+  setGemm(name: string): boolean;
+  info(): { gemm: string; threads: number; avx2: boolean };
+}
+
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+export const ADDON_PATH = `${packageRoot}build/Release/vtx_native.node`;
+
+let cached: AddonLoad | undefined;
+
+/** Load the addon once; never throws. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  if (process.env['VTX_NATIVE_DISABLE'] === '1') return (cached = { ok: false, reason: 'VTX_NATIVE_DISABLE=1' });
+  if (!existsSync(ADDON_PATH)) {
+    return (cached = {
+      ok: false,
+      reason: `addon not built (${ADDON_PATH} is missing; run \`pnpm --filter @vtx/backend-native rebuild\`)`,
+    });
+  }
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    return (cached = { ok: true, addon, path: ADDON_PATH });
+  } catch (e) {
+    const msg = String(e instanceof Error ? e.message : e).split('\n')[0] ?? '';
+    return (cached = { ok: false, reason: `addon failed to load: ${msg}` });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The `native` tfjs backend: a `MathBackendCPU` (same storage: Float32Arrays in a DataStorage, same readSync /
+ * dataSync semantics) with every `cpu` kernel registered for it, and the hot kernels of transformer training
+ * replaced by the addon's threaded code (`NATIVE_KERNELS`). Gradients are backend-independent in tfjs, so every
+ * op that trains on `cpu` trains here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { loadAddon, type NativeAddon } from './addon.js';
+import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
+import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
+import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
+import { softmaxKernel } from './kernels/softmax.js';
+import { transposeKernel } from './kernels/transpose.js';
+import { BACKEND_NAME, type KernelFactory, type NativeKernel } from './kernels/util.js';
+
+export { BACKEND_NAME };
+
+/** The cpu backend class under its own name (tfjs keys some caches by the backend instance). */
+export class NativeBackend extends MathBackendCPU {}
+
+/** Kernels the addon implements, by tfjs kernel name. */
+export const NATIVE_KERNELS: Record<string, KernelFactory> = {
+  BatchMatMul: batchMatMulKernel,
+  _FusedMatMul: fusedMatMulKernel,
+  Softmax: softmaxKernel,
+  Transpose: transposeKernel,
+  ...Object.fromEntries(Object.entries(BINARY_OPS).map(([name, op]) => [name, binaryKernel(op)])),
+  ...Object.fromEntries(
+    Object.entries(UNARY_OPS).map(([name, op]) => [
+      name,
+      unaryKernel(op, name === 'Step' ? { attr: 'alpha' } : name === 'Elu' ? 1 : 0),
+    ]),
+  ),
+  Sum: reduceKernel(REDUCE_OPS.Sum),
+  Mean: reduceKernel(REDUCE_OPS.Mean),
+  Max: reduceKernel(REDUCE_OPS.Max, 'reductionIndices'),
+  Min: reduceKernel(REDUCE_OPS.Min),
+  Prod: reduceKernel(REDUCE_OPS.Prod),
+};
+
+/** What `registerNativeBackend` found. */
+export type NativeStatus =
+  | { available: true; gemm: string; threads: number; avx2: boolean; kernels: string[] }
+  | { available: false; reason: string };
+
+let status: NativeStatus | undefined;
+
+/**
+ * Register the `native` backend (idempotent). Returns why it is unavailable instead of throwing when the addon
+ * was not built or does not load; `priority` follows tfjs (the cpu backend has 1, wasm 2, tfjs-node 3).
+ */
+export function registerNativeBackend(priority = 3): NativeStatus {
+  if (status) return status;
+  const load = loadAddon();
+  if (!load.ok) return (status = { available: false, reason: load.reason });
+  const addon: NativeAddon = load.addon;
+  tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), priority);
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    const factory = NATIVE_KERNELS[k.kernelName];
+    const cpuFunc = k.kernelFunc as unknown as NativeKernel;
+    const kernelFunc = factory ? factory(addon, cpuFunc) : cpuFunc;
+    tf.registerKernel({ ...k, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+  const info = addon.info();
+  return (status = { available: true, ...info, kernels: Object.keys(NATIVE_KERNELS) });
+}
+
+/** The addon, for benchmarks and tests that call it directly (e.g. to force a GEMM implementation). */
+export function nativeAddon(): NativeAddon | null {
+  const load = loadAddon();
+  return load.ok ? load.addon : null;
+}

@@ -1,0 +1,20 @@
+/**
+ * @vtx/backend-native — a tfjs backend for Node on CPU: the tfjs `cpu` backend's storage and kernels with the hot
+ * kernels of transformer training run by a threaded N-API addon (GEMM through OpenBLAS when the system has it,
+ * else an AVX2/FMA or portable kernel). Importing registers backend `'native'`; when the addon is missing it
+ * throws one clear line ("native unavailable: …") so a caller's backend selection moves on (vtx: to wasm).
+ *
+ *   import '@vtx/backend-native';           // or: registerNativeBackend() for a status instead of a throw
+ *   await tf.setBackend('native');
+ */
+import { registerNativeBackend } from './backend.js';
+
+export { registerNativeBackend, nativeAddon, NativeBackend, NATIVE_KERNELS, BACKEND_NAME } from './backend.js';
+export type { NativeStatus } from './backend.js';
+export { loadAddon, ADDON_PATH } from './addon.js';
+export type { NativeAddon, AddonLoad } from './addon.js';
+export { broadcastPlan } from './kernels/elementwise.js';
+export { transposePlan } from './kernels/transpose.js';
+
+const status = registerNativeBackend();
+if (!status.available) throw new Error(`native unavailable: ${status.reason}`);
