@@ -1,9 +1,11 @@
 /**
- * Run-time backend selection: `tensorflow` (tfjs-node-gpu, else tfjs-node) > `wasm` > `cpu`, overridable.
+ * Run-time backend selection: `tensorflow` (tfjs-node-gpu, else tfjs-node) > `native` (@vtx/backend-native, the
+ * threaded N-API kernels over the cpu backend) > `wasm` > `cpu`, overridable.
  *
  * tfjs-node(-gpu) are optional: their install downloads libtensorflow, and where that failed the package is
  * still linked but throws on import, so every candidate is tried with a dynamic `import()` and skipped with
- * a logged reason. After `wasm` is chosen the training fixes in `./wasm-fixes.ts` are installed.
+ * a logged reason. `native` is skipped with its reason ("native unavailable: addon not built …") where the addon
+ * could not be built or loaded. After `wasm` is chosen the training fixes in `./wasm-fixes.ts` are installed.
  * Browser-safe: Node-only packages are reached only through variable `import()` specifiers.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,9 +13,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import '../types.js'; // registers gradients and chained ops
 import { installWasmFixes } from './wasm-fixes.js';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;
+export const BACKENDS = ['tensorflow', 'native', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
-export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
 
 export interface BackendLog {
   info(msg: string): void;
@@ -27,7 +29,7 @@ export interface SelectBackendOptions {
   order?: readonly BackendName[];
   log?: BackendLog;
   /**
-   * Loads the optional backend packages (tfjs-node(-gpu), webgl, webgpu) by name. Default: `import()` from
+   * Loads the optional backend packages (tfjs-node(-gpu), @vtx/backend-native, webgl, webgpu) by name. Default: `import()` from
    * @vtx/core's own location, which under pnpm's strict layout cannot see them when they are dependencies of
    * the app package only; the app passes `(s) => import(s)` so they resolve from its node_modules. The wasm
    * backend, a dependency of @vtx/core, is always imported from here.
@@ -57,6 +59,10 @@ async function load(name: BackendName, dynImport: (specifier: string) => Promise
           throw new Error(`tfjs-node-gpu: ${firstLine(gpuErr)}; tfjs-node: ${firstLine(cpuErr)}`);
         }
       }
+      return;
+    case 'native':
+      // registers backend 'native' on import; throws "native unavailable: …" when the addon is missing
+      await dynImport('@vtx/backend-native');
       return;
     case 'wasm':
       await defaultImport('@tensorflow/tfjs-backend-wasm');
