@@ -1,18 +1,11 @@
 /**
- * Generate clips from a diffusion model (DiT, video DiT): DDPM or DDIM over a respaced process, with
- * classifier-free guidance on class labels or captions (Ho & Salimans 2022; DiT's sample.py).
+ * Generate clips from a diffusion model (DiT, video DiT): the configured process and sampler (DDPM or DDIM over a
+ * respaced Gaussian process, or Euler steps of rectified flow) with classifier-free guidance on class labels or
+ * captions (Ho & Salimans 2022; DiT's sample.py) — `generate` from @vtx/models with vtx's conditioning inputs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import {
-  classifierFreeGuidance,
-  createDiffusion,
-  ddimSample,
-  ddpmSample,
-  type ClipShape,
-  type DiffusionConfig,
-  type SampleStepCallback,
-} from '@vtx/models';
+import { generate, type ClipShape, type DiffusionConfig, type SampleStepCallback } from '@vtx/models';
 import { conditionTensors, nullCondition, type Condition } from './objectives/conditioning.js';
 import { denoiser } from './objectives/diffuse.js';
 
@@ -23,9 +16,9 @@ export interface SampleOptions {
   classes?: readonly number[];
   /** Captions for a caption-conditioned model (cycled to `count`). */
   captions?: readonly string[];
-  /** Respacing, e.g. '50' or 'ddim25'; default the config's samplingSteps. */
+  /** Respacing, e.g. '50' or 'ddim25' (a step count for rectified flow); default the config's samplingSteps. */
   steps?: string;
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: DiffusionConfig['sampler'];
   cfgScale?: number;
   eta?: number;
   seed: number;
@@ -43,31 +36,29 @@ export async function sampleClips(
   opts: SampleOptions,
 ): Promise<tf.Tensor> {
   const n = opts.count;
-  const diffusion = createDiffusion(diffusionCfg, opts.steps ?? diffusionCfg.samplingSteps);
+  const cfg: DiffusionConfig = {
+    ...diffusionCfg,
+    ...(opts.steps !== undefined ? { samplingSteps: opts.steps } : {}),
+    ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
+    ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+    ...(opts.eta !== undefined ? { eta: opts.eta } : {}),
+  };
   const labels =
     cond.kind === 'class'
       ? cycle(opts.classes?.length ? opts.classes : [...Array(cond.numClasses).keys()], n)
       : null;
   const captions = cond.kind === 'caption' ? cycle(opts.captions?.length ? opts.captions : [''], n) : null;
   const conditional = conditionTensors(cond, labels, captions, n);
-  const scale = opts.cfgScale ?? diffusionCfg.cfgScale;
-  const guided = cond.kind !== 'none' && scale !== 1;
-  const nulls = guided ? nullCondition(cond, n) : [];
-  const extra = guided ? conditional.map((c, i) => tf.concat([c, nulls[i]!], 0)) : conditional; // [cond; uncond]
-  const base = denoiser(model, false);
-  const fn = guided ? classifierFreeGuidance(base, { scale, learnSigma: diffusionCfg.learnSigma }) : base;
-  const shape = [n, ...opts.clip];
-  const common = {
-    extra,
-    seed: opts.seed,
-    clipDenoised: diffusionCfg.clipDenoised,
-    ...(opts.onStep ? { onStep: opts.onStep } : {}),
-  };
+  const guidance = cond.kind !== 'none' && cfg.cfgScale !== 1;
+  const nulls = guidance ? nullCondition(cond, n) : [];
+  const extra = guidance ? conditional.map((c, i) => tf.concat([c, nulls[i]!], 0)) : conditional; // [cond; uncond]
   try {
-    const sampler = opts.sampler ?? (diffusionCfg.sampler === 'ddim' ? 'ddim' : 'ddpm');
-    return sampler === 'ddim'
-      ? await ddimSample(diffusion, fn, shape, { ...common, eta: opts.eta ?? diffusionCfg.eta })
-      : await ddpmSample(diffusion, fn, shape, common);
+    return await generate(cfg, denoiser(model, false), [n, ...opts.clip], {
+      extra,
+      seed: opts.seed,
+      guidance,
+      ...(opts.onStep ? { onStep: opts.onStep } : {}),
+    });
   } finally {
     tf.dispose([...extra, ...conditional, ...nulls]);
   }

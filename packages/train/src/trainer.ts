@@ -116,7 +116,7 @@ export class Trainer {
             views: cfg.eval.views,
             seed: cfg.seed,
           })
-        : new DiffuseObjective(model, createDiffusion(cfg.diffusion), condition!, cfg.seed);
+        : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
     return new Trainer({
       cfg,
       model,

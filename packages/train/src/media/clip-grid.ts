@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import gifenc from 'gifenc'; // CJS: Node's ESM loader sees only its default export
+import * as gifencModule from 'gifenc';
 import { PNG } from 'pngjs';
 
 export interface ClipArray {
@@ -24,6 +24,12 @@ export interface GridOptions {
   pad?: number;
   /** Value range of the clips. Default [-1, 1]. */
   range?: [number, number];
+}
+
+/** gifenc's functions: named exports under bundlers (its ESM build), `default` under Node's ESM loader (CJS). */
+function gifenc(): Pick<typeof gifencModule, 'GIFEncoder' | 'applyPalette' | 'quantize'> {
+  const m = gifencModule as unknown as Record<string, unknown> & { default?: typeof gifencModule };
+  return typeof m['GIFEncoder'] === 'function' ? gifencModule : m.default!;
 }
 
 function toByte(v: number, lo: number, hi: number): number {
@@ -77,7 +83,7 @@ export async function writeGifGrid(
   opts: GridOptions & { fps?: number } = {},
 ): Promise<void> {
   const { frames, width, height } = gridFrames(clips, opts);
-  const { GIFEncoder, applyPalette, quantize } = gifenc;
+  const { GIFEncoder, applyPalette, quantize } = gifenc();
   const gif = GIFEncoder();
   const delay = Math.round(1000 / (opts.fps ?? 8));
   for (const rgba of frames) {

@@ -1,6 +1,7 @@
 /**
  * Diffusion training (DiT, video DiT): x0 is a batch of clips (or latents) in [-1, 1], t ~ U{0, …, T-1}, the
- * loss is DiT's hybrid mse + vb (IDDPM). Evaluation reports the validation loss overall and per timestep quartile
+ * loss is DiT's hybrid mse + vb (IDDPM) — or, with `process: rectified-flow`, the velocity MSE of rectified flow.
+ * Evaluation reports the validation loss overall and per timestep quartile
  * (`val/loss_q0` small t = fine detail … `val/loss_q3` large t = global layout), with stratified t and seeded
  * noise so evaluations of one run are comparable.
  */
@@ -10,10 +11,14 @@ import { mix32 } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import {
   LossBuckets,
-  sampleUniformTimesteps,
+  createDiffusion,
+  createRectifiedFlow,
+  sampleTrainingTimesteps,
   trainingLosses,
   type DenoiseFn,
+  type DiffusionConfig,
   type GaussianDiffusion,
+  type RectifiedFlow,
 } from '@vtx/models';
 import { conditionTensors, trainingCondition, type Condition } from './conditioning.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
@@ -26,26 +31,42 @@ export function denoiser(model: tfl.LayersModel, training: boolean): DenoiseFn<t
 
 export class DiffuseObjective implements Objective {
   readonly task = 'diffuse';
+  private readonly process:
+    { kind: 'gaussian'; diffusion: GaussianDiffusion } | { kind: 'flow'; flow: RectifiedFlow };
+  private readonly numTimesteps: number;
   private buckets: LossBuckets;
   private parts = { mse: 0, vb: 0, n: 0 };
 
   constructor(
     private readonly model: tfl.LayersModel,
-    private readonly diffusion: GaussianDiffusion,
+    private readonly cfg: DiffusionConfig,
     private readonly cond: Condition,
     private readonly seed: number,
   ) {
-    this.buckets = new LossBuckets(diffusion.numTimesteps, 4);
+    this.process =
+      cfg.process === 'gaussian'
+        ? { kind: 'gaussian', diffusion: createDiffusion(cfg) }
+        : { kind: 'flow', flow: createRectifiedFlow(cfg) };
+    this.numTimesteps = cfg.steps;
+    this.buckets = new LossBuckets(this.numTimesteps, 4);
+  }
+
+  /** Per-sample losses at timesteps t (int32 indices, or float times for rectified flow). */
+  private losses(x0: tf.Tensor, t: tf.Tensor1D, noise: tf.Tensor, extra: tf.Tensor[], training: boolean) {
+    const fn = denoiser(this.model, training);
+    if (this.process.kind === 'flow')
+      return { ...this.process.flow.trainingLosses(fn, x0, t, { noise, extra }), mse: null, vb: null };
+    return trainingLosses(this.process.diffusion, fn, x0, t, { noise, extra });
   }
 
   loss(batch: Batch, step: number): LossOutput {
     const x0 = clipsOf(tf, batch);
     const b = x0.shape[0];
     const seed = mix32(this.seed, step);
-    const t = sampleUniformTimesteps(b, this.diffusion.numTimesteps, seed);
+    const t = sampleTrainingTimesteps(this.cfg, b, seed);
     const noise = tf.randomNormal(x0.shape, 0, 1, 'float32', mix32(seed, 1));
     const extra = trainingCondition(this.cond, batch, mix32(seed, 2));
-    const l = trainingLosses(this.diffusion, denoiser(this.model, true), x0, t, { noise, extra });
+    const l = this.losses(x0, t, noise, extra, true);
     const metrics: Record<string, tf.Scalar> = {};
     if (l.mse) metrics['mse'] = tf.mean(l.mse);
     if (l.vb) metrics['vb'] = tf.mean(l.vb);
@@ -53,13 +74,13 @@ export class DiffuseObjective implements Objective {
   }
 
   evalBegin(): void {
-    this.buckets = new LossBuckets(this.diffusion.numTimesteps, 4);
+    this.buckets = new LossBuckets(this.numTimesteps, 4);
     this.parts = { mse: 0, vb: 0, n: 0 };
   }
 
   async evalBatch(batch: Batch, index: number): Promise<void> {
     const b = batch.shape[0]!;
-    const T = this.diffusion.numTimesteps;
+    const T = this.numTimesteps;
     // stratified timesteps, shifted per batch, so every evaluation covers [0, T) the same way
     const ts = Int32Array.from(
       { length: b },
@@ -69,10 +90,8 @@ export class DiffuseObjective implements Objective {
       const x0 = clipsOf(tf, batch);
       const noise = tf.randomNormal(x0.shape, 0, 1, 'float32', mix32(this.seed ^ 0x5eed, index));
       const extra = conditionTensors(this.cond, batch.labels, batch.captions, b); // no caption dropout
-      const l = trainingLosses(this.diffusion, denoiser(this.model, false), x0, tf.tensor1d(ts, 'int32'), {
-        noise,
-        extra,
-      });
+      const t = this.process.kind === 'flow' ? tf.tensor1d(Float32Array.from(ts)) : tf.tensor1d(ts, 'int32');
+      const l = this.losses(x0, t, noise, extra, false);
       return [l.loss, l.mse ?? tf.zeros([b]), l.vb ?? tf.zeros([b])];
     });
     const [loss, mse, vb] = await Promise.all(res.map((r) => r.data()));

@@ -1,0 +1,174 @@
+/**
+ * `train()` end to end: run directories, exact resume, the non-finite guard, and a short run of every family.
+ * Training runs on the wasm backend (the fast CPU path); each run is a few seconds.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selectBackend } from '@vtx/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  ExperimentConfig,
+  NonFiniteError,
+  Trainer,
+  listCheckpoints,
+  loadRun,
+  readMetrics,
+  sampleClips,
+  train,
+  type ExperimentConfigInput,
+} from '@vtx/train';
+
+const dir = mkdtempSync(join(tmpdir(), 'vtx-train-'));
+const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
+beforeAll(async () => {
+  await selectBackend({ override: 'wasm' });
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await selectBackend({ override: 'cpu' });
+});
+
+const data = {
+  dataset: { kind: 'synthetic', count: 32, frames: 4, height: 16, width: 16 },
+  cacheDir: join(dir, 'cache'),
+  batchSize: 8,
+  worker: false,
+} as const;
+const tinyDiT = {
+  kind: 'video-dit',
+  size: 'S',
+  depth: 1,
+  width: 32,
+  heads: 2,
+  patch: [2, 4, 4],
+  numClasses: 4,
+} as ExperimentConfigInput['model'];
+const base = (name: string, over: Partial<ExperimentConfigInput> = {}): ExperimentConfigInput => ({
+  name,
+  backend: 'wasm', // pinned: the fast CPU path, and the same numbers on every machine
+  data,
+  model: tinyDiT,
+  diffusion: { steps: 100, samplingSteps: '5' },
+  optim: { kind: 'adamw', lr: 1e-3 },
+  train: { steps: 8, logEvery: 1, checkpointEvery: 4, ema: { decay: 0.9 } },
+  eval: { batches: 1 },
+  sample: { count: 2 },
+  log: { tensorboard: true, progress: 'off' },
+  ...over,
+});
+
+describe('train()', () => {
+  it('writes a complete run directory', async () => {
+    const out = join(dir, 'full');
+    const s = await train(base('full'), { out, terminal: quiet });
+    expect(s.status).toBe('completed');
+    expect(s.step).toBe(8);
+    for (const f of [
+      'config.yaml',
+      'metrics.jsonl',
+      'log.jsonl',
+      'summary.json',
+      'samples/step-000008.gif',
+      'samples/step-000008.png',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect((await listCheckpoints(join(out, 'checkpoints'))).map((c) => c.step)).toEqual([4, 8]);
+    const train_ = (await readMetrics(join(out, 'metrics.jsonl'))).filter((r) => 'loss' in r);
+    expect(train_.map((r) => r['step'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).params).toBe(s.params);
+    expect(() => readFileSync(join(out, 'tensorboard'), 'utf8')).toThrow(); // a directory
+  });
+
+  it('refuses to overwrite an existing run', async () => {
+    await expect(train(base('full'), { out: join(dir, 'full'), terminal: quiet })).rejects.toThrow(
+      /already holds a run/,
+    );
+  });
+
+  it('resumes exactly: 8 steps straight equal 4 steps, a stop, and a resume', async () => {
+    const straight = join(dir, 'straight');
+    await train(base('straight'), { out: straight, terminal: quiet });
+    const split = join(dir, 'split');
+    const stop = new AbortController();
+    await train(base('split'), {
+      out: split,
+      terminal: quiet,
+      signal: stop.signal,
+      onStep: (r) => r.step === 3 && stop.abort(),
+    });
+    expect((await listCheckpoints(join(split, 'checkpoints'))).map((c) => c.step)).toEqual([4]);
+    await train(base('split'), { out: split, resume: true, terminal: quiet });
+    const losses = async (p: string) =>
+      (await readMetrics(join(p, 'metrics.jsonl')))
+        .filter((r) => 'loss' in r)
+        .map((r) => [r['step'], r['loss']]);
+    expect(await losses(split)).toEqual(await losses(straight));
+  });
+
+  it('stops on a non-finite loss before the update, keeping the last good checkpoint', async () => {
+    const out = join(dir, 'nan');
+    const cfg = base('nan', {
+      optim: { kind: 'adamw', lr: 1e30 },
+      train: { steps: 20, logEvery: 1, checkpointEvery: 1, clipNorm: null },
+    });
+    await expect(train(cfg, { out, terminal: quiet })).rejects.toBeInstanceOf(NonFiniteError);
+    const ckpts = await listCheckpoints(join(out, 'checkpoints'));
+    expect(ckpts.length).toBeGreaterThan(0);
+    const run = await loadRun(out, { weights: 'live' });
+    expect(run.step).toBe(ckpts.at(-1)!.step);
+  });
+
+  it('rejects an invalid config before writing anything', async () => {
+    const out = join(dir, 'bad');
+    await expect(
+      train({ ...base('bad'), optim: { kind: 'adamw', lrr: 1 } } as never, { out, terminal: quiet }),
+    ).rejects.toBeInstanceOf(ConfigError);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('sampling', () => {
+  it('is deterministic for a seed and gives clips of the training shape', async () => {
+    const run = await loadRun(join(dir, 'full'));
+    const a = await sampleClips(run.model, run.cfg.diffusion, run.condition!, {
+      count: 2,
+      clip: run.clip,
+      classes: [1, 2],
+      seed: 3,
+    });
+    const b = await sampleClips(run.model, run.cfg.diffusion, run.condition!, {
+      count: 2,
+      clip: run.clip,
+      classes: [1, 2],
+      seed: 3,
+    });
+    expect(a.shape).toEqual([2, 4, 16, 16, 3]);
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+  });
+});
+
+describe('every family learns a little', () => {
+  const families: [string, Record<string, unknown>, number][] = [
+    ['vit', { kind: 'vit', size: 'Ti', depth: 1, width: 32, heads: 2, patch: 4, numClasses: 4 }, 1],
+    ['dit', { kind: 'dit', size: 'S', depth: 1, width: 32, heads: 2, patch: 4, numClasses: 4 }, 1],
+  ];
+  it.each(families)('%s: the training loss falls', async (name, model, frames) => {
+    const cfg = ExperimentConfig.parse(
+      base(name, {
+        model: model as ExperimentConfigInput['model'],
+        data: { ...data, dataset: { ...data.dataset, frames } },
+        optim: { kind: 'adamw', lr: 3e-3, weightDecay: 0 },
+        train: { steps: 30, ema: { enabled: false } },
+      }),
+    );
+    const trainer = await Trainer.create(cfg);
+    const losses: number[] = [];
+    while (!trainer.done) losses.push((await trainer.trainStep()).loss);
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
+    await trainer.close();
+  });
+});
