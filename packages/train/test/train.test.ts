@@ -78,7 +78,9 @@ describe('train()', () => {
     expect((await listCheckpoints(join(out, 'checkpoints'))).map((c) => c.step)).toEqual([4, 8]);
     const train_ = (await readMetrics(join(out, 'metrics.jsonl'))).filter((r) => 'loss' in r);
     expect(train_.map((r) => r['step'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).params).toBe(s.params);
+    expect((JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { params: number }).params).toBe(
+      s.params,
+    );
     expect(() => readFileSync(join(out, 'tensorboard'), 'utf8')).toThrow(); // a directory
   });
 
