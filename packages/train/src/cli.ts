@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { dataCommand } from '@vtx/data';
 import { EXIT } from './commands/common.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { sampleCommand } from './commands/sample.js';
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(sampleCommand)
     .command(predictCommand)
     .command(infoCommand)
+    .command(exportCommand)
     .command(dataCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
