@@ -4,7 +4,7 @@
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
-import { DiffusionConfig, ModelConfig } from '@vtx/models';
+import { ClipShape, DiffusionConfig, ModelConfig } from '@vtx/models';
 import { z } from 'zod';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
@@ -81,6 +81,11 @@ export const ExperimentConfig = z.strictObject({
   backend: z.enum(BACKENDS).optional(),
   data: DataConfig.prefault({}),
   model: ModelConfig,
+  /**
+   * The clip [T, H, W, C] the model is described for when the data cannot say before it is opened (paper-size
+   * configs on datasets you build yourself; `vtx info`). Training always uses the data's own clip size.
+   */
+  clip: ClipShape.optional(),
   /** The diffusion process (DiT, video DiT); ignored by classifiers. */
   diffusion: DiffusionConfig.prefault({}),
   optim: OptimizerConfig.prefault({ kind: 'adamw' }),

@@ -71,6 +71,7 @@ export async function resolveModel(
 
 /** The clip an experiment trains on, when its data config fixes it (built-in datasets, crops, frames). */
 export function experimentClip(cfg: ExperimentConfig): ClipShape | undefined {
+  if (cfg.clip) return cfg.clip;
   const ds = cfg.data.dataset;
   const t = cfg.data.transforms;
   if (typeof ds === 'string') {

@@ -1,0 +1,47 @@
+/** Every shipped config validates (extends resolved, no unknown keys) and `vtx info` can describe its model. */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { modelCost } from '@vtx/models';
+import { describe, expect, it } from 'vitest';
+import { ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { experimentClip } from '../src/commands/common.js';
+
+const root = new URL('../../../configs/', import.meta.url).pathname;
+const isExperiment = (p: string) =>
+  !p.includes(`${root}sweeps`) && !p.includes(`${root}ablations`) && !p.endsWith('base.yaml');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? yamlFiles(p) : p.endsWith('.yaml') ? [p] : [];
+  });
+}
+
+describe('shipped configs', () => {
+  const files = yamlFiles(root).filter(isExperiment);
+  it('include a config for every zoo family and the paper sizes', () => {
+    const names = files.map((f) => relative(root, f));
+    for (const n of [
+      'default.yaml',
+      'vit-tiny.yaml',
+      'dit-tiny.yaml',
+      'video-dit-mnist.yaml',
+      'vivit/factorised-encoder.yaml',
+      'paper/dit-xl2-256.yaml',
+    ]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it.each(files.map((f) => [relative(root, f), f]))(
+    '%s validates and has a describable model',
+    async (_, file) => {
+      const cfg = await loadConfigFile(file, ExperimentConfig);
+      const clip = experimentClip(cfg);
+      expect(clip, 'the clip size is known before the data is opened').toBeDefined();
+      const cost = modelCost(cfg.model, clip!);
+      expect(cost.params).toBeGreaterThan(0);
+      expect(cost.gflops).toBeGreaterThan(0);
+    },
+  );
+});
