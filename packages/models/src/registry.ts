@@ -15,13 +15,23 @@ import { ViTConfig, vitName } from './vit/config.js';
 import { buildViT } from './vit/vit.js';
 import { ViViTConfig, vivitName } from './vivit/config.js';
 import { buildViViT } from './vivit/vivit.js';
+import { VaeConfig, vaeName } from './vae/config.js';
+import { vaeCost } from './vae/cost.js';
+import { buildVae } from './vae/vae.js';
 
-export const ModelConfig = z.discriminatedUnion('kind', [ViTConfig, ViViTConfig, DiTConfig, VideoDiTConfig]);
+export const ModelConfig = z.discriminatedUnion('kind', [
+  ViTConfig,
+  ViViTConfig,
+  DiTConfig,
+  VideoDiTConfig,
+  VaeConfig,
+]);
 export type ModelConfig = z.infer<typeof ModelConfig>;
 export type ModelKind = ModelConfig['kind'];
 
-/** What a model is trained for: 'classify' (ViT, ViViT) or 'diffuse' (DiT, video DiT). */
-export function modelTask(cfg: ModelConfig): 'classify' | 'diffuse' {
+/** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT) or 'reconstruct' (VAE). */
+export function modelTask(cfg: ModelConfig): 'classify' | 'diffuse' | 'reconstruct' {
+  if (cfg.kind === 'vae') return 'reconstruct';
   return cfg.kind === 'vit' || cfg.kind === 'vivit' ? 'classify' : 'diffuse';
 }
 
@@ -35,6 +45,8 @@ export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
       return buildDiT(cfg, clip);
     case 'video-dit':
       return buildVideoDiT(cfg, clip);
+    case 'vae':
+      return buildVae(cfg, clip);
     default:
       return assertNever(cfg, 'model kind');
   }
@@ -51,6 +63,8 @@ export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
       return ditCost(cfg, clip);
     case 'video-dit':
       return videoDitCost(cfg, clip);
+    case 'vae':
+      return vaeCost(cfg, clip);
     default:
       return assertNever(cfg, 'model kind');
   }
@@ -66,6 +80,8 @@ export function modelName(cfg: ModelConfig): string {
       return ditName(cfg);
     case 'video-dit':
       return videoDitName(cfg);
+    case 'vae':
+      return vaeName(cfg);
     default:
       return assertNever(cfg, 'model kind');
   }

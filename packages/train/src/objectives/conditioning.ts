@@ -30,6 +30,8 @@ export function conditionOf(model: ModelConfig): Condition {
     case 'vit':
     case 'vivit':
       throw new Error(`${model.kind} is a classifier: it has no diffusion conditioning`);
+    case 'vae':
+      throw new Error('vae is an autoencoder: it has no diffusion conditioning');
   }
 }
 
