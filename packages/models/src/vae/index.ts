@@ -1,0 +1,5 @@
+/** The video VAE (compression network): config, builder, Gaussian posterior, cost. */
+export * from './config.js';
+export * from './gaussian.js';
+export * from './vae.js';
+export * from './cost.js';
