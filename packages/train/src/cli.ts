@@ -10,8 +10,10 @@ import { EXIT } from './commands/common.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
+import { plotCommand } from './commands/plot.js';
 import { predictCommand } from './commands/predict.js';
 import { sampleCommand } from './commands/sample.js';
+import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(infoCommand)
     .command(exportCommand)
     .command(dataCommand)
+    .command(sweepCommand)
+    .command(plotCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .recommendCommands()

@@ -1,0 +1,115 @@
+/**
+ * The sweep directory, written before any run starts, and each run's state read back from it.
+ *
+ *   <sweep>/sweep.json              the plan: sweep config, axes, and every run (index, name, axes, overrides)
+ *   <sweep>/configs/<run>.yaml      each run's fully resolved experiment config
+ *   <sweep>/runs/<run>/             each run's directory (as `vtx train --out`): metrics.jsonl, checkpoints, summary.json
+ *   <sweep>/logs/<run>.log          each run's stdout/stderr (local launcher)
+ *   <sweep>/slurm/                  the sbatch script, job ids and task output (slurm launcher)
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { latestCheckpoint, writeFileAtomic } from '../checkpoint/index.js';
+import { writeResolvedConfig } from '../config/index.js';
+import type { RunSummary } from '../train.js';
+import type { ExpandedSweep } from './expand.js';
+import { assertSafeName, insideDir } from './naming.js';
+import type { Assignment, SweepConfig } from './schema.js';
+
+export interface PlannedRun {
+  index: number;
+  name: string;
+  axes: Assignment;
+  overrides: Assignment;
+}
+
+export interface SweepPlan {
+  version: 1;
+  name: string;
+  /** The sweep file and base config it was expanded from (absolute). */
+  file: string;
+  base: string;
+  axes: string[];
+  sweep: SweepConfig;
+  runs: PlannedRun[];
+}
+
+/** What a launcher should do with a run. */
+export type RunState =
+  | { kind: 'completed'; summary: RunSummary }
+  | { kind: 'resume'; checkpoint: string }
+  | { kind: 'restart' } // started, but killed before its first checkpoint: start over
+  | { kind: 'start' };
+
+export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
+export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);
+export const runLog = (sweepDir: string, name: string) => insideDir(sweepDir, 'logs', `${name}.log`);
+
+/**
+ * Write the plan and every run's resolved config into `sweepDir`. A run that has already started keeps the config
+ * it started with (its run directory holds its own config.yaml, which resume uses).
+ */
+export async function writePlan(sweepDir: string, file: string, ex: ExpandedSweep): Promise<SweepPlan> {
+  const plan: SweepPlan = {
+    version: 1,
+    name: ex.sweep.name,
+    file: resolve(file),
+    base: ex.base,
+    axes: ex.axes,
+    sweep: ex.sweep,
+    runs: ex.runs.map(({ index, name, axes, overrides }) => ({ index, name, axes, overrides })),
+  };
+  await fs.mkdir(join(sweepDir, 'configs'), { recursive: true });
+  await fs.mkdir(join(sweepDir, 'runs'), { recursive: true });
+  await fs.mkdir(join(sweepDir, 'logs'), { recursive: true });
+  for (const r of ex.runs) {
+    assertSafeName(r.name);
+    await writeResolvedConfig(runConfig(sweepDir, r.name), r.config);
+  }
+  await writeFileAtomic(join(sweepDir, 'sweep.json'), `${JSON.stringify(plan, null, 2)}\n`);
+  return plan;
+}
+
+/** Read `<sweepDir>/sweep.json`. */
+export async function readPlan(sweepDir: string): Promise<SweepPlan> {
+  const path = join(sweepDir, 'sweep.json');
+  const text = await fs.readFile(path, 'utf8').catch(() => {
+    throw new Error(`${sweepDir} is not a sweep directory (no sweep.json)`);
+  });
+  const plan = JSON.parse(text) as SweepPlan;
+  if (plan.version !== 1) throw new Error(`${path}: unknown sweep plan version ${String(plan.version)}`);
+  for (const r of plan.runs) assertSafeName(r.name);
+  return plan;
+}
+
+/** A run's summary.json, if it has one. */
+export async function readSummary(dir: string): Promise<RunSummary | undefined> {
+  const text = await fs.readFile(join(dir, 'summary.json'), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as RunSummary);
+}
+
+/** Completed (skip), resumable (has a checkpoint), restart (started, no checkpoint) or not started. */
+export async function runState(dir: string): Promise<RunState> {
+  const summary = await readSummary(dir);
+  if (summary?.status === 'completed' && summary.step >= summary.steps) return { kind: 'completed', summary };
+  const checkpoint = await latestCheckpoint(join(dir, 'checkpoints'));
+  if (checkpoint) return { kind: 'resume', checkpoint };
+  return existsSync(dir) && (await fs.readdir(dir)).length > 0 ? { kind: 'restart' } : { kind: 'start' };
+}
+
+/** The `vtx train` arguments that carry a run forward from its state (undefined when it is complete). */
+export async function trainArgs(sweepDir: string, name: string): Promise<string[] | undefined> {
+  const dir = runDir(sweepDir, name);
+  const state = await runState(dir);
+  switch (state.kind) {
+    case 'completed':
+      return undefined;
+    case 'resume':
+      return ['train', '--resume', dir];
+    case 'restart':
+      await fs.rm(dir, { recursive: true, force: true });
+      return ['train', '--config', runConfig(sweepDir, name), '--out', dir];
+    case 'start':
+      return ['train', '--config', runConfig(sweepDir, name), '--out', dir];
+  }
+}

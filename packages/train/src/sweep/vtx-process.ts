@@ -1,0 +1,30 @@
+/**
+ * How to start `vtx` as a child process: the same node binary, and the CLI entry next to this module — `cli.ts`
+ * through tsx with the `@vtx/source` export condition when running from the repository's sources, `cli.js` when
+ * built.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface VtxCommand {
+  /** The node executable. */
+  node: string;
+  /** Node flags and the CLI script; append the vtx arguments. */
+  args: string[];
+}
+
+/** The command line that runs `vtx …` from the same installation as this process. */
+export function vtxCommand(): VtxCommand {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const cli = join(dirname(here), '..', fromSource ? 'cli.ts' : 'cli.js');
+  if (!fromSource) return { node: process.execPath, args: [cli] };
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { node: process.execPath, args: ['--conditions=@vtx/source', '--import', tsx, cli] };
+}
+
+/** Quote for a POSIX shell. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
