@@ -71,12 +71,19 @@ export async function train(
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
   const resumeFrom = opts.resume ? await latestCheckpoint(ckptDir) : undefined;
-  if (opts.resume && !resumeFrom) throw new Error(`${runDir}: no complete checkpoint to resume from`);
-  if (!opts.resume && existsSync(join(runDir, 'config.yaml'))) {
+  const hasRun = existsSync(join(runDir, 'config.yaml'));
+  // A run killed before its first checkpoint has a config.yaml but nothing to resume from: it starts over.
+  if (opts.resume && !resumeFrom && !hasRun)
+    throw new Error(`${runDir}: not a run directory (no config.yaml) and no checkpoint to resume from`);
+  if (!opts.resume && hasRun) {
     throw new Error(
       `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
     );
   }
+  // A fresh run whose setup fails (data, model, backend) removes the directory it created: no partial run is left
+  // behind to block the next attempt with "already holds a run".
+  const created = !existsSync(runDir);
+  let setupDone = false;
   await fs.mkdir(runDir, { recursive: true });
   const {
     logger,
@@ -99,7 +106,10 @@ export async function train(
     if (resumeFrom) {
       await trainer.restore(resumeFrom);
       logger.info({ checkpoint: resumeFrom, step: trainer.step }, 'resumed');
+    } else if (opts.resume) {
+      logger.warn({ runDir }, 'no complete checkpoint yet (stopped before the first one): starting from step 0');
     }
+    setupDone = true;
     const { cost, clip } = trainer.parts;
     logger.info(
       {
@@ -220,6 +230,7 @@ export async function train(
     events?.close();
     await trainer?.close();
     closeLog();
+    if (!setupDone && created && !opts.resume) await fs.rm(runDir, { recursive: true, force: true });
   }
 }
 
