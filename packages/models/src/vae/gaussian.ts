@@ -23,7 +23,7 @@ export function splitMoments(moments: tf.Tensor): { mean: tf.Tensor; logvar: tf.
 export function klToStandardNormal(mean: tf.Tensor, logvar: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
     const terms = tf.mul(0.5, tf.sub(tf.sub(tf.add(tf.square(mean), tf.exp(logvar)), 1), logvar));
-    return tf.sum<tf.Tensor1D>(terms.reshape([terms.shape[0]!, -1]), 1);
+    return tf.sum<tf.Tensor1D>(terms.reshape([terms.shape[0], -1]), 1);
   });
 }
 
