@@ -30,18 +30,145 @@ export interface NamedArray {
 export type NamedArrays = Record<string, NamedArray>;
 
 export class SafetensorsError extends Error {
+  override readonly name: string = 'SafetensorsError';
   constructor(
-    message: string,
+    /** What is wrong, without the file/tensor prefix. */
+    readonly reason: string,
     readonly file: string,
     readonly tensor?: string,
   ) {
-    super(`${file}${tensor ? ` tensor '${tensor}'` : ''}: ${message}`);
-    this.name = 'SafetensorsError';
+    super(`${file}${tensor === undefined ? '' : `: tensor '${tensor}'`}: ${reason}`);
   }
 }
 
+/** Largest header accepted (the reference implementation's limit). */
 const MAX_HEADER = 100_000_000;
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** One tensor's place in a file (absolute byte range [begin, end)). */
+export interface SafetensorsSpan {
+  name: string;
+  dtype: SafeDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * Parse and validate the header of a safetensors file: dtypes, shapes, offsets that match the shapes, and a data
+ * section the tensors cover exactly, contiguous and in order (the reference reader rejects gaps and trailing bytes,
+ * and so does this one). Spans come back in offset order.
+ */
+export function readSafetensorsHeader(
+  bytes: Uint8Array,
+  file = 'safetensors',
+): { spans: SafetensorsSpan[]; metadata: Record<string, string>; dataStart: number } {
+  const fail = (msg: string, tensor?: string) => new SafetensorsError(msg, file, tensor);
+  if (bytes.byteLength < 8) throw fail(`${bytes.byteLength} bytes: too short for a header (truncated)`);
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (n > MAX_HEADER) throw fail(`header length ${n} is implausible (corrupt)`);
+  if (8 + n > bytes.byteLength) {
+    throw fail(`header length ${n} runs past the end of the ${bytes.byteLength}-byte file (truncated)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw fail(`header is not valid JSON (corrupt): ${(e as Error).message}`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw fail('header is not a JSON object (corrupt)');
+  const dataStart = 8 + n;
+  const dataLength = bytes.byteLength - dataStart;
+  const metadata: Record<string, string> = {};
+  const spans: SafetensorsSpan[] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw fail(`__metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (typeof e !== 'object' || e === null) throw fail('header entry is not an object', name);
+    const dtype = e.dtype as SafeDType;
+    if (typeof dtype !== 'string' || !(dtype in SAFE_DTYPE_BYTES))
+      throw fail(`unsupported dtype ${JSON.stringify(e.dtype)}`, name);
+    const shape = e.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw fail(`bad shape ${JSON.stringify(shape)}`, name);
+    }
+    const off = e.data_offsets;
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      off[1] < off[0]
+    ) {
+      throw fail(`bad data_offsets ${JSON.stringify(off)}`, name);
+    }
+    const [b0, b1] = off as [number, number];
+    const size = prod(shape as number[]) * SAFE_DTYPE_BYTES[dtype];
+    if (b1 - b0 !== size) {
+      throw fail(
+        `data_offsets [${b0}, ${b1}] hold ${b1 - b0} bytes, a ${dtype} [${shape.join(',')}] tensor needs ${size}`,
+        name,
+      );
+    }
+    if (b1 > dataLength) {
+      throw fail(
+        `data [${b0}, ${b1}) runs past the end of the ${dataLength}-byte data section (truncated)`,
+        name,
+      );
+    }
+    spans.push({ name, dtype, shape: shape as number[], begin: dataStart + b0, end: dataStart + b1 });
+  }
+  spans.sort((a, b) => a.begin - b.begin);
+  let at = dataStart;
+  for (const s of spans) {
+    if (s.begin !== at)
+      throw fail(`data starts at byte ${s.begin}, expected ${at} (overlapping or gapped layout)`, s.name);
+    at = s.end;
+  }
+  if (at !== bytes.byteLength) throw fail(`${bytes.byteLength - at} trailing bytes after the last tensor`);
+  return { spans, metadata, dataStart };
+}
+
+/**
+ * The header bytes (length prefix + JSON, padded so the data starts 8-byte aligned) for tensors laid out in the
+ * given order, each `byteLength` long.
+ */
+export function safetensorsHeader(
+  tensors: readonly { name: string; dtype: SafeDType; shape: readonly number[]; byteLength: number }[],
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header['__metadata__'] = metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    if (t.name === '__metadata__')
+      throw new SafetensorsError('the name __metadata__ is reserved', 'encode', t.name);
+    const need = prod(t.shape) * SAFE_DTYPE_BYTES[t.dtype];
+    if (t.byteLength !== need) {
+      throw new SafetensorsError(
+        `${t.byteLength} bytes of data for a ${t.dtype} tensor of shape [${t.shape.join(', ')}] (expected ${need})`,
+        'encode',
+        t.name,
+      );
+    }
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.byteLength] };
+    offset += t.byteLength;
+  }
+  const enc = new TextEncoder();
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + enc.encode(json).byteLength) % 8)) % 8);
+  const body = enc.encode(json);
+  const out = new Uint8Array(8 + body.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(body.byteLength), true);
+  out.set(body, 8);
+  return out;
+}
 
 /**
  * Parse a safetensors file into float32 / int32 arrays: F64, F16 and BF16 are converted to float32, I64 / I16 /
@@ -51,53 +178,14 @@ export function decodeSafetensors(
   bytes: Uint8Array,
   file = 'safetensors',
 ): { tensors: NamedArrays; metadata: Record<string, string> } {
-  const fail = (msg: string, tensor?: string) => new SafetensorsError(msg, file, tensor);
-  if (bytes.byteLength < 8) throw fail(`${bytes.byteLength} bytes: too short for a header (truncated)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > MAX_HEADER) throw fail(`header length ${n} is implausible (corrupt)`);
-  if (8 + n > bytes.byteLength)
-    throw fail(`header length ${n} runs past the end of the ${bytes.byteLength}-byte file (truncated)`);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    throw fail(`header is not valid JSON (corrupt): ${(e as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header))
-    throw fail('header is not a JSON object (corrupt)');
-  const start = 8 + n;
+  const { spans, metadata } = readSafetensorsHeader(bytes, file);
   const tensors: NamedArrays = {};
-  const metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) metadata[k] = String(v);
-      continue;
-    }
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = e?.dtype as SafeDType;
-    if (typeof dtype !== 'string' || !(dtype in SAFE_DTYPE_BYTES))
-      throw fail(`unsupported dtype ${JSON.stringify(e?.dtype)}`, name);
-    const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-      throw fail(`bad shape ${JSON.stringify(shape)}`, name);
-    const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      throw fail(`bad data_offsets ${JSON.stringify(off)}`, name);
-    }
-    const [b0, b1] = off as [number, number];
-    const size = prod(shape as number[]) * SAFE_DTYPE_BYTES[dtype];
-    if (b1 - b0 !== size)
-      throw fail(
-        `data_offsets [${b0}, ${b1}] hold ${b1 - b0} bytes, a ${dtype} [${shape.join(', ')}] tensor needs ${size}`,
-        name,
-      );
-    if (start + b1 > bytes.byteLength) throw fail(`data runs past the end of the file (truncated)`, name);
-    tensors[name] = {
-      shape: shape as number[],
-      data: convert(dtype, bytes.subarray(start + b0, start + b1), fail, name),
+  const fail = (msg: string, tensor?: string) => new SafetensorsError(msg, file, tensor);
+  for (const s of spans)
+    tensors[s.name] = {
+      shape: s.shape,
+      data: convert(s.dtype, bytes.subarray(s.begin, s.end), fail, s.name),
     };
-  }
   return { tensors, metadata };
 }
 
@@ -152,31 +240,29 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Encode float32 / int32 arrays (F32 / I32) as a safetensors file, tensors in name order. */
+/** Encode float32 / int32 arrays (F32 / I32) as one safetensors file, tensors in name order. */
 export function encodeSafetensors(tensors: NamedArrays, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header['__metadata__'] = metadata;
-  let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
     if (t.data.length !== prod(t.shape))
       throw new SafetensorsError(`${t.data.length} values for shape [${t.shape.join(', ')}]`, 'encode', name);
-    const bytes = t.data.byteLength;
-    header[name] = {
-      dtype: t.data instanceof Float32Array ? 'F32' : 'I32',
-      shape: t.shape,
-      data_offsets: [offset, offset + bytes],
-    };
-    offset += bytes;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + new TextEncoder().encode(json).byteLength) % 8)) % 8); // 8-byte aligned data
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.byteLength), true);
-  out.set(head, 8);
-  let at = 8 + head.byteLength;
+  const head = safetensorsHeader(
+    names.map((name) => {
+      const t = tensors[name]!;
+      return {
+        name,
+        dtype: t.data instanceof Float32Array ? 'F32' : 'I32',
+        shape: t.shape,
+        byteLength: t.data.byteLength,
+      };
+    }),
+    metadata,
+  );
+  const out = new Uint8Array(head.byteLength + names.reduce((n, k) => n + tensors[k]!.data.byteLength, 0));
+  out.set(head);
+  let at = head.byteLength;
   for (const name of names) {
     const d = tensors[name]!.data;
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);

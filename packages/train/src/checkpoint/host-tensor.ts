@@ -4,9 +4,11 @@
  * as their raw 16-bit patterns and widened to float32 when they become tfjs tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SAFE_DTYPE_BYTES, type SafeDType } from '@vtx/core';
 import { CheckpointError } from './errors.js';
 
-export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+/** safetensors' dtype vocabulary. */
+export type DType = SafeDType;
 
 export type HostData =
   | Float64Array
@@ -32,18 +34,7 @@ export interface TensorGroup {
 }
 
 /** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Record<DType, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
+export const DTYPE_BYTES: Record<DType, number> = SAFE_DTYPE_BYTES;
 
 export function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
