@@ -125,7 +125,11 @@ function installFastBatchMatMul(): void {
         attrs: noT,
       }) as tf.TensorInfo;
       out = { ...r, shape: [...outOuter, m, n] };
-    } else if (batchA === batchB && aOuter.length === bOuter.length && m * k * n <= SMALL_SLICE) {
+    } else if (
+      aOuter.length === bOuter.length &&
+      aOuter.every((d, i) => d === bOuter[i]) &&
+      m * k * n <= SMALL_SLICE
+    ) {
       // many tiny slices (time attention over a few frames: thousands of 4x4 products): the stock batched loop
       // beats one XNNPACK call per slice, whose fixed cost dominates
       out = orig({ inputs: { a, b }, backend, attrs: noT }) as tf.TensorInfo;

@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { parseBackendName, selectBackend, wasmFixesInstalled, type BackendName } from '@vtx/core';
+import {
+  BACKENDS,
+  DEFAULT_ORDER,
+  parseBackendName,
+  selectBackend,
+  wasmFixesInstalled,
+  type BackendName,
+} from '@vtx/core';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -26,7 +33,7 @@ describe('selectBackend', () => {
 
   it('an unknown name is a clear error, from the override and from the flag parser', async () => {
     await expect(selectBackend({ override: 'tpu' as BackendName })).rejects.toThrow(
-      "backend override: unknown backend 'tpu', expected one of tensorflow, wasm, cpu, webgl, webgpu",
+      `backend override: unknown backend 'tpu', expected one of ${BACKENDS.join(', ')}`,
     );
     expect(() => parseBackendName('gpu', 'VTX_BACKEND')).toThrow("VTX_BACKEND: unknown backend 'gpu'");
     expect(parseBackendName('wasm')).toBe('wasm');
@@ -36,13 +43,14 @@ describe('selectBackend', () => {
     await expect(selectBackend({ override: 'webgpu' })).rejects.toThrow(/^no usable tfjs backend \(webgpu: /);
   });
 
-  it("default order on this machine: 'tensorflow' is skipped with its reason, 'wasm' is chosen with the fixes", async () => {
-    // resolve tfjs-node(-gpu) from the app package that depends on them, as the vtx CLI does
-    const fromTrain = createRequire(new URL('../../../train/package.json', import.meta.url));
-    const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
+  // resolve the optional backends from the app package that depends on them, as the vtx CLI does
+  const fromTrain = createRequire(new URL('../../../train/package.json', import.meta.url));
+  const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
+
+  it("'tensorflow' is skipped with its reason on this machine, and wasm starts with the fixes", async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined); // tfjs-node's half-loaded kernel noise
     const { lines, log } = recorder();
-    const choice = await selectBackend({ log, importer });
+    const choice = await selectBackend({ log, importer, order: ['tensorflow', 'wasm', 'cpu'] });
     warn.mockRestore();
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
@@ -52,6 +60,23 @@ describe('selectBackend', () => {
     expect(choice.skipped[0]!.reason).toMatch(/tfjs-node: .*tfjs_binding\.node/);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^tfjs backend: wasm; tensorflow skipped \(tfjs-node-gpu: .*tfjs-node: .*\)$/);
+    await tf.setBackend('cpu');
+  });
+
+  it("the default order takes the first backend that starts, 'native' where its addon loads, else 'wasm'", async () => {
+    expect(DEFAULT_ORDER).toEqual(['tensorflow', 'native', 'wasm', 'cpu']);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const nativeLoads = await importer('@vtx/backend-native').then(
+      () => true,
+      () => false,
+    );
+    const choice = await selectBackend({ importer });
+    warn.mockRestore();
+    expect(choice.name).toBe(nativeLoads ? 'native' : 'wasm');
+    expect(choice.skipped.map((s) => s.name)).toEqual(
+      nativeLoads ? ['tensorflow'] : ['tensorflow', 'native'],
+    );
+    for (const s of choice.skipped) expect(s.reason.length).toBeGreaterThan(0);
     await tf.setBackend('cpu');
   });
 

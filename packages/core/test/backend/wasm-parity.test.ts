@@ -198,6 +198,8 @@ describe('wasm BatchMatMul override', () => {
     ['2-D', [5, 7], [7, 3]],
     ['3-D batch', [4, 5, 7], [4, 7, 3]],
     ['4-D batch', [2, 3, 5, 7], [2, 3, 7, 3]],
+    ['3-D batch, slices above the stock-loop threshold', [3, 40, 30], [3, 30, 50]],
+    ['4-D batch, slices above the stock-loop threshold', [2, 2, 40, 30], [2, 2, 30, 50]],
     ['3-D @ 2-D broadcast', [4, 5, 7], [7, 3]],
     ['4-D @ 2-D broadcast', [2, 3, 5, 7], [7, 3]],
     ['4-D @ (1, 1, K, N)', [2, 3, 5, 7], [1, 1, 7, 3]],
