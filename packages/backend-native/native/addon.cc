@@ -176,6 +176,27 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// stridedCopy(src, dst, shape, srcStrides, dstStrides): bounds are the caller's (JS) responsibility, checked
+// here against the extent of the index space.
+napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t ns, nd;
+  float *src = g.f32(0, &ns), *dst = g.f32(1, &nd);
+  std::vector<int64_t> shape = g.ints(2), ss = g.ints(3), ds = g.ints(4);
+  if (g.failed) return nullptr;
+  if (shape.empty() || shape.size() > vtx::kMaxRank || ss.size() != shape.size() || ds.size() != shape.size())
+    return g.fail("stridedCopy: bad rank"), nullptr;
+  int64_t smax = 0, dmax = 0;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] <= 0) return undefined(env);
+    if (ss[d] < 0 || ds[d] < 0) return g.fail("stridedCopy: negative stride"), nullptr;
+    smax += (shape[d] - 1) * ss[d], dmax += (shape[d] - 1) * ds[d];
+  }
+  if (smax >= static_cast<int64_t>(ns) || dmax >= static_cast<int64_t>(nd)) return g.fail("stridedCopy: out of bounds"), nullptr;
+  vtx::strided_copy(src, dst, static_cast<int>(shape.size()), shape.data(), ss.data(), ds.data());
+  return undefined(env);
+}
+
 // biasAct(c, rows, n, bias|null, act, alpha)
 napi_value BiasAct(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -219,7 +240,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"setGemm", SetGemm},
              {"info", Info}};
   for (auto& f : fns) {
     napi_value v;

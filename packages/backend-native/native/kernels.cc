@@ -53,6 +53,17 @@ static void binary_t(const float* a, const float* b, float* out, int rank, const
   int64_t rows = 1;
   for (int d = 0; d < rank - 1; d++) rows *= shape[d];
   const int64_t isa = sa[rank - 1], isb = sb[rank - 1];
+  if (rows < pool().size() && inner >= 2 * kGrain) {
+    // a few long rows (same-shape or scalar operands merge into one row): split each row across threads
+    for (int64_t r = 0; r < rows; r++) {
+      int64_t rem = r, oa = 0, ob = 0;
+      for (int d = rank - 2; d >= 0; d--) oa += (rem % shape[d]) * sa[d], ob += (rem % shape[d]) * sb[d], rem /= shape[d];
+      parallel_range(inner, kGrain, [&](int64_t j0, int64_t j1) {
+        row<op>(a + oa + j0 * isa, b + ob + j0 * isb, out + r * inner + j0, j1 - j0, isa, isb);
+      });
+    }
+    return;
+  }
   parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, inner)), [&](int64_t r0, int64_t r1) {
     // odometer over the outer axes, starting at row r0
     int64_t idx[kMaxRank] = {0};
@@ -109,7 +120,7 @@ static inline float f(float x, float alpha) {
     case Unary::Reciprocal: return 1.f / x;
     case Unary::Log1p: return std::log1p(x);
     case Unary::Relu6: return std::isnan(x) ? x : std::min(6.f, std::max(0.f, x));
-    case Unary::Elu: return x >= 0.f ? x : alpha * (vexp(x) - 1.f);
+    case Unary::Elu: return x >= 0.f ? x : alpha * vexpm1(x);
     case Unary::Softplus: return x > 20.f ? x : (x < -20.f ? std::exp(x) : std::log1p(std::exp(x)));
     case Unary::Step: return std::isnan(x) ? x : (x > 0.f ? 1.f : alpha);
     case Unary::Sign: return x > 0.f ? 1.f : (x < 0.f ? -1.f : 0.f);
@@ -301,6 +312,30 @@ void transpose(const float* x, float* out, int rank, const int64_t* shape, const
   });
 }
 
+void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, const int64_t* ss, const int64_t* ds) {
+  const int last = rank - 1;
+  const int64_t n = shape[last], sl = ss[last], dl = ds[last];
+  int64_t rows = 1;
+  for (int d = 0; d < last; d++) rows *= shape[d];
+  parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), [&](int64_t r0, int64_t r1) {
+    int64_t idx[kMaxRank] = {0}, rem = r0, so = 0, dof = 0;
+    for (int d = last - 1; d >= 0; d--) idx[d] = rem % shape[d], rem /= shape[d], so += idx[d] * ss[d], dof += idx[d] * ds[d];
+    for (int64_t r = r0; r < r1; r++) {
+      if (sl == 1 && dl == 1)
+        std::memcpy(dst + dof, src + so, sizeof(float) * n);
+      else
+        for (int64_t j = 0; j < n; j++) dst[dof + j * dl] = src[so + j * sl];
+      for (int d = last - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d]) {
+          so += ss[d], dof += ds[d];
+          break;
+        }
+        so -= (shape[d] - 1) * ss[d], dof -= (shape[d] - 1) * ds[d], idx[d] = 0;
+      }
+    }
+  });
+}
+
 // ---- fused matmul epilogue ------------------------------------------------------------------------------
 
 void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha) {
@@ -313,7 +348,7 @@ void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, flo
         case 1: for (int64_t j = 0; j < n; j++) r[j] = r[j] > 0.f ? r[j] : 0.f; break;
         case 2: for (int64_t j = 0; j < n; j++) r[j] = std::min(6.f, std::max(0.f, r[j])); break;
         case 3: for (int64_t j = 0; j < n; j++) r[j] = vsigmoid(r[j]); break;
-        case 4: for (int64_t j = 0; j < n; j++) r[j] = r[j] >= 0.f ? r[j] : vexp(r[j]) - 1.f; break;
+        case 4: for (int64_t j = 0; j < n; j++) r[j] = r[j] >= 0.f ? r[j] : vexpm1(r[j]); break;
         case 5: for (int64_t j = 0; j < n; j++) r[j] = r[j] >= 0.f ? r[j] : alpha * r[j]; break;
         default: break;
       }

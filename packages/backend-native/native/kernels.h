@@ -24,6 +24,9 @@ void reduce_outer(Reduce op, const float* x, float* out, int64_t outer, int64_t 
 void softmax(const float* x, float* out, int64_t rows, int64_t n, bool log);
 // out = x transposed: out axis d has input stride in_strides[d]; out dense of shape[rank].
 void transpose(const float* x, float* out, int rank, const int64_t* shape, const int64_t* in_strides);
+// dst[Σ i·dst_strides] = src[Σ i·src_strides] over the index space `shape` (slices, pads, concatenation).
+void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, const int64_t* src_strides,
+                  const int64_t* dst_strides);
 // c[rows, n] = act(c + bias[n]) in place (bias may be null); act: 0 linear, 1 relu, 2 relu6, 3 sigmoid,
 // 4 elu, 5 leakyrelu(alpha).
 void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha);

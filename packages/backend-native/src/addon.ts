@@ -34,6 +34,8 @@ export interface NativeAddon {
   softmax(x: Float32Array, out: Float32Array, rows: number, n: number, log: boolean): void;
   /** out (dense, `shape`) gathers x with input strides `strides` per output axis. */
   transpose(x: Float32Array, out: Float32Array, shape: Ints, strides: Ints): void;
+  /** dst[Σ i·dstStrides] = src[Σ i·srcStrides] over `shape` (bounds-checked). */
+  stridedCopy(src: Float32Array, dst: Float32Array, shape: Ints, srcStrides: Ints, dstStrides: Ints): void;
   /** c (rows, n) = act(c + bias) in place; act codes in `kernels/matmul.ts`. */
   biasAct(c: Float32Array, rows: number, n: number, bias: Float32Array | null, act: number, alpha: number): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */

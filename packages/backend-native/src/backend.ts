@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from './addon.js';
+import { bufferPool } from './buffer-pool.js';
+import { concatKernel, padKernel, sliceKernel } from './kernels/copy.js';
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
@@ -16,8 +18,40 @@ import { BACKEND_NAME, type KernelFactory, type NativeKernel } from './kernels/u
 
 export { BACKEND_NAME };
 
-/** The cpu backend class under its own name (tfjs keys some caches by the backend instance). */
-export class NativeBackend extends MathBackendCPU {}
+/**
+ * The cpu backend with its storage hooked for output-buffer recycling (`buffer-pool.ts`): every storage write,
+ * delete and read-out is reported to the pool, which recycles only buffers no one else can still see.
+ */
+export class NativeBackend extends MathBackendCPU {
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    bufferPool.stored(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(
+    dataId: tf.DataId,
+    values: tf.backend_util.BackendValues,
+    shape: number[],
+    dtype: tf.DataType,
+    refCount: number,
+  ): void {
+    bufferPool.stored(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    bufferPool.escaped(values);
+    return values;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const deleted = super.disposeData(dataId, force);
+    if (deleted && !this.data.has(dataId)) bufferPool.released(values);
+    return deleted;
+  }
+}
 
 /** Kernels the addon implements, by tfjs kernel name. */
 export const NATIVE_KERNELS: Record<string, KernelFactory> = {
@@ -25,6 +59,9 @@ export const NATIVE_KERNELS: Record<string, KernelFactory> = {
   _FusedMatMul: fusedMatMulKernel,
   Softmax: softmaxKernel,
   Transpose: transposeKernel,
+  Slice: sliceKernel,
+  PadV2: padKernel,
+  Concat: concatKernel,
   ...Object.fromEntries(Object.entries(BINARY_OPS).map(([name, op]) => [name, binaryKernel(op)])),
   ...Object.fromEntries(
     Object.entries(UNARY_OPS).map(([name, op]) => [

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.js';
+import { bufferPool } from '../buffer-pool.js';
 
 export const BACKEND_NAME = 'native';
 
@@ -24,10 +25,9 @@ export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
-/** An output buffer without zero-filling (every kernel writes every element). */
+/** An output buffer, uninitialised and possibly recycled (every kernel writes every element). */
 export function alloc(n: number): Float32Array {
-  if (n < 256) return new Float32Array(n);
-  return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  return bufferPool.alloc(n);
 }
 
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): tf.TensorInfo {

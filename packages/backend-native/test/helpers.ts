@@ -1,0 +1,87 @@
+/**
+ * Test tools for @vtx/backend-native: the backend status (tests skip, loudly, only when the addon could not be
+ * built), seeded host arrays, and running one computation on 'native' and on 'cpu' from the same host inputs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '@vtx/core';
+import { registerNativeBackend } from '@vtx/backend-native';
+
+export const status = registerNativeBackend();
+export const unavailable = !status.available;
+if (!status.available) {
+  console.warn(
+    `\n!!! @vtx/backend-native: addon NOT built, native parity tests SKIPPED: ${status.reason}\n` +
+      '!!! (run `pnpm --filter @vtx/backend-native rebuild` and check the compiler)\n',
+  );
+}
+
+/** Seeded N(0, scale²) values. */
+export function randn(n: number, seed: number, scale = 1): Float32Array {
+  const rnd = mulberry32(seed);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = scale * Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  return v;
+}
+
+export const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+export interface Host {
+  values: Float32Array | Int32Array;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+export function host(shape: number[], seed: number, scale = 1): Host {
+  return { values: randn(size(shape), seed, scale), shape, dtype: 'float32' };
+}
+
+/** Run f on `backend` with fresh tensors made from the host inputs; return the outputs' values and shapes. */
+export function runOn(
+  backend: 'native' | 'cpu',
+  inputs: Host[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): { values: Float32Array | Int32Array | Uint8Array; shape: number[] }[] {
+  const prev = tf.getBackend();
+  tf.setBackend(backend);
+  try {
+    return tf.tidy(() => {
+      const xs = inputs.map((h) => tf.tensor(h.values.slice(), h.shape, h.dtype));
+      const out = f(...xs);
+      return (Array.isArray(out) ? out : [out]).map((t) => ({
+        values: t.dataSync().slice() as Float32Array,
+        shape: t.shape,
+      }));
+    });
+  } finally {
+    tf.setBackend(prev);
+  }
+}
+
+/** max |a − b| / (1e-6 + max |b|), NaNs must coincide. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let [diff, scale] = [0, 0];
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) return Infinity;
+      continue;
+    }
+    if (x === y) continue; // covers equal infinities
+    diff = Math.max(diff, Math.abs(x - y));
+    scale = Math.max(scale, Math.abs(y));
+  }
+  return diff / (1e-6 + scale);
+}
+
+/** Run on both backends and return the worst relative error over outputs (shapes must agree). */
+export function parity(inputs: Host[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): number {
+  const n = runOn('native', inputs, f);
+  const c = runOn('cpu', inputs, f);
+  let worst = 0;
+  n.forEach((o, i) => {
+    if (o.shape.join() !== c[i]!.shape.join()) throw new Error(`shape [${o.shape}] != cpu [${c[i]!.shape}]`);
+    worst = Math.max(worst, relErr(o.values, c[i]!.values));
+  });
+  return worst;
+}

@@ -1,0 +1,146 @@
+/**
+ * Matmul parity: every BatchMatMul form (2-D, batched, broadcast batch axes, all transpose flags, edge sizes)
+ * against a float64 product computed by definition, and _FusedMatMul (bias, activations) against `cpu`; each
+ * GEMM implementation the machine has (OpenBLAS, AVX2/FMA, scalar) is exercised.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nativeAddon } from '@vtx/backend-native';
+import { host, parity, relErr, runOn, size, unavailable, type Host } from './helpers.js';
+
+/** op(a)·op(b) with numpy batch broadcasting, in float64, by definition. */
+function reference(a: Host, b: Host, ta: boolean, tb: boolean): { values: Float64Array; shape: number[] } {
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const [m, k] = ta ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const [ao, bo] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+  const r = Math.max(ao.length, bo.length);
+  const pad = (s: number[]) => [...new Array<number>(r - s.length).fill(1), ...s];
+  const [pa, pb] = [pad(ao), pad(bo)];
+  const outer = pa.map((x, i) => Math.max(x, pb[i]!));
+  const values = new Float64Array(size(outer) * m * n);
+  for (let bi = 0; bi < size(outer); bi++) {
+    let [rem, fa, fb, sa, sb] = [bi, 0, 0, 1, 1];
+    for (let d = r - 1; d >= 0; d--) {
+      const c = rem % outer[d]!;
+      rem = Math.floor(rem / outer[d]!);
+      fa += (pa[d] === 1 ? 0 : c) * sa;
+      fb += (pb[d] === 1 ? 0 : c) * sb;
+      sa *= pa[d]!;
+      sb *= pb[d]!;
+    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const av = a.values[fa * m * k + (ta ? p * m + i : i * k + p)]!;
+          const bv = b.values[fb * k * n + (tb ? j * k + p : p * n + j)]!;
+          s += av * bv;
+        }
+        values[bi * m * n + i * n + j] = s;
+      }
+  }
+  return { values, shape: [...outer, m, n] };
+}
+
+const CASES: { name: string; a: number[]; b: number[] }[] = [
+  { name: '1x1 · 1x1', a: [1, 1], b: [1, 1] },
+  { name: 'odd 2-D (micro-tile edges)', a: [7, 13], b: [13, 19] },
+  { name: 'K = 300 (crosses a K block)', a: [37, 300], b: [300, 33] },
+  { name: 'tall 2-D', a: [130, 17], b: [17, 70] },
+  { name: '3-D · 2-D (folded into M)', a: [3, 9, 8], b: [8, 5] },
+  { name: '2-D · 3-D (a broadcast)', a: [9, 8], b: [4, 8, 5] },
+  { name: 'batched 3-D', a: [5, 6, 7], b: [5, 7, 4] },
+  { name: 'attention-shaped 4-D', a: [2, 3, 16, 8], b: [2, 3, 8, 16] },
+  { name: '(3, 1) · (1, 3) mutual broadcast', a: [3, 1, 4, 5], b: [1, 3, 5, 2] },
+  { name: '(2, 1, 3) · (4, 1) broadcast', a: [2, 1, 3, 4, 5], b: [4, 1, 5, 6] },
+];
+
+/** Square shapes for transposed variants: swap the last two axes of an operand's stored shape. */
+const stored = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s.at(-1)!, s.at(-2)!] : s);
+
+describe.skipIf(unavailable)('native BatchMatMul', () => {
+  const addon = nativeAddon()!;
+  const impls = ['openblas', 'avx2', 'scalar'].filter((name) => addon.setGemm(name));
+  const initial = addon.info().gemm;
+  afterAll(() => void addon.setGemm(initial));
+
+  for (const impl of impls)
+    for (const c of CASES)
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const)
+        it(`${impl}: ${c.name}, transposeA=${ta} transposeB=${tb} equals the product by definition`, () => {
+          addon.setGemm(impl);
+          const a = host(stored(c.a, ta), 1);
+          const b = host(stored(c.b, tb), 2);
+          const ref = reference(a, b, ta, tb);
+          const [out] = runOn('native', [a, b], (x, y) => tf.matMul(x!, y!, ta, tb));
+          expect(out!.shape).toEqual(ref.shape);
+          expect(relErr(out!.values, ref.values)).toBeLessThan(1e-5);
+        });
+
+  it('a large GEMM split across threads (rows and columns) matches the definition', () => {
+    for (const impl of impls) {
+      addon.setGemm(impl);
+      for (const [m, n, k] of [
+        [257, 63, 129],
+        [31, 301, 40],
+      ] as const) {
+        const [a, b] = [host([m, k], 3), host([k, n], 4)];
+        const [out] = runOn('native', [a, b], (x, y) => tf.matMul(x!, y!));
+        expect(relErr(out!.values, reference(a, b, false, false).values)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('K = 0 gives zeros and empty operands give empty results', () => {
+    const [z] = runOn('native', [host([3, 0], 1), host([0, 4], 2)], (x, y) => tf.matMul(x!, y!));
+    expect(Array.from(z!.values)).toEqual(new Array(12).fill(0));
+    const [e] = runOn('native', [host([0, 3], 1), host([3, 4], 2)], (x, y) => tf.matMul(x!, y!));
+    expect(e!.shape).toEqual([0, 4]);
+  });
+
+  it('gradients of a batched, transposed matmul match cpu', () => {
+    const [a, b] = [host([2, 5, 3], 5), host([2, 4, 3], 6)];
+    const f = (x: tf.Tensor, y: tf.Tensor) =>
+      tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.matMul(p, q, false, true))))([x, y]);
+    expect(parity([a, b], (x, y) => f(x!, y!))).toBeLessThan(1e-5);
+  });
+});
+
+describe.skipIf(unavailable)('native _FusedMatMul', () => {
+  const acts = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu', 'prelu'] as const;
+  for (const activation of acts)
+    it(`bias (N) + ${activation} matches cpu, forward and gradients`, () => {
+      const inputs = [host([6, 8], 1), host([8, 5], 2), host([5], 3), host([5], 4, 0.1)];
+      const f = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor, alpha: tf.Tensor) =>
+        tf.fused.matMul({
+          a,
+          b,
+          bias,
+          activation,
+          preluActivationWeights: activation === 'prelu' ? alpha : undefined,
+          leakyreluAlpha: 0.1,
+        });
+      expect(parity(inputs, (a, b, bias, alpha) => f(a!, b!, bias!, alpha!))).toBeLessThan(1e-5);
+      if (activation === 'linear' || activation === 'relu') {
+        const g = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor) =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+            tf.sum(tf.fused.matMul({ a: x, b: y, bias: z, activation, transposeB: true })),
+          )([a, b, bias]);
+        const ins = [host([6, 8], 1), host([5, 8], 2), host([5], 3)];
+        expect(parity(ins, (a, b, bias) => g(a!, b!, bias!))).toBeLessThan(1e-5);
+      }
+    });
+
+  it('a full (M, N) bias and transposed operands match cpu', () => {
+    const inputs = [host([8, 6], 1), host([5, 8], 2), host([6, 5], 3)];
+    const f = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor) =>
+      tf.fused.matMul({ a, b, bias, transposeA: true, transposeB: true, activation: 'relu' });
+    expect(parity(inputs, (a, b, bias) => f(a!, b!, bias!))).toBeLessThan(1e-5);
+  });
+});
