@@ -20,3 +20,4 @@ export * from './costs/model-cost.js';
 export * from './registry.js';
 export * from './diffusion/index.js';
 export * from './interop/pytorch.js';
+export * from './vivit/init-from-vit.js';
