@@ -1,0 +1,143 @@
+/**
+ * examples/browser-sampler end to end in headless Chromium: the page loads a `vtx export` of a tiny trained video
+ * DiT and, on the wasm backend, produces the same clip as the Node sampler (`sampleClips`, what `vtx sample` runs)
+ * for the same seed, class, steps and guidance; then saves it as a GIF.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@vtx/core';
+import type { Browser } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportRun } from '../../src/export/index.js';
+import { loadRun } from '../../src/load-run.js';
+import { sampleClips } from '../../src/sample.js';
+import { findChromium, launchChromium } from './chromium.js';
+import { tinyRun } from './tiny-run.js';
+
+/** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
+interface PageWindow {
+  vtxSampler: {
+    ready: boolean;
+    backend: string;
+    error: string | null;
+    stepsSeen: number;
+    last: { shape: number[]; data: number[] } | null;
+  };
+}
+
+const chrome = findChromium();
+const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
+const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-sampler-'));
+let browser: Browser | undefined;
+let server: PreviewServer | undefined;
+let url = '';
+let run = '';
+
+describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})`, () => {
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+    run = await tinyRun(dir);
+    const site = join(dir, 'site');
+    await build({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: site, emptyOutDir: true },
+    });
+    mkdirSync(join(site, 'model'));
+    await exportRun(run, join(site, 'model'));
+    server = await preview({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: site },
+      preview: { host: '127.0.0.1', port: 0 },
+    });
+    url = server.resolvedUrls!.local[0]!;
+    browser = await launchChromium(chrome.path!);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    rmSync(dir, { recursive: true, force: true });
+    await selectBackend({ override: 'cpu' });
+  });
+
+  it("matches the Node sampler's clip for the same seed on wasm, and saves a GIF", async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?model=model/&backend=wasm`);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as PageWindow).vtxSampler.ready ||
+        (window as unknown as PageWindow).vtxSampler.error,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
+    expect(await page.locator('#class option').allTextContents()).toEqual([
+      '0: left-to-right',
+      '1: right-to-left',
+      '2: top-to-bottom',
+      '3: bottom-to-top',
+    ]);
+
+    await page.selectOption('#class', '2');
+    await page.fill('#steps', 'ddim4');
+    await page.fill('#guidance', '2.5');
+    await page.fill('#seed', '7');
+    await page.click('#sample');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as PageWindow).vtxSampler.last ||
+        (window as unknown as PageWindow).vtxSampler.error,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
+    const got = await page.evaluate(() => ({
+      last: (window as unknown as PageWindow).vtxSampler.last!,
+      steps: (window as unknown as PageWindow).vtxSampler.stepsSeen,
+    }));
+    expect(errors).toEqual([]);
+    expect(got.steps).toBe(4); // the page watched every denoising step
+    expect(got.last.shape).toEqual([4, 16, 16, 3]);
+
+    // the reference: the Node trainer's sampler on the same EMA weights, class, steps, guidance and seed
+    const ref = await loadRun(run);
+    const x = await sampleClips(ref.model, ref.cfg.diffusion, ref.condition!, {
+      count: 1,
+      clip: ref.clip,
+      classes: [2],
+      steps: 'ddim4',
+      cfgScale: 2.5,
+      seed: 7,
+    });
+    const want = Array.from(await x.data());
+    x.dispose();
+    ref.model.dispose();
+    expect(got.last.data.length).toBe(want.length);
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.last.data[i]! - want[i]!));
+    expect(maxDiff).toBeLessThan(1e-3);
+    const spread = Math.max(...want) - Math.min(...want);
+    expect(spread).toBeGreaterThan(0.1); // not a constant clip that would match anything
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    expect(download.suggestedFilename()).toBe('tiny-video-dit-class2-seed7.gif');
+    const gif = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const c of gif) chunks.push(c as Buffer);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    await page.close();
+  });
+});
