@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nativeAddon } from '@vtx/backend-native';
+import { nativeAddon } from '../src/backend.js';
 import { host, parity, relErr, runOn, size, unavailable, type Host } from './helpers.js';
 
 /** op(a)·op(b) with numpy batch broadcasting, in float64, by definition. */
