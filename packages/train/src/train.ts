@@ -12,11 +12,12 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseBackendName, selectBackend, type BackendChoice } from '@vtx/core';
+import type { BackendChoice } from '@vtx/core';
 import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
+import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
-import { latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
+import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
 import { validateConfig, writeResolvedConfig } from './config/index.js';
 import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { LeakGuard } from './guards/index.js';
@@ -70,6 +71,8 @@ export async function train(
   let cfg: ExperimentConfig = validateConfig(input, ExperimentConfig);
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
+  // Recover an interrupted save first: a re-save killed between its two renames left the old checkpoint aside.
+  if (opts.resume) await cleanStaleTemps(ckptDir);
   const resumeFrom = opts.resume ? await latestCheckpoint(ckptDir) : undefined;
   const hasRun = existsSync(join(runDir, 'config.yaml'));
   // A run killed before its first checkpoint has a config.yaml but nothing to resume from: it starts over.
@@ -234,10 +237,8 @@ export async function train(
   }
 }
 
-async function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
-  const env = process.env['VTX_BACKEND'];
-  const override = cfg.backend ?? (env ? parseBackendName(env, 'VTX_BACKEND') : undefined);
-  return selectBackend({ override, log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) } });
+function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
+  return startBackend(cfg.backend, { info: (m) => logger.info(m), warn: (m) => logger.warn(m) });
 }
 
 async function evaluate(
