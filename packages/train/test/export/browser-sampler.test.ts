@@ -6,7 +6,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@vtx/core';
 import type { Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
