@@ -18,3 +18,4 @@ export * from './guards/index.js';
 export * from './train.js';
 export * from './load-run.js';
 export * from './captions.js';
+export * from './backend.js';

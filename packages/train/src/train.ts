@@ -110,7 +110,10 @@ export async function train(
       await trainer.restore(resumeFrom);
       logger.info({ checkpoint: resumeFrom, step: trainer.step }, 'resumed');
     } else if (opts.resume) {
-      logger.warn({ runDir }, 'no complete checkpoint yet (stopped before the first one): starting from step 0');
+      logger.warn(
+        { runDir },
+        'no complete checkpoint yet (stopped before the first one): starting from step 0',
+      );
     }
     setupDone = true;
     const { cost, clip } = trainer.parts;

@@ -1,7 +1,7 @@
 /** `vtx eval <run>`: evaluate a run's newest checkpoint (EMA weights) on its evaluation data. */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
+import { startBackend } from '../backend.js';
 import { latestCheckpoint } from '../checkpoint/index.js';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
@@ -32,7 +32,7 @@ export const evalCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     try {
       const cfg = await loadConfigFile(join(argv.run, 'config.yaml'), ExperimentConfig, argv.set);
-      await selectBackend(cfg.backend ? { override: cfg.backend } : {});
+      await startBackend(cfg.backend);
       const ckpt = await latestCheckpoint(join(argv.run, 'checkpoints'));
       if (!ckpt) throw new Error(`${argv.run}: no complete checkpoint`);
       const trainer = await Trainer.create(cfg);

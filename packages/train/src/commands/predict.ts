@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CommandModule } from 'yargs';
-import { decodeSafetensors, encodeSafetensors, selectBackend, type NamedArrays } from '@vtx/core';
+import { startBackend } from '../backend.js';
+import { decodeSafetensors, encodeSafetensors, type NamedArrays } from '@vtx/core';
 import { buildModel, importPyTorchWeights, predictPyTorchLayout } from '@vtx/models';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { namedParams } from '../optim/index.js';
@@ -52,7 +53,7 @@ export const predictCommand: CommandModule<object, Args> = {
       ),
   handler: async (argv) => {
     try {
-      await selectBackend({});
+      await startBackend();
       const weights = await readTensors(argv.weights);
       const inputs = await readTensors(argv.inputs);
       const x = inputs['x'];

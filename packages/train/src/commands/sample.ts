@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
+import { startBackend } from '../backend.js';
 import { loadRun } from '../load-run.js';
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
 import { sampleClips } from '../sample.js';
@@ -59,9 +59,7 @@ export const sampleCommand: CommandModule<object, Args> = {
       ),
   handler: async (argv) => {
     try {
-      await selectBackend({
-        ...(process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {}),
-      });
+      await startBackend();
       const run = await loadRun(argv.run, { weights: argv.weights });
       if (!run.condition)
         throw new UsageError(

@@ -1,0 +1,22 @@
+/**
+ * Start the tfjs backend for a Node process: the config's `backend`, else `VTX_BACKEND`, else the fastest that
+ * starts (tensorflow > native > wasm > cpu). The optional backends are imported from here, the app package, where
+ * pnpm makes them resolvable (a library package like @vtx/core cannot see the app's optional dependencies).
+ */
+import {
+  parseBackendName,
+  selectBackend,
+  type BackendChoice,
+  type BackendLog,
+  type BackendName,
+} from '@vtx/core';
+
+export function startBackend(override?: BackendName | string, log?: BackendLog): Promise<BackendChoice> {
+  const env = process.env['VTX_BACKEND'];
+  const name = override ?? env;
+  return selectBackend({
+    ...(name ? { override: parseBackendName(name, override ? 'backend' : 'VTX_BACKEND') } : {}),
+    importer: (specifier) => import(specifier),
+    ...(log ? { log } : {}),
+  });
+}
