@@ -22,6 +22,7 @@ import type { ExperimentConfig } from './experiment.js';
 import { ClassifyObjective } from './objectives/classify.js';
 import { conditionOf, type Condition } from './objectives/conditioning.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
+import { ReconstructObjective } from './objectives/reconstruct.js';
 import type { Objective } from './objectives/objective.js';
 import { checkFinite } from './guards/index.js';
 import {
@@ -116,7 +117,9 @@ export class Trainer {
             views: cfg.eval.views,
             seed: cfg.seed,
           })
-        : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
+        : task === 'reconstruct' && cfg.model.kind === 'vae'
+          ? new ReconstructObjective(model, cfg.model, cfg.seed)
+          : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
     return new Trainer({
       cfg,
       model,

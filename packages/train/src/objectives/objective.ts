@@ -13,7 +13,7 @@ export interface LossOutput {
 }
 
 export interface Objective {
-  readonly task: 'classify' | 'diffuse';
+  readonly task: 'classify' | 'diffuse' | 'reconstruct';
   /** The training loss of one micro-batch at optimizer step `step` (seeds its randomness from the step). */
   loss(batch: Batch, step: number): LossOutput;
   /** Start an evaluation pass. */
