@@ -11,7 +11,7 @@ import {
   type BackendName,
 } from '@vtx/core';
 
-export function startBackend(override?: BackendName | string, log?: BackendLog): Promise<BackendChoice> {
+export function startBackend(override?: string, log?: BackendLog): Promise<BackendChoice> {
   const env = process.env['VTX_BACKEND'];
   const name = override ?? env;
   return selectBackend({
