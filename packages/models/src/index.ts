@@ -12,6 +12,7 @@ export * from './dit/dit.js';
 export * from './video-dit/config.js';
 export * from './video-dit/video-dit.js';
 export * from './vae/index.js';
+export * from './captioner/index.js';
 export * from './text/tokenizer.js';
 export * from './text/text-encoder.js';
 export * from './blocks/encoder-block.js';
