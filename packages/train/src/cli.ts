@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { dataCommand } from '@vtx/data';
+import { ablateCommand } from './commands/ablate.js';
 import { EXIT } from './commands/common.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(dataCommand)
     .command(sweepCommand)
     .command(plotCommand)
+    .command(ablateCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .recommendCommands()
