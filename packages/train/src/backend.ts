@@ -3,13 +3,7 @@
  * starts (tensorflow > native > wasm > cpu). The optional backends are imported from here, the app package, where
  * pnpm makes them resolvable (a library package like @vtx/core cannot see the app's optional dependencies).
  */
-import {
-  parseBackendName,
-  selectBackend,
-  type BackendChoice,
-  type BackendLog,
-  type BackendName,
-} from '@vtx/core';
+import { parseBackendName, selectBackend, type BackendChoice, type BackendLog } from '@vtx/core';
 
 export function startBackend(override?: string, log?: BackendLog): Promise<BackendChoice> {
   const env = process.env['VTX_BACKEND'];
