@@ -27,17 +27,39 @@ export interface NativeAddon {
     bOffsets: Ints | null,
   ): void;
   /** out[shape] = a ∘ b with per-axis element strides (0 = broadcast). */
-  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Ints, sa: Ints, sb: Ints): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    shape: Ints,
+    sa: Ints,
+    sb: Ints,
+  ): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** Reduce (outer, inner) over inner (or over outer when `leading`). */
-  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, inner: number, leading: boolean): void;
+  reduce(
+    op: number,
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    inner: number,
+    leading: boolean,
+  ): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, n: number, log: boolean): void;
   /** out (dense, `shape`) gathers x with input strides `strides` per output axis. */
   transpose(x: Float32Array, out: Float32Array, shape: Ints, strides: Ints): void;
   /** dst[Σ i·dstStrides] = src[Σ i·srcStrides] over `shape` (bounds-checked). */
   stridedCopy(src: Float32Array, dst: Float32Array, shape: Ints, srcStrides: Ints, dstStrides: Ints): void;
   /** c (rows, n) = act(c + bias) in place; act codes in `kernels/matmul.ts`. */
-  biasAct(c: Float32Array, rows: number, n: number, bias: Float32Array | null, act: number, alpha: number): void;
+  biasAct(
+    c: Float32Array,
+    rows: number,
+    n: number,
+    bias: Float32Array | null,
+    act: number,
+    alpha: number,
+  ): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
   setGemm(name: string): boolean;
   info(): { gemm: string; threads: number; avx2: boolean };
@@ -53,7 +75,8 @@ let cached: AddonLoad | undefined;
 /** Load the addon once; never throws. */
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
-  if (process.env['VTX_NATIVE_DISABLE'] === '1') return (cached = { ok: false, reason: 'VTX_NATIVE_DISABLE=1' });
+  if (process.env['VTX_NATIVE_DISABLE'] === '1')
+    return (cached = { ok: false, reason: 'VTX_NATIVE_DISABLE=1' });
   if (!existsSync(ADDON_PATH)) {
     return (cached = {
       ok: false,

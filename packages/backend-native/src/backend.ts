@@ -97,7 +97,11 @@ export function registerNativeBackend(priority = 3): NativeStatus {
     const factory = NATIVE_KERNELS[k.kernelName];
     const cpuFunc = k.kernelFunc as unknown as NativeKernel;
     const kernelFunc = factory ? factory(addon, cpuFunc) : cpuFunc;
-    tf.registerKernel({ ...k, backendName: BACKEND_NAME, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      ...k,
+      backendName: BACKEND_NAME,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
   }
   const info = addon.info();
   return (status = { available: true, ...info, kernels: Object.keys(NATIVE_KERNELS) });

@@ -82,7 +82,9 @@ export class BufferPool {
   }
 
   private lookup(values: unknown): Owned | undefined {
-    return values instanceof Float32Array && values.length >= MIN_POOLED ? this.owned.get(values.buffer) : undefined;
+    return values instanceof Float32Array && values.length >= MIN_POOLED
+      ? this.owned.get(values.buffer)
+      : undefined;
   }
 }
 

@@ -9,7 +9,13 @@
  */
 import { registerNativeBackend } from './backend.js';
 
-export { registerNativeBackend, nativeAddon, NativeBackend, NATIVE_KERNELS, BACKEND_NAME } from './backend.js';
+export {
+  registerNativeBackend,
+  nativeAddon,
+  NativeBackend,
+  NATIVE_KERNELS,
+  BACKEND_NAME,
+} from './backend.js';
 export type { NativeStatus } from './backend.js';
 export { loadAddon, ADDON_PATH } from './addon.js';
 export type { NativeAddon, AddonLoad } from './addon.js';

@@ -10,10 +10,10 @@ import { unavailable } from './helpers.js';
 
 const N = 1 << 15; // above the pool's minimum size
 
-beforeEach(async () => void (await tf.setBackend('native')));
-afterEach(async () => void (await tf.setBackend('cpu')));
-
 describe.skipIf(unavailable)('native buffer recycling', () => {
+  beforeEach(async () => void (await tf.setBackend('native')));
+  afterEach(async () => void (await tf.setBackend('cpu')));
+
   it('dataSync() results are never recycled under the caller', () => {
     const x = tf.fill([N], 2);
     const y = tf.mul(x, 3); // native output buffer

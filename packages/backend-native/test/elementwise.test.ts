@@ -8,15 +8,33 @@ import { describe, expect, it } from 'vitest';
 import { host, parity, runOn, unavailable, type Host } from './helpers.js';
 
 const BROADCASTS: [number[], number[]][] = [
-  [[2, 3, 8], [2, 3, 8]], // same shape
+  [
+    [2, 3, 8],
+    [2, 3, 8],
+  ], // same shape
   [[2, 3, 8], []], // scalar
   [[], [2, 3, 8]],
   [[2, 3, 8], [8]], // bias, gamma/beta
-  [[2, 3, 8], [2, 3, 1]], // LayerNorm mean / rstd
-  [[2, 3, 8], [2, 1, 8]], // adaLN per-sample modulation
-  [[4, 1], [1, 5]], // outer product
-  [[1, 5], [4, 1]],
-  [[2, 1, 3, 1, 2, 4], [3, 5, 1, 4]], // rank 6, interleaved broadcasts
+  [
+    [2, 3, 8],
+    [2, 3, 1],
+  ], // LayerNorm mean / rstd
+  [
+    [2, 3, 8],
+    [2, 1, 8],
+  ], // adaLN per-sample modulation
+  [
+    [4, 1],
+    [1, 5],
+  ], // outer product
+  [
+    [1, 5],
+    [4, 1],
+  ],
+  [
+    [2, 1, 3, 1, 2, 4],
+    [3, 5, 1, 4],
+  ], // rank 6, interleaved broadcasts
   [[0, 3], [3]], // empty
   [[70000], [70000]], // long single row: split across threads
   [[3, 70000], [1]],
@@ -36,42 +54,64 @@ describe.skipIf(unavailable)('native binary kernels', () => {
   for (const [name, op] of BINARY)
     it(`${name} matches cpu for every broadcast pattern`, () => {
       for (const [sa, sb] of BROADCASTS) {
-        const err = parity([host(sa, 1), host(sb, 2)], (a, b) => op(a!, b!));
+        const err = parity([host(sa, 1), host(sb, 2)], (a, b) => op(a, b));
         expect(err, `${name} [${sa}] · [${sb}]`).toBeLessThan(1e-6);
       }
     });
 
   it('pow matches cpu on positive bases', () => {
     const base: Host = { ...host([3, 4], 1), values: host([3, 4], 1).values.map((v) => Math.abs(v) + 0.1) };
-    expect(parity([base, host([4], 2)], (a, b) => tf.pow(a!, b!))).toBeLessThan(1e-5);
+    expect(parity([base, host([4], 2)], (a, b) => tf.pow(a, b))).toBeLessThan(1e-5);
   });
 
   it('NaN propagates through maximum/minimum like cpu', () => {
     const a: Host = { values: Float32Array.from([NaN, 1, -1, 2]), shape: [4], dtype: 'float32' };
     const b: Host = { values: Float32Array.from([0, NaN, 3, -2]), shape: [4], dtype: 'float32' };
-    expect(parity([a, b], (x, y) => [tf.maximum(x!, y!), tf.minimum(x!, y!), tf.add(x!, y!)])).toBe(0);
+    expect(parity([a, b], (x, y) => [tf.maximum(x, y), tf.minimum(x, y), tf.add(x, y)])).toBe(0);
   });
 
   it('int32 operands fall back to the cpu kernels', () => {
     const a: Host = { values: Int32Array.from([1, 2, 3, 4]), shape: [2, 2], dtype: 'int32' };
-    const [out] = runOn('native', [a, a], (x, y) => tf.mul(x!, y!));
+    const [out] = runOn('native', [a, a], (x, y) => tf.mul(x, y));
     expect(Array.from(out!.values)).toEqual([1, 4, 9, 16]);
   });
 
   it('gradients of broadcast arithmetic (reductions over broadcast axes) match cpu', () => {
     const f = (x: tf.Tensor, g: tf.Tensor, m: tf.Tensor) =>
-      tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.div(tf.mul(tf.sub(p, r), q), tf.add(r, 3))))([
-        x,
-        g,
-        m,
-      ]);
-    expect(parity([host([2, 3, 8], 1), host([8], 2), host([2, 3, 1], 3)], (x, g, m) => f(x!, g!, m!))).toBeLessThan(
-      1e-5,
-    );
+      tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+        tf.sum(tf.div(tf.mul(tf.sub(p, r), q), tf.add(r, 3))),
+      )([x, g, m]);
+    expect(
+      parity([host([2, 3, 8], 1), host([8], 2), host([2, 3, 1], 3)], (x, g, m) => f(x, g, m)),
+    ).toBeLessThan(1e-5);
   });
 });
 
-const SPECIAL = Float32Array.from([0, -0, 1e-8, -1e-8, 0.03, -0.05, 0.5, -0.5, 1, -1, 3, -3, 9.5, -9.5, 30, -30, 90, -90, 1e30, -1e30, NaN, Infinity, -Infinity]);
+const SPECIAL = Float32Array.from([
+  0,
+  -0,
+  1e-8,
+  -1e-8,
+  0.03,
+  -0.05,
+  0.5,
+  -0.5,
+  1,
+  -1,
+  3,
+  -3,
+  9.5,
+  -9.5,
+  30,
+  -30,
+  90,
+  -90,
+  1e30,
+  -1e30,
+  NaN,
+  Infinity,
+  -Infinity,
+]);
 
 const UNARY: [string, (x: tf.Tensor) => tf.Tensor, 'any' | 'positive', number][] = [
   ['exp', tf.exp, 'any', 2e-6],
@@ -99,27 +139,42 @@ describe.skipIf(unavailable)('native unary kernels', () => {
     it(`${name} matches cpu on random values (elementwise, relative + 3e-7 absolute) and special values`, () => {
       const rnd = host([5, 7001], 3, 4); // > one grain: split across threads
       if (domain === 'positive') rnd.values = rnd.values.map((v) => Math.abs(v) + 1e-3);
-      const n = runOn('native', [rnd], (x) => op(x!))[0]!.values;
-      const c = runOn('cpu', [rnd], (x) => op(x!))[0]!.values;
+      const n = runOn('native', [rnd], (x) => op(x))[0]!.values;
+      const c = runOn('cpu', [rnd], (x) => op(x))[0]!.values;
       let worst = 0;
       // relative error beyond an absolute floor (erf: cpu's A&S 7.1.26 is only accurate to 1.5e-7 absolute)
-      for (let i = 0; i < n.length; i++) worst = Math.max(worst, (Math.abs(n[i]! - c[i]!) - 3e-7) / Math.abs(c[i]!));
+      for (let i = 0; i < n.length; i++)
+        worst = Math.max(worst, (Math.abs(n[i]! - c[i]!) - 3e-7) / Math.abs(c[i]!));
       expect(worst).toBeLessThanOrEqual(tol + 1e-6);
       const special: Host = { values: SPECIAL, shape: [SPECIAL.length], dtype: 'float32' };
-      const sn = runOn('native', [special], (x) => op(x!))[0]!.values;
-      const sc = runOn('cpu', [special], (x) => op(x!))[0]!.values;
+      const sn = runOn('native', [special], (x) => op(x))[0]!.values;
+      const sc = runOn('cpu', [special], (x) => op(x))[0]!.values;
       for (let i = 0; i < SPECIAL.length; i++) {
         const [a, b] = [sn[i]!, sc[i]!];
         if (Number.isNaN(b)) expect(a, `${name}(${SPECIAL[i]})`).toBeNaN();
         else if (!Number.isFinite(b)) expect(a, `${name}(${SPECIAL[i]})`).toBe(b);
-        else expect(Math.abs(a - b), `${name}(${SPECIAL[i]})`).toBeLessThanOrEqual(Math.max(1e-6, 4e-6 * Math.abs(b)));
+        else
+          expect(Math.abs(a - b), `${name}(${SPECIAL[i]})`).toBeLessThanOrEqual(
+            Math.max(1e-6, 4e-6 * Math.abs(b)),
+          );
       }
     });
 });
 
 describe.skipIf(unavailable)('native reductions and softmax', () => {
   const shape = [3, 4, 5, 6];
-  const axisSets: (number | number[])[] = [3, -1, 0, [0, 1], [2, 3], [1, 2], [0, 2], [1, 3], [0, 1, 2, 3], [0, 3]];
+  const axisSets: (number | number[])[] = [
+    3,
+    -1,
+    0,
+    [0, 1],
+    [2, 3],
+    [1, 2],
+    [0, 2],
+    [1, 3],
+    [0, 1, 2, 3],
+    [0, 3],
+  ];
   const ops: [string, (x: tf.Tensor, axis: number | number[], keep: boolean) => tf.Tensor][] = [
     ['sum', tf.sum],
     ['mean', tf.mean],
@@ -132,46 +187,75 @@ describe.skipIf(unavailable)('native reductions and softmax', () => {
       for (const axis of axisSets)
         for (const keep of [false, true]) {
           const x = host(shape, 7, name === 'prod' ? 0.5 : 1);
-          expect(parity([x], (t) => op(t!, axis, keep)), `${name} axis ${String(axis)} keep ${keep}`).toBeLessThan(2e-6);
+          expect(
+            parity([x], (t) => op(t, axis, keep)),
+            `${name} axis ${String(axis)} keep ${keep}`,
+          ).toBeLessThan(2e-6);
         }
     });
 
   it('column sums of a long (B·T, D) gradient and row sums of wide rows match cpu', () => {
-    expect(parity([host([4096, 24], 1)], (x) => tf.sum(x!, 0))).toBeLessThan(1e-5);
-    expect(parity([host([3, 50000], 2)], (x) => tf.sum(x!, 1))).toBeLessThan(1e-5);
+    expect(parity([host([4096, 24], 1)], (x) => tf.sum(x, 0))).toBeLessThan(1e-5);
+    expect(parity([host([3, 50000], 2)], (x) => tf.sum(x, 1))).toBeLessThan(1e-5);
   });
 
   it('softmax over the last axis matches cpu (n = 1, large logits, masked -inf), and its gradient', () => {
-    for (const s of [[7, 1], [2, 3, 17], [4, 300]]) expect(parity([host(s, 3, 10)], (x) => tf.softmax(x!))).toBeLessThan(1e-6);
-    const masked: Host = { values: Float32Array.from([0, -Infinity, 2, 1e4, 1e4 - 1, -1e4]), shape: [2, 3], dtype: 'float32' };
-    expect(parity([masked], (x) => tf.softmax(x!))).toBeLessThan(1e-6);
+    for (const s of [
+      [7, 1],
+      [2, 3, 17],
+      [4, 300],
+    ])
+      expect(parity([host(s, 3, 10)], (x) => tf.softmax(x))).toBeLessThan(1e-6);
+    const masked: Host = {
+      values: Float32Array.from([0, -Infinity, 2, 1e4, 1e4 - 1, -1e4]),
+      shape: [2, 3],
+      dtype: 'float32',
+    };
+    expect(parity([masked], (x) => tf.softmax(x))).toBeLessThan(1e-6);
     const g = (x: tf.Tensor, w: tf.Tensor) => tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.softmax(p), w)))(x);
-    expect(parity([host([2, 3, 9], 4), host([2, 3, 9], 5)], (x, w) => g(x!, w!))).toBeLessThan(1e-5);
+    expect(parity([host([2, 3, 9], 4), host([2, 3, 9], 5)], (x, w) => g(x, w))).toBeLessThan(1e-5);
   });
 });
 
 describe.skipIf(unavailable)('native transpose, slice, pad, concat', () => {
   it('transpose matches cpu for every permutation up to rank 4 and for rank 6', () => {
     const perms = (n: number): number[][] =>
-      n === 1 ? [[0]] : perms(n - 1).flatMap((p) => [...Array(n).keys()].map((i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+      n === 1
+        ? [[0]]
+        : perms(n - 1).flatMap((p) =>
+            [...Array(n).keys()].map((i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+          );
     for (const shape of [[5], [3, 70], [2, 3, 4], [2, 1, 37, 33], [3, 4, 5, 6]])
-      for (const perm of perms(shape.length)) expect(parity([host(shape, 1)], (x) => tf.transpose(x!, perm))).toBe(0);
-    expect(parity([host([2, 3, 1, 4, 2, 3], 2)], (x) => tf.transpose(x!, [5, 3, 0, 2, 4, 1]))).toBe(0);
+      for (const perm of perms(shape.length))
+        expect(parity([host(shape, 1)], (x) => tf.transpose(x, perm))).toBe(0);
+    expect(parity([host([2, 3, 1, 4, 2, 3], 2)], (x) => tf.transpose(x, [5, 3, 0, 2, 4, 1]))).toBe(0);
   });
 
   it('slice, its gradient (pad) and split/concat match cpu', () => {
     const x = host([4, 6, 9], 1);
-    expect(parity([x], (t) => tf.slice(t!, [1, 2, 3], [2, 3, 4]))).toBe(0);
-    expect(parity([x], (t) => tf.slice(t!, [0, 0, 3], [-1, -1, 3]))).toBe(0);
-    expect(parity([x], (t) => tf.split(t!, 3, -1))).toBe(0);
-    expect(parity([x], (t) => tf.pad(t!, [[1, 0], [0, 2], [3, 1]], 0.5))).toBe(0);
-    expect(parity([x, host([4, 6, 2], 2)], (a, b) => tf.concat([a!, b!], -1))).toBe(0);
-    expect(parity([x, host([1, 6, 9], 2)], (a, b) => tf.concat([a!, b!, a!], 0))).toBe(0);
+    expect(parity([x], (t) => tf.slice(t, [1, 2, 3], [2, 3, 4]))).toBe(0);
+    expect(parity([x], (t) => tf.slice(t, [0, 0, 3], [-1, -1, 3]))).toBe(0);
+    expect(parity([x], (t) => tf.split(t, 3, -1))).toBe(0);
+    expect(
+      parity([x], (t) =>
+        tf.pad(
+          t,
+          [
+            [1, 0],
+            [0, 2],
+            [3, 1],
+          ],
+          0.5,
+        ),
+      ),
+    ).toBe(0);
+    expect(parity([x, host([4, 6, 2], 2)], (a, b) => tf.concat([a, b], -1))).toBe(0);
+    expect(parity([x, host([1, 6, 9], 2)], (a, b) => tf.concat([a, b, a], 0))).toBe(0);
     const g = (t: tf.Tensor, w: tf.Tensor) =>
       tf.grad((p: tf.Tensor) => {
         const [q, k, v] = tf.split(p, 3, -1);
         return tf.sum(tf.mul(tf.concat([v!, q!, k!], -1), w));
       })(t);
-    expect(parity([x, host([4, 6, 9], 3)], (t, w) => g(t!, w!))).toBeLessThan(1e-6);
+    expect(parity([x, host([4, 6, 9], 3)], (t, w) => g(t, w))).toBeLessThan(1e-6);
   });
 });

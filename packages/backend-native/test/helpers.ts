@@ -20,7 +20,8 @@ if (!status.available) {
 export function randn(n: number, seed: number, scale = 1): Float32Array {
   const rnd = mulberry32(seed);
   const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = scale * Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  for (let i = 0; i < n; i++)
+    v[i] = scale * Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   return v;
 }
 
@@ -43,7 +44,7 @@ export function runOn(
   f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
 ): { values: Float32Array | Int32Array | Uint8Array; shape: number[] }[] {
   const prev = tf.getBackend();
-  tf.setBackend(backend);
+  void tf.setBackend(backend); // cpu-style backends initialise synchronously
   try {
     return tf.tidy(() => {
       const xs = inputs.map((h) => tf.tensor(h.values.slice(), h.shape, h.dtype));
@@ -54,7 +55,7 @@ export function runOn(
       }));
     });
   } finally {
-    tf.setBackend(prev);
+    void tf.setBackend(prev);
   }
 }
 

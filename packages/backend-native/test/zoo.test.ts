@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CASES, inputsFor } from '../../models/test/helpers.js';
 import { relErr, unavailable } from './helpers.js';
 
-const out = (m: tfl.LayersModel, xs: tf.Tensor[]) => m.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor;
+const out = (m: tfl.LayersModel, xs: tf.Tensor[]) =>
+  m.apply(xs.length === 1 ? xs[0]! : xs, { training: true }) as tf.Tensor;
 
 afterEach(async () => {
   tf.disposeVariables();

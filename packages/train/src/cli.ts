@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { dataCommand } from '@vtx/data';
+import { viewCommand } from '@vtx/view';
 import { ablateCommand } from './commands/ablate.js';
 import { EXIT } from './commands/common.js';
 import { evalCommand } from './commands/eval.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(predictCommand)
     .command(infoCommand)
     .command(exportCommand)
+    .command(viewCommand)
     .command(dataCommand)
     .command(sweepCommand)
     .command(plotCommand)

@@ -40,7 +40,8 @@ export function stridedCopy(
 ): void {
   if (size(shape) === 0) return;
   const plan = copyPlan(shape, srcStrides, dstStrides);
-  if (plan.shape.length > 8) throw new Error(`native copy: rank ${plan.shape.length} after merging exceeds 8`);
+  if (plan.shape.length > 8)
+    throw new Error(`native copy: rank ${plan.shape.length} after merging exceeds 8`);
   addon.stridedCopy(
     src.subarray(srcOffset),
     dst.subarray(dstOffset),
@@ -57,7 +58,7 @@ export const sliceKernel: KernelFactory = (addon, fallback) => (args) => {
     x,
     args.attrs?.['begin'] as number | number[],
     args.attrs?.['size'] as number | number[] | undefined,
-  );
+  ) as [number[], number[]];
   tf.slice_util.assertParamsValid(x, begin, sz);
   const st = stridesOf(x.shape);
   const offset = begin.reduce((acc, b, d) => acc + b * st[d]!, 0);

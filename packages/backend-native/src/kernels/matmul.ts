@@ -11,7 +11,14 @@ import { BINARY_OPS, broadcastPlan } from './elementwise.js';
 import { alloc, allFloat32, f32, ints, output, size, stridesOf, type KernelFactory } from './util.js';
 
 /** Activation codes of `vtx::bias_act`. */
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, elu: 4, leakyrelu: 5 };
+const ACTIVATIONS: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  sigmoid: 3,
+  elu: 4,
+  leakyrelu: 5,
+};
 
 /** For each flat output batch index, the element offset of the operand's (rows x cols) slice. */
 function sliceOffsets(shape: readonly number[], outer: readonly number[], slice: number): Float64Array {
@@ -88,7 +95,7 @@ export const batchMatMulKernel: KernelFactory = (addon, fallback) => (args) => {
 
 export const fusedMatMulKernel: KernelFactory = (addon, fallback) => (args) => {
   const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
-  const activation = String(args.attrs?.['activation'] ?? 'linear');
+  const activation = (args.attrs?.['activation'] as string | undefined) ?? 'linear';
   const act = ACTIVATIONS[activation];
   if (act === undefined || !allFloat32(a, b, bias) || a.shape.length < 2 || b.shape.length < 2)
     return fallback(args);
@@ -111,7 +118,15 @@ export const fusedMatMulKernel: KernelFactory = (addon, fallback) => (args) => {
       const outShape = tf.backend_util.assertAndGetBroadcastShape(shape, bias.shape);
       const plan = broadcastPlan(shape, bias.shape);
       const sum = alloc(size(outShape));
-      addon.binary(BINARY_OPS.Add, values, f32(args.backend, bias), sum, ints(plan.shape), ints(plan.sa), ints(plan.sb));
+      addon.binary(
+        BINARY_OPS.Add,
+        values,
+        f32(args.backend, bias),
+        sum,
+        ints(plan.shape),
+        ints(plan.sa),
+        ints(plan.sb),
+      );
       [shape, values] = [outShape, sum];
     }
     const last = shape.at(-1)!;

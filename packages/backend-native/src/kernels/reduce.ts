@@ -16,7 +16,9 @@ export function reduceKernel(op: number, axisAttr = 'axis'): KernelFactory {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (!allFloat32(x)) return fallback(args);
     const r = x.shape.length;
-    const axes = tf.util.parseAxisParam(args.attrs?.[axisAttr] as number | number[], x.shape).sort((p, q) => p - q);
+    const axes = tf.util
+      .parseAxisParam(args.attrs?.[axisAttr] as number | number[], x.shape)
+      .sort((p, q) => p - q);
     const keepDims = Boolean(args.attrs?.['keepDims']);
     const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
     const keptShape = kept.map((d) => x.shape[d]!);

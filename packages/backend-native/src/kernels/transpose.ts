@@ -9,7 +9,10 @@ import type { NativeAddon } from '../addon.js';
 import { alloc, allFloat32, f32, ints, output, size, stridesOf, type KernelFactory } from './util.js';
 
 /** Output shape and input strides per output axis, with size-1 axes dropped and contiguous runs merged. */
-export function transposePlan(shape: readonly number[], perm: readonly number[]): { shape: number[]; strides: number[] } {
+export function transposePlan(
+  shape: readonly number[],
+  perm: readonly number[],
+): { shape: number[]; strides: number[] } {
   const st = stridesOf(shape);
   const axes: { n: number; s: number }[] = [];
   for (const p of perm) {
@@ -35,7 +38,8 @@ export function transposeValues(
   const out = alloc(size(shape));
   if (out.length === 0) return out;
   const plan = transposePlan(shape, perm);
-  if (plan.shape.length > 8) throw new Error(`native Transpose: rank ${plan.shape.length} after merging exceeds 8`);
+  if (plan.shape.length > 8)
+    throw new Error(`native Transpose: rank ${plan.shape.length} after merging exceeds 8`);
   addon.transpose(values, out, ints(plan.shape), ints(plan.strides));
   return out;
 }

@@ -3,7 +3,7 @@
  * and a fall back to the stock `cpu` kernel for the cases the addon does not cover (non-float32 dtypes, rare
  * attributes), so every kernel stays correct for every input tfjs can pass.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.js';
 import { bufferPool } from '../buffer-pool.js';

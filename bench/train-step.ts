@@ -1,0 +1,96 @@
+/**
+ * One (workload, backend) measurement in its own process (clean peak RSS; wasm fixes cannot be uninstalled):
+ * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
+ * total time over one step (tf.profile) instead. With `--matmul`, prints the 1024x1024 matmul GFLOP/s.
+ *
+ *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
+ */
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseBackendName, selectBackend, setSeed } from '@vtx/core';
+import { loadWorkloads, trainStep } from './workloads.js';
+
+const { values: args } = parseArgs({
+  options: {
+    workload: { type: 'string' },
+    backend: { type: 'string', default: 'native' },
+    steps: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
+    matmul: { type: 'boolean', default: false },
+  },
+});
+
+const backend = parseBackendName(args.backend, '--backend');
+await selectBackend({ override: backend, importer: (s) => import(s) });
+setSeed(0);
+
+if (args.matmul) {
+  const n = 1024;
+  const [a, b] = [tf.randomNormal([n, n], 0, 1, 'float32', 1), tf.randomNormal([n, n], 0, 1, 'float32', 2)];
+  const run = () => tf.tidy(() => tf.matMul(a, b)).dataSync();
+  run();
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < 3 || (performance.now() - t0 < 3000 && times.length < 20)) {
+    const t = performance.now();
+    run();
+    times.push(performance.now() - t);
+  }
+  const ms = Math.min(...times);
+  console.log(
+    JSON.stringify({
+      bench: 'matmul-1024',
+      backend,
+      ms: +ms.toFixed(2),
+      gflops: +((2 * n ** 3) / ms / 1e6).toFixed(1),
+    }),
+  );
+  process.exit(0);
+}
+
+const w = loadWorkloads().find((x) => x.name === args.workload);
+if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+const s = trainStep(w);
+
+if (args.profile) {
+  await s.step();
+  const prof = await tf.profile(() => s.step());
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of prof.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.calls++;
+    byKernel.set(k.name, e);
+  }
+  const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(
+    JSON.stringify({ workload: w.name, backend, kernelMs: +total.toFixed(1), kernels: prof.kernels.length }),
+  );
+  for (const [name, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25))
+    console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(6)} calls`);
+  process.exit(0);
+}
+
+const warmup = Number(args.warmup);
+const steps = Number(args.steps);
+let loss = NaN;
+for (let i = 0; i < warmup; i++) loss = await s.step();
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) loss = await s.step();
+const sec = (performance.now() - t0) / 1000 / steps;
+console.log(
+  JSON.stringify({
+    workload: w.name,
+    impl: `vtx-${backend}`,
+    params: s.params,
+    tokensPerStep: s.tokens,
+    secondsPerStep: +sec.toFixed(4),
+    tokensPerSecond: +(s.tokens / sec).toFixed(1),
+    gflopPerStep: +s.gflop.toFixed(2),
+    gflops: +(s.gflop / sec).toFixed(2),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    loss: +loss.toFixed(4),
+    numTensors: tf.memory().numTensors,
+  }),
+);

@@ -1,0 +1,141 @@
+/**
+ * The four training-step workloads measured side by side with PyTorch (bench/peer/workloads.json, the same file
+ * bench/peer/torch_reference.py reads), mapped onto zoo configs, plus one full training step: fresh random batch,
+ * forward, loss, backward (`tf.variableGrads`), AdamW update (@vtx/train, lr 1e-4, no weight decay: the peer's
+ * settings).
+ *
+ *   workload        zoo model                                           task
+ *   vit-ti4-cifar   ViT-Ti/4, mean pool, 10 classes, 32x32x3            classify (softmax cross-entropy)
+ *   vivit-fsa-tiny  ViViT-Ti factorised self-attention, 4 blocks        classify
+ *   dit-s4-latent32 DiT-S/4, adaLN-Zero, learned sigma, 1000 classes     diffuse (MSE to a random target)
+ *   video-dit-tiny  video DiT, factorised space-time, width 192, depth 4 diffuse
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { buildModel, ModelConfig, modelCost, type ClipShape, type ModelCost } from '@vtx/models';
+import { AdamW, namedParams } from '@vtx/train';
+
+export interface Workload {
+  name: string;
+  kind: 'classify' | 'diffuse';
+  attention: 'joint' | 'factorized';
+  clip: ClipShape;
+  patch: [number, number, number];
+  width: number;
+  depth: number;
+  heads: number;
+  classes: number;
+  learnSigma?: boolean;
+  batch: number;
+}
+
+export const WORKLOADS_FILE = new URL('./peer/workloads.json', import.meta.url);
+
+export function loadWorkloads(): Workload[] {
+  const file = JSON.parse(readFileSync(WORKLOADS_FILE, 'utf8')) as { workloads: Workload[] };
+  return file.workloads;
+}
+
+/** The zoo config that matches a workload's shapes (PyTorch peer: pre-LN blocks, mean-pooled classifiers). */
+export function workloadModel(w: Workload): ModelConfig {
+  const dims = { depth: w.depth, width: w.width, heads: w.heads };
+  const [pt, ph, pw] = w.patch;
+  if (w.kind === 'classify' && w.attention === 'joint') {
+    if (pt !== 1 || ph !== pw) throw new Error(`workload ${w.name}: ViT needs a square 1xPxP patch`);
+    return ModelConfig.parse({ kind: 'vit', patch: ph, numClasses: w.classes, pool: 'mean', ...dims });
+  }
+  if (w.kind === 'classify') {
+    return ModelConfig.parse({
+      kind: 'vivit',
+      variant: 'factorised-self-attention',
+      patch: w.patch,
+      numClasses: w.classes,
+      pool: 'mean',
+      ...dims,
+    });
+  }
+  if (w.attention === 'joint') {
+    if (pt !== 1 || ph !== pw) throw new Error(`workload ${w.name}: DiT needs a square 1xPxP patch`);
+    return ModelConfig.parse({
+      kind: 'dit',
+      patch: ph,
+      numClasses: w.classes,
+      learnSigma: !!w.learnSigma,
+      ...dims,
+    });
+  }
+  return ModelConfig.parse({
+    kind: 'video-dit',
+    patch: w.patch,
+    attention: 'factorised',
+    condition: 'class',
+    numClasses: w.classes,
+    learnSigma: !!w.learnSigma,
+    ...dims,
+  });
+}
+
+export interface TrainStep {
+  model: tfl.LayersModel;
+  cost: ModelCost;
+  params: number;
+  /** Tokens per step: batch x tokens per clip. */
+  tokens: number;
+  /** Training GFLOP per step (forward + backward = 3x forward multiply-adds x 2 flops). */
+  gflop: number;
+  /** One full step; resolves to the loss. */
+  step(): Promise<number>;
+  dispose(): void;
+}
+
+/** Build the model, optimizer and one training step for a workload on the current backend. */
+export function trainStep(w: Workload, seed = 0): TrainStep {
+  const cfg = workloadModel(w);
+  const model = buildModel(cfg, w.clip);
+  const cost = modelCost(cfg, w.clip);
+  const params = namedParams(model);
+  const opt = new AdamW(params, { lr: 1e-4, weightDecay: 0 });
+  const vars = params.map((p) => p.variable);
+  const b = w.batch;
+  let i = 0;
+  const batch = () => {
+    const s = seed * 1000 + i++;
+    const x = tf.randomNormal([b, ...w.clip], 0, 1, 'float32', s);
+    if (w.kind === 'classify') {
+      const y = tf.oneHot(tf.randomUniform([b], 0, w.classes, 'int32', s + 1), w.classes);
+      return { inputs: [x], target: y };
+    }
+    const t = tf.randomUniform([b, 1], 0, 1000, 'int32', s + 1).toFloat();
+    const y = tf.randomUniform([b, 1], 0, w.classes, 'int32', s + 2).toFloat();
+    return { inputs: [x, t, y], target: null };
+  };
+  const step = async () => {
+    const loss = tf.tidy(() => {
+      const { inputs, target } = batch();
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
+        if (target) return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(target, out);
+        const noise = tf.randomNormal(out.shape, 0, 1, 'float32', i);
+        return tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(noise, out);
+      }, vars);
+      opt.apply(grads);
+      return value;
+    });
+    const v = (await loss.data())[0]!;
+    loss.dispose();
+    return v;
+  };
+  return {
+    model,
+    cost,
+    params: cost.params,
+    tokens: b * cost.tokens,
+    gflop: 2 * b * cost.trainGflops,
+    step,
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
