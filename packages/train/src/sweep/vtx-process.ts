@@ -1,8 +1,9 @@
 /**
- * How to start `vtx` as a child process: the same node binary, and the CLI entry next to this module — `cli.ts`
- * through tsx with the `@vtx/source` export condition when running from the repository's sources, `cli.js` when
+ * How to start `vtx` as a child process: the same node binary, and the CLI entry next to this module — `bin.ts`
+ * through tsx with the `@vtx/source` export condition when running from the repository's sources, `bin.js` when
  * built.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +19,9 @@ export interface VtxCommand {
 export function vtxCommand(): VtxCommand {
   const here = fileURLToPath(import.meta.url);
   const fromSource = here.endsWith('.ts');
-  const cli = join(dirname(here), '..', fromSource ? 'cli.ts' : 'cli.js');
+  const ext = fromSource ? 'ts' : 'js';
+  // the process entry: bin.* (runs main and exits), or cli.* where the entry and the parser are one file
+  const cli = ['bin', 'cli'].map((f) => join(dirname(here), '..', `${f}.${ext}`)).find((f) => existsSync(f))!;
   if (!fromSource) return { node: process.execPath, args: [cli] };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return { node: process.execPath, args: ['--conditions=@vtx/source', '--import', tsx, cli] };
