@@ -4,6 +4,7 @@
  * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
@@ -95,11 +96,31 @@ export class Trainer {
   static async create(cfg: ExperimentConfig, backend: BackendChoice | null = null): Promise<Trainer> {
     setSeed(cfg.seed);
     const loader = await createLoader(cfg.data);
+    const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
+    // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
+    // first batch that holds one, after the run directory was set up.
+    const classes = modelTask(cfg.model) === 'classify' && 'numClasses' in cfg.model ? cfg.model.numClasses : null;
+    const needed = loader.index.labels?.names.length ?? 0;
+    const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
+    if (modelClasses !== null && needed > modelClasses) {
+      await loader.close();
+      throw new Error(
+        `${join(loader.dir, 'index.json')}: the dataset has ${needed} classes (${loader.index.labels!.names.join(', ')}) ` +
+          `but model.numClasses is ${modelClasses}`,
+      );
+    }
     const start = loader.state();
-    const first = await loader.next();
+    let first: Batch;
+    let model: tfl.LayersModel;
+    try {
+      first = await loader.next();
+      model = buildModel(cfg.model, first.clipShape); // throws on a clip/patch mismatch
+    } catch (e) {
+      await loader.close(); // no worker thread or open shard left behind by a failed setup
+      throw e;
+    }
     loader.restore(start);
     const clip = first.clipShape;
-    const model = buildModel(cfg.model, clip);
     const params = namedParams(model);
     const optimizer = buildOptimizer(params, cfg.optim);
     const ema = cfg.train.ema.enabled

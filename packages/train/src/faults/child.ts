@@ -10,10 +10,12 @@
  *   r.killed  // true when the signal was sent before the process exited by itself
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The CLI entry and the repository root (the child's working directory, where `tsx` resolves). */
-export const CLI_PATH = fileURLToPath(new URL('../cli.ts', import.meta.url));
+/** The CLI's process entry (bin.ts; cli.ts in older trees) and the repository root (where `tsx` resolves). */
+const entry = (name: string) => fileURLToPath(new URL(`../${name}`, import.meta.url));
+export const CLI_PATH = existsSync(entry('bin.ts')) ? entry('bin.ts') : entry('cli.ts');
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface KillPlan {
