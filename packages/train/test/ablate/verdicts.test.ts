@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { ABLATIONS, ablation } from '../../src/ablate/registry.js';
+import {
+  attentionVerdict,
+  gflopsCorrelationVerdict,
+  orderVerdict,
+  paretoFront,
+  patchVerdict,
+  vivitVariantsVerdict,
+} from '../../src/ablate/verdicts.js';
+import { loadSweep } from '../../src/sweep/expand.js';
+import type { ReportRow, SweepReport } from '../../src/sweep/report.js';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../../..');
+
+function row(
+  name: string,
+  axes: Record<string, unknown>,
+  m: Record<string, number>,
+  extra: Partial<ReportRow> = {},
+): ReportRow {
+  return { name, axes, state: 'completed', final: m, best: m, records: [], ...extra };
+}
+
+function rep(metric: string, rows: ReportRow[]): SweepReport {
+  return { plan: {} as SweepReport['plan'], rows, metric, fits: [], files: [] };
+}
+
+describe('ablation verdicts', () => {
+  const cond = (vals: number[]) =>
+    rep(
+      'val/mse',
+      ['adaLN-Zero', 'adaLN', 'cross-attention', 'in-context'].map((c, i) =>
+        row(c, { 'model.conditioning': c }, { 'val/mse': vals[i]! }),
+      ),
+    );
+  const order = ['adaLN-Zero', 'adaLN', 'cross-attention', 'in-context'];
+
+  it('order: exact match, winner only, and wrong winner', () => {
+    expect(orderVerdict(cond([1, 2, 3, 4]), 'model.conditioning', order).verdict).toBe('reproduced');
+    expect(orderVerdict(cond([1, 3, 2, 4]), 'model.conditioning', order).verdict).toBe('partly reproduced');
+    expect(orderVerdict(cond([2, 1, 3, 4]), 'model.conditioning', order).verdict).toBe('not reproduced');
+  });
+
+  it('is inconclusive while runs are missing', () => {
+    const r = cond([1, 2, 3, 4]);
+    r.rows[3]!.state = 'partial';
+    expect(orderVerdict(r, 'model.conditioning', order).verdict).toBe('inconclusive');
+  });
+
+  it('gflops correlation: sign and strength, losses and accuracies', () => {
+    const g = [1, 2, 4, 8];
+    const mk = (metric: string, ys: number[]) =>
+      rep(
+        metric,
+        g.map((x, i) => row(`r${i}`, {}, { [metric]: ys[i]! }, { gflops: x })),
+      );
+    expect(gflopsCorrelationVerdict(mk('val/mse', [4, 3, 2, 1])).verdict).toBe('reproduced');
+    expect(gflopsCorrelationVerdict(mk('val/top1', [0.1, 0.2, 0.3, 0.4])).verdict).toBe('reproduced');
+    expect(gflopsCorrelationVerdict(mk('val/mse', [1, 2, 3, 4])).verdict).toBe('not reproduced');
+  });
+
+  it('Pareto front of accuracy vs Gflops', () => {
+    const rows = [
+      row('a', {}, { 'val/top1': 0.9 }, { gflops: 10 }),
+      row('b', {}, { 'val/top1': 0.8 }, { gflops: 5 }),
+      row('c', {}, { 'val/top1': 0.7 }, { gflops: 6 }), // dominated by b
+    ];
+    expect([...paretoFront(rows, 'val/top1')].sort()).toEqual(['a', 'b']);
+  });
+
+  it('ViViT: model 4 cheapest and model 2 on the front', () => {
+    const v = (acc: number[], g: number[]) =>
+      rep(
+        'val/top1',
+        ['spatio-temporal', 'factorised-encoder', 'factorised-self-attention', 'factorised-dot-product'].map(
+          (n, i) => row(n, { 'model.variant': n }, { 'val/top1': acc[i]! }, { gflops: g[i]! }),
+        ),
+      );
+    expect(vivitVariantsVerdict(v([0.8, 0.79, 0.77, 0.76], [455, 284, 372, 277])).verdict).toBe('reproduced');
+    expect(vivitVariantsVerdict(v([0.8, 0.7, 0.77, 0.76], [455, 284, 372, 277])).verdict).toBe(
+      'partly reproduced',
+    );
+  });
+
+  it('ViT patch: monotone improvement to smaller patches', () => {
+    const p = (accs: number[]) =>
+      rep(
+        'val/top1',
+        [14, 7, 4].map((q, i) =>
+          row(`p${q}`, { 'model.patch': q }, { 'val/top1': accs[i]! }, { tokens: (28 / q) ** 2 }),
+        ),
+      );
+    expect(patchVerdict(p([0.5, 0.6, 0.7])).verdict).toBe('reproduced');
+    expect(patchVerdict(p([0.6, 0.5, 0.7])).verdict).toBe('partly reproduced');
+    expect(patchVerdict(p([0.5, 0.7, 0.6])).verdict).toBe('not reproduced');
+  });
+
+  it('attention: compares per step and at equal compute from the loss curves', () => {
+    const curve = (f: (s: number) => number) =>
+      Array.from({ length: 10 }, (_, i) => ({ step: (i + 1) * 10, loss: f((i + 1) * 10) }));
+    // joint: 2 Gflop/step, lower loss per step; factorised: 1 Gflop/step, same loss at the same compute => fact <= joint
+    const joint = row(
+      'joint',
+      { 'model.attention': 'joint' },
+      { 'val/mse': 0.5 },
+      {
+        gflops: 2,
+        step: 100,
+        steps: 100,
+        trainGflop: 200,
+        records: curve((s) => 1 / (2 * s)),
+      },
+    );
+    const fact = row(
+      'fact',
+      { 'model.attention': 'factorised' },
+      { 'val/mse': 0.6 },
+      {
+        gflops: 1,
+        step: 100,
+        steps: 100,
+        trainGflop: 100,
+        records: curve((s) => 1 / (1.2 * s)),
+      },
+    );
+    const v = attentionVerdict(rep('val/mse', [joint, fact]));
+    expect(v.verdict).toBe('reproduced');
+    expect(v.lines.join(' ')).toContain('joint costs 2x');
+  });
+});
+
+describe('ablation registry', () => {
+  it('every runnable ablation has a sweep file that expands and validates', async () => {
+    for (const a of ABLATIONS.filter((x) => x.sweep)) {
+      const ex = await loadSweep(resolve(ROOT, a.sweep));
+      expect(ex.runs.length, a.name).toBeGreaterThanOrEqual(2);
+    }
+    expect(() => ablation('nope')).toThrow(/known: dit-conditioning/);
+  });
+});
