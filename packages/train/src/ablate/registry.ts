@@ -13,7 +13,7 @@ import {
   vivitVariantsVerdict,
 } from './verdicts.js';
 
-const SMALL = 'Tiny models (tens of thousands of parameters) trained for minutes on 2 CPU cores; one seed.';
+const SMALL = 'Tiny models (0.02-0.5M parameters) trained for 120-150 steps on 2 shared CPU cores; one seed.';
 
 export const ABLATIONS: Ablation[] = [
   {

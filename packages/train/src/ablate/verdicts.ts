@@ -47,6 +47,13 @@ export function orderVerdict(report: SweepReport, key: string, expected: readonl
       return up ? y - x : x - y;
     });
   const exact = observed.join() === expected.join();
+  const close = observed
+    .slice(1)
+    .map(
+      (v, i) => [observed[i]!, v, metricOf(rows.get(observed[i]!)!, m)!, metricOf(rows.get(v)!, m)!] as const,
+    )
+    .filter(([, , a, b]) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)) < 0.02)
+    .map(([a, b]) => `${a} / ${b}`);
   const winner = observed[0] === expected[0];
   return {
     verdict: exact ? 'reproduced' : winner ? 'partly reproduced' : 'not reproduced',
@@ -58,6 +65,9 @@ export function orderVerdict(report: SweepReport, key: string, expected: readonl
         : winner
           ? `The paper's best (${expected[0]}) is best here too, but the rest of the order differs.`
           : `The paper's best (${expected[0]}) is not best here (${observed[0]} is).`,
+      ...(close.length
+        ? [`Within 2% of each other (one seed: treat their order as noise): ${close.join(', ')}.`]
+        : []),
     ],
   };
 }
