@@ -93,11 +93,7 @@ export function installWasmSlice(): void {
   const splitV: KernelFunc = ({ inputs, backend, attrs }) => {
     const x = inputs['x']!;
     const axis = tf.util.parseAxisParam(attrs!['axis'] as number, x.shape)[0]!;
-    const sizes = tf.backend_util.prepareSplitSize(
-      x,
-      attrs!['numOrSizeSplits'] as number[] | number,
-      axis,
-    );
+    const sizes = tf.backend_util.prepareSplitSize(x, attrs!['numOrSizeSplits'] as number[] | number, axis);
     const begin = new Array<number>(x.shape.length).fill(0);
     return sizes.map((s) => {
       const size = [...x.shape];
