@@ -20,7 +20,7 @@ import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
 import { validateConfig, writeResolvedConfig } from './config/index.js';
 import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
-import { LeakGuard } from './guards/index.js';
+import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
 import { sampleClips } from './sample.js';
@@ -37,6 +37,8 @@ export interface TrainOptions {
   terminal?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Called after every optimizer update. */
   onStep?: (record: StepRecord) => void;
+  /** When a gradient norm counts as a spike (logged as a warning and a TensorBoard scalar). Default: 10x median. */
+  gradSpike?: GradSpikeOptions;
 }
 
 export interface RunSummary {
@@ -140,6 +142,7 @@ export async function train(
       route,
       ...(cfg.log.progress === 'auto' ? {} : { enabled: cfg.log.progress === 'on' }),
     });
+    const spikes = new GradSpikeDetector(opts.gradSpike);
     progress.update(trainer.step);
     let lastEval: Record<string, number> = {};
     let lastLoss = NaN;
@@ -154,8 +157,23 @@ export async function train(
         logger.warn({ step: trainer.step }, 'stop requested: writing a final checkpoint');
         break;
       }
-      const rec = await trainer.trainStep();
+      const rec = await trainer.trainStep().catch((e: unknown) => {
+        if (e instanceof NonFiniteError) {
+          // The update was not applied and nothing is saved: the newest checkpoint is the last good one.
+          e.message += `; the last good checkpoint is ${checkpoint || '(none yet)'}`;
+          logger.error({ step: e.step, quantity: e.quantity, checkpoint }, e.message);
+        }
+        throw e;
+      });
       opts.onStep?.(rec);
+      const spike = spikes.observe(rec.step + 1, rec.gradNorm);
+      if (spike) {
+        logger.warn(
+          spike,
+          `gradient-norm spike at step ${spike.step}: ${spike.ratio.toFixed(1)}x the recent median`,
+        );
+        events?.scalars({ gradSpike: spike.ratio }, spike.step, 'train/');
+      }
       leaks.check(rec.step);
       const step = trainer.step; // updates done
       lastLoss = rec.loss;

@@ -99,7 +99,8 @@ export class Trainer {
     const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
     // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
     // first batch that holds one, after the run directory was set up.
-    const classes = modelTask(cfg.model) === 'classify' && 'numClasses' in cfg.model ? cfg.model.numClasses : null;
+    const classes =
+      modelTask(cfg.model) === 'classify' && 'numClasses' in cfg.model ? cfg.model.numClasses : null;
     const needed = loader.index.labels?.names.length ?? 0;
     const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
     if (modelClasses !== null && needed > modelClasses) {

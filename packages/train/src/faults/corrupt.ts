@@ -20,7 +20,8 @@ export async function flipBit(path: string, offset: number, bit = 0): Promise<nu
   try {
     const size = (await fh.stat()).size;
     const at = offset < 0 ? size + offset : offset;
-    if (at < 0 || at >= size) throw new RangeError(`${path}: byte ${offset} is outside a file of ${size} bytes`);
+    if (at < 0 || at >= size)
+      throw new RangeError(`${path}: byte ${offset} is outside a file of ${size} bytes`);
     const b = Buffer.alloc(1);
     await fh.read(b, 0, 1, at);
     b[0] = b[0]! ^ (1 << bit);
@@ -42,7 +43,10 @@ export async function overwriteBytes(path: string, offset: number, data: Uint8Ar
 }
 
 /** sha256 of every regular file under `dir` (relative path -> hex), skipping names that match `skip`. */
-export async function fingerprintTree(dir: string, skip: RegExp | null = null): Promise<Record<string, string>> {
+export async function fingerprintTree(
+  dir: string,
+  skip: RegExp | null = null,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (d: string): Promise<void> => {
     for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
@@ -50,7 +54,10 @@ export async function fingerprintTree(dir: string, skip: RegExp | null = null): 
       const rel = relative(dir, p);
       if (skip?.test(rel)) continue;
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out[rel] = createHash('sha256').update(await fs.readFile(p)).digest('hex');
+      else if (e.isFile())
+        out[rel] = createHash('sha256')
+          .update(await fs.readFile(p))
+          .digest('hex');
     }
   };
   await walk(dir);

@@ -17,7 +17,11 @@ function group(step: number, salt: number, sizes: readonly number[]): TensorGrou
 
 /** A checkpoint at `step` with weights/optimizer/ema groups of `floats` float32 values each (split in 3 tensors). */
 export function syntheticCheckpoint(step: number, floats = 3000): CheckpointData {
-  const sizes = [Math.ceil(floats / 2), Math.ceil(floats / 3), floats - Math.ceil(floats / 2) - Math.ceil(floats / 3)];
+  const sizes = [
+    Math.ceil(floats / 2),
+    Math.ceil(floats / 3),
+    floats - Math.ceil(floats / 2) - Math.ceil(floats / 3),
+  ];
   return {
     step,
     groups: { weights: group(step, 1, sizes), optimizer: group(step, 2, sizes), ema: group(step, 3, sizes) },

@@ -1,3 +1,4 @@
-/** Training-loop guards: tensor leaks and non-finite losses/gradients. */
+/** Training-loop guards: tensor leaks, non-finite losses/gradients, gradient-norm spikes. */
 export * from './leak.js';
 export * from './non-finite.js';
+export * from './grad-spike.js';

@@ -63,8 +63,22 @@ const enumFields = [
   ['data', 'dataset', 'kind'],
   ['model', 'variant'],
 ];
-const KNOWN = new Set(['vit', 'vivit', 'dit', 'video-dit', 'adamw', 'sgd', 'trace', 'debug', 'info', 'warn', 'error']);
-const junkKey = fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,10}$/).filter((k) => !['name', 'seed', 'data', 'model'].includes(k));
+const KNOWN = new Set([
+  'vit',
+  'vivit',
+  'dit',
+  'video-dit',
+  'adamw',
+  'sgd',
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+]);
+const junkKey = fc
+  .stringMatching(/^[a-z][a-zA-Z0-9_]{0,10}$/)
+  .filter((k) => !['name', 'seed', 'data', 'model'].includes(k));
 const sections = [[], ['train'], ['data'], ['optim'], ['model'], ['log'], ['eval']];
 
 const treeCase: fc.Arbitrary<BadCase> = fc.oneof(
@@ -73,18 +87,29 @@ const treeCase: fc.Arbitrary<BadCase> = fc.oneof(
     yaml: toYaml(setIn(base(), f, v)),
     sets: [],
   })),
-  fc.record({ f: fc.constantFrom(...enumFields), v: fc.string({ maxLength: 10 }).filter((s) => !KNOWN.has(s)) }).map(
-    ({ f, v }) => ({ label: `${f.join('.')}: ${JSON.stringify(v)}`, yaml: toYaml(setIn(base(), f, v)), sets: [] }),
-  ),
+  fc
+    .record({
+      f: fc.constantFrom(...enumFields),
+      v: fc.string({ maxLength: 10 }).filter((s) => !KNOWN.has(s)),
+    })
+    .map(({ f, v }) => ({
+      label: `${f.join('.')}: ${JSON.stringify(v)}`,
+      yaml: toYaml(setIn(base(), f, v)),
+      sets: [],
+    })),
   fc.record({ at: fc.constantFrom(...sections), k: junkKey, v: fc.jsonValue() }).map(({ at, k, v }) => {
     const t = base();
     const known = Object.keys(at.reduce<Tree>((o, s) => o[s] as Tree, t));
     if (known.includes(k)) k = `${k}_x`;
-    return { label: `unknown key ${[...at, k].join('.')}`, yaml: toYaml(setIn(t, [...at, k], v ?? 0)), sets: [] };
+    return {
+      label: `unknown key ${[...at, k].join('.')}`,
+      yaml: toYaml(setIn(t, [...at, k], v ?? 0)),
+      sets: [],
+    };
   }),
   fc.constantFrom(['name'], ['model'], ['model', 'kind']).map((p) => ({
     label: `missing ${p.join('.')}`,
-    yaml: toYaml(setIn(base(), p, undefined)),
+    yaml: toYaml(setIn(base(), [...p], undefined)),
     sets: [],
   })),
   fc.constantFrom('../escape', 'a/b', '..', '.hidden', '', 'x y', 'a\\b', '-rf').map((name) => ({
@@ -140,9 +165,12 @@ const setCase: fc.Arbitrary<BadCase> = fc
       'model=null',
       'name=../../x',
     ),
-    fc.record({ f: fc.constantFrom(...intFields), v: fc.constantFrom('"7"', 'true', '[]', '{}', '0', '-1', '2.5', '~') }).map(
-      ({ f, v }) => `${f.join('.')}=${v}`,
-    ),
+    fc
+      .record({
+        f: fc.constantFrom(...intFields),
+        v: fc.constantFrom('"7"', 'true', '[]', '{}', '0', '-1', '2.5', '~'),
+      })
+      .map(({ f, v }) => `${f.join('.')}=${v}`),
     fc.record({ k: junkKey, v: fc.integer() }).map(({ k, v }) => `train.${k}_zz=${v}`),
   )
   .map((s) => ({ label: `--set ${s}`, yaml: toYaml(base()), sets: [s] }));
@@ -170,7 +198,8 @@ describe('malformed configs and --set flags', () => {
         expect(err, `${c.label} was accepted`).toBeInstanceOf(ConfigError);
         const e = err as ConfigError;
         expect(e.issues.length).toBeGreaterThan(0);
-        for (const i of e.issues) expect([file.slice(process.cwd().length + 1), file, '--set']).toContain(i.file);
+        for (const i of e.issues)
+          expect([file.slice(process.cwd().length + 1), file, '--set']).toContain(i.file);
         expect(e.message).not.toMatch(/\n\s+at /);
         seen.push(c.label);
       }),
@@ -190,7 +219,8 @@ describe('malformed configs and --set flags', () => {
     recordFault({
       area: 'bad config (property test)',
       fault: `${seen.length} malformed YAML files / --set flags, e.g. ${seen.slice(0, 4).join('; ')}`,
-      outcome: 'every one a ConfigError naming its file or --set, no stack trace; train() created no run directory',
+      outcome:
+        'every one a ConfigError naming its file or --set, no stack trace; train() created no run directory',
     });
   });
 
@@ -199,9 +229,12 @@ describe('malformed configs and --set flags', () => {
     for (const c of cases) {
       const file = writeCase(c);
       const out = join(dir, `cli-run-${files}`);
-      const r = await runVtx(['train', '--config', file, '--out', out, ...c.sets.flatMap((s) => ['--set', s])], {
-        env: CHILD_ENV,
-      });
+      const r = await runVtx(
+        ['train', '--config', file, '--out', out, ...c.sets.flatMap((s) => ['--set', s])],
+        {
+          env: CHILD_ENV,
+        },
+      );
       expect(r.code, `${c.label}\n${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/^error: invalid config\n/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -218,7 +251,10 @@ describe('malformed configs and --set flags', () => {
     const yaml = writeCase({ label: 'ok', yaml: toYaml(base()), sets: [] });
     const cases = [
       { set: 'model.patch=[3,8,8]', want: /clip 4x16x16 is not divisible by patch 3x8x8/ },
-      { set: 'model.numClasses=2', want: /index\.json: the dataset has 4 classes .* but model\.numClasses is 2/ },
+      {
+        set: 'model.numClasses=2',
+        want: /index\.json: the dataset has 4 classes .* but model\.numClasses is 2/,
+      },
     ];
     for (const c of LONG ? cases : cases.slice(1)) {
       const out = join(dir, `setup-${files++}`);

@@ -16,7 +16,10 @@ export function tempDir(tag: string): string {
 }
 
 /** A tiny ViViT classifier on 32 synthetic 4x16x16 clips: ~20 ms per step on wasm. */
-export function tinyClassifier(cacheDir: string, over: Partial<Record<string, unknown>> = {}): ExperimentConfigInput {
+export function tinyClassifier(
+  cacheDir: string,
+  over: Partial<Record<string, unknown>> = {},
+): ExperimentConfigInput {
   return {
     name: 'tiny',
     seed: 3,
@@ -46,7 +49,10 @@ export function tinyClassifier(cacheDir: string, over: Partial<Record<string, un
 }
 
 /** A tiny class-conditional video DiT (diffusion: noise and timesteps from the RNG stream, EMA, sampling off). */
-export function tinyDiT(cacheDir: string, over: Partial<Record<string, unknown>> = {}): ExperimentConfigInput {
+export function tinyDiT(
+  cacheDir: string,
+  over: Partial<Record<string, unknown>> = {},
+): ExperimentConfigInput {
   return {
     ...tinyClassifier(cacheDir),
     name: 'tiny-dit',
@@ -56,7 +62,6 @@ export function tinyDiT(cacheDir: string, over: Partial<Record<string, unknown>>
     ...over,
   } as ExperimentConfigInput;
 }
-
 
 /** The training records of a run's metrics.jsonl, by step: loss and grad norm (the numbers resume must reproduce). */
 export function trainCurve(runDir: string): Map<number, { loss: number; gradNorm: number }> {

@@ -75,7 +75,10 @@ const cases: { name: string; cfg: (cache: string) => ExperimentConfigInput; stop
 
 describe('resume is exact', () => {
   it.each(cases)('$name', async ({ name, cfg, stops }) => {
-    const tag = name.split(' ')[0]!.toLowerCase().replace(/[^a-z]/g, '');
+    const tag = name
+      .split(' ')[0]!
+      .toLowerCase()
+      .replace(/[^a-z]/g, '');
     const c = cfg(join(dir, 'cache'));
     const whole = await runWithStops(c, join(dir, `${tag}-whole-${stops.length}`), []);
     const parts = await runWithStops(c, join(dir, `${tag}-parts-${stops.length}`), stops);
