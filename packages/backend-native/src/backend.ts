@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { bufferPool } from './buffer-pool.js';
-import { concatKernel, padKernel, sliceKernel } from './kernels/copy.js';
+import {
+  concatKernel,
+  padKernel,
+  sliceKernel,
+  splitVKernel,
+  unpackKernel,
+  unsortedSegmentSumKernel,
+} from './kernels/copy.js';
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
@@ -62,6 +69,9 @@ export const NATIVE_KERNELS: Record<string, KernelFactory> = {
   Slice: sliceKernel,
   PadV2: padKernel,
   Concat: concatKernel,
+  SplitV: splitVKernel,
+  Unpack: unpackKernel,
+  UnsortedSegmentSum: unsortedSegmentSumKernel,
   ...Object.fromEntries(Object.entries(BINARY_OPS).map(([name, op]) => [name, binaryKernel(op)])),
   ...Object.fromEntries(
     Object.entries(UNARY_OPS).map(([name, op]) => [

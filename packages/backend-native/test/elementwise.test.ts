@@ -258,4 +258,23 @@ describe.skipIf(unavailable)('native transpose, slice, pad, concat', () => {
       })(t);
     expect(parity([x, host([4, 6, 9], 3)], (t, w) => g(t, w))).toBeLessThan(1e-6);
   });
+
+  it('split with explicit sizes, unstack along every axis, and their gradients match cpu', () => {
+    const x = host([8, 2, 2304], 1);
+    expect(parity([x], (t) => tf.split(t, [384, 768, 1152], -1))).toBe(0);
+    expect(parity([x], (t) => tf.split(t, 6, 2))).toBe(0);
+    for (const axis of [0, 1, 2]) expect(parity([host([3, 4, 5], 2)], (t) => tf.unstack(t, axis))).toBe(0);
+    const g = (t: tf.Tensor) => tf.grad((p: tf.Tensor) => tf.addN(tf.unstack(tf.square(p), 1)).sum())(t);
+    expect(parity([host([3, 4, 5], 3)], g)).toBeLessThan(1e-6);
+  });
+
+  it('unsortedSegmentSum (the gradient of an embedding gather) sums rows per segment like cpu', () => {
+    const ids: Host = { values: Int32Array.from([3, 0, 3, 7, 0]), shape: [5], dtype: 'int32' };
+    const x = host([5, 6], 1);
+    expect(parity([x, ids], (t, i) => tf.unsortedSegmentSum(t, i, 9))).toBe(0);
+    const table = host([9, 6], 2);
+    const g = (e: tf.Tensor, i: tf.Tensor, w: tf.Tensor) =>
+      tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gather(p, i), w)))(e);
+    expect(parity([table, ids, host([5, 6], 3)], g)).toBeLessThan(1e-6);
+  });
 });

@@ -1,11 +1,23 @@
 /**
- * Data movement: Slice (q/k/v split from one projection, per-chunk adaLN modulations), its gradient PadV2, and
- * Concat (the gradient of split). All are one strided copy in the addon. The stock `cpu` Slice walks a
- * TensorBuffer element by element (measured: 120 ms for a (192, 576) -> (192, 192) slice, 36 per ViT step).
+ * Data movement: Slice and SplitV (q/k/v split from one projection, DiT's six adaLN modulations), Unpack, their
+ * gradients PadV2 and Concat, and UnsortedSegmentSum (the gradient of an embedding `gather`). The copies are one
+ * strided copy each in the addon. The stock `cpu` Slice walks a TensorBuffer element by element (measured:
+ * 120 ms for a (192, 576) -> (192, 192) slice, 36 per ViT step; DiT-S's (8, 2304) SplitV 60 ms per call), and
+ * the cpu UnsortedSegmentSum runs a few tfjs ops per segment (1.4 s for DiT's 1001-row label table).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
-import { alloc, allFloat32, f32, ints, output, size, stridesOf, type KernelFactory } from './util.js';
+import {
+  alloc,
+  allFloat32,
+  f32,
+  ints,
+  output,
+  size,
+  stridesOf,
+  type KernelArgs,
+  type KernelFactory,
+} from './util.js';
 
 /** The index space of a copy with size-1 axes dropped and axes merged where both sides stay contiguous. */
 export function copyPlan(
@@ -93,6 +105,67 @@ export const concatKernel: KernelFactory = (addon, fallback) => (args) => {
   for (const t of inputs) {
     stridedCopy(addon, f32(args.backend, t), 0, stridesOf(t.shape), out, at * ost[axis]!, ost, t.shape);
     at += t.shape[axis]!;
+  }
+  return output(args.backend, shape, out);
+};
+
+/** The pieces of x along `axis` with the given sizes, each one strided copy. */
+function split(
+  addon: NativeAddon,
+  args: KernelArgs,
+  x: tf.TensorInfo,
+  sizes: number[],
+  axis: number,
+): tf.TensorInfo[] {
+  const st = stridesOf(x.shape);
+  const vx = f32(args.backend, x);
+  let at = 0;
+  return sizes.map((n) => {
+    const shape = x.shape.map((d, i) => (i === axis ? n : d));
+    const out = alloc(size(shape));
+    stridedCopy(addon, vx, at * st[axis]!, st, out, 0, stridesOf(shape), shape);
+    at += n;
+    return output(args.backend, shape, out);
+  });
+}
+
+export const splitVKernel: KernelFactory = (addon, fallback) => (args) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (!allFloat32(x) || x.shape.length > 8) return fallback(args);
+  const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0]!;
+  const sizes = tf.backend_util.prepareSplitSize(
+    x as tf.Tensor,
+    args.attrs?.['numOrSizeSplits'] as number | number[],
+    axis,
+  );
+  return split(addon, args, x, sizes, axis);
+};
+
+export const unpackKernel: KernelFactory = (addon, fallback) => (args) => {
+  const { value } = args.inputs as { value: tf.TensorInfo };
+  if (!allFloat32(value) || value.shape.length > 8) return fallback(args);
+  const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, value.shape)[0]!;
+  const pieces = split(addon, args, value, new Array<number>(value.shape[axis]!).fill(1), axis);
+  // drop the unpacked axis: same values, shape without it
+  return pieces.map((p) => ({ ...p, shape: p.shape.filter((_, i) => i !== axis) }));
+};
+
+export const unsortedSegmentSumKernel: KernelFactory = (_addon, fallback) => (args) => {
+  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const numSegments = Number(args.attrs?.['numSegments']);
+  if (!allFloat32(x) || segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0])
+    return fallback(args);
+  const inner = size(x.shape.slice(1));
+  const vx = f32(args.backend, x);
+  const ids = args.backend.data.get(segmentIds.dataId).values as ArrayLike<number>;
+  const shape = [numSegments, ...x.shape.slice(1)];
+  const out = alloc(size(shape));
+  out.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue; // like TensorFlow: out-of-range ids are dropped
+    const [o, r] = [s * inner, i * inner];
+    for (let j = 0; j < inner; j++) out[o + j]! += vx[r + j]!;
   }
   return output(args.backend, shape, out);
 };

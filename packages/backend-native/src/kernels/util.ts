@@ -20,9 +20,13 @@ export type NativeKernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]
 /** A kernel's implementation given the addon. */
 export type KernelFactory = (addon: NativeAddon, fallback: NativeKernel) => NativeKernel;
 
-/** The float32 values of a tensor in the backend's storage (no copy). */
+/**
+ * The float32 values of a tensor in the backend's storage: no copy, except for a float32 tensor that still
+ * shares an int32/bool buffer (the cpu `Cast` to float32 is a no-copy identity when no precision is lost).
+ */
 export function f32(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  const values = backend.data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
 /** An output buffer, uninitialised and possibly recycled (every kernel writes every element). */
