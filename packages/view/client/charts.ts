@@ -7,6 +7,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricsRecord } from '../src/api-types.js';
 
+/** Tick labels with 3 significant digits (uPlot's default shows 0.0010 / 0.0012 as 0.001 twice). */
+const ticks = (_u: uPlot, splits: number[]) => splits.map((v) => (v === 0 ? '0' : String(+v.toPrecision(3))));
+
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
 
 export interface CurveSpec {
@@ -34,8 +37,10 @@ export class CurveChart {
         scales: { x: { time: false }, y: spec.logY ? { distr: 3 } : {}, r: {} },
         axes: [
           { label: 'step' },
-          { scale: 'y' },
-          ...(right.size ? [{ scale: 'r', side: 1 as const, grid: { show: false } }] : []),
+          { scale: 'y', size: 60, ...(spec.logY ? {} : { values: ticks }) },
+          ...(right.size
+            ? [{ scale: 'r', side: 1 as const, size: 60, grid: { show: false }, values: ticks }]
+            : []),
         ],
         series: [
           { label: 'step' },

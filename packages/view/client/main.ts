@@ -80,13 +80,13 @@ function renderNav(): void {
     a.classList.toggle('active', a.getAttribute('href') === location.hash);
 }
 
-const CURVES: { title: string; keys: string[]; right?: string[]; logY?: boolean }[] = [
-  { title: 'loss', keys: ['loss', 'val/loss', 'mse', 'vb', 'val/mse'], logY: true },
-  { title: 'accuracy', keys: ['top1', 'val/top1', 'val/top5'] },
-  { title: 'learning rate', keys: ['lr'] },
-  { title: 'gradient norm', keys: ['gradNorm'] },
-  { title: 'throughput', keys: ['samplesPerSec', 'tokensPerSec'], right: ['tokensPerSec'] },
-  { title: 'GFLOP/s', keys: ['gflopsPerSec'] },
+const CURVES: { id: string; title: string; keys: string[]; right?: string[]; logY?: boolean }[] = [
+  { id: 'loss', title: 'loss', keys: ['loss', 'val/loss', 'mse', 'vb', 'val/mse'], logY: true },
+  { id: 'accuracy', title: 'accuracy', keys: ['top1', 'val/top1', 'val/top5'] },
+  { id: 'lr', title: 'learning rate', keys: ['lr'] },
+  { id: 'grad-norm', title: 'gradient norm', keys: ['gradNorm'] },
+  { id: 'throughput', title: 'throughput', keys: ['samplesPerSec', 'tokensPerSec'], right: ['tokensPerSec'] },
+  { id: 'gflops', title: 'GFLOP/s', keys: ['gflopsPerSec'] },
 ];
 
 async function showRun(id: string): Promise<void> {
@@ -124,15 +124,17 @@ async function showRun(id: string): Promise<void> {
       !(e.status === 'running' && ['loss', 'learning rate', 'throughput'].includes(c.title))
     )
       continue;
-    const keys =
-      e.status === 'running'
-        ? c.keys
-        : c.keys.filter((k) => run.metrics.some((r) => typeof r[k] === 'number'));
-    const box = h(
-      'div',
-      { class: 'chart', 'data-chart': c.title.split(' ')[0]!.toLowerCase() },
-      h('h4', {}, c.title),
+    const always: Record<string, string[]> = {
+      loss: ['loss', 'val/loss'],
+      lr: ['lr'],
+      throughput: ['samplesPerSec', 'tokensPerSec'],
+    };
+    const keys = c.keys.filter(
+      (k) =>
+        run.metrics.some((r) => typeof r[k] === 'number') ||
+        (e.status === 'running' && always[c.id]?.includes(k)),
     );
+    const box = h('div', { class: 'chart', 'data-chart': c.id }, h('h4', {}, c.title));
     charts.append(box);
     const chart = new CurveChart(
       box,
@@ -167,6 +169,10 @@ async function showRun(id: string): Promise<void> {
     });
     stream.addEventListener('summary', () => {
       stream?.close();
+      void getJson<IndexResponse>('/api/index').then((i) => {
+        index = i;
+        renderNav();
+      });
       void getJson<RunDetail>(`/api/run?id=${encodeURIComponent(id)}`).then((r) => {
         status.className = `badge ${r.entry.status}`;
         status.textContent = r.entry.status;
@@ -196,13 +202,14 @@ async function showSweep(id: string): Promise<void> {
     plot.replaceChildren(
       h('h4', {}, `${s.metric} vs ${x === 'gflops' ? 'Gflops' : 'training compute'} (log-log)`),
     );
-    scalingChart(
+    const u = scalingChart(
       plot,
       pts,
       fit,
       { x: x === 'gflops' ? 'Gflops / sample' : 'training Gflop', y: s.metric },
       Math.min(760, main.clientWidth - 40),
     );
+    (plot as HTMLElement & { uplot?: unknown }).uplot = u; // for scripts and tests: u.valToPos, u.scales
     plot.dataset['points'] = String(pts.length);
     plot.dataset['fitExponent'] = fit ? String(fit.exponent) : '';
     fitText.textContent = fit
@@ -211,7 +218,17 @@ async function showSweep(id: string): Promise<void> {
   };
   xSel.addEventListener('change', drawPlot);
   const axes = [...new Set(s.rows.flatMap((r) => Object.keys(r.axes)))];
-  const head = ['run', ...axes, 'state', 'params', 'Gflops', 'train Gflop', 'final loss', s.metric];
+  const extra = s.metric !== 'finalLoss'; // the metric column, unless it is the final loss itself
+  const head = [
+    'run',
+    ...axes,
+    'state',
+    'params',
+    'Gflops',
+    'train Gflop',
+    'final loss',
+    ...(extra ? [s.metric] : []),
+  ];
   const table = h(
     'table',
     { id: 'sweep-table' },
@@ -230,7 +247,7 @@ async function showSweep(id: string): Promise<void> {
           h('td', {}, fmt(r.gflops)),
           h('td', {}, fmt(r.trainGflop)),
           h('td', {}, fmt(r.finalLoss)),
-          h('td', {}, fmt(r.metric)),
+          ...(extra ? [h('td', {}, fmt(r.metric))] : []),
         ),
       ),
     ),
