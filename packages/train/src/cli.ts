@@ -7,7 +7,10 @@ import { dataCommand } from '@vtx/data';
 import { viewCommand } from '@vtx/view';
 import { ablateCommand } from './commands/ablate.js';
 import { UsageError, report } from './commands/common.js';
+import { captionCommand } from './commands/caption.js';
+import { encodeCommand } from './commands/encode.js';
 import { evalCommand } from './commands/eval.js';
+import { judgeCommand } from './commands/judge.js';
 import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { plotCommand } from './commands/plot.js';
@@ -32,6 +35,9 @@ export async function main(argv: string[]): Promise<void> {
       .command(exportCommand)
       .command(viewCommand)
       .command(dataCommand)
+      .command(encodeCommand)
+      .command(captionCommand)
+      .command(judgeCommand)
       .command(sweepCommand)
       .command(plotCommand)
       .command(ablateCommand)

@@ -36,7 +36,7 @@ export function ssim(x: tf.Tensor, y: tf.Tensor, window = 7): tf.Tensor1D {
     const [b, t, h, w, c] = x.shape as [number, number, number, number, number];
     const k = Math.min(window, h, w);
     const kernel = gaussianWindow(k, c);
-    const frames = (v: tf.Tensor) => v.reshape<tf.Rank.R4>([b * t, h, w, c]);
+    const frames = (v: tf.Tensor) => tf.reshape<tf.Rank.R4>(v, [b * t, h, w, c]);
     const blur = (v: tf.Tensor4D) => tf.depthwiseConv2d(v, kernel, 1, 'valid');
     const fx = frames(x);
     const fy = frames(y);
