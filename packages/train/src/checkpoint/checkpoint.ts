@@ -277,13 +277,20 @@ export interface CheckpointInfo {
   manifest: Manifest;
 }
 
-/** The complete checkpoints under `root`, oldest first (temp dirs and dirs without a valid manifest are skipped). */
+/**
+ * The complete checkpoints under `root`, oldest first. Temp dirs and step dirs without a manifest are skipped; a
+ * manifest that exists but is corrupt or from an unsupported version throws a CheckpointError naming it (skipping
+ * it would resume from an older checkpoint and later overwrite this one).
+ */
 export async function listCheckpoints(root: string): Promise<CheckpointInfo[]> {
   const out: CheckpointInfo[] = [];
   for (const name of await fs.readdir(root).catch(() => [] as string[])) {
     if (!STEP_DIR.test(name)) continue;
     const path = join(root, name);
-    const manifest = await readManifest(path).catch(() => undefined);
+    const manifest = await readManifest(path).catch((e: unknown) => {
+      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
+      throw e;
+    });
     if (manifest) out.push({ path, step: manifest.step, manifest });
   }
   return out.sort((a, b) => a.step - b.step);

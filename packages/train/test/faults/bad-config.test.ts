@@ -131,7 +131,7 @@ const syntaxCase: fc.Arbitrary<BadCase> = fc
       '\tseed: 1\n',
       'x: *undefined_alias\n',
       'steps: "unterminated\n',
-      '%YAML 9.9\n---\n',
+      'key: [a, b]]\n',
       '? [complex]\n: key\n',
     ),
     where: fc.nat(),
