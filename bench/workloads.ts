@@ -76,6 +76,17 @@ export function workloadModel(w: Workload): ModelConfig {
   });
 }
 
+/** Training GFLOP (forward + backward = 3x the forward multiply-adds, x 2 flops), tokens and params per step. */
+export function workloadCost(w: Workload): {
+  gflop: number;
+  tokens: number;
+  params: number;
+  cost: ModelCost;
+} {
+  const cost = modelCost(workloadModel(w), w.clip);
+  return { gflop: 2 * w.batch * cost.trainGflops, tokens: w.batch * cost.tokens, params: cost.params, cost };
+}
+
 export interface TrainStep {
   model: tfl.LayersModel;
   cost: ModelCost;
@@ -93,7 +104,7 @@ export interface TrainStep {
 export function trainStep(w: Workload, seed = 0): TrainStep {
   const cfg = workloadModel(w);
   const model = buildModel(cfg, w.clip);
-  const cost = modelCost(cfg, w.clip);
+  const { cost, gflop, tokens } = workloadCost(w);
   const params = namedParams(model);
   const opt = new AdamW(params, { lr: 1e-4, weightDecay: 0 });
   const vars = params.map((p) => p.variable);
@@ -130,8 +141,8 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
     model,
     cost,
     params: cost.params,
-    tokens: b * cost.tokens,
-    gflop: 2 * b * cost.trainGflops,
+    tokens,
+    gflop,
     step,
     dispose: () => {
       opt.dispose();
