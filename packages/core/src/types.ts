@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-// The union package registers every gradient and the chained tensor methods (x.reshape(…)) at run time, in
-// Node (its CJS bundle inlines them; tfjs-core's own Node entry has neither) and in bundlers alike.
-import '@tensorflow/tfjs';
+// Every gradient and the chained tensor methods (x.reshape(…)), registered at run time: in Node through the
+// union package's CJS bundle, in bundlers through tfjs-core's own ESM modules (see package.json "imports").
+import '#register-tfjs';
 // Type augmentation for the chained methods (types only).
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 

@@ -65,7 +65,8 @@ async function load(name: BackendName, dynImport: (specifier: string) => Promise
       await dynImport('@vtx/backend-native');
       return;
     case 'wasm':
-      await defaultImport('@tensorflow/tfjs-backend-wasm');
+      // a literal specifier: bundlers (Vite, esbuild) split it into a chunk, so selection works in a page too
+      await import('@tensorflow/tfjs-backend-wasm');
       return;
     case 'webgl':
       await dynImport('@tensorflow/tfjs-backend-webgl');

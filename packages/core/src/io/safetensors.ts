@@ -195,7 +195,7 @@ function convert(
   fail: (m: string, t?: string) => Error,
   name: string,
 ): Float32Array | Int32Array {
-  const copy = raw.slice(); // aligned
+  const copy = new Uint8Array(raw); // an aligned copy (Buffer#slice would be a view into a shared pool)
   const buf = copy.buffer;
   switch (dtype) {
     case 'F32':
