@@ -22,7 +22,7 @@ void Pool::loop(int) {
   uint64_t seen = 0;
   for (;;) {
     // spin a little (work usually comes in bursts), then sleep
-    for (int i = 0; i < 20000 && gen_.load(std::memory_order_acquire) == seen; i++) {
+    for (int i = 0; i < 4000 && gen_.load(std::memory_order_acquire) == seen; i++) {
 #if defined(__x86_64__)
       __builtin_ia32_pause();
 #endif
@@ -72,10 +72,16 @@ void Pool::run(int n, const std::function<void(int)>& fn) {
     fn(t);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
-  while (pending_.load(std::memory_order_acquire) > 0) {
+  // wait for the workers: spin briefly, then yield the core (on an oversubscribed machine a descheduled
+  // worker would otherwise cost a whole time slice of spinning)
+  for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; spins++) {
+    if (spins < 2000) {
 #if defined(__x86_64__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    } else {
+      std::this_thread::yield();
+    }
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { installWasmReduce } from './wasm-reduce.js';
 import { installWasmSlice } from './wasm-slice.js';
 
 /** The slice of the wasm backend's API these kernels use (`BackendWasm` in tfjs-backend-wasm). */
@@ -47,6 +48,7 @@ export function installWasmFixes(): void {
   if (installed) return;
   installFastBatchMatMul();
   installWasmSlice();
+  installWasmReduce();
   installCpuFallbacks(WASM_CPU_FALLBACKS);
   installed = true;
 }
