@@ -4,7 +4,9 @@
  * and Sora reports that models trained on such crops generate subjects "only partially in view". This measures
  * it on any clip (real or generated), from pixels alone:
  *   background = per-channel median of the frame's border pixels (the subject is small, the background flat);
- *   foreground = pixels farther than `threshold` (max over channels, data units) from the background;
+ *   foreground = pixels farther from the background (max over channels) than `threshold` (data units) and than
+ *   half the frame's largest distance, i.e. more than about half covered by the subject (the generator
+ *   anti-aliases, and its subjects come within half a pixel of the border);
  *   a frame "touches" the border when ≥ `borderPixels` foreground pixels lie on its outermost ring;
  *   the subject is fully in frame when no frame touches and every frame has ≥ `minPixels` foreground pixels.
  * The framing rate of a set of clips is the fraction fully in frame.
@@ -48,11 +50,15 @@ export function clipFraming(
     for (let x = 0; x < w; x++) ring.push([0, x], [h - 1, x]);
     for (let y = 1; y < h - 1; y++) ring.push([y, 0], [y, w - 1]);
     const bg = Array.from({ length: c }, (_, ch) => median(ring.map(([y, x]) => at(y, x, ch))));
-    const fg = (y: number, x: number) => {
+    const dist = (y: number, x: number) => {
       let d = 0;
       for (let ch = 0; ch < c; ch++) d = Math.max(d, Math.abs(at(y, x, ch) - bg[ch]!));
-      return d > threshold;
+      return d;
     };
+    let peak = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) peak = Math.max(peak, dist(y, x));
+    const cut = Math.max(threshold, 0.5 * peak);
+    const fg = (y: number, x: number) => dist(y, x) > cut;
     let count = 0;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (fg(y, x)) count++;
     const onBorder = ring.filter(([y, x]) => fg(y, x)).length;
