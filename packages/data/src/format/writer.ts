@@ -110,7 +110,10 @@ export class DatasetWriter {
     this.ids.add(rec.id);
     this.pending.push(rec);
     this.pendingBytes += rec.data.byteLength;
-    if (this.pendingBytes >= this.opts.batchBytes || this.pending.length >= 1024) await this.flushBatch();
+    if (this.pendingBytes >= this.opts.batchBytes || this.pending.length >= 1024)
+      await this.flushBatch().catch((e: unknown) => {
+        throw this.ioError(e);
+      });
   }
 
   /** Record an input the builder could not use; it is listed in the index. */
@@ -155,8 +158,21 @@ export class DatasetWriter {
       return index;
     } catch (e) {
       await this.abort();
-      throw e;
+      throw this.ioError(e);
     }
+  }
+
+  /**
+   * File-system failures (ENOSPC, EIO, …) name the dataset being written: node's own message for a stream write
+   * ("ENOSPC: no space left on device, write") names no file. Errors that already are DataErrors pass through.
+   */
+  private ioError(e: unknown): unknown {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (e instanceof DataError || !code) return e;
+    return new DataError(
+      `${this.target}: writing the dataset failed (${code}: ${(e as Error).message}); the previous dataset there, if any, is untouched`,
+      { file: this.target, cause: e },
+    );
   }
 
   /** Drop everything written so far; the previous dataset at the target (if any) is untouched. */
