@@ -18,7 +18,7 @@ const dir = tempDir('config');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Tree = Record<string, unknown>;
-const base = (): Tree => structuredClone(tinyClassifier(join(dir, 'cache'))) as Tree;
+const base = (): Tree => structuredClone(tinyClassifier(join(dir, 'cache')));
 
 /** One malformed config: YAML text plus --set overrides, and a label for the ledger. */
 interface BadCase {

@@ -4,6 +4,7 @@
  * a clear error naming the file (and the tensor or row), a non-zero exit, and leave every other file as it was.
  */
 import { copyFileSync, cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@vtx/core';
 import { openDataset, readRows } from '@vtx/data';
@@ -70,7 +71,8 @@ describe('damaged checkpoints', () => {
     {
       name: 'a manifest from a future format version',
       file: 'manifest.json',
-      damage: async (f) => writeFileSync(f, readFileSync(f, 'utf8').replace('"version": 1', '"version": 99')),
+      damage: (f) =>
+        Promise.resolve(writeFileSync(f, readFileSync(f, 'utf8').replace('"version": 1', '"version": 99'))),
       want: /manifest\.json: format version 99 is not supported/,
     },
     {
@@ -162,8 +164,8 @@ describe('damaged datasets', () => {
       },
       {
         name: 'index.json from a future schema version',
-        damage: async (d) =>
-          writeFileSync(
+        damage: (d) =>
+          fs.writeFile(
             join(d, 'index.json'),
             readFileSync(join(d, 'index.json'), 'utf8').replace('"schemaVersion": 1', '"schemaVersion": 2'),
           ),

@@ -45,7 +45,7 @@ export function tinyClassifier(
     eval: { batches: 1 },
     log: { tensorboard: false, progress: 'off' },
     ...over,
-  } as ExperimentConfigInput;
+  };
 }
 
 /** A tiny class-conditional video DiT (diffusion: noise and timesteps from the RNG stream, EMA, sampling off). */
@@ -60,7 +60,7 @@ export function tinyDiT(
     diffusion: { steps: 50, samplingSteps: '5' },
     sample: { count: 0 },
     ...over,
-  } as ExperimentConfigInput;
+  };
 }
 
 /** The training records of a run's metrics.jsonl, by step: loss and grad norm (the numbers resume must reproduce). */

@@ -1,0 +1,96 @@
+/**
+ * Long runs stay flat: a tiny ViViT trained through `train()` (metrics, evaluations, checkpoints with pruning)
+ * keeps the live tensor count, the wasm heap, open file descriptors and RSS flat. `pnpm test` runs 240 steps;
+ * `pnpm test:soak` (VTX_SOAK=long) runs 3000.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@vtx/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { train } from '@vtx/train';
+
+const LONG = process.env['VTX_SOAK'] === 'long';
+const STEPS = LONG ? 3000 : 240;
+const dir = mkdtempSync(join(tmpdir(), 'vtx-soak-'));
+beforeAll(async () => {
+  await selectBackend({ override: 'wasm' });
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await selectBackend({ override: 'cpu' });
+});
+
+const wasmHeap = () =>
+  (tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8: Uint8Array } } | undefined)?.wasm?.HEAPU8
+    .byteLength ?? 0;
+const openFds = () => readdirSync('/proc/self/fd').length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+it(`${STEPS} steps: tensors, wasm heap, file descriptors and RSS stay flat`, async () => {
+  const samples: { step: number; tensors: number; heap: number; fds: number; rss: number }[] = [];
+  const every = Math.max(1, Math.floor(STEPS / 60));
+  const summary = await train(
+    {
+      name: 'soak',
+      seed: 1,
+      backend: 'wasm',
+      data: {
+        dataset: { kind: 'synthetic', count: 64, frames: 4, height: 16, width: 16 },
+        cacheDir: join(dir, 'cache'),
+        batchSize: 4,
+        worker: false,
+      },
+      model: {
+        kind: 'vivit',
+        size: 'Ti',
+        depth: 1,
+        width: 16,
+        heads: 2,
+        patch: [2, 8, 8],
+        numClasses: 4,
+        variant: 'spatio-temporal',
+      },
+      optim: { kind: 'adamw', lr: 1e-3 },
+      train: {
+        steps: STEPS,
+        logEvery: 20,
+        evalEvery: Math.floor(STEPS / 4),
+        checkpointEvery: Math.floor(STEPS / 8),
+        keepLast: 2,
+      },
+      eval: { batches: 2 },
+      log: { tensorboard: true, progress: 'off' },
+    },
+    {
+      out: join(dir, 'run'),
+      terminal: { write: () => true } as unknown as NodeJS.WritableStream,
+      onStep: (r) => {
+        if (r.step % every === 0)
+          samples.push({
+            step: r.step,
+            tensors: tf.memory().numTensors,
+            heap: wasmHeap(),
+            fds: openFds(),
+            rss: process.memoryUsage().rss,
+          });
+      },
+    },
+  );
+  expect(summary.status).toBe('completed');
+  // After a warm-up quarter (first evaluation and checkpoint, heap growth to its working size) nothing grows.
+  const warm = samples.filter((s) => s.step >= STEPS / 4);
+  const first = warm[0]!;
+  for (const s of warm) {
+    expect(s.tensors, `tensors at step ${s.step}`).toBe(first.tensors);
+    expect(s.fds, `open fds at step ${s.step}`).toBeLessThanOrEqual(first.fds + 2);
+  }
+  expect(warm.at(-1)!.heap).toBe(first.heap);
+  // RSS: the median of the last third vs the median of the first third of the warm samples (GC noise tolerated).
+  const third = Math.floor(warm.length / 3);
+  const early = median(warm.slice(0, third).map((s) => s.rss));
+  const late = median(warm.slice(-third).map((s) => s.rss));
+  expect((late - early) / 2 ** 20).toBeLessThan(LONG ? 64 : 48);
+});
