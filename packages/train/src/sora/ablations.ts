@@ -31,6 +31,8 @@ import { recaptionDataset } from './recaption.js';
 const CONFIGS = 'configs/sora/ablations';
 const RESULTS = 'docs/sora/results';
 const IMG = 'docs/sora/img';
+/** The generators' clips: every other frame of 8, from the start. */
+const FOUR_FRAMES = { frames: 4, stride: 2, offset: 'start' } as const;
 const log = (m: string) => process.stderr.write(`[ablation] ${m}\n`);
 
 async function timed<T>(what: string, times: Record<string, number>, fn: () => Promise<T>): Promise<T> {
@@ -87,10 +89,10 @@ async function framing(): Promise<void> {
     squares: await timed('train squares', times, () => trainOnce('framing-squares.yaml')),
   };
   const sizes: [number, number, number][] = [
-    [8, 16, 32],
-    [8, 32, 16],
-    [8, 16, 16],
-    [8, 24, 40], // seen by neither arm
+    [4, 16, 32],
+    [4, 32, 16],
+    [4, 16, 16],
+    [4, 24, 40], // seen by neither arm
   ];
   const result: Record<string, unknown> = { sizes, times };
   await fs.mkdir(IMG, { recursive: true });
@@ -100,7 +102,7 @@ async function framing(): Promise<void> {
     for (const size of sizes) {
       const x = await timed(`sample ${arm} ${size.join('x')}`, times, () =>
         sampleClips(run.model, run.cfg.diffusion, run.condition!, {
-          count: 24,
+          count: 16,
           clip: [...size, 3],
           classes: [0, 1, 2, 3],
           seed: 7,
@@ -110,7 +112,7 @@ async function framing(): Promise<void> {
       perSize[size.join('x')] = framingRate(data, x.shape);
       const k = 8;
       const clips: ClipArray = {
-        data: data.slice(0, (k * data.length) / 24),
+        data: data.slice(0, (k * data.length) / 16),
         shape: [k, ...x.shape.slice(1)] as ClipArray['shape'],
       };
       await writeGifGrid(join(IMG, `framing-${arm}-${size.join('x')}.gif`), clips, { cols: 4 });
@@ -154,10 +156,10 @@ async function captions(): Promise<void> {
   const judge = await loadAttributeClassifier(judgeDir);
   const holdout = (terseCfg.data.dataset as BuiltinDataset & { kind: 'synthetic' }).holdout;
   const refs = {
-    'in-distribution': { kind: 'synthetic', count: 48, frames: 8, height: 16, width: 16, seed: 3, holdout },
+    'in-distribution': { kind: 'synthetic', count: 32, frames: 8, height: 16, width: 16, seed: 3, holdout },
     'held-out combinations': {
       kind: 'synthetic',
-      count: 48,
+      count: 32,
       frames: 8,
       height: 16,
       width: 16,
@@ -176,8 +178,8 @@ async function captions(): Promise<void> {
     for (const [name, dataset] of Object.entries(refs)) {
       const score = await timed(`score ${arm} ${name}`, times, () =>
         scoreRun(dir, judge, {
-          data: { dataset, batchSize: 16 },
-          count: 48,
+          data: { dataset, batchSize: 16, transforms: FOUR_FRAMES },
+          count: 32,
           caption: arm === 'terse' ? 'terse' : 'descriptive',
           seed: 5,
           stem: join(IMG, `captions-${arm}-${name.split(' ')[0]}`),
@@ -193,11 +195,15 @@ async function captions(): Promise<void> {
   }
   // the floor of the Fréchet distance: real clips against other real clips
   const { realFeatures, judgeFrechet } = await import('../metrics/judge.js');
-  const a = await realFeatures(judge, { dataset: refs['in-distribution'], batchSize: 16 }, 48);
+  const a = await realFeatures(
+    judge,
+    { dataset: refs['in-distribution'], batchSize: 16, transforms: FOUR_FRAMES },
+    32,
+  );
   const b = await realFeatures(
     judge,
-    { dataset: { ...refs['in-distribution'], seed: 6 }, batchSize: 16 },
-    48,
+    { dataset: { ...refs['in-distribution'], seed: 6 }, batchSize: 16, transforms: FOUR_FRAMES },
+    32,
   );
   result['frechetRealVsReal'] = judgeFrechet(a, b);
   await writeJson('captions', result);
