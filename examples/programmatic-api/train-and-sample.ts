@@ -6,14 +6,8 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  loadRun,
-  sampleClips,
-  train,
-  writeGifGrid,
-  type ClipArray,
-  type ExperimentConfigInput,
-} from '@vtx/train';
+import { loadRun, train, writeGifGrid, type ClipArray, type ExperimentConfigInput } from '@vtx/train';
+import { sampleClips } from '@vtx/models';
 
 export function tinyConfig(steps: number): ExperimentConfigInput {
   return {

@@ -11,8 +11,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors } from '@vtx/core';
-import { DiffusionConfig, ModelConfig, buildModel, importPyTorchWeights, type ClipShape } from '@vtx/models';
-import { conditionOf, sampleClips } from '@vtx/train';
+import {
+  DiffusionConfig,
+  ModelConfig,
+  buildModel,
+  conditionOf,
+  importPyTorchWeights,
+  sampleClips,
+  type ClipShape,
+} from '@vtx/models';
 
 export const FIXTURE = fileURLToPath(
   new URL('../../packages/models/test/fixtures/dit-tiny.weights.safetensors', import.meta.url),

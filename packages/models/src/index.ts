@@ -22,3 +22,4 @@ export * from './registry.js';
 export * from './diffusion/index.js';
 export * from './interop/pytorch.js';
 export * from './vivit/init-from-vit.js';
+export * from './sampling/index.js';

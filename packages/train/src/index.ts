@@ -4,7 +4,6 @@
  */
 export * from './experiment.js';
 export * from './trainer.js';
-export * from './sample.js';
 export * from './objectives/objective.js';
 export * from './objectives/classify.js';
 export * from './objectives/diffuse.js';
@@ -19,3 +18,6 @@ export * from './train.js';
 export * from './load-run.js';
 export * from './captions.js';
 export * from './backend.js';
+export * from './sweep/index.js';
+export * from './ablate/index.js';
+export * from './export/index.js';

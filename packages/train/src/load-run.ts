@@ -1,11 +1,10 @@
 /** A finished (or running) run as a model ready for inference: its resolved config, the weights of a checkpoint. */
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { buildModel, modelTask, type ClipShape } from '@vtx/models';
+import { buildModel, modelTask, type ClipShape, conditionOf, type Condition } from '@vtx/models';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
 import { loadConfigFile } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
-import { conditionOf, type Condition } from './objectives/conditioning.js';
 import { assignParams, namedParams } from './optim/index.js';
 import { TrainerState } from './trainer.js';
 

@@ -13,7 +13,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '@vtx/core';
-import { modelName, modelTask } from '@vtx/models';
+import { modelName, modelTask, sampleClips } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
@@ -23,7 +23,6 @@ import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
-import { sampleClips } from './sample.js';
 import { Trainer, type StepRecord } from './trainer.js';
 
 export interface TrainOptions {

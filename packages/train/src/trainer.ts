@@ -11,17 +11,17 @@ import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core
 import { createLoader, LoaderState, type Batch, type DataLoader } from '@vtx/data';
 import {
   buildModel,
-  createDiffusion,
   modelCost,
   modelTask,
   type ClipShape,
   type ModelCost,
+  conditionOf,
+  type Condition,
 } from '@vtx/models';
 import { z } from 'zod';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
 import { ClassifyObjective } from './objectives/classify.js';
-import { conditionOf, type Condition } from './objectives/conditioning.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import type { Objective } from './objectives/objective.js';

@@ -15,10 +15,10 @@ import {
   listCheckpoints,
   loadRun,
   readMetrics,
-  sampleClips,
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
+import { sampleClips } from '@vtx/models';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-train-'));
 const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;

@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { startBackend } from '../backend.js';
 import { loadRun } from '../load-run.js';
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
-import { sampleClips } from '../sample.js';
+import { sampleClips } from '@vtx/models';
 import { UsageError, report } from './common.js';
 
 interface Args {

@@ -11,7 +11,7 @@ import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
 import type { ClipShape } from '@vtx/models';
 import { loadRun } from '../load-run.js';
 import { writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
-import { sampleClips } from '../sample.js';
+import { sampleClips } from '@vtx/models';
 import { framingRate } from '../sora/framing.js';
 import { decodeLatents, latentSourceOf } from '../sora/latent-cache.js';
 import { expandPrompt } from '../sora/prompt-expansion.js';

@@ -15,19 +15,15 @@ import {
   createRectifiedFlow,
   sampleTrainingTimesteps,
   trainingLosses,
-  type DenoiseFn,
   type DiffusionConfig,
   type GaussianDiffusion,
   type RectifiedFlow,
+  conditionTensors,
+  denoiser,
+  type Condition,
 } from '@vtx/models';
-import { conditionTensors, trainingCondition, type Condition } from './conditioning.js';
+import { trainingCondition } from './conditioning.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
-
-/** The model as DiT's diffusion code sees it: (x_t, t, conditioning tensors) -> output. */
-export function denoiser(model: tfl.LayersModel, training: boolean): DenoiseFn<tf.Tensor[]> {
-  return (x, t, extra) =>
-    model.apply([x, t.reshape([-1, 1]).toFloat(), ...(extra ?? [])], { training }) as tf.Tensor;
-}
 
 export class DiffuseObjective implements Objective {
   readonly task = 'diffuse';

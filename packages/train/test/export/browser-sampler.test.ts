@@ -12,7 +12,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRun } from '../../src/export/index.js';
 import { loadRun } from '../../src/load-run.js';
-import { sampleClips } from '../../src/sample.js';
+import { sampleClips } from '@vtx/models';
 import { findChromium, launchChromium } from './chromium.js';
 import { tinyRun } from './tiny-run.js';
 

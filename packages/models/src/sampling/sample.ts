@@ -1,0 +1,75 @@
+/**
+ * Generate clips from a diffusion model (DiT, video DiT): the configured process and sampler (DDPM or DDIM over a
+ * respaced Gaussian process, or Euler steps of rectified flow) with classifier-free guidance on class labels or
+ * captions (Ho & Salimans 2022; DiT's sample.py). Browser-safe: the trainer, `vtx sample` and the browser sampler
+ * all sample through here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { DiffusionConfig } from '../diffusion/config.js';
+import type { DenoiseFn } from '../diffusion/gaussian-diffusion.js';
+import { generate } from '../diffusion/generate.js';
+import type { SampleStepCallback } from '../diffusion/samplers.js';
+import type { ClipShape } from '../types.js';
+import { conditionTensors, nullCondition, type Condition } from './condition.js';
+
+/** The model as DiT's diffusion code sees it: (x_t, t, conditioning tensors) -> model([x, t (B, 1), …]). */
+export function denoiser(model: tfl.LayersModel, training: boolean): DenoiseFn<tf.Tensor[]> {
+  return (x, t, extra) =>
+    model.apply([x, t.reshape([-1, 1]).toFloat(), ...(extra ?? [])], { training }) as tf.Tensor;
+}
+
+export interface SampleClipsOptions {
+  count: number;
+  clip: ClipShape;
+  /** Labels for a class-conditional model (cycled to `count`); default 0, 1, 2, … */
+  classes?: readonly number[];
+  /** Captions for a caption-conditioned model (cycled to `count`). */
+  captions?: readonly string[];
+  /** Respacing, e.g. '50' or 'ddim25' (a step count for rectified flow); default the config's samplingSteps. */
+  steps?: string;
+  sampler?: DiffusionConfig['sampler'];
+  cfgScale?: number;
+  eta?: number;
+  seed: number;
+  onStep?: SampleStepCallback;
+}
+
+const cycle = <T>(xs: readonly T[], n: number): T[] =>
+  Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
+
+/** (count, T, H, W, C) samples in the data's range. */
+export async function sampleClips(
+  model: tfl.LayersModel,
+  diffusionCfg: DiffusionConfig,
+  cond: Condition,
+  opts: SampleClipsOptions,
+): Promise<tf.Tensor> {
+  const n = opts.count;
+  const cfg: DiffusionConfig = {
+    ...diffusionCfg,
+    ...(opts.steps !== undefined ? { samplingSteps: opts.steps } : {}),
+    ...(opts.sampler !== undefined ? { sampler: opts.sampler } : {}),
+    ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+    ...(opts.eta !== undefined ? { eta: opts.eta } : {}),
+  };
+  const labels =
+    cond.kind === 'class'
+      ? cycle(opts.classes?.length ? opts.classes : [...Array(cond.numClasses).keys()], n)
+      : null;
+  const captions = cond.kind === 'caption' ? cycle(opts.captions?.length ? opts.captions : [''], n) : null;
+  const conditional = conditionTensors(cond, labels, captions, n);
+  const guidance = cond.kind !== 'none' && cfg.cfgScale !== 1;
+  const nulls = guidance ? nullCondition(cond, n) : [];
+  const extra = guidance ? conditional.map((c, i) => tf.concat([c, nulls[i]!], 0)) : conditional; // [cond; uncond]
+  try {
+    return await generate(cfg, denoiser(model, false), [n, ...opts.clip], {
+      extra,
+      seed: opts.seed,
+      guidance,
+      ...(opts.onStep ? { onStep: opts.onStep } : {}),
+    });
+  } finally {
+    tf.dispose([...extra, ...conditional, ...nulls]);
+  }
+}
