@@ -69,7 +69,10 @@ describe('latent cache', () => {
       const [, moments] = run.model.predict([x, tf.zeros([1, 2, 2, 2, 2])]) as tf.Tensor[];
       const mean = tf.split(moments!, 2, -1)[0]!.dataSync();
       stored[k]!.forEach((v, i) => expect(v).toBeCloseTo(mean[i]! * source.scaleFactor, 4));
-      for (const v of stored[k]!) ((sum += v), (sq += v * v));
+      for (const v of stored[k]!) {
+        sum += v;
+        sq += v * v;
+      }
       k++;
     }
     const n = 6 * 16;
