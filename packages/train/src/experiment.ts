@@ -71,6 +71,17 @@ export const LogSection = z.strictObject({
   progress: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
+/** `init:` — start a run from another run's weights (see ./init.ts). */
+export const InitSection = z.strictObject({
+  /** The run directory whose newest checkpoint (EMA weights when it has them) initialises this model. */
+  from: z.string(),
+  /** ViViT from a ViT: how the tubelet embedding is made from the 2-D patch embedding (ViViT Table 1). */
+  tubelet: z.enum(['central', 'inflate', 'random']).default('central'),
+  /** Copy the classification head too (only when the class counts match). */
+  head: z.boolean().default(false),
+});
+export type InitSection = z.infer<typeof InitSection>;
+
 export const ExperimentConfig = z.strictObject({
   /** Run name: names the run directory, so letters, digits, '.', '_' and '-' only. */
   name: z
@@ -86,6 +97,8 @@ export const ExperimentConfig = z.strictObject({
    * configs on datasets you build yourself; `vtx info`). Training always uses the data's own clip size.
    */
   clip: ClipShape.optional(),
+  /** Start from another run's weights (fine-tuning, or ViViT from an image ViT). */
+  init: InitSection.optional(),
   /** The diffusion process (DiT, video DiT); ignored by classifiers. */
   diffusion: DiffusionConfig.prefault({}),
   optim: OptimizerConfig.prefault({ kind: 'adamw' }),

@@ -6,7 +6,7 @@ import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
 import { loadConfigFile } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
 import { assignParams, namedParams } from './optim/index.js';
-import { TrainerState } from './trainer.js';
+import { TrainerState } from './state.js';
 
 export interface LoadedRun {
   cfg: ExperimentConfig;

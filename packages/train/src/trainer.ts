@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
-import { createLoader, LoaderState, type Batch, type DataLoader } from '@vtx/data';
+import { createLoader, type Batch, type DataLoader } from '@vtx/data';
 import {
   buildModel,
   modelCost,
@@ -18,7 +18,6 @@ import {
   conditionOf,
   type Condition,
 } from '@vtx/models';
-import { z } from 'zod';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
 import { ClassifyObjective } from './objectives/classify.js';
@@ -26,6 +25,8 @@ import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import type { Objective } from './objectives/objective.js';
 import { checkFinite } from './guards/index.js';
+import { initFromRun } from './init.js';
+import { TrainerState } from './state.js';
 import {
   Ema,
   GradAccumulator,
@@ -54,14 +55,7 @@ export interface StepRecord {
   seconds: number;
 }
 
-/** The JSON state saved in every checkpoint beside the tensors. */
-export const TrainerState = z.strictObject({
-  step: z.number().int().nonnegative(),
-  rng: z.strictObject({ seed: z.number().int(), counter: z.number().int() }),
-  data: LoaderState,
-  clip: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-});
-export type TrainerState = z.infer<typeof TrainerState>;
+export { TrainerState };
 
 export interface TrainerParts {
   cfg: ExperimentConfig;
@@ -122,6 +116,7 @@ export class Trainer {
     }
     loader.restore(start);
     const clip = first.clipShape;
+    if (cfg.init) await initFromRun(model, cfg.model, cfg.init); // before the EMA copies the weights
     const params = namedParams(model);
     const optimizer = buildOptimizer(params, cfg.optim);
     const ema = cfg.train.ema.enabled

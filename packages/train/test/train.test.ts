@@ -174,3 +174,59 @@ describe('every family learns a little', () => {
     await trainer.close();
   });
 });
+
+describe('init from another run', () => {
+  it('starts a ViViT from a trained ViT: encoder weights equal, the run trains', async () => {
+    const vitOut = join(dir, 'init-vit');
+    const vitModel = {
+      kind: 'vit',
+      size: 'Ti',
+      depth: 1,
+      width: 32,
+      heads: 2,
+      patch: 4,
+      numClasses: 4,
+    } as const;
+    await train(
+      base('init-vit', {
+        model: vitModel,
+        data: { ...data, dataset: { ...data.dataset, frames: 1 } },
+        train: { steps: 2, ema: { enabled: false } },
+      }),
+      {
+        out: vitOut,
+        terminal: quiet,
+      },
+    );
+    const vivitModel = {
+      kind: 'vivit',
+      size: 'Ti',
+      depth: 1,
+      width: 32,
+      heads: 2,
+      patch: [2, 4, 4],
+      numClasses: 4,
+    } as const;
+    const cfg = ExperimentConfig.parse(
+      base('init-vivit', {
+        model: vivitModel,
+        init: { from: vitOut, tubelet: 'central' },
+        train: { steps: 1, ema: { enabled: false } },
+      }),
+    );
+    const trainer = await Trainer.create(cfg);
+    const vit = await loadRun(vitOut, { weights: 'live' });
+    const w = (m: typeof vit.model, n: string) =>
+      Array.from(
+        m.weights
+          .find((x) => x.originalName === n)!
+          .read()
+          .dataSync(),
+      );
+    expect(w(trainer.parts.model, 'blocks.0.attn/qkv/kernel')).toEqual(
+      w(vit.model, 'blocks.0.attn/qkv/kernel'),
+    );
+    expect(Number.isFinite((await trainer.trainStep()).loss)).toBe(true);
+    await trainer.close();
+  });
+});
