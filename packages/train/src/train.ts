@@ -23,6 +23,7 @@ import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
+import { toPixels } from './sora/latent-cache.js';
 import { Trainer, type StepRecord } from './trainer.js';
 
 export interface TrainOptions {
@@ -288,7 +289,7 @@ async function writeSamples(
     : condition?.kind === 'caption'
       ? await datasetCaptions(cfg, cfg.sample.count)
       : [];
-  const x = await trainer.withEvalWeights(() =>
+  const latents = await trainer.withEvalWeights(() =>
     sampleClips(model, cfg.diffusion, condition!, {
       count: cfg.sample.count,
       clip,
@@ -297,6 +298,7 @@ async function writeSamples(
       seed: cfg.seed + step,
     }),
   );
+  const x = await toPixels(cfg, latents); // a latent run decodes through the VAE its dataset names
   const clips: ClipArray = { data: (await x.data()) as Float32Array, shape: x.shape as ClipArray['shape'] };
   x.dispose();
   const gif = join(runDir, 'samples', `${STEP(step)}.gif`);

@@ -7,6 +7,7 @@ import { startBackend } from '../backend.js';
 import { loadRun } from '../load-run.js';
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
 import { sampleClips } from '@vtx/models';
+import { toPixels } from '../sora/latent-cache.js';
 import { UsageError, report } from './common.js';
 
 interface Args {
@@ -65,7 +66,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         throw new UsageError(
           `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,
         );
-      const x = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
+      const latents = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
         count: argv.count,
         clip: run.clip,
         classes: argv.class,
@@ -75,6 +76,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         ...(argv.sampler ? { sampler: argv.sampler } : {}),
         ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
       });
+      const x = await toPixels(run.cfg, latents); // a latent run decodes through the VAE its dataset names
       const clips: ClipArray = {
         data: (await x.data()) as Float32Array,
         shape: x.shape as ClipArray['shape'],

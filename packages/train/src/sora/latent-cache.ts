@@ -210,3 +210,12 @@ export async function decodeLatents(source: LatentSource, z: tf.Tensor, batch = 
   tf.dispose(parts);
   return out;
 }
+
+/** Samples of a run as pixels: decoded through the VAE when the run trains on a latent dataset, else unchanged. */
+export async function toPixels(cfg: ExperimentConfig, x: tf.Tensor): Promise<tf.Tensor> {
+  const source = await latentSourceOf(cfg);
+  if (!source) return x;
+  const pixels = await decodeLatents(source, x);
+  x.dispose();
+  return pixels;
+}
