@@ -198,7 +198,7 @@ describe('init from another run', () => {
         terminal: quiet,
       },
     );
-    const vivitModel = {
+    const vivitModel: ExperimentConfigInput['model'] = {
       kind: 'vivit',
       size: 'Ti',
       depth: 1,
@@ -206,7 +206,7 @@ describe('init from another run', () => {
       heads: 2,
       patch: [2, 4, 4],
       numClasses: 4,
-    } as const;
+    };
     const cfg = ExperimentConfig.parse(
       base('init-vivit', {
         model: vivitModel,
