@@ -72,7 +72,7 @@ export const ABLATIONS: Ablation[] = [
     verdict: () => ({ verdict: 'inconclusive', lines: ['Not run.'] }),
     unavailable: () =>
       Promise.resolve(
-        "the experiment config has no way to initialise a run from another run's weights (needs a trainer hook: `init: { from: <run dir>, tubelet: central | inflate | random }` applying PatchEmbed.initFromImage)",
+        'not wired as a sweep yet: it needs an image-pretraining stage first (a ViT on single frames), then ViViT runs with `init: { from: <that run>, tubelet: central | inflate | random }` (the trainer supports this; see packages/train/src/init.ts) and a uniform-frame-sampling run (patch [1, p, p])',
       ),
   },
   {
