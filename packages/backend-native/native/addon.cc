@@ -212,6 +212,20 @@ napi_value BiasAct(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// adamw(p, g, m, v, pOut, mOut, vOut, beta1, beta2, eps, decay, step, sqrtBc2)
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t n[7];
+  float* a[7];
+  for (int i = 0; i < 7; i++) a[i] = g.f32(i, &n[i]);
+  double b1 = g.num(7), b2 = g.num(8), eps = g.num(9), decay = g.num(10), step = g.num(11), sbc2 = g.num(12);
+  if (g.failed) return nullptr;
+  for (int i = 1; i < 7; i++)
+    if (n[i] != n[0]) return g.fail("adamw: all buffers must have the same length"), nullptr;
+  vtx::adamw(a[0], a[1], a[2], a[3], a[4], a[5], a[6], static_cast<int64_t>(n[0]), b1, b2, eps, decay, step, sbc2);
+  return undefined(env);
+}
+
 // setGemm(name) -> boolean
 napi_value SetGemm(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -240,7 +254,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"setGemm", SetGemm},
              {"info", Info}};
   for (auto& f : fns) {
     napi_value v;

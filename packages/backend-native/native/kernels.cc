@@ -336,6 +336,27 @@ void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, 
   });
 }
 
+// ---- optimizer ------------------------------------------------------------------------------------------
+
+void adamw(const float* __restrict p, const float* __restrict g, const float* __restrict m, const float* __restrict v,
+           float* __restrict po, float* __restrict mo, float* __restrict vo, int64_t n, double b1_, double b2_,
+           double eps_, double decay_, double step_, double sqrt_bc2) {
+  const float b1 = static_cast<float>(b1_), c1 = static_cast<float>(1.0 - b1_);
+  const float b2 = static_cast<float>(b2_), c2 = static_cast<float>(1.0 - b2_);
+  const float eps = static_cast<float>(eps_), decay = static_cast<float>(decay_), step = static_cast<float>(step_);
+  const float inv_bc2 = static_cast<float>(1.0 / sqrt_bc2);
+  parallel_range(n, kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + c1 * gi;
+      const float vi = b2 * v[i] + c2 * gi * gi;
+      mo[i] = mi;
+      vo[i] = vi;
+      po[i] = p[i] * decay - step * mi / (std::sqrt(vi) * inv_bc2 + eps);
+    }
+  });
+}
+
 // ---- fused matmul epilogue ------------------------------------------------------------------------------
 
 void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha) {

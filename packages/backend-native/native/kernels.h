@@ -27,6 +27,12 @@ void transpose(const float* x, float* out, int rank, const int64_t* shape, const
 // dst[Σ i·dst_strides] = src[Σ i·src_strides] over the index space `shape` (slices, pads, concatenation).
 void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, const int64_t* src_strides,
                   const int64_t* dst_strides);
+// One AdamW step (PyTorch's torch.optim.AdamW form) in a single pass, into fresh outputs:
+//   m' = b1·m + (1−b1)·g,  v' = b2·v + (1−b2)·g²,  p' = p·decay − step·m' / (√v' / sqrt_bc2 + eps)
+// with decay = 1 − lr·λ and step = lr / (1 − b1ᵗ).
+// Coefficients come in double so that 1 − β is exact before the float32 rounding (1.f − 0.999f is off by 5e-5).
+void adamw(const float* p, const float* g, const float* m, const float* v, float* po, float* mo, float* vo, int64_t n,
+           double b1, double b2, double eps, double decay, double step, double sqrt_bc2);
 // c[rows, n] = act(c + bias[n]) in place (bias may be null); act: 0 linear, 1 relu, 2 relu6, 3 sigmoid,
 // 4 elu, 5 leakyrelu(alpha).
 void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha);

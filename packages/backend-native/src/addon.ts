@@ -60,6 +60,22 @@ export interface NativeAddon {
     act: number,
     alpha: number,
   ): void;
+  /** One fused AdamW step into fresh buffers (see native/kernels.h). */
+  adamw(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    decay: number,
+    step: number,
+    sqrtBc2: number,
+  ): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
   setGemm(name: string): boolean;
   info(): { gemm: string; threads: number; avx2: boolean };

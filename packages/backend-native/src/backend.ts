@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { ADAMW_KERNEL, adamwKernel } from './adamw.js';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { bufferPool } from './buffer-pool.js';
 import {
@@ -113,6 +114,14 @@ export function registerNativeBackend(priority = 3): NativeStatus {
       kernelFunc: kernelFunc as unknown as tf.KernelFunc,
     });
   }
+  // the fused optimizer update has no cpu counterpart: its fallback is an error (float32 only)
+  tf.registerKernel({
+    kernelName: ADAMW_KERNEL,
+    backendName: BACKEND_NAME,
+    kernelFunc: adamwKernel(addon, () => {
+      throw new Error(`${ADAMW_KERNEL}: param, grad, m and v must be float32`);
+    }) as unknown as tf.KernelFunc,
+  });
   const info = addon.info();
   return (status = { available: true, ...info, kernels: Object.keys(NATIVE_KERNELS) });
 }

@@ -271,7 +271,7 @@ describe.skipIf(unavailable)('native transpose, slice, pad, concat', () => {
   it('unsortedSegmentSum (the gradient of an embedding gather) sums rows per segment like cpu', () => {
     const ids: Host = { values: Int32Array.from([3, 0, 3, 7, 0]), shape: [5], dtype: 'int32' };
     const x = host([5, 6], 1);
-    expect(parity([x, ids], (t, i) => tf.unsortedSegmentSum(t, i, 9))).toBe(0);
+    expect(parity([x, ids], (t, i) => tf.unsortedSegmentSum(t, i as tf.Tensor1D, 9))).toBe(0);
     const table = host([9, 6], 2);
     const g = (e: tf.Tensor, i: tf.Tensor, w: tf.Tensor) =>
       tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gather(p, i), w)))(e);

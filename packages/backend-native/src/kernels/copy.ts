@@ -134,7 +134,7 @@ export const splitVKernel: KernelFactory = (addon, fallback) => (args) => {
   if (!allFloat32(x) || x.shape.length > 8) return fallback(args);
   const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0]!;
   const sizes = tf.backend_util.prepareSplitSize(
-    x as tf.Tensor,
+    x,
     args.attrs?.['numOrSizeSplits'] as number | number[],
     axis,
   );
