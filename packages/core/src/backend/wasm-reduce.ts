@@ -7,17 +7,12 @@
  *   first, so that sum is a rank-2 (B·T·H·W, D) → (D) reduction.
  * - `Transpose` merges output axes that stay adjacent in the input and drops size-1 axes before calling the
  *   stock kernel, so most rank-5/6 permutations run as rank ≤ 4 ones.
- * - A float32 `Sum`/`Mean` over leading axes (every bias gradient) is a (1, R) · (R, K) GEMV through the
- *   BatchMatMul kernel (XNNPACK) instead of a transpose and a row sum: (2048, 768) → (768) 24 ms → 0.7 ms.
  * - `Identity` shares the input's buffer (reference-counted, as `Reshape` does) instead of copying it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmBackend {
   incRef(dataId: tf.DataId): void;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: tf.DataId): boolean;
 }
 
 type KernelFunc = (params: {
@@ -73,21 +68,6 @@ function installReduction(name: string, axisAttr: string): void {
     const x = inputs['x']!;
     const axes = tf.util.parseAxisParam(attrs?.[axisAttr] as number | number[], x.shape);
     const c = collapseReduction(x.shape, axes);
-    const keepDims = Boolean(attrs?.['keepDims']);
-    const kept = x.shape.filter((_, d) => !axes.includes(d));
-    const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept;
-    const [r, k] = c.shape;
-    if (
-      (name === 'Sum' || name === 'Mean') &&
-      x.dtype === 'float32' &&
-      c.shape.length === 2 &&
-      c.axes[0] === 0 &&
-      r! * k! > 0
-    )
-      return {
-        ...columnSum(backend as WasmBackend, x, r!, k!, name === 'Mean' ? 1 / r! : 1),
-        shape: outShape,
-      };
     if (
       x.shape.length <= 2 ||
       c.shape.length === x.shape.length ||
@@ -95,6 +75,9 @@ function installReduction(name: string, axisAttr: string): void {
       c.axes.length === 0
     )
       return orig({ inputs, backend, attrs });
+    const keepDims = Boolean(attrs?.['keepDims']);
+    const kept = x.shape.filter((_, d) => !axes.includes(d));
+    const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept;
     const out = orig({
       inputs: { x: { dataId: x.dataId, shape: c.shape, dtype: x.dtype } },
       backend,
@@ -104,20 +87,6 @@ function installReduction(name: string, axisAttr: string): void {
   };
   tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
-}
-
-/** w · Σ_r x[r, :] for x viewed as (r, k): a (1, r) · (r, k) product with the (fixed) BatchMatMul kernel. */
-function columnSum(be: WasmBackend, x: tf.TensorInfo, r: number, k: number, w: number): tf.TensorInfo {
-  const bmm = tf.getKernel('BatchMatMul', 'wasm').kernelFunc as KernelFunc;
-  const weights = be.makeOutput([1, r], 'float32');
-  be.typedArrayFromHeap(weights).fill(w);
-  const out = bmm({
-    inputs: { a: weights, b: { dataId: x.dataId, shape: [r, k], dtype: x.dtype } },
-    backend: be,
-    attrs: { transposeA: false, transposeB: false },
-  }) as tf.TensorInfo;
-  be.disposeData(weights.dataId);
-  return out;
 }
 
 function installTranspose(): void {
