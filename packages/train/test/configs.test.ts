@@ -7,8 +7,13 @@ import { ExperimentConfig, loadConfigFile } from '@vtx/train';
 import { experimentClip } from '../src/commands/common.js';
 
 const root = new URL('../../../configs/', import.meta.url).pathname;
+// configs/sora holds pipeline steps of several schemas (judge, captioner) and runs on data built by earlier steps;
+// packages/train/test/sora/configs.test.ts validates them
 const isExperiment = (p: string) =>
-  !p.includes(`${root}sweeps`) && !p.includes(`${root}ablations`) && !p.endsWith('base.yaml');
+  !p.includes(`${root}sweeps`) &&
+  !p.includes(`${root}ablations`) &&
+  !p.includes(`${root}sora`) &&
+  !p.endsWith('base.yaml');
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
