@@ -29,6 +29,9 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** The fused AdamW kernel of @vtx/backend-native (`ADAMW_KERNEL`): same update, one pass per parameter. */
+export const FUSED_ADAMW = 'VtxAdamW';
+
 export interface AdamWOptions {
   /** Initial learning rate. Default 1e-3. */
   lr?: number;
@@ -93,11 +96,24 @@ export class AdamW implements Optimizer {
     const { beta1: b1, beta2: b2, eps, lr } = this;
     const bc1 = 1 - b1 ** this.t;
     const sqrtBc2 = Math.sqrt(1 - b2 ** this.t);
+    const fused = tf.getKernel(FUSED_ADAMW, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const s of this.slots) {
         const g = grads[s.param.variable.name];
         if (!g) continue;
         const p = s.param.variable;
+        if (fused) {
+          // one pass over the parameter on backends that register the kernel (@vtx/backend-native)
+          const weightDecay = s.decay ? this.weightDecay : 0;
+          const attrs = { lr, beta1: b1, beta2: b2, eps, weightDecay, step: this.t };
+          const [p2, m2, v2] = tf
+            .engine()
+            .runKernel<tf.Tensor[]>(FUSED_ADAMW, { param: p, grad: g, m: s.m, v: s.v }, attrs);
+          s.m.assign(m2!);
+          s.v.assign(v2!);
+          p.assign(p2!);
+          continue;
+        }
         const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
         s.m.assign(m);
