@@ -53,9 +53,13 @@ async function load(name: BackendName, dynImport: (specifier: string) => Promise
       try {
         await dynImport('@tensorflow/tfjs-node-gpu');
       } catch (gpuErr) {
+        // A failed tfjs-node-gpu import (no binding, no CUDA) may have registered its kernels already; drop them
+        // so tfjs-node's own kernels register (instead of 'already registered' warnings and the broken ones).
+        forgetBackend('tensorflow');
         try {
           await dynImport('@tensorflow/tfjs-node');
         } catch (cpuErr) {
+          forgetBackend('tensorflow');
           throw new Error(`tfjs-node-gpu: ${firstLine(gpuErr)}; tfjs-node: ${firstLine(cpuErr)}`);
         }
       }
@@ -77,6 +81,11 @@ async function load(name: BackendName, dynImport: (specifier: string) => Promise
     case 'cpu':
       return;
   }
+}
+
+function forgetBackend(name: string): void {
+  for (const k of tf.getKernelsForBackend(name)) tf.unregisterKernel(k.kernelName, name);
+  if (tf.findBackendFactory(name)) tf.removeBackend(name);
 }
 
 function firstLine(e: unknown): string {
