@@ -2,6 +2,7 @@
  * `vtx data ...`: the yargs command module the vtx CLI (packages/train) mounts.
  *
  *   vtx data build synthetic <out> [--count 512 --frames 8 --height 32 --width 32 --seed 0 --holdout '[{"shape":"circle","colour":"red"}]' --split train]
+ *   vtx data build native-shapes <out> [--count 384 --sizes 8x16x32,8x32x16,8x16x16 --seed 0 --holdout '[...]' --split train]
  *   vtx data build moving-mnist <out> [--count 1000 --frames 20 --size 64 --digits 2 --seed 0]
  *   vtx data build videos <input> <out> [--height 64 --width 64 --fps 8 --stride 1 --frames 16 --clip-stride 16 --max-clips 4 --on-error skip]
  *   vtx data build frames <input> <out> [--height 64 --width 64 --fps 8 --max-frames 32 --on-error skip]
@@ -15,6 +16,7 @@ import { z } from 'zod';
 
 import { buildFromFrames } from './builders/frames.js';
 import { buildMovingMnist } from './builders/moving-mnist.js';
+import { buildNativeShapes } from './builders/native-shapes.js';
 import { buildSynthetic } from './builders/synthetic.js';
 import { buildFromVideos } from './builders/videos.js';
 import type { BuildOptions } from './builders/common.js';
@@ -107,6 +109,51 @@ const synthetic: CommandModule = {
         ...holdout,
       };
       report(String(argv.out), await buildSynthetic(String(argv.out), spec as never, opts(argv)));
+    }),
+};
+
+/** `8x16x32,8x32x16` or JSON `[[8,16,32],[8,32,16]]` -> [[8, 16, 32], [8, 32, 16]] (the spec validates the numbers). */
+function parseSizes(text: string): unknown {
+  const s = text.trim();
+  if (s.startsWith('[')) {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      throw new DataError(`--sizes: '${text}' is not JSON; write 8x16x32,8x32x16 or [[8,16,32],[8,32,16]]`);
+    }
+  }
+  return s.split(',').map((size) => {
+    const parts = size.trim().split('x');
+    if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p)))
+      throw new DataError(`--sizes: '${size.trim()}' is not FRAMESxHEIGHTxWIDTH (e.g. 8x16x32)`);
+    return parts.map(Number);
+  });
+}
+
+const nativeShapes: CommandModule = {
+  command: 'native-shapes <out>',
+  describe:
+    'the bouncing shapes at several sizes (clip i has size i mod |sizes|): native resolutions and aspects',
+  builder: (y) =>
+    shared(y)
+      .positional('out', { type: 'string', demandOption: true })
+      .option('count', { type: 'number' })
+      .option('sizes', {
+        type: 'string',
+        describe: 'FRAMESxHEIGHTxWIDTH,... (default 8x16x32,8x32x16,8x16x16)',
+      })
+      .option('seed', { type: 'number' })
+      .option('holdout', { type: 'string', describe: 'JSON list of held-out attribute patterns' })
+      .option('split', { choices: ['train', 'holdout'] }),
+  handler: (argv: Args) =>
+    guarded(async () => {
+      const spec = {
+        kind: 'native-shapes',
+        ...pick(argv, { name: 'name', count: 'count', seed: 'seed', split: 'split' }),
+        ...(argv.sizes === undefined ? {} : { sizes: parseSizes(argv.sizes as string) }),
+        ...(argv.holdout === undefined ? {} : { holdout: JSON.parse(argv.holdout as string) as unknown }),
+      };
+      report(String(argv.out), await buildNativeShapes(String(argv.out), spec as never, opts(argv)));
     }),
 };
 
@@ -219,6 +266,7 @@ const build: CommandModule = {
   builder: (y) =>
     y
       .command(synthetic)
+      .command(nativeShapes)
       .command(movingMnist)
       .command(videos)
       .command(frames)

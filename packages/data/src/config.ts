@@ -4,7 +4,8 @@
  *
  * ```yaml
  * data:
- *   dataset: { kind: synthetic, count: 512 }   # or a path: data/ucf101-112
+ *   dataset: { kind: synthetic, count: 512 }   # or a path: data/ucf101-112, or several sizes:
+ *                                              # { kind: native-shapes, sizes: [[8, 16, 32], [8, 32, 16]] }
  *   batchSize: 16
  *   transforms: { frames: 8, stride: 1, crop: { kind: random-resized, height: 32, width: 32 }, flip: false }
  *   buckets: []                                  # Sora-style: [{ frames: 16, height: 64, width: 64, batchSize: 8 }, ...]
@@ -14,6 +15,7 @@
 import { z } from 'zod';
 
 import { MovingMnistSpec } from './builders/moving-mnist.js';
+import { NativeShapesSpec } from './builders/native-shapes.js';
 import { SyntheticSpec } from './builders/synthetic.js';
 
 const pos = z.number().int().positive();
@@ -85,9 +87,17 @@ export const BucketConfig = z.strictObject({
 });
 export type BucketConfig = z.infer<typeof BucketConfig>;
 
-/** A built-in dataset, generated on first use into `cacheDir`. */
-export const BuiltinDataset = z.discriminatedUnion('kind', [SyntheticSpec, MovingMnistSpec]);
+/**
+ * A built-in dataset, generated on first use into `cacheDir`: `synthetic` bouncing shapes (one size),
+ * `native-shapes` (the same clips at several sizes, `sizes: [[T, H, W], ...]`), `moving-mnist`.
+ */
+export const BuiltinDataset = z.discriminatedUnion('kind', [
+  SyntheticSpec,
+  NativeShapesSpec,
+  MovingMnistSpec,
+]);
 export type BuiltinDataset = z.infer<typeof BuiltinDataset>;
+export type BuiltinDatasetInput = z.input<typeof BuiltinDataset>;
 
 export const DataConfig = z.strictObject({
   /** A dataset directory, or a built-in spec (default: the synthetic bouncing shapes). */

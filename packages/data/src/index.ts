@@ -1,6 +1,7 @@
 /**
- * @vtx/data: Apache Arrow video datasets (format v1), builders (synthetic bouncing shapes, Moving MNIST,
- * video files through ffmpeg, frame folders), a streaming loader with worker threads, and inspection.
+ * @vtx/data: Apache Arrow video datasets (format v1), builders (synthetic bouncing shapes at one or several
+ * sizes, Moving MNIST, video files through ffmpeg, frame folders), a streaming loader with worker threads,
+ * and inspection.
  * Node only; no tfjs: batches are plain typed arrays the trainer turns into tensors.
  */
 export { DataError } from './errors.js';
@@ -24,8 +25,19 @@ export {
   buildSynthetic,
   syntheticAttributes,
   syntheticClip,
+  shapesClip,
+  type ShapesDraw,
   type SyntheticSpecInput,
 } from './builders/synthetic.js';
+export {
+  ClipSizes,
+  NativeShapesSpec,
+  buildNativeShapes,
+  nativeShapesClip,
+  nativeShapesSize,
+  type ClipSize,
+  type NativeShapesSpecInput,
+} from './builders/native-shapes.js';
 export {
   MovingMnistSpec,
   buildMovingMnist,
@@ -40,9 +52,10 @@ export {
   NormalizeConfig,
   BucketConfig,
   BuiltinDataset,
+  type BuiltinDatasetInput,
   type DataConfigInput,
 } from './config.js';
-export { resolveDataset } from './resolve.js';
+export { builtinDir, resolveDataset } from './resolve.js';
 export { DataLoader, LoaderState, createLoader } from './loader/loader.js';
 export type { Batch } from './loader/producer.js';
 export { layout, planEpoch, type Layout, type PlannedBatch, type Segment } from './loader/plan.js';

@@ -67,8 +67,11 @@ function sampleAttributes(rng: Rng): ShapeAttributes {
   };
 }
 
-/** The attributes of clip i under the spec's split and holdout patterns. */
-export function syntheticAttributes(spec: SyntheticSpec, i: number): ShapeAttributes {
+/** What clip i's draws depend on besides i: shared by `synthetic` and `native-shapes`. */
+export type ShapesDraw = Pick<SyntheticSpec, 'name' | 'seed' | 'holdout' | 'split'>;
+
+/** The attributes of clip i under the spec's split and holdout patterns (they do not depend on the size). */
+export function syntheticAttributes(spec: Omit<ShapesDraw, 'name'>, i: number): ShapeAttributes {
   const rng = Rng.derive(spec.seed, i, 1);
   if (spec.split === 'holdout') {
     if (spec.holdout.length === 0)
@@ -92,14 +95,27 @@ export function syntheticAttributes(spec: SyntheticSpec, i: number): ShapeAttrib
 
 /** Clip i of the dataset: (T, H, W, 3) uint8, label = motion class. */
 export function syntheticClip(spec: SyntheticSpec, i: number): ClipRecord {
+  return shapesClip(spec, i, [spec.frames, spec.height, spec.width]);
+}
+
+/**
+ * Clip i drawn as for `spec` and rendered at `frames x height x width`: the one generator behind both built-in
+ * shapes kinds. Attributes, captions and the trajectory's placement (u, v) depend only on (seed, i, split,
+ * holdout); the trajectory is laid out in the given frame, so the subject never touches its border.
+ */
+export function shapesClip(
+  spec: ShapesDraw,
+  i: number,
+  [frames, height, width]: readonly [number, number, number],
+): ClipRecord {
   const a = syntheticAttributes(spec, i);
   const rng = Rng.derive(spec.seed, i, 2);
-  const path = trajectory(a, spec.height, spec.width, rng.next(), rng.next());
+  const path = trajectory(a, height, width, rng.next(), rng.next());
   return {
     id: `${spec.name}/${String(i).padStart(6, '0')}`,
     source: `synthetic:seed=${spec.seed}:split=${spec.split}:i=${i}`,
-    data: renderClip(a, path, spec.frames, spec.height, spec.width),
-    shape: [spec.frames, spec.height, spec.width, 3],
+    data: renderClip(a, path, frames, height, width),
+    shape: [frames, height, width, 3],
     label: MOTION_CLASSES.indexOf(a.direction),
     caption: descriptiveCaption(a),
     captionTerse: terseCaption(a),

@@ -77,6 +77,15 @@ export function experimentClip(cfg: ExperimentConfig): ClipShape | undefined {
   if (typeof ds === 'string') {
     return t.frames && t.crop ? [t.frames, t.crop.height, t.crop.width, 3] : undefined;
   }
+  if (ds.kind === 'native-shapes') {
+    // several sizes: fixed only when frames and a crop make them one (else the first batch decides)
+    const clips = new Set(
+      ds.sizes.map(([f, h, w]) => `${t.frames ?? f}x${t.crop?.height ?? h}x${t.crop?.width ?? w}`),
+    );
+    if (clips.size > 1) return undefined;
+    const [f, h, w] = ds.sizes[0]!;
+    return [t.frames ?? f, t.crop?.height ?? h, t.crop?.width ?? w, 3];
+  }
   const channels = ds.kind === 'moving-mnist' ? 1 : 3;
   const frames = t.frames ?? ds.frames;
   const [h, w] = t.crop

@@ -136,7 +136,8 @@ async function exportCondition(
 async function classNames(cfg: ExperimentConfig, n: number): Promise<string[]> {
   const ds = cfg.data.dataset;
   let names: readonly string[] | null = null;
-  if (typeof ds !== 'string' && ds.kind === 'synthetic') names = MOTION_CLASSES;
+  if (typeof ds !== 'string' && (ds.kind === 'synthetic' || ds.kind === 'native-shapes'))
+    names = MOTION_CLASSES;
   else if (typeof ds === 'string') {
     try {
       names = (await openDataset(ds, { verify: false })).index.labels?.names ?? null;

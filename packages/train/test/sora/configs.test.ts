@@ -1,7 +1,7 @@
 /**
  * Every config under configs/sora validates with its schema (experiments, or attribute classifier runs for the judge
- * and captioner), and every model is describable at the clip it will see: pixel clips from the built-in data, the
- * native sizes, or the VAE's latents.
+ * and captioner), and every model is describable at every clip it will see: pixel clips from the built-in data, each
+ * of the native sizes, or the VAE's latents.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,23 +17,28 @@ const files = [
   ...readdirSync(join(root, 'ablations')).map((f) => `ablations/${f}`),
 ];
 
-/** The clip each experiment's model sees (its data is built by an earlier step of the recipe). */
-async function clipOf(cfg: ExperimentConfig): Promise<ClipShape> {
+/** The clips each experiment's model sees (a directory's data is built by an earlier step of the recipe). */
+async function clipsOf(cfg: ExperimentConfig): Promise<ClipShape[]> {
   const ds = cfg.data.dataset;
   const frames = cfg.data.transforms.frames;
-  if (typeof ds !== 'string')
+  const crop = cfg.data.transforms.crop;
+  if (typeof ds !== 'string') {
+    if (ds.kind === 'native-shapes')
+      return ds.sizes.map(([t, h, w]) => [frames ?? t, crop?.height ?? h, crop?.width ?? w, 3]);
     return [
-      frames ?? ds.frames,
-      ds.kind === 'synthetic' ? ds.height : ds.size,
-      ds.kind === 'synthetic' ? ds.width : ds.size,
-      3,
+      [
+        frames ?? ds.frames,
+        ds.kind === 'synthetic' ? ds.height : ds.size,
+        ds.kind === 'synthetic' ? ds.width : ds.size,
+        3,
+      ],
     ];
+  }
   if (ds.includes('latents')) {
     const vae = await loadConfigFile(join(root, 'vae.yaml'), ExperimentConfig);
-    return latentShape(VaeConfig.parse(vae.model), [8, 32, 32, 3]);
+    return [latentShape(VaeConfig.parse(vae.model), [8, 32, 32, 3])];
   }
-  const crop = cfg.data.transforms.crop;
-  return [frames ?? 8, crop?.height ?? 16, crop?.width ?? 32, 3]; // native-shapes / re-captioned shapes
+  return [[frames ?? 8, crop?.height ?? 16, crop?.width ?? 32, 3]]; // re-captioned shapes
 }
 
 describe('configs/sora', () => {
@@ -56,8 +61,10 @@ describe('configs/sora', () => {
       return;
     }
     const cfg = await loadConfigFile(path, ExperimentConfig);
-    const cost = modelCost(cfg.model, await clipOf(cfg));
-    expect(cost.params).toBeGreaterThan(0);
-    expect(cost.gflops).toBeGreaterThan(0);
+    for (const clip of await clipsOf(cfg)) {
+      const cost = modelCost(cfg.model, clip);
+      expect(cost.params).toBeGreaterThan(0);
+      expect(cost.gflops).toBeGreaterThan(0);
+    }
   });
 });
