@@ -4,7 +4,8 @@
  *   captions: terse vs re-captioned descriptive captions, judged by attribute accuracy of samples (in-distribution
  *             and held-out attribute combinations) and the Fréchet distance in the judge's features.
  * Usage: node --conditions=@vtx/source --import tsx packages/train/src/sora/ablations.ts framing|captions [--fresh]
- * Writes runs/sora-*, data/sora/*, and docs/sora/results/<ablation>.json plus sample GIFs under docs/sora/img/.
+ * Writes runs/sora-*, data/sora/* (the framing arms' built-in native-shapes data goes to the data cache), and
+ * docs/sora/results/<ablation>.json plus sample GIFs under docs/sora/img/.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,6 @@ import { scoreRun } from '../metrics/score-run.js';
 import { sampleClips } from '@vtx/models';
 import { train } from '../train.js';
 import { framingRate } from './framing.js';
-import { buildNativeShapes } from './native-data.js';
 import { recaptionDataset } from './recaption.js';
 
 const CONFIGS = 'configs/sora/ablations';
@@ -81,9 +81,9 @@ async function realFraming(cfg: ExperimentConfig, count: number): Promise<Record
 
 async function framing(): Promise<void> {
   const times: Record<string, number> = {};
-  const data = 'data/sora/native-shapes';
-  if (!existsSync(join(data, 'index.json')))
-    await timed('build native-shapes', times, () => buildNativeShapes(data, { count: 384 }));
+  // both arms read the built-in `kind: native-shapes` dataset (the squares arm crops it): built once into the cache
+  const native = await loadConfigFile(join(CONFIGS, 'framing-native.yaml'), ExperimentConfig);
+  await timed('build native-shapes', times, () => resolveDataset(native.data.dataset, native.data.cacheDir));
   const runs = {
     native: await timed('train native', times, () => trainOnce('framing-native.yaml')),
     squares: await timed('train squares', times, () => trainOnce('framing-squares.yaml')),

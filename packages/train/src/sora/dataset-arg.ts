@@ -1,14 +1,12 @@
 /**
  * A dataset on the command line: a dataset directory (with index.json), a run directory (its config's training
- * data), or a built-in spec as inline YAML ('{kind: synthetic, count: 64, seed: 1}', or kind native-shapes).
+ * data), or a built-in spec as inline YAML ('{kind: synthetic, count: 64, seed: 1}', '{kind: native-shapes}').
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuiltinDataset, DataConfig, resolveDataset } from '@vtx/data';
 import { parse } from 'yaml';
 import { readConfigTree } from '../config/index.js';
-import { buildNativeShapes, NativeShapesSpec } from './native-data.js';
 
 export async function resolveDatasetArg(arg: string, cacheDir = '.vtx-cache/data'): Promise<string> {
   if (existsSync(join(arg, 'index.json'))) return arg;
@@ -17,17 +15,7 @@ export async function resolveDatasetArg(arg: string, cacheDir = '.vtx-cache/data
     const data = DataConfig.parse((tree.value as { data?: unknown }).data ?? {});
     return resolveDataset(data.dataset, data.cacheDir);
   }
-  if (arg.trim().startsWith('{')) {
-    const raw = parse(arg) as { kind?: string };
-    if (raw?.kind === 'native-shapes') {
-      const spec = NativeShapesSpec.parse({ ...raw, kind: undefined });
-      const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 12);
-      const dir = join(cacheDir, `native-shapes-${hash}`);
-      if (!existsSync(join(dir, 'index.json'))) await buildNativeShapes(dir, spec);
-      return dir;
-    }
-    return resolveDataset(BuiltinDataset.parse(raw), cacheDir);
-  }
+  if (arg.trim().startsWith('{')) return resolveDataset(BuiltinDataset.parse(parse(arg)), cacheDir);
   throw new Error(
     `'${arg}' is not a dataset directory, a run directory, or an inline built-in spec ('{kind: synthetic}')`,
   );

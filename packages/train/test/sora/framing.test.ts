@@ -3,16 +3,15 @@
  * border) are all in frame; centre-cropping a landscape clip to a square cuts the subject off exactly when the
  * trajectory says its extent leaves the crop, and the pixel-only measure agrees on every clearly decided clip.
  */
-import { MOTION_CLASSES } from '@vtx/data';
+import { MOTION_CLASSES, NativeShapesSpec, nativeShapesClip } from '@vtx/data';
 import { describe, expect, it } from 'vitest';
 import { clipFraming } from '../../src/sora/framing.js';
-import { NativeShapesSpec, nativeShapesClip } from '../../src/sora/native-data.js';
 
 const toFloat = (u8: Uint8Array) => Float32Array.from(u8, (v) => v / 127.5 - 1);
 
 describe('framing', () => {
   it('finds every native-size clip fully in frame', () => {
-    const spec = NativeShapesSpec.parse({ count: 60 });
+    const spec = NativeShapesSpec.parse({ kind: 'native-shapes', count: 60 });
     for (let i = 0; i < 60; i++) {
       const c = nativeShapesClip(spec, i);
       expect(clipFraming(toFloat(c.data), c.shape).inFrame, c.id).toBe(true);
@@ -20,7 +19,7 @@ describe('framing', () => {
   });
 
   it('agrees with the trajectory on centre-cropped squares of landscape clips', () => {
-    const spec = NativeShapesSpec.parse({ count: 300, sizes: [[8, 16, 32]] });
+    const spec = NativeShapesSpec.parse({ kind: 'native-shapes', count: 300, sizes: [[8, 16, 32]] });
     let decided = 0;
     let cut = 0;
     for (let i = 0; i < 300; i++) {
