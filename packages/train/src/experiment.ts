@@ -43,6 +43,25 @@ export const TrainSection = z.strictObject({
 });
 export type TrainSection = z.infer<typeof TrainSection>;
 
+/**
+ * `eval.judge:` — sample quality at every evaluation of a diffusion run: samples are generated with the evaluation
+ * (EMA) weights and the run's sampler, and a judge trained in vtx on the same data reports `sample/frechet` (Fréchet
+ * distance of its features of samples vs. real evaluation clips) and accuracy (`sample/acc/<attribute>` and
+ * `sample/acc/mean` for an attribute classifier, `sample/class-acc` for a ViT/ViViT classification run). A
+ * small-scale stand-in, not comparable with published FID/FVD. See metrics/sample-quality.ts.
+ */
+export const EvalJudgeSection = z.strictObject({
+  /** The judge's run directory: `vtx judge train` (attribute classifier) or a ViT/ViViT classification run. */
+  run: z.string().min(1),
+  /** Samples generated per scoring, and real evaluation clips in the Fréchet reference (at most the eval rows). */
+  samples: z.number().int().min(2).default(64),
+  /** Score every N updates (and at the end of the run); default: at every evaluation. */
+  every: posInt.optional(),
+  /** Sampling steps for these samples, e.g. ddim25 (cheaper in-training scores); default diffusion.samplingSteps. */
+  steps: z.string().min(1).optional(),
+});
+export type EvalJudgeSection = z.infer<typeof EvalJudgeSection>;
+
 export const EvalSection = z.strictObject({
   /** Fields that replace the training data config for evaluation, e.g. a held-out built-in dataset. */
   data: z.record(z.string(), z.unknown()).default({}),
@@ -50,6 +69,8 @@ export const EvalSection = z.strictObject({
   batches: posInt.default(4),
   /** Classifiers: temporal views per clip averaged at test time (ViViT's multi-view evaluation). */
   views: posInt.default(1),
+  /** Diffusion runs: score samples with a judge at evaluations (sample/frechet, sample/acc/…, sample/class-acc). */
+  judge: EvalJudgeSection.optional(),
 });
 export type EvalSection = z.infer<typeof EvalSection>;
 

@@ -1,7 +1,7 @@
 /**
  * `vtx judge train --config FILE`: train an attribute classifier (judge / captioner) on real clips.
- * `vtx judge score <judge-run> <gen-run>`: attribute accuracy, Fréchet distance (judge features) and framing of
- * a generative run's samples, against reference rows (default: the generative run's evaluation data).
+ * `vtx judge score <judge-run> <gen-run>`: attribute (or class) accuracy, Fréchet distance (judge features) and
+ * framing of a generative run's samples, against reference rows (default: the generative run's evaluation data).
  */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -9,11 +9,8 @@ import { parse } from 'yaml';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { loadConfigFile } from '../config/index.js';
 import { loadRun } from '../load-run.js';
-import {
-  AttributeRunConfig,
-  loadAttributeClassifier,
-  trainAttributeClassifier,
-} from '../metrics/attribute-run.js';
+import { AttributeRunConfig, trainAttributeClassifier } from '../metrics/attribute-run.js';
+import { loadJudge } from '../metrics/judge.js';
 import { scoreRun } from '../metrics/score-run.js';
 import { selectBackend } from '@vtx/core';
 import { UsageError, parseClip, report } from './common.js';
@@ -42,7 +39,10 @@ export const judgeCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('action', { choices: ['train', 'score'] as const, demandOption: true })
-      .positional('judge-run', { type: 'string', describe: 'score: the judge run' })
+      .positional('judge-run', {
+        type: 'string',
+        describe: 'score: the judge run (an attribute classifier, or a ViT/ViViT classification run)',
+      })
       .positional('gen-run', { type: 'string', describe: 'score: the diffusion run to sample and judge' })
       .option('config', { alias: 'c', type: 'string', describe: 'train: attribute classifier config (YAML)' })
       .option('set', {
@@ -91,7 +91,7 @@ export const judgeCommand: CommandModule<object, Args> = {
       await selectBackend(
         process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
       );
-      const judge = await loadAttributeClassifier(argv.judgeRun);
+      const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
       const data = argv.data
         ? { ...gen.cfg.data, ...(parse(argv.data) as Record<string, unknown>) }

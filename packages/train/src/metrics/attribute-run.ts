@@ -15,13 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { BACKENDS, selectBackend, setSeed } from '@vtx/core';
 import { createLoader, DataConfig, type Batch, type DataLoader } from '@vtx/data';
-import {
-  AttributeClassifierConfig,
-  attributeHeads,
-  buildAttributeClassifier,
-  ClipShape,
-  type ClipShape as ClipShapeT,
-} from '@vtx/models';
+import { AttributeClassifierConfig, attributeHeads, buildAttributeClassifier, ClipShape } from '@vtx/models';
 import { z } from 'zod';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../checkpoint/index.js';
 import { loadConfigFile, validateConfig, writeResolvedConfig } from '../config/index.js';
@@ -36,6 +30,7 @@ import {
   ScheduleConfig,
 } from '../optim/index.js';
 import { clipsOf } from '../objectives/objective.js';
+import type { Judge } from './judge.js';
 
 const posInt = z.number().int().positive();
 
@@ -63,12 +58,10 @@ export const AttributeRunConfig = z.strictObject({
 export type AttributeRunConfig = z.infer<typeof AttributeRunConfig>;
 export type AttributeRunConfigInput = z.input<typeof AttributeRunConfig>;
 
-/** A loaded judge / captioner: the model (outputs [logits, features]), its config and clip size. */
-export interface AttributeClassifier {
+/** A loaded judge / captioner: the model (outputs [logits, features]), its config, clip size and heads. */
+export interface AttributeClassifier extends Judge {
+  kind: 'attribute';
   cfg: AttributeRunConfig;
-  model: tfl.LayersModel;
-  clip: ClipShapeT;
-  runDir: string;
 }
 
 /** Summed cross-entropy of the heads and per-head accuracies of one batch. */
@@ -203,5 +196,13 @@ export async function loadAttributeClassifier(runDir: string): Promise<Attribute
   const clip = ClipShape.parse((ckpt.state as { clip?: unknown } | null)?.clip);
   const model = buildAttributeClassifier(cfg.model, clip);
   assignParams(namedParams(model), ckpt.groups['weights']!);
-  return { cfg, model, clip, runDir };
+  return {
+    kind: 'attribute',
+    cfg,
+    model,
+    clip,
+    runDir,
+    heads: attributeHeads(cfg.model),
+    dispose: () => model.dispose(),
+  };
 }

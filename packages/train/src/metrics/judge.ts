@@ -1,16 +1,115 @@
 /**
- * Sample quality with a judge (an attribute classifier trained in vtx on real clips):
- *   - attribute accuracy: how often the judge reads the attribute the sample was asked for, per attribute and
- *     averaged (also on held-out attribute combinations, by asking for combinations the generator never saw);
+ * Sample quality with a judge — a classifier trained in vtx on real clips of the same data:
+ *   - an attribute classifier (`vtx judge train`: one softmax head per attribute), or
+ *   - a plain ViT / ViViT classification run (one head, the dataset's classes), read in the features its `head`
+ *     layer takes (the pooled, normalised tokens: the penultimate features).
+ * It scores
+ *   - accuracy: how often the judge reads what the sample was asked for (per attribute and averaged; or the class
+ *     a class-conditional sample was conditioned on), also on held-out attribute combinations;
  *   - Fréchet distance between Gaussians fitted to the judge's pooled features of samples and of real clips.
  * A small-scale stand-in for FID/FVD (Heusel et al. 2017; Unterthiner et al. 2018): another feature network,
  * tiny data and few samples, so the numbers compare runs of this project only, never published values.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { createLoader, type DataConfigInput } from '@vtx/data';
-import { attributeHeads } from '@vtx/models';
-import type { AttributeClassifier } from './attribute-run.js';
+import { attributeHeads, modelTask, type ClipShape } from '@vtx/models';
+import { latestCheckpoint } from '../checkpoint/index.js';
+import { loadConfigFile, readConfigTree } from '../config/index.js';
+import { ExperimentConfig } from '../experiment.js';
+import { loadRun } from '../load-run.js';
+import { LatentSource, decodeLatents } from '../sora/latent-cache.js';
+import { AttributeRunConfig, loadAttributeClassifier } from './attribute-run.js';
 import { frechetDistance, gaussianStats } from './frechet.js';
+
+/** One softmax head of a judge: its value names and its slice [offset, offset + values.length) of the logits. */
+export interface JudgeHead {
+  name: string;
+  values: string[];
+  offset: number;
+}
+
+/** The head of a classification-run judge: values are the class indices '0', '1', … */
+export const CLASS_HEAD = 'class';
+
+/** A loaded judge: `model` maps clips (B, T, H, W, C) in [-1, 1] to [logits (B, ΣK), features (B, D)]. */
+export interface Judge {
+  /** 'attribute': an attribute classifier run; 'class': a ViT/ViViT classification run. */
+  kind: 'attribute' | 'class';
+  runDir: string;
+  model: tfl.LayersModel;
+  /** The clip size it was trained on; other sizes are resampled to it (`toJudgeSize`). */
+  clip: ClipShape;
+  heads: JudgeHead[];
+  /** Free its weights. */
+  dispose(): void;
+}
+
+/** What a judge run is, read from its config without loading weights (see `inspectJudge`). */
+export type JudgeInfo = { kind: 'attribute'; heads: JudgeHead[] } | { kind: 'class'; numClasses: number };
+
+/**
+ * Check that a directory is a judge run with a checkpoint and say what it judges; throws an Error saying what is
+ * wrong (no such directory, not a run, not a classifier, no checkpoint).
+ */
+export async function inspectJudge(runDir: string): Promise<JudgeInfo> {
+  if (!existsSync(runDir)) throw new Error('no such directory');
+  const file = join(runDir, 'config.yaml');
+  if (!existsSync(file)) throw new Error(`not a run directory (no ${file})`);
+  const raw = (await readConfigTree(file)).value as { model?: { kind?: unknown } };
+  let info: JudgeInfo;
+  if (raw.model?.kind === 'attribute-classifier') {
+    const cfg = await loadConfigFile(file, AttributeRunConfig);
+    info = { kind: 'attribute', heads: attributeHeads(cfg.model) };
+  } else {
+    const cfg = await loadConfigFile(file, ExperimentConfig);
+    if (modelTask(cfg.model) !== 'classify' || !('numClasses' in cfg.model))
+      throw new Error(
+        `a ${cfg.model.kind} run is not a judge: give an attribute classifier run (vtx judge train) or a ` +
+          'ViT/ViViT classification run trained on the same data',
+      );
+    info = { kind: 'class', numClasses: cfg.model.numClasses };
+  }
+  if (!(await latestCheckpoint(join(runDir, 'checkpoints'))))
+    throw new Error(`no complete checkpoint under ${join(runDir, 'checkpoints')}`);
+  return info;
+}
+
+/** Load a judge run: an attribute classifier, or a classification run (its EMA weights when it has them). */
+export async function loadJudge(runDir: string): Promise<Judge> {
+  let info: JudgeInfo;
+  try {
+    info = await inspectJudge(runDir);
+  } catch (e) {
+    throw new Error(`${runDir}: ${(e as Error).message}`);
+  }
+  if (info.kind === 'attribute') return loadAttributeClassifier(runDir);
+  const run = await loadRun(runDir);
+  let head: tfl.layers.Layer;
+  try {
+    head = run.model.getLayer('head');
+  } catch {
+    run.model.dispose();
+    throw new Error(`${runDir}: the classifier has no 'head' layer to read features from`);
+  }
+  const model = tfl.model({
+    inputs: run.model.inputs,
+    outputs: [run.model.outputs[0]!, head.input as tfl.SymbolicTensor],
+    name: `judge-${run.model.name}`,
+  });
+  return {
+    kind: 'class',
+    runDir,
+    model,
+    clip: run.clip,
+    heads: [
+      { name: CLASS_HEAD, values: Array.from({ length: info.numClasses }, (_, k) => String(k)), offset: 0 },
+    ],
+    dispose: () => run.model.dispose(), // the feature model shares its layers
+  };
+}
 
 export interface JudgeOutput {
   /** Attribute name -> predicted value name per clip. */
@@ -28,7 +127,9 @@ export interface JudgeOutput {
 export function toJudgeSize(x: tf.Tensor, clip: readonly number[]): tf.Tensor {
   return tf.tidy(() => {
     const [b, t, h, w, c] = x.shape as [number, number, number, number, number];
-    const [jt, jh, jw] = clip as [number, number, number];
+    const [jt, jh, jw, jc] = clip as [number, number, number, number?];
+    if (jc !== undefined && c !== jc)
+      throw new Error(`clips have ${c} channels but the judge takes ${jc} (is this a latent clip?)`);
     let y = x;
     if (t !== jt) {
       const idx = Array.from({ length: jt }, (_, i) => Math.min(t - 1, Math.floor(((i + 0.5) * t) / jt)));
@@ -43,8 +144,12 @@ export function toJudgeSize(x: tf.Tensor, clip: readonly number[]): tf.Tensor {
 }
 
 /** Run the judge over clips (B, T, H, W, C) in [-1, 1], in chunks of `batch`. */
-export async function judgeClips(judge: AttributeClassifier, x: tf.Tensor, batch = 16): Promise<JudgeOutput> {
-  const heads = attributeHeads(judge.cfg.model);
+export async function judgeClips(
+  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
+  x: tf.Tensor,
+  batch = 16,
+): Promise<JudgeOutput> {
+  const heads = judge.heads;
   const n = x.shape[0];
   const predictions: Record<string, string[]> = Object.fromEntries(heads.map((h) => [h.name, []]));
   const feats: Float32Array[] = [];
@@ -102,40 +207,74 @@ export function attributeAccuracy(
   return out;
 }
 
-/** Judge features of up to `count` real clips of a dataset (for the Fréchet distance's reference). */
+/** Real reference clips as the judge sees them, with what their rows say (the prompts and the truth of a score). */
+export interface ReferenceSet extends JudgeOutput {
+  /** Attribute name -> value name per clip (attributes a row lacks are left out). */
+  attributes: Record<string, string>[];
+  /** Class index per clip (-1: none). */
+  labels: number[];
+  /** The configured caption column per clip ('' when a row has none). */
+  captions: string[];
+  /** The dataset's class names (`index.labels.names`), or null. */
+  labelNames: string[] | null;
+}
+
+/**
+ * Judge features of up to `count` real clips of a dataset, in loader order (unshuffled), for the Fréchet
+ * distance's reference. Latent datasets (written by `vtx encode`) are decoded through the VAE their index names,
+ * so the judge compares pixels with pixels.
+ */
 export async function realFeatures(
-  judge: AttributeClassifier,
+  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
   data: DataConfigInput,
   count: number,
-): Promise<JudgeOutput & { attributes: Record<string, string>[] }> {
+): Promise<ReferenceSet> {
   const loader = await createLoader({ batchSize: 16, ...data, shuffle: false, worker: false });
   const clips: tf.Tensor[] = [];
   const attributes: Record<string, string>[] = [];
+  const labels: number[] = [];
+  const captions: string[] = [];
   const vocab = loader.index.attributes ?? {};
+  const latent = LatentSource.safeParse(loader.index.builder);
   try {
     let got = 0;
     while (got < count) {
       const b = await loader.next();
       if (b.epoch > 0) break;
-      clips.push(tf.tensor(b.clips, b.shape));
-      for (let i = 0; i < b.shape[0]!; i++)
-        attributes.push(
-          Object.fromEntries(
-            Object.entries(b.attributes ?? {}).map(([k, v]) => [k, vocab[k]?.[v[i]!] ?? '']),
-          ),
-        );
+      const x = tf.tensor(b.clips, b.shape);
+      const pixels = latent.success ? await decodeLatents(latent.data, x) : x;
+      if (pixels !== x) x.dispose();
+      const sized = toJudgeSize(pixels, judge.clip); // the input itself when the size is the judge's
+      if (sized !== pixels) pixels.dispose();
+      clips.push(sized);
+      for (let i = 0; i < b.shape[0]!; i++) {
+        const row: Record<string, string> = {};
+        for (const [k, v] of Object.entries(b.attributes ?? {})) {
+          const name = vocab[k]?.[v[i]!];
+          if (name !== undefined) row[k] = name;
+        }
+        attributes.push(row);
+        labels.push(b.labels?.[i] ?? -1);
+        captions.push(b.captions?.[i] ?? '');
+      }
       got += b.shape[0]!;
     }
   } finally {
     await loader.close();
   }
-  const x = tf.concat(clips.map((c) => toJudgeSize(c, judge.clip)));
+  const x = tf.concat(clips);
   tf.dispose(clips);
   const n = Math.min(count, x.shape[0]);
   const head = tf.slice(x, 0, n);
   const out = await judgeClips(judge, head);
   tf.dispose([x, head]);
-  return { ...out, attributes: attributes.slice(0, n) };
+  return {
+    ...out,
+    attributes: attributes.slice(0, n),
+    labels: labels.slice(0, n),
+    captions: captions.slice(0, n),
+    labelNames: loader.index.labels?.names ?? null,
+  };
 }
 
 /** Fréchet distance between two judge feature sets. */

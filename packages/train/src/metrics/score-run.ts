@@ -4,19 +4,18 @@
  *   acc/<attribute>, acc/mean — the judge reads the attributes the reference rows (the prompts) ask for;
  *   frechet — Fréchet distance between judge features of the samples and of the reference clips;
  *   framing — fraction of samples whose subject is fully in frame (see sora/framing.ts).
- * Held-out attribute combinations: pass reference data from a synthetic `split: holdout`.
+ * Held-out attribute combinations: pass reference data from a synthetic `split: holdout`. Sampling, judging and
+ * accuracy are ./sample-quality.ts, shared with evaluation (`eval.judge`); this adds the prompts (reference rows,
+ * optionally expanded), other sample sizes, the GIF and framing.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
+import type { DataConfigInput } from '@vtx/data';
 import type { ClipShape } from '@vtx/models';
 import { loadRun } from '../load-run.js';
 import { writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
-import { sampleClips } from '@vtx/models';
 import { framingRate } from '../sora/framing.js';
-import { decodeLatents, latentSourceOf } from '../sora/latent-cache.js';
 import { expandPrompt } from '../sora/prompt-expansion.js';
-import type { AttributeClassifier } from './attribute-run.js';
-import { attributeAccuracy, judgeClips, judgeFrechet, realFeatures } from './judge.js';
+import { realFeatures, type Judge } from './judge.js';
+import { generateSamples, requestsOf, scoreSamples } from './sample-quality.js';
 
 export interface ScoreOptions {
   /** Reference rows: their captions are the prompts, their attributes the truth, their clips the Fréchet reference. */
@@ -45,90 +44,53 @@ export interface RunScore {
   samples: string[];
 }
 
-export async function scoreRun(
-  runDir: string,
-  judge: AttributeClassifier,
-  opts: ScoreOptions,
-): Promise<RunScore> {
+export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions): Promise<RunScore> {
   const run = await loadRun(runDir);
   if (!run.condition) throw new Error(`${runDir} is not a diffusion run`);
-  const ref = await realFeatures(judge, opts.data, opts.count);
-  const refRows = await referencePrompts(opts.data, ref.n, opts.caption ?? run.cfg.data.caption);
-  const prompts = opts.expand ? refRows.map((c) => expandPrompt(c).caption) : refRows;
-  const wanted = ref.attributes;
+  const ref = await realFeatures(
+    judge,
+    { ...opts.data, caption: opts.caption ?? run.cfg.data.caption },
+    opts.count,
+  );
+  const prompts = opts.expand ? ref.captions.map((c) => expandPrompt(c).caption) : ref.captions;
   const clip: ClipShape = opts.size ? [...opts.size, run.clip[3]] : run.clip;
-  const classes =
-    run.condition.kind === 'class'
-      ? wanted.map((a) => Math.max(0, MOTION_CLASSES.indexOf(a['direction'] ?? '')))
-      : [];
-  let x = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
-    count: ref.n,
-    clip,
-    captions: prompts,
-    classes,
-    seed: opts.seed ?? 0,
-    ...(opts.steps ? { steps: opts.steps } : {}),
-    ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
-  });
-  const source = await latentSourceOf(run.cfg);
-  if (source) {
-    const pixels = await decodeLatents(source, x);
-    x.dispose();
-    x = pixels;
-  } else {
-    const c = tf.clipByValue(x, -1, 1);
-    x.dispose();
-    x = c;
-  }
-  const out = await judgeClips(judge, x);
-  const data = (await x.data()) as Float32Array;
-  const samples: string[] = [];
-  if (opts.stem) {
-    const k = Math.min(16, x.shape[0]);
-    const clips: ClipArray = {
-      data: data.slice(0, (k * data.length) / x.shape[0]),
-      shape: [k, ...x.shape.slice(1)] as ClipArray['shape'],
-    };
-    await writeGifGrid(`${opts.stem}.gif`, clips);
-    await writePngSheet(`${opts.stem}.png`, clips);
-    samples.push(`${opts.stem}.gif`, `${opts.stem}.png`);
-  }
-  const framing = framingRate(data, x.shape);
-  x.dispose();
-  const names = run.condition.kind === 'class' ? ['direction'] : Object.keys(out.predictions);
-  return {
-    accuracy: attributeAccuracy(out.predictions, wanted, names),
-    frechet: judgeFrechet(out, ref),
-    framing,
-    count: ref.n,
-    prompts,
-    samples,
-  };
-}
-
-/** The caption column of the first `n` reference rows, in loader order (unshuffled). */
-async function referencePrompts(
-  data: DataConfigInput,
-  n: number,
-  column: 'descriptive' | 'terse',
-): Promise<string[]> {
-  const { createLoader } = await import('@vtx/data');
-  const loader = await createLoader({
-    batchSize: 16,
-    ...data,
-    caption: column,
-    shuffle: false,
-    worker: false,
-  });
-  const out: string[] = [];
+  // a class-conditional run is asked for the class of each reference row
+  const classes = run.condition.kind === 'class' ? ref.labels.map((l) => Math.max(0, l)) : [];
+  const x = await generateSamples(
+    { model: run.model, cfg: run.cfg, clip: run.clip, condition: run.condition },
+    {
+      count: ref.n,
+      clip,
+      captions: prompts,
+      classes,
+      seed: opts.seed ?? 0,
+      ...(opts.steps ? { steps: opts.steps } : {}),
+      ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+    },
+  );
   try {
-    while (out.length < n) {
-      const b = await loader.next();
-      if (b.epoch > 0) break;
-      out.push(...(b.captions ?? new Array<string>(b.shape[0]!).fill('')));
+    const score = await scoreSamples(judge, x, requestsOf(judge, run.condition, classes, ref), ref);
+    const data = (await x.data()) as Float32Array;
+    const samples: string[] = [];
+    if (opts.stem) {
+      const k = Math.min(16, x.shape[0]);
+      const clips: ClipArray = {
+        data: data.slice(0, (k * data.length) / x.shape[0]),
+        shape: [k, ...x.shape.slice(1)] as ClipArray['shape'],
+      };
+      await writeGifGrid(`${opts.stem}.gif`, clips);
+      await writePngSheet(`${opts.stem}.png`, clips);
+      samples.push(`${opts.stem}.gif`, `${opts.stem}.png`);
     }
+    return {
+      accuracy: score.accuracy,
+      frechet: score.frechet,
+      framing: framingRate(data, x.shape),
+      count: ref.n,
+      prompts,
+      samples,
+    };
   } finally {
-    await loader.close();
+    x.dispose();
   }
-  return out.slice(0, n);
 }
