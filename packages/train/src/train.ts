@@ -7,6 +7,7 @@
  *   <run>/tensorboard/        TensorBoard event files (scalars, sample images)
  *   <run>/checkpoints/step-N/ weights, EMA, optimizer state, RNG and data position (atomic, checksummed)
  *   <run>/samples/step-N.gif  generated clips (diffusion models) and a PNG contact sheet
+ *   <run>/samples/recon-step-N.gif  VAE runs: evaluation clips beside their reconstructions (and a PNG)
  *   <run>/summary.json        what the run did: params, Gflops, compute, final metrics, status
  */
 import { existsSync, promises as fs } from 'node:fs';
@@ -22,6 +23,7 @@ import { validateConfig, writeResolvedConfig } from './config/index.js';
 import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
+import { checkJudgeConfig } from './metrics/sample-quality.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
 import { toPixels } from './sora/latent-cache.js';
 import { Trainer, type StepRecord } from './trainer.js';
@@ -71,6 +73,7 @@ export async function train(
   opts: TrainOptions = {},
 ): Promise<RunSummary> {
   let cfg: ExperimentConfig = validateConfig(input, ExperimentConfig);
+  await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
   // Recover an interrupted save first: a re-save killed between its two renames left the old checkpoint aside.
@@ -204,7 +207,7 @@ export async function train(
         logger.info(record, `step ${step}`);
       }
       if (cfg.train.evalEvery > 0 && step % cfg.train.evalEvery === 0 && !trainer.done) {
-        lastEval = await evaluate(trainer, metrics, events, logger, step);
+        lastEval = await evaluate(trainer, metrics, events, logger, step, runDir);
       }
       if (
         modelTask(cfg.model) === 'diffuse' &&
@@ -220,7 +223,7 @@ export async function train(
     progress.stop();
     const step = trainer.step;
     if (step > 0) {
-      lastEval = await evaluate(trainer, metrics, events, logger, step);
+      lastEval = await evaluate(trainer, metrics, events, logger, step, runDir);
       checkpoint = await trainer.save(ckptDir, lastEval);
       logger.info({ checkpoint }, 'checkpoint written');
       if (modelTask(cfg.model) === 'diffuse' && cfg.sample.count > 0 && status === 'completed') {
@@ -268,8 +271,9 @@ async function evaluate(
   events: EventWriter | null,
   logger: Logger,
   step: number,
+  runDir: string,
 ): Promise<Record<string, number>> {
-  const ev = await trainer.evaluate();
+  const ev = await trainer.evaluate({ samplesDir: join(runDir, 'samples') });
   metrics.append({ step, ...ev });
   events?.scalars(ev, step);
   logger.info(ev, `eval at step ${step}`);

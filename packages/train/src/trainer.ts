@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
-import { createLoader, type Batch, type DataLoader } from '@vtx/data';
+import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
 import {
   buildModel,
   modelCost,
@@ -23,7 +23,9 @@ import type { ExperimentConfig } from './experiment.js';
 import { ClassifyObjective } from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
-import type { Objective } from './objectives/objective.js';
+import { clipsOf, type Objective } from './objectives/objective.js';
+import { SampleQuality } from './metrics/sample-quality.js';
+import { writeSideBySide } from './sora/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { TrainerState } from './state.js';
@@ -71,10 +73,25 @@ export interface TrainerParts {
   backend: BackendChoice | null;
 }
 
+/** What an evaluation does besides the objective's metrics. */
+export interface EvaluateOptions {
+  /**
+   * Score samples with `eval.judge` (diffusion runs): 'auto' (default) at the evaluations `eval.judge.every`
+   * selects and at the end of training; true at this one; false never.
+   */
+  judge?: boolean | 'auto';
+  /** VAE runs: write `recon-step-N.gif|png` (inputs beside their reconstructions) into this directory. */
+  samplesDir?: string;
+}
+
+/** Clips of the first evaluation batch shown in a reconstruction GIF. */
+const RECON_CLIPS = 8;
+
 export class Trainer {
   /** Updates done so far (the next update is number `step`). */
   step = 0;
   private evalLoader: DataLoader | null = null;
+  private sampleQuality: SampleQuality | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
 
@@ -244,20 +261,62 @@ export class Trainer {
     return record;
   }
 
-  /** Metrics on `eval.batches` batches of the evaluation data, with the EMA weights when there are any. */
-  async evaluate(): Promise<Record<string, number>> {
+  /**
+   * Metrics on `eval.batches` batches of the evaluation data, with the EMA weights when there are any; with
+   * `eval.judge`, sample-quality metrics of a diffusion run (sample/frechet, sample/acc/…, sample/class-acc); for a
+   * VAE, a reconstruction GIF of the first batch when `samplesDir` is given.
+   */
+  async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    if (!this.evalLoader)
-      this.evalLoader = await createLoader({ ...cfg.data, shuffle: false, ...cfg.eval.data });
+    const evalData = { ...cfg.data, shuffle: false, ...cfg.eval.data };
+    if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };
     loader.restore(start); // the same batches at every evaluation
+    const quality = this.parts.condition && cfg.eval.judge ? this.samplesJudge(evalData) : null;
+    const judge = opts.judge ?? 'auto';
+    const scoreSamples = quality !== null && (judge === 'auto' ? quality.due(this.step, this.done) : judge);
     const run = async () => {
       objective.evalBegin();
-      for (let i = 0; i < cfg.eval.batches; i++) await objective.evalBatch(await loader.next(), i);
-      return objective.evalEnd();
+      let first: Batch | null = null;
+      for (let i = 0; i < cfg.eval.batches; i++) {
+        const batch = await loader.next();
+        first ??= batch;
+        await objective.evalBatch(batch, i);
+      }
+      const metrics = objective.evalEnd();
+      if (opts.samplesDir && first && objective instanceof ReconstructObjective)
+        await this.writeReconstructions(objective, first, opts.samplesDir);
+      if (scoreSamples && quality) {
+        const { model, clip, condition } = this.parts;
+        Object.assign(metrics, await quality.score({ model, cfg, clip, condition: condition! }));
+      }
+      return metrics;
     };
     return ema ? ema.withEma(run) : run();
+  }
+
+  private samplesJudge(evalData: DataConfigInput): SampleQuality {
+    this.sampleQuality ??= new SampleQuality(this.cfg.eval.judge!, evalData, this.cfg.seed);
+    return this.sampleQuality;
+  }
+
+  /** `<dir>/recon-step-N.gif|png`: the first clips of an evaluation batch beside their reconstructions. */
+  private async writeReconstructions(
+    objective: ReconstructObjective,
+    batch: Batch,
+    dir: string,
+  ): Promise<void> {
+    const [x, recon] = tf.tidy(() => {
+      const all = clipsOf(tf, batch);
+      const xs = tf.slice(all, 0, Math.min(RECON_CLIPS, all.shape[0]));
+      return [xs, objective.reconstruct(xs)];
+    });
+    try {
+      await writeSideBySide(join(dir, `recon-step-${String(this.step).padStart(6, '0')}`), x, recon);
+    } finally {
+      tf.dispose([x, recon]);
+    }
   }
 
   /** Run `fn` with the weights used for evaluation and sampling (the EMA's, when enabled). */

@@ -1,16 +1,21 @@
-/** `vtx eval <run>`: evaluate a run's newest checkpoint (EMA weights) on its evaluation data. */
+/**
+ * `vtx eval <run>`: evaluate a run's newest checkpoint (EMA weights) on its evaluation data; with `eval.judge` (or
+ * `--judge DIR`) a diffusion run's samples are scored too, and a VAE run writes `samples/recon-step-N.gif|png`.
+ */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { startBackend } from '../backend.js';
 import { latestCheckpoint } from '../checkpoint/index.js';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
+import { checkJudgeConfig } from '../metrics/sample-quality.js';
 import { Trainer } from '../trainer.js';
 import { report } from './common.js';
 
 interface Args {
   run: string;
   set: string[];
+  judge?: string;
   json: boolean;
 }
 
@@ -27,18 +32,34 @@ export const evalCommand: CommandModule<object, Args> = {
         default: [],
         describe: 'override eval keys, e.g. --set eval.batches=16',
       })
+      .option('judge', {
+        type: 'string',
+        describe:
+          'diffusion runs: score samples with this judge run (sets eval.judge.run): sample/frechet and accuracy',
+      })
       .option('json', { type: 'boolean', default: false })
-      .example('$0 eval runs/vivit-tiny --set eval.batches=32', 'a longer evaluation'),
+      .example('$0 eval runs/vivit-tiny --set eval.batches=32', 'a longer evaluation')
+      .example('$0 eval runs/default --judge runs/shapes-judge', 'sample quality with a judge'),
   handler: async (argv) => {
     try {
-      const cfg = await loadConfigFile(join(argv.run, 'config.yaml'), ExperimentConfig, argv.set);
+      const file = join(argv.run, 'config.yaml');
+      const overrides = [
+        ...argv.set,
+        ...(argv.judge !== undefined ? [{ path: ['eval', 'judge', 'run'], value: argv.judge }] : []),
+      ];
+      const cfg = await loadConfigFile(file, ExperimentConfig, overrides);
+      await checkJudgeConfig(cfg, argv.judge !== undefined ? '--judge' : file);
       await startBackend(cfg.backend);
       const ckpt = await latestCheckpoint(join(argv.run, 'checkpoints'));
       if (!ckpt) throw new Error(`${argv.run}: no complete checkpoint`);
       const trainer = await Trainer.create(cfg);
-      await trainer.restore(ckpt);
-      const metrics = await trainer.evaluate();
-      await trainer.close();
+      let metrics: Record<string, number>;
+      try {
+        await trainer.restore(ckpt);
+        metrics = await trainer.evaluate({ judge: true, samplesDir: join(argv.run, 'samples') });
+      } finally {
+        await trainer.close();
+      }
       const out = { run: argv.run, checkpoint: ckpt, step: trainer.step, ...metrics };
       process.stdout.write(
         argv.json

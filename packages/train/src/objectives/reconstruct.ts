@@ -46,6 +46,11 @@ export class ReconstructObjective implements Objective {
     return { loss: tf.add(mse, tf.mul(kl, this.cfg.beta)), metrics: { mse, kl } };
   }
 
+  /** Reconstructions of clips (B, T, H, W, C) from the posterior mean, clipped to [-1, 1] (what evaluation scores). */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.clipByValue(this.forward(x, null, false).recon, -1, 1));
+  }
+
   evalBegin(): void {
     this.sums = { loss: 0, mse: 0, kl: 0, psnr: 0, ssim: 0, n: 0 };
   }
