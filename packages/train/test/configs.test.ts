@@ -5,14 +5,16 @@ import { modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { ExperimentConfig, loadConfigFile } from '@vtx/train';
 import { experimentClip } from '../src/commands/common.js';
+import { AttributeRunConfig } from '../src/metrics/attribute-run.js';
 
 const root = new URL('../../../configs/', import.meta.url).pathname;
 // configs/sora holds pipeline steps of several schemas (judge, captioner) and runs on data built by earlier steps;
-// packages/train/test/sora/configs.test.ts validates them
+// packages/train/test/sora/configs.test.ts validates them; configs/judges are attribute-classifier runs (below)
 const isExperiment = (p: string) =>
   !p.includes(`${root}sweeps`) &&
   !p.includes(`${root}ablations`) &&
   !p.includes(`${root}sora`) &&
+  !p.includes(`${root}judges`) &&
   !p.endsWith('base.yaml');
 
 function yamlFiles(dir: string): string[] {
@@ -47,6 +49,17 @@ describe('shipped configs', () => {
       const cost = modelCost(cfg.model, clip!);
       expect(cost.params).toBeGreaterThan(0);
       expect(cost.gflops).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('shipped judge configs', () => {
+  const judges = yamlFiles(join(root, 'judges'));
+  it.each(judges.map((f) => [relative(root, f), f]))(
+    '%s validates as an attribute-classifier run',
+    async (_, f) => {
+      const cfg = await loadConfigFile(f, AttributeRunConfig);
+      expect(cfg.model.kind).toBe('attribute-classifier');
     },
   );
 });
