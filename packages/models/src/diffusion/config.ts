@@ -24,6 +24,12 @@ export const DiffusionConfig = z.strictObject({
    * vb scaled by T / 1000; 'kl': the variational-bound term alone (bits per dim); 'rescaled-kl': times T.
    */
   loss: z.enum(['mse', 'rescaled-mse', 'kl', 'rescaled-kl']).default('mse'),
+  /**
+   * Min-SNR-gamma weighting of the MSE term (Hang et al. 2023: 'Efficient Diffusion Training via Min-SNR
+   * Weighting Strategy'; 5 is the paper's choice, diffusers' `snr_gamma`): each timestep's loss counts as
+   * min(SNR_t, gamma) times its x0 error, so the many easy low-noise steps stop dominating the gradient. null: off.
+   */
+  minSnrGamma: z.number().positive().nullable().default(null),
   /** Training timestep distribution: uniform on [0, T), or logit-normal (rectified flow, SD3 / Open-Sora 1.2). */
   timestepSampling: z.enum(['uniform', 'logit-normal']).default('uniform'),
   /** Sampler for generation. 'euler' is the rectified-flow sampler. */

@@ -38,6 +38,8 @@ export interface GaussianDiffusionArgs {
   loss?: LossType;
   /** Original timestep of each step of this process (respacing); identity if absent. */
   timestepMap?: Int32Array;
+  /** Min-SNR-gamma loss weighting of the MSE term (Hang et al. 2023); none if absent. */
+  minSnrGamma?: number | null;
 }
 
 /** Moments of a diagonal Gaussian, each broadcastable to x: mean (B, ..., C), variances (B, 1, ..., 1) or full. */
@@ -61,6 +63,7 @@ export class GaussianDiffusion {
   readonly variance: VarianceType;
   readonly loss: LossType;
   readonly timestepMap: Int32Array;
+  readonly minSnrGamma: number | null;
   readonly c: ScheduleConstants;
 
   constructor(args: GaussianDiffusionArgs) {
@@ -69,6 +72,10 @@ export class GaussianDiffusion {
     this.predict = args.predict;
     this.variance = args.variance;
     this.loss = args.loss ?? 'mse';
+    this.minSnrGamma = args.minSnrGamma ?? null;
+    if (this.minSnrGamma !== null && !(this.minSnrGamma > 0)) {
+      throw new Error(`minSnrGamma must be a positive number, got ${this.minSnrGamma}`);
+    }
     this.timestepMap = args.timestepMap ?? Int32Array.from({ length: this.numTimesteps }, (_, i) => i);
     if (this.timestepMap.length !== this.numTimesteps) {
       throw new Error(`timestep map has ${this.timestepMap.length} entries for ${this.numTimesteps} betas`);
@@ -78,6 +85,24 @@ export class GaussianDiffusion {
   /** Whether the model outputs 2C channels (mean part and variance interpolation). */
   get learnSigma(): boolean {
     return this.variance === 'learned-range';
+  }
+
+  /**
+   * Min-SNR-gamma weights of the per-sample MSE at t (B,), SNR_t = ab_t / (1 - ab_t): the MSE of each
+   * parameterisation is an x0-MSE times SNR (epsilon), SNR + 1 (v) or 1 (x0), so the weight that turns it into
+   * min(SNR, gamma) times the x0-MSE is min(SNR, gamma) / SNR, / (SNR + 1) or 1 respectively (Hang et al. 2023,
+   * §3.4; diffusers' `snr_gamma`). All ones without minSnrGamma.
+   */
+  lossWeights(t: tf.Tensor1D): tf.Tensor1D {
+    const gamma = this.minSnrGamma;
+    const w = Float64Array.from(this.c.alphasCumprod, (ab) => {
+      if (gamma === null) return 1;
+      const snr = ab / (1 - ab);
+      const clipped = Math.min(snr, gamma);
+      if (this.predict === 'epsilon') return clipped / snr;
+      return this.predict === 'v' ? clipped / (snr + 1) : clipped;
+    });
+    return tf.tidy(() => tf.gather<tf.Tensor1D>(tf.tensor1d(Float32Array.from(w)), tf.cast(t, 'int32')));
   }
 
   /** Original timesteps the model sees: (B,) int32 indices -> (B,) float32. */
@@ -271,7 +296,7 @@ export function createDiffusion(config: DiffusionConfigInput, respacing = ''): G
   }
   const base = betaSchedule(cfg.schedule, cfg.steps);
   const variance: VarianceType = cfg.learnSigma ? 'learned-range' : cfg.fixedSigma;
-  const common = { predict: cfg.predict, variance, loss: cfg.loss };
+  const common = { predict: cfg.predict, variance, loss: cfg.loss, minSnrGamma: cfg.minSnrGamma };
   if (respacing.trim() === '') return new GaussianDiffusion({ betas: base, ...common });
   const keep = spaceTimesteps(cfg.steps, respacing);
   const { betas, timestepMap } = respaceBetas(scheduleConstants(base).alphasCumprod, keep);

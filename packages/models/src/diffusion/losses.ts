@@ -79,12 +79,14 @@ export function trainingLosses<E>(
     const [output, varValues] = diffusion.splitOutput(out, xt);
     const target = diffusion.target(x0, noise, t);
     const mse = meanFlat(tf.squaredDifference(target, output));
-    if (varValues === null) return { loss: mse, mse, vb: null };
+    const weighted =
+      diffusion.minSnrGamma === null ? mse : tf.mul<tf.Tensor1D>(mse, diffusion.lossWeights(t));
+    if (varValues === null) return { loss: weighted, mse, vb: null };
 
     // The vb term must only train the variance: freeze the mean part (stop-gradient) before reading p.
     const frozen = tf.concat([stopGradient(output), varValues], -1);
     let vb = vbTermsBpd(diffusion, frozen, x0, xt, t);
     if (diffusion.loss === 'rescaled-mse') vb = tf.mul(vb, diffusion.numTimesteps / 1000);
-    return { loss: tf.add<tf.Tensor1D>(mse, vb), mse, vb };
+    return { loss: tf.add<tf.Tensor1D>(weighted, vb), mse, vb };
   });
 }

@@ -133,6 +133,44 @@ describe('trainingLosses', () => {
     expect(Math.max(...values(trainingLosses(xd, () => x0, x0, t, { noise }).loss))).toBeLessThan(1e-10);
   });
 
+  it('min-SNR-gamma weights each MSE so it equals min(SNR, gamma) times the x0 error (eps, v, x0)', () => {
+    const gamma = 2;
+    const ts = [0, 8, 16, 24];
+    const off = tf.add(x0, 0.3); // a wrong x0 prediction, error e = 0.3 per element
+    for (const predict of ['epsilon', 'v', 'x0'] as const) {
+      const d = new GaussianDiffusion({
+        betas: linearBetas(T),
+        predict,
+        variance: 'fixed-small',
+        minSnrGamma: gamma,
+      });
+      // the model output that decodes to x0 + e under each parameterisation (written out here)
+      const abT = tf.reshape(tf.tensor1d(ts.map((i) => ab[i]!)), [4, 1, 1, 1, 1]);
+      const xt = tf.add(tf.mul(tf.sqrt(abT), x0), tf.mul(tf.sqrt(tf.sub(1, abT)), noise));
+      const epsFrom = (x: tf.Tensor) => tf.div(tf.sub(xt, tf.mul(tf.sqrt(abT), x)), tf.sqrt(tf.sub(1, abT)));
+      const out =
+        predict === 'x0'
+          ? off
+          : predict === 'epsilon'
+            ? epsFrom(off)
+            : tf.sub(tf.mul(tf.sqrt(abT), epsFrom(off)), tf.mul(tf.sqrt(tf.sub(1, abT)), off));
+      const l = values(trainingLosses(d, () => out, x0, t, { noise }).loss);
+      ts.forEach((ti, k) => {
+        const snr = ab[ti]! / (1 - ab[ti]!);
+        expect(l[k]! / (Math.min(snr, gamma) * 0.09)).toBeCloseTo(1, 3);
+      });
+    }
+    expect(
+      () =>
+        new GaussianDiffusion({
+          betas: linearBetas(T),
+          predict: 'v',
+          variance: 'fixed-small',
+          minSnrGamma: 0,
+        }),
+    ).toThrow('minSnrGamma must be a positive number');
+  });
+
   it("'kl' is the vb term alone and 'rescaled-kl' multiplies it by T", () => {
     const out = randn([4, 2, 3, 3, 4], 9, 0, 0.5);
     const kl = new GaussianDiffusion({
