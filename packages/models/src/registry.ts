@@ -1,6 +1,7 @@
 /**
- * The zoo: one schema for every model (a discriminated union on `kind`), one exhaustive builder switch, the
- * cost counter, and the papers' presets by name (`ViT-B/16`, `ViViT-B/16x2`, `DiT-XL/2`, …).
+ * The zoo: one schema for every model (a discriminated union on `kind` for the built-in families, plus the kinds
+ * registered at run time with `registerModel`), the builder, the cost counter, and the papers' presets by name
+ * (`ViT-B/16`, `ViViT-B/16x2`, `DiT-XL/2`, …).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertNever } from '@vtx/core';
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import { ditCost, videoDitCost, vitCost, vivitCost, type ModelCost } from './costs/model-cost.js';
 import { DiTConfig, DIT_PRESETS, ditName } from './dit/config.js';
 import { buildDiT } from './dit/dit.js';
+import type { Condition } from './sampling/condition.js';
 import type { ClipShape } from './types.js';
 import { VideoDiTConfig, videoDitName } from './video-dit/config.js';
 import { buildVideoDiT } from './video-dit/video-dit.js';
@@ -19,23 +21,220 @@ import { VaeConfig, vaeName } from './vae/config.js';
 import { vaeCost } from './vae/cost.js';
 import { buildVae } from './vae/vae.js';
 
-export const ModelConfig = z.discriminatedUnion('kind', [
+/** The built-in families, validated exactly as a plain zod discriminated union. */
+export const BuiltinModelConfig = z.discriminatedUnion('kind', [
   ViTConfig,
   ViViTConfig,
   DiTConfig,
   VideoDiTConfig,
   VaeConfig,
 ]);
-export type ModelConfig = z.infer<typeof ModelConfig>;
-export type ModelKind = ModelConfig['kind'];
+export type BuiltinModelConfig = z.infer<typeof BuiltinModelConfig>;
+/** The built-in kinds (`vit`, `vivit`, `dit`, `video-dit`, `vae`); `modelKinds()` adds the registered ones. */
+export type ModelKind = BuiltinModelConfig['kind'];
+export const BUILTIN_MODEL_KINDS: readonly ModelKind[] = BuiltinModelConfig.options.map(
+  (o) => o.shape.kind.value,
+);
 
 /** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT) or 'reconstruct' (VAE). */
-export function modelTask(cfg: ModelConfig): 'classify' | 'diffuse' | 'reconstruct' {
-  if (cfg.kind === 'vae') return 'reconstruct';
-  return cfg.kind === 'vit' || cfg.kind === 'vivit' ? 'classify' : 'diffuse';
+export type ModelTask = 'classify' | 'diffuse' | 'reconstruct';
+const TASKS: readonly ModelTask[] = ['classify', 'diffuse', 'reconstruct'];
+
+/**
+ * The static type of a config whose kind was added with `registerModel`. At run time `kind` holds the plugin's
+ * own kind (`'video-mixer'`, …); the type says `'(plugin)'`, a string no kind can be (kinds are identifiers),
+ * because TypeScript narrows a union only on literal types: with it, `cfg.kind === 'vit'` still narrows to
+ * `ViTConfig`, and after `if (isPluginModel(cfg)) …` a switch over the built-in kinds is exhaustive. Its fields are
+ * the plugin's business: its `build`, `cost`, `name`, … receive the config typed by its own schema.
+ */
+export interface PluginModelConfig {
+  readonly kind: '(plugin)';
+}
+export type ModelConfig = BuiltinModelConfig | PluginModelConfig;
+/** What `ModelConfig` accepts: a built-in config with its defaults optional, or a parsed plugin config. */
+export type ModelConfigInput = z.input<typeof BuiltinModelConfig> | PluginModelConfig;
+
+/**
+ * A model family added from outside @vtx/models (see examples/new-model): after `registerModel(plugin)`, a config
+ * with `kind: plugin.kind` validates through `plugin.schema`, and `buildModel` / `modelCost` / `modelName` /
+ * `modelTask` (hence `vtx train`, `vtx eval`, `vtx info`, …) use the plugin's functions.
+ *
+ * The model `build` returns must follow its task's contract, like the built-in models:
+ * - 'classify': input x (B, T, H, W, C) -> logits (B, numClasses);
+ * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, C), or 2C channels
+ *   when `diffusion.learnSigma` is on (DiT's contract; see `conditionTensors`);
+ * - 'reconstruct': built and costed like any model; the trainer's reconstruction objective is the VAE's only.
+ * Name every layer that holds weights: checkpoints store weights by name, and a model rebuilt to load one (resume,
+ * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
+ */
+export interface ModelPlugin<C extends { kind: string } = { kind: string }> {
+  /** The `kind:` configs use; letters, digits, '.', '_' and '-', not a built-in kind. */
+  kind: C['kind'];
+  /** `z.strictObject({ kind: z.literal(kind), ... })`: strict, so a misspelt key is an error, with defaults. */
+  schema: z.ZodType<C>;
+  task: ModelTask;
+  build(cfg: C, clip: ClipShape): tfl.LayersModel;
+  /** Parameters, tokens, Gflops and activation memory in closed form (no weights allocated). */
+  cost(cfg: C, clip: ClipShape): ModelCost;
+  /** Display name, e.g. `Mixer-4x64`. */
+  name(cfg: C): string;
+  /** 'classify': the classes the head predicts. Default: the config's `numClasses`. */
+  numClasses?(cfg: C): number;
+  /** 'diffuse': how the model is conditioned. Default: `{ kind: 'none' }` (unconditional). */
+  condition?(cfg: C): Condition;
+}
+
+// The registered plugins, by kind. Module-local: a plugin must import the same @vtx/models as the trainer (it does
+// when both resolve `@vtx/models` from one install).
+const plugins = new Map<string, ModelPlugin>();
+const KIND = /^[A-Za-z][A-Za-z0-9._-]*$/;
+
+interface ZodDefLike {
+  type?: string;
+  shape?: Record<string, { _zod: { def: ZodDefLike } }>;
+  catchall?: { _zod: { def: ZodDefLike } };
+  values?: unknown[];
+}
+const defOf = (s: unknown): ZodDefLike | undefined =>
+  (s as { _zod?: { def?: ZodDefLike } } | null)?._zod?.def;
+
+/**
+ * Add a model family to the zoo. Throws when the kind is taken (a built-in kind, or registered before — a plugin
+ * module is imported once), or when the plugin is malformed (its schema not a strict object with
+ * `kind: z.literal(kind)`, a missing function, an unknown task).
+ */
+export function registerModel<C extends { kind: string }>(plugin: ModelPlugin<C>): void {
+  const kind: unknown = plugin.kind;
+  const fail = (why: string): never => {
+    throw new Error(`registerModel(${JSON.stringify(kind)}): ${why}`);
+  };
+  if (typeof kind !== 'string' || !KIND.test(kind))
+    return fail("kind must be a name of letters, digits, '.', '_' and '-', starting with a letter");
+  const k: string = kind;
+  if ((BUILTIN_MODEL_KINDS as readonly string[]).includes(k))
+    fail(`'${k}' is a built-in model kind; choose another kind`);
+  if (plugins.has(k))
+    fail(
+      `model kind '${k}' is already registered (two plugins with one kind, or one plugin module loaded twice)`,
+    );
+  if (!TASKS.includes(plugin.task))
+    fail(`task must be one of ${TASKS.join(', ')}, got ${JSON.stringify(plugin.task)}`);
+  for (const f of ['build', 'cost', 'name'] as const)
+    if (typeof plugin[f] !== 'function') fail(`${f} must be a function`);
+  const def = defOf(plugin.schema);
+  const lit = def?.type === 'object' ? defOf(def.shape?.['kind']) : undefined;
+  if (!lit || lit.type !== 'literal' || lit.values?.length !== 1 || lit.values[0] !== k)
+    fail(`schema must be z.strictObject({ kind: z.literal('${k}'), ... })`);
+  if (defOf(def?.catchall)?.type !== 'never')
+    fail('schema must be strict (z.strictObject), so that a misspelt key in a config is an error');
+  plugins.set(k, plugin);
+}
+
+/** Every kind a config may use: the built-in ones, then the registered ones in registration order. */
+export function modelKinds(): string[] {
+  return [...BUILTIN_MODEL_KINDS, ...plugins.keys()];
+}
+
+/** The plugin of a registered kind, or undefined (built-in and unknown kinds). */
+export function modelPlugin(kind: string): ModelPlugin | undefined {
+  return plugins.get(kind);
+}
+
+/** Whether a (parsed) config is of a registered kind rather than a built-in one. */
+export function isPluginModel(cfg: ModelConfig): cfg is PluginModelConfig {
+  return !(BUILTIN_MODEL_KINDS as readonly string[]).includes(cfg.kind);
+}
+
+const unknownKind = (kind: unknown) =>
+  `unknown model kind ${JSON.stringify(kind)}; known kinds: ${modelKinds().join(', ')}`;
+
+function pluginOf(cfg: PluginModelConfig): ModelPlugin {
+  const kind = cfg.kind as string;
+  const p = plugins.get(kind);
+  if (!p) throw new Error(unknownKind(kind));
+  return p;
+}
+
+/**
+ * Validates a model config: a built-in kind exactly as `BuiltinModelConfig` does, a registered kind with its
+ * plugin's schema (issues keep their key paths), and an unknown kind with an error listing every known kind.
+ * `schemaFor(value)` names the schema a value is checked against (for error messages that suggest keys).
+ */
+export const ModelConfig = Object.assign(
+  z.unknown().transform((value, ctx): ModelConfig => {
+    const schema = modelSchemaFor(value);
+    if (!schema) {
+      ctx.issues.push({
+        code: 'invalid_union',
+        errors: [],
+        note: 'No matching discriminator',
+        discriminator: 'kind',
+        options: modelKinds(),
+        input: value,
+        path: ['kind'],
+      });
+      return z.NEVER;
+    }
+    const r = schema.safeParse(value, { reportInput: true });
+    if (r.success) return r.data as ModelConfig;
+    ctx.issues.push(...(r.error.issues as typeof ctx.issues));
+    return z.NEVER;
+  }) as unknown as z.ZodType<ModelConfig, ModelConfigInput>,
+  { schemaFor: modelSchemaFor },
+);
+
+/** The schema `ModelConfig` checks a value against: the built-in union, a plugin's schema, or none (unknown kind). */
+export function modelSchemaFor(value: unknown): z.ZodType | undefined {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (typeof kind === 'string' && !(BUILTIN_MODEL_KINDS as readonly string[]).includes(kind))
+    return plugins.get(kind)?.schema;
+  return BuiltinModelConfig; // built-in kinds, and values without a usable kind (the union says what is wrong)
+}
+
+/** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT), 'reconstruct' (VAE), or the plugin's task. */
+export function modelTask(cfg: ModelConfig): ModelTask {
+  if (isPluginModel(cfg)) return pluginOf(cfg).task;
+  switch (cfg.kind) {
+    case 'vit':
+    case 'vivit':
+      return 'classify';
+    case 'dit':
+    case 'video-dit':
+      return 'diffuse';
+    case 'vae':
+      return 'reconstruct';
+    default:
+      return assertNever(cfg, 'model kind');
+  }
+}
+
+/** Classifiers: the classes the head predicts; null for other tasks. */
+export function numClassesOf(cfg: ModelConfig): number | null {
+  if (isPluginModel(cfg)) {
+    const p = pluginOf(cfg);
+    if (p.task !== 'classify') return null;
+    const n = p.numClasses ? p.numClasses(cfg) : (cfg as { numClasses?: unknown }).numClasses;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+      throw new Error(
+        `model kind '${p.kind}' is a classifier: its config needs a positive integer numClasses, or its plugin a numClasses(cfg)`,
+      );
+    return n;
+  }
+  switch (cfg.kind) {
+    case 'vit':
+    case 'vivit':
+      return cfg.numClasses;
+    case 'dit':
+    case 'video-dit':
+    case 'vae':
+      return null;
+    default:
+      return assertNever(cfg, 'model kind');
+  }
 }
 
 export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
+  if (isPluginModel(cfg)) return pluginOf(cfg).build(cfg, clip);
   switch (cfg.kind) {
     case 'vit':
       return buildViT(cfg, clip);
@@ -54,6 +253,7 @@ export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
 
 /** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
 export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
+  if (isPluginModel(cfg)) return pluginOf(cfg).cost(cfg, clip);
   switch (cfg.kind) {
     case 'vit':
       return vitCost(cfg, clip);
@@ -71,6 +271,7 @@ export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
 }
 
 export function modelName(cfg: ModelConfig): string {
+  if (isPluginModel(cfg)) return pluginOf(cfg).name(cfg);
   switch (cfg.kind) {
     case 'vit':
       return vitName(cfg);

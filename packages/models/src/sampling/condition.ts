@@ -1,11 +1,11 @@
 /**
  * How a diffusion model is conditioned, and its conditioning inputs: class labels (B, 1), a tokenized caption
  * (ids and mask, (B, M)), or none — plus the null condition of classifier-free guidance (the null class, or the
- * empty caption). Shared by the trainer, `vtx sample` and the browser sampler.
+ * empty caption). Registered diffusion models (`registerModel`) say theirs with `condition(cfg)`. Shared by the trainer, `vtx sample` and the browser sampler.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { assertNever } from '@vtx/core';
-import type { ModelConfig } from '../registry.js';
+import { isPluginModel, modelPlugin, type ModelConfig } from '../registry.js';
 import { Tokenizer } from '../text/tokenizer.js';
 
 export type Condition =
@@ -15,6 +15,13 @@ export type Condition =
 
 /** The condition of a diffusion model's config; classifiers and autoencoders have none (an error). */
 export function conditionOf(model: ModelConfig): Condition {
+  if (isPluginModel(model)) {
+    const plugin = modelPlugin(model.kind);
+    if (!plugin) throw new Error(`unknown model kind '${model.kind}'`);
+    if (plugin.task !== 'diffuse')
+      throw new Error(`${model.kind} is not a diffusion model: it has no diffusion conditioning`);
+    return plugin.condition?.(model) ?? { kind: 'none' };
+  }
   switch (model.kind) {
     case 'video-dit':
       if (model.condition === 'caption') {
