@@ -6,8 +6,10 @@ import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
 import { ClipShape, DiffusionConfig, ModelConfig } from '@vtx/models';
 import { z } from 'zod';
+import { setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
+import { importConfigPlugins } from './plugins.js';
 
 const posInt = z.number().int().positive();
 const nonneg = z.number().int().nonnegative();
@@ -111,6 +113,11 @@ export const ExperimentConfig = z.strictObject({
   seed: nonneg.default(0),
   /** tfjs backend; default: tensorflow > wasm > cpu, whichever starts. */
   backend: z.enum(BACKENDS).optional(),
+  /**
+   * Modules that add model kinds (`registerModel` from @vtx/models; see examples/new-model), imported before the
+   * config is validated. Paths relative to the YAML file that lists them; absolute once loaded (./plugins.ts).
+   */
+  plugins: z.array(z.string().min(1)).optional(),
   data: DataConfig.prefault({}),
   model: ModelConfig,
   /**
@@ -130,4 +137,6 @@ export const ExperimentConfig = z.strictObject({
   log: LogSection.prefault({}),
 });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
+// Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
+setBeforeValidation(ExperimentConfig, importConfigPlugins);
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;

@@ -19,11 +19,12 @@ import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
-import { validateConfig, writeResolvedConfig } from './config/index.js';
+import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
 import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { checkJudgeConfig } from './metrics/sample-quality.js';
+import { importConfigPlugins, pluginsRelativeTo } from './plugins.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
 import { toPixels } from './sora/latent-cache.js';
 import { Trainer, type StepRecord } from './trainer.js';
@@ -72,7 +73,9 @@ export async function train(
   input: ExperimentConfigInput | ExperimentConfig,
   opts: TrainOptions = {},
 ): Promise<RunSummary> {
-  let cfg: ExperimentConfig = validateConfig(input, ExperimentConfig);
+  // plugins first: they register the model kinds the config may name (relative paths: the working directory)
+  const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
+  let cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
   await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
@@ -109,7 +112,7 @@ export async function train(
   try {
     const backend = await chooseBackend(cfg, logger);
     cfg = await withCaptionVocab(cfg);
-    if (!opts.resume) await writeResolvedConfig(join(runDir, 'config.yaml'), cfg);
+    if (!opts.resume) await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(cfg, runDir));
     trainer = await Trainer.create(cfg, backend);
     if (resumeFrom) {
       await trainer.restore(resumeFrom);

@@ -13,6 +13,7 @@ import {
   buildModel,
   modelCost,
   modelTask,
+  numClassesOf,
   type ClipShape,
   type ModelCost,
   conditionOf,
@@ -106,12 +107,15 @@ export class Trainer {
    */
   static async create(cfg: ExperimentConfig, backend: BackendChoice | null = null): Promise<Trainer> {
     setSeed(cfg.seed);
+    if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
+      throw new Error(
+        `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
+      );
     const loader = await createLoader(cfg.data);
     const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
     // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
     // first batch that holds one, after the run directory was set up.
-    const classes =
-      modelTask(cfg.model) === 'classify' && 'numClasses' in cfg.model ? cfg.model.numClasses : null;
+    const classes = numClassesOf(cfg.model); // classifiers only
     const needed = loader.index.labels?.names.length ?? 0;
     const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
     if (modelClasses !== null && needed > modelClasses) {
@@ -144,7 +148,7 @@ export class Trainer {
     const objective: Objective =
       task === 'classify'
         ? new ClassifyObjective(model, {
-            numClasses: 'numClasses' in cfg.model ? cfg.model.numClasses : 0,
+            numClasses: classes ?? 0,
             labelSmoothing: cfg.train.labelSmoothing,
             mixup: cfg.train.mixup,
             frames: cfg.data.transforms.frames ?? null,

@@ -9,14 +9,17 @@ import { latestCheckpoint } from '../checkpoint/index.js';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
 import { checkJudgeConfig } from '../metrics/sample-quality.js';
+import { importPlugins } from '../plugins.js';
 import { Trainer } from '../trainer.js';
 import { report } from './common.js';
+import { pluginOption } from './plugin-option.js';
 
 interface Args {
   run: string;
   set: string[];
   judge?: string;
   json: boolean;
+  plugin: string[];
 }
 
 export const evalCommand: CommandModule<object, Args> = {
@@ -38,6 +41,7 @@ export const evalCommand: CommandModule<object, Args> = {
           'diffusion runs: score samples with this judge run (sets eval.judge.run): sample/frechet and accuracy',
       })
       .option('json', { type: 'boolean', default: false })
+      .option('plugin', pluginOption)
       .example('$0 eval runs/vivit-tiny --set eval.batches=32', 'a longer evaluation')
       .example('$0 eval runs/default --judge runs/shapes-judge', 'sample quality with a judge'),
   handler: async (argv) => {
@@ -47,6 +51,7 @@ export const evalCommand: CommandModule<object, Args> = {
         ...argv.set,
         ...(argv.judge !== undefined ? [{ path: ['eval', 'judge', 'run'], value: argv.judge }] : []),
       ];
+      await importPlugins(argv.plugin); // more than the run's own (its config.yaml lists those)
       const cfg = await loadConfigFile(file, ExperimentConfig, overrides);
       await checkJudgeConfig(cfg, argv.judge !== undefined ? '--judge' : file);
       await startBackend(cfg.backend);

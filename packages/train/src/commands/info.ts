@@ -1,11 +1,14 @@
 /** `vtx info <model|config>`: parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
 import type { CommandModule } from 'yargs';
 import { modelCost, modelName } from '@vtx/models';
+import { importPlugins } from '../plugins.js';
 import { parseClip, report, resolveModel } from './common.js';
+import { pluginOption } from './plugin-option.js';
 
 interface Args {
   model: string;
   clip?: string;
+  plugin: string[];
   batch: number;
   json: boolean;
 }
@@ -32,11 +35,17 @@ export const infoCommand: CommandModule<object, Args> = {
         describe: 'batch size for the activation-memory estimate',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .option('plugin', pluginOption)
       .example('$0 info DiT-XL/2', 'DiT-XL/2 at 256 px (32x32x4 latents): 675,129,632 params, 118.6 Gflops')
       .example('$0 info ViT-B/16 --clip 384,384,3', 'ViT-B/16 at 384 px')
-      .example('$0 info configs/vivit-tiny.yaml --json', 'the model of an experiment config'),
+      .example('$0 info configs/vivit-tiny.yaml --json', 'the model of an experiment config')
+      .example(
+        '$0 info examples/new-model/my-model.yaml',
+        'a model kind added by a plugin (listed under plugins:, or given with --plugin)',
+      ),
   handler: async (argv) => {
     try {
+      await importPlugins(argv.plugin);
       const { model, clip, source } = await resolveModel(argv.model, parseClip(argv.clip));
       const c = modelCost(model, clip);
       const info = {

@@ -12,7 +12,9 @@ import { decodeSafetensors, encodeSafetensors, type NamedArrays } from '@vtx/cor
 import { buildModel, importPyTorchWeights, predictPyTorchLayout } from '@vtx/models';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { namedParams } from '../optim/index.js';
+import { importPlugins } from '../plugins.js';
 import { UsageError, parseClip, report, resolveModel } from './common.js';
+import { pluginOption } from './plugin-option.js';
 
 interface Args {
   model: string;
@@ -20,6 +22,7 @@ interface Args {
   inputs: string;
   out: string;
   clip?: string;
+  plugin: string[];
 }
 
 async function readTensors(path: string): Promise<NamedArrays> {
@@ -47,12 +50,14 @@ export const predictCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: 'clip T,H,W,C the weights were made for (default: from the inputs)',
       })
+      .option('plugin', pluginOption)
       .example(
         '$0 predict --model DiT-XL/2 --weights DiT-XL-2-256x256.safetensors --inputs in.safetensors --out out.safetensors',
         'an official DiT checkpoint',
       ),
   handler: async (argv) => {
     try {
+      await importPlugins(argv.plugin);
       await startBackend();
       const weights = await readTensors(argv.weights);
       const inputs = await readTensors(argv.inputs);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
+import { importPlugins, withPlugins } from '../plugins.js';
 import { train } from '../train.js';
 import { UsageError, report } from './common.js';
+import { pluginOption } from './plugin-option.js';
 
 interface Args {
   config?: string;
@@ -12,6 +14,7 @@ interface Args {
   out?: string;
   resume?: string;
   backend?: string;
+  plugin: string[];
 }
 
 export const trainCommand: CommandModule<object, Args> = {
@@ -35,6 +38,7 @@ export const trainCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: 'tfjs backend: tensorflow | native | wasm | cpu (default: the fastest that starts)',
       })
+      .option('plugin', pluginOption)
       .conflicts('resume', 'config')
       .check((a) => {
         if (!a.config && !a.resume) throw new Error('give --config FILE, or --resume RUN_DIR');
@@ -48,7 +52,11 @@ export const trainCommand: CommandModule<object, Args> = {
         '$0 train -c configs/vivit-tiny.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
       )
-      .example('$0 train --resume runs/default', 'continue an interrupted run'),
+      .example('$0 train --resume runs/default', 'continue an interrupted run')
+      .example(
+        '$0 train -c my-model.yaml --plugin ./my-model.ts',
+        'a model kind added with registerModel (or list it under plugins: in the YAML)',
+      ),
   handler: async (argv) => {
     const stop = new AbortController();
     const onSignal = (sig: string) => {
@@ -61,13 +69,17 @@ export const trainCommand: CommandModule<object, Args> = {
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
       const overrides = [...argv.set, ...(argv.backend ? [`backend=${argv.backend}`] : [])];
+      const plugins = await importPlugins(argv.plugin); // before the config names their kinds
       if (argv.resume) {
         if (argv.set.length)
           throw new UsageError('--set cannot change a run being resumed; start a new run instead');
-        const cfg = await loadConfigFile(join(argv.resume, 'config.yaml'), ExperimentConfig, overrides);
+        const cfg = withPlugins(
+          await loadConfigFile(join(argv.resume, 'config.yaml'), ExperimentConfig, overrides),
+          plugins,
+        );
         await train(cfg, { out: argv.resume, resume: true, signal: stop.signal });
       } else {
-        const cfg = await loadConfigFile(argv.config!, ExperimentConfig, overrides);
+        const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
         const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), signal: stop.signal });
         process.stdout.write(
           `\nrun: ${summary.runDir}\n  metrics: ${join(summary.runDir, 'metrics.jsonl')}\n  checkpoint: ${summary.checkpoint}\n` +

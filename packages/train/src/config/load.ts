@@ -111,6 +111,29 @@ function lineOf(src: SourceDoc | undefined, path: readonly PropertyKey[]): numbe
   return undefined;
 }
 
+/** An issue at a key path of a config tree, naming the file (and line) the key came from. */
+export function issueAt(
+  tree: Partial<Pick<ConfigTree, 'origins' | 'docs' | 'file'>>,
+  path: readonly PropertyKey[],
+  message: string,
+): ConfigIssue {
+  const file = originOf(tree.origins ?? new Map<string, string>(), path.map(String), tree.file ?? '<config>');
+  const line = lineOf(tree.docs?.get(file), path);
+  return { file, ...(line ? { line } : {}), path: joinPath(path.map(String)), message };
+}
+
+/** A step run on a config tree (merged, overrides applied) before it is validated; returns the tree to validate. */
+export type BeforeValidation = (value: Tree, tree: ConfigTree) => Promise<Tree>;
+const beforeValidation = new WeakMap<z.ZodType, BeforeValidation>();
+
+/**
+ * Run `step` on every config file `loadConfigFile` reads for `schema`, before validation: experiment configs
+ * import the modules their `plugins:` list, which register model kinds the schema then accepts.
+ */
+export function setBeforeValidation(schema: z.ZodType, step: BeforeValidation): void {
+  beforeValidation.set(schema, step);
+}
+
 /** Validate a value against a schema; on failure a `ConfigError` listing every issue with its file and line. */
 export function validateConfig<S extends z.ZodType>(
   value: unknown,
@@ -122,20 +145,7 @@ export function validateConfig<S extends z.ZodType>(
   const issues: ConfigIssue[] = [];
   for (const i of r.error.issues) {
     const paths = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path];
-    for (const path of paths) {
-      const file = originOf(
-        tree.origins ?? new Map<string, string>(),
-        path.map(String),
-        tree.file ?? '<config>',
-      );
-      const line = lineOf(tree.docs?.get(file), path);
-      issues.push({
-        file,
-        ...(line ? { line } : {}),
-        path: joinPath(path.map(String)),
-        message: describe(i, path, schema, value),
-      });
-    }
+    for (const path of paths) issues.push(issueAt(tree, path, describe(i, path, schema, value)));
   }
   throw new ConfigError(issues);
 }
@@ -205,7 +215,8 @@ export async function loadConfigFile<S extends z.ZodType>(
     ]);
   }
   const value = applyOverrides(tree.value, overrides, tree.origins);
-  return validateConfig(value, schema, tree);
+  const step = beforeValidation.get(schema);
+  return validateConfig(step ? await step(value, tree) : value, schema, tree);
 }
 
 /** The fully resolved config as YAML, for `<run>/config.yaml` (reloadable: no `extends:`, every default filled). */

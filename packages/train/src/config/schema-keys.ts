@@ -1,7 +1,8 @@
 /**
  * Best-effort introspection of a zod 4 schema for error messages: which keys the object at a path accepts, so an
- * unknown key can be answered with "did you mean 'lr'?". Unwraps defaults, optionals and pipes, and follows a
- * discriminated union to the branch the value selects.
+ * unknown key can be answered with "did you mean 'lr'?". Unwraps defaults, optionals and pipes, follows a
+ * discriminated union to the branch the value selects, and asks a schema with a `schemaFor(value)` method (the
+ * model zoo's `ModelConfig`, whose kinds are registered at run time) which schema checks the value.
  */
 import type { z } from 'zod';
 
@@ -20,8 +21,12 @@ interface Def {
 
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
+type Dynamic = z.ZodType & { schemaFor: (value: unknown) => z.ZodType | undefined };
+const isDynamic = (s: z.ZodType): s is Dynamic => typeof (s as Partial<Dynamic>).schemaFor === 'function';
+
 function unwrap(s: z.ZodType): z.ZodType {
   for (let i = 0; i < 32; i++) {
+    if (isDynamic(s)) break;
     const d = defOf(s);
     if (d.innerType) s = d.innerType;
     else if (d.type === 'pipe' && d.in) s = d.in;
@@ -33,6 +38,10 @@ function unwrap(s: z.ZodType): z.ZodType {
 
 /** For a union, the one branch the value's discriminator selects (or the only object branch); else undefined. */
 function branch(s: z.ZodType, value: unknown): z.ZodType | undefined {
+  if (isDynamic(s)) {
+    const picked = s.schemaFor(value);
+    return picked && branch(unwrap(picked), value);
+  }
   const d = defOf(s);
   if (d.type !== 'union') return s;
   const disc = d.discriminator;

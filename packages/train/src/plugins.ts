@@ -1,0 +1,101 @@
+/**
+ * Model plugins: modules that add model kinds to the zoo with `registerModel` (@vtx/models), imported before a
+ * config is validated so that `model: { kind: <theirs> }` is accepted. An experiment lists them at the top level,
+ *
+ *   plugins: [./my-model.ts]     # relative to the YAML file that lists them
+ *
+ * and `vtx train|eval|info|predict --plugin FILE` adds more (relative to the working directory). After loading,
+ * `plugins` holds absolute paths; the run directory's config.yaml holds them relative to itself, so
+ * `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
+ * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere.
+ */
+import { promises as fs } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, SET_SOURCE, issueAt, originOf, type ConfigTree, type Tree } from './config/index.js';
+
+/** Why a plugin module could not be imported, or undefined when it was (Node caches modules: once per process). */
+async function importModule(file: string): Promise<string | undefined> {
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile()) return 'not a file';
+  } catch (e) {
+    return `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  try {
+    await import(pathToFileURL(file).href);
+    return undefined;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const hint =
+      err.code === 'ERR_UNKNOWN_FILE_EXTENSION'
+        ? ' (a TypeScript plugin needs node --import tsx, as `pnpm vtx` runs it; or compile it to .js)'
+        : '';
+    return `failed to load: ${err.message.split('\n')[0]}${hint}`;
+  }
+}
+
+/**
+ * Import plugin files given on the command line (`--plugin`, relative to the working directory); returns their
+ * absolute paths. A missing file or a module that throws is a ConfigError naming the flag and the path.
+ */
+export async function importPlugins(paths: readonly string[], source = '--plugin'): Promise<string[]> {
+  const abs: string[] = [];
+  for (const p of paths) {
+    const file = resolve(p);
+    const why = await importModule(file);
+    if (why) throw new ConfigError([{ file: source, path: '', message: `'${p}': ${why}` }]);
+    abs.push(file);
+  }
+  return abs;
+}
+
+/**
+ * The `plugins:` of a config tree imported, and their paths made absolute (relative ones resolve against the
+ * YAML file that set the key; `--set` and programmatic configs against the working directory). A malformed list
+ * is left for the schema to report. Errors name the file, line and key (`plugins.0`).
+ */
+export async function importConfigPlugins(
+  value: Tree,
+  tree: Partial<Pick<ConfigTree, 'origins' | 'docs' | 'file'>> = {},
+): Promise<Tree> {
+  const list = value['plugins'];
+  if (!Array.isArray(list) || !list.every((p): p is string => typeof p === 'string' && p.length > 0))
+    return value;
+  const from = originOf(tree.origins ?? new Map<string, string>(), ['plugins'], tree.file ?? '<config>');
+  const base = from === SET_SOURCE || from === '<config>' ? process.cwd() : dirname(resolve(from));
+  const abs: string[] = [];
+  const issues = [];
+  for (const [i, p] of list.entries()) {
+    const file = isAbsolute(p) ? p : resolve(base, p);
+    const why = await importModule(file);
+    if (why) issues.push(issueAt(tree, ['plugins', i], `plugin '${p}' ${why}`));
+    abs.push(file);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return { ...value, plugins: abs };
+}
+
+/**
+ * A config with `plugins` relative to `dir` (for the config.yaml written into a run directory, so a repository
+ * moved with its runs still resolves them); absolute where the two share no directory but the root.
+ */
+export function pluginsRelativeTo<C extends { plugins?: string[] | undefined }>(cfg: C, dir: string): C {
+  if (!cfg.plugins?.length) return cfg;
+  const from = resolve(dir);
+  const depth = from.split(sep).filter(Boolean).length;
+  const rel = (p: string) => {
+    const r = relative(from, resolve(p));
+    return r.split(sep).filter((s) => s === '..').length >= depth ? resolve(p) : r;
+  };
+  return { ...cfg, plugins: cfg.plugins.map(rel) };
+}
+
+/** Add `extra` (absolute paths, e.g. from --plugin) to a loaded config's plugins, without duplicates. */
+export function withPlugins<C extends { plugins?: string[] | undefined }>(
+  cfg: C,
+  extra: readonly string[],
+): C {
+  if (!extra.length) return cfg;
+  return { ...cfg, plugins: [...new Set([...(cfg.plugins ?? []), ...extra])] };
+}
