@@ -1,10 +1,19 @@
 /**
  * `vtx sweep <sweep.yaml>` runs a sweep (local process pool or a Slurm job array); `vtx sweep report <dir>` tables,
- * fits and charts it; `vtx sweep status <dir>` shows each run's state; `vtx sweep task <dir> <index>` runs one run
- * in this process (what each Slurm array task executes).
+ * fits and charts it; `vtx sweep status <dir>` shows each stage's and run's state; `vtx sweep task <dir> <index>`
+ * runs one run in this process (what each Slurm array task executes), `vtx sweep task <dir> --stage <name>` one stage.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { describeFit, runSweep, runSweepTask, sweepReport, sweepStates, SweepError } from '../sweep/index.js';
+import {
+  describeFit,
+  runSweep,
+  runSweepStage,
+  runSweepTask,
+  stageStates,
+  sweepReport,
+  sweepStates,
+  SweepError,
+} from '../sweep/index.js';
 import { queuedTasks } from '../sweep/slurm.js';
 import { EXIT, UsageError, report } from './common.js';
 import { promises as fs } from 'node:fs';
@@ -55,10 +64,14 @@ const runCmd: CommandModule<object, { file: string; out?: string; launcher?: str
         signal,
         onEvent: say,
       });
-      const failed = r.outcomes?.filter((o) => o.result === 'failed') ?? [];
+      const failed = [...(r.stageOutcomes ?? []), ...(r.outcomes ?? [])].filter((o) => o.result === 'failed');
       const left = r.states.filter((s) => s.state !== 'completed');
+      const stagesLeft = r.stageStates.filter((s) => s.state !== 'completed');
       process.stdout.write(
         `sweep ${r.plan.name}: ${r.states.length - left.length}/${r.states.length} runs completed in ${r.dir}\n` +
+          (stagesLeft.length
+            ? `  stages not completed: ${stagesLeft.map((s) => `${s.name} (${s.state})`).join(', ')}\n`
+            : '') +
           (left.length ? `  not completed: ${left.map((s) => `${s.name} (${s.state})`).join(', ')}\n` : '') +
           `  report: pnpm vtx sweep report ${r.dir}\n`,
       );
@@ -101,6 +114,7 @@ const statusCmd: CommandModule<object, { dir: string }> = {
   handler: async (argv) => {
     try {
       const states = await sweepStates(argv.dir);
+      const stages = await stageStates(argv.dir);
       const jobs = await fs
         .readFile(join(argv.dir, 'slurm', 'jobs.jsonl'), 'utf8')
         .then((t) =>
@@ -112,10 +126,13 @@ const statusCmd: CommandModule<object, { dir: string }> = {
         .catch(() => []);
       const last = jobs.at(-1);
       const queued = last ? await queuedTasks(last.jobId) : new Map<string, string>();
-      const lines = states.map((s, i) => {
-        const q = queued.get(String(i));
-        return `${s.state.padEnd(11)} ${s.name}${q ? `  [slurm ${last!.jobId}_${i}: ${q}]` : ''}`;
-      });
+      const lines = [
+        ...stages.map((s) => `${s.state.padEnd(11)} stage ${s.name}`),
+        ...states.map((s, i) => {
+          const q = queued.get(String(i));
+          return `${s.state.padEnd(11)} ${s.name}${q ? `  [slurm ${last!.jobId}_${i}: ${q}]` : ''}`;
+        }),
+      ];
       process.stdout.write(`${lines.join('\n')}\n`);
     } catch (e) {
       report(e);
@@ -123,17 +140,23 @@ const statusCmd: CommandModule<object, { dir: string }> = {
   },
 };
 
-const taskCmd: CommandModule<object, { dir: string; index: number }> = {
-  command: 'task <dir> <index>',
-  describe: false, // hidden: run by each Slurm array task
+const taskCmd: CommandModule<object, { dir: string; index?: number; stage?: string }> = {
+  command: 'task <dir> [index]',
+  describe: false, // hidden: run by each Slurm array task (and each stage job, with --stage)
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true })
-      .positional('index', { type: 'number', demandOption: true }),
+      .positional('index', { type: 'number' })
+      .option('stage', { type: 'string', describe: 'run this stage instead of a run' }),
   handler: async (argv) => {
     const { signal, off } = onSignals();
     try {
-      const s = await runSweepTask(argv.dir, argv.index, { signal });
+      if ((argv.index === undefined) === (argv.stage === undefined))
+        throw new UsageError('sweep task: give a run index or --stage <name> (one of them)');
+      const s =
+        argv.stage !== undefined
+          ? await runSweepStage(argv.dir, argv.stage, { signal })
+          : await runSweepTask(argv.dir, argv.index!, { signal });
       if (s) process.stdout.write(`run ${s.name}: ${s.status} at step ${s.step}/${s.steps}\n`);
       if (s && s.status !== 'completed') process.exitCode = EXIT.failure;
     } catch (e) {

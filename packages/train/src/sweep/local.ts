@@ -5,12 +5,14 @@
  * 'completed') are skipped, runs with a checkpoint continue with `vtx train --resume`, runs killed before their first
  * checkpoint start over. Re-running the same sweep after a crash or Ctrl-C therefore finishes it.
  * Ctrl-C / SIGTERM forwards SIGTERM to the running children (each writes a final checkpoint) and waits for them.
+ * Stages run first, one at a time and in order, with the same skip/resume rules; the runs start only once every stage
+ * has completed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { LocalLauncher } from './schema.js';
-import { runLog, trainArgs, type SweepPlan } from './plan.js';
+import { runLog, stageLog, stageTrainArgs, trainArgs, type SweepPlan } from './plan.js';
 import { vtxCommand } from './vtx-process.js';
 
 export interface RunOutcome {
@@ -39,6 +41,70 @@ export function poolSize(l: LocalLauncher, cores = availableParallelism()): numb
   return l.workers === 'auto' ? Math.max(1, Math.floor(cores / l.threadsPerRun)) : l.workers;
 }
 
+/** Start `vtx <args>` with its output appended to `log`; resolves with its exit code (null: killed by a signal). */
+function runVtx(
+  args: string[],
+  log: string,
+  name: string,
+  children: Set<ChildProcess>,
+  opts: LocalOptions,
+): Promise<number | null> {
+  const { node, args: pre } = vtxCommand();
+  const fd = openSync(log, 'a');
+  const child = spawn(node, [...pre, ...args], {
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, ...opts.env },
+  });
+  closeSync(fd);
+  children.add(child);
+  opts.onSpawn?.(name, child);
+  return new Promise<number | null>((done) => {
+    child.on('exit', (c, sig) => done(c ?? (sig ? null : 1)));
+    child.on('error', () => done(1));
+  }).finally(() => children.delete(child));
+}
+
+/**
+ * Carry every stage of the plan forward, one at a time and in order: completed stages are skipped, interrupted ones
+ * resumed. Stops at the first stage that does not complete (the later stages and the runs depend on it).
+ */
+export async function runStagesLocal(
+  sweepDir: string,
+  plan: SweepPlan,
+  opts: LocalOptions = {},
+): Promise<RunOutcome[]> {
+  const stages = plan.stages ?? [];
+  const say = opts.onEvent ?? (() => {});
+  const children = new Set<ChildProcess>();
+  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
+  opts.signal?.addEventListener('abort', stopAll, { once: true });
+  const outcomes: RunOutcome[] = [];
+  try {
+    for (const [i, st] of stages.entries()) {
+      if (opts.signal?.aborted) break;
+      const vtxArgs = await stageTrainArgs(sweepDir, st.name);
+      if (!vtxArgs) {
+        outcomes.push({ name: st.name, result: 'skipped' });
+        say(`skip stage ${st.name} (completed)`);
+        continue;
+      }
+      const action = vtxArgs[1] === '--resume' ? 'resume' : 'start';
+      const log = stageLog(sweepDir, st.name);
+      say(`${action} stage ${st.name} (${i + 1}/${stages.length}), log ${log}`);
+      const code = await runVtx(vtxArgs, log, st.name, children, opts);
+      const result = opts.signal?.aborted ? 'stopped' : code === 0 ? 'ok' : 'failed';
+      outcomes.push({ name: st.name, result, action, exitCode: code, log });
+      say(
+        `${result === 'ok' ? 'done' : result} stage ${st.name}${code ? ` (exit ${code}; see ${log})` : ''}`,
+      );
+      if (result !== 'ok') break;
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', stopAll);
+  }
+  return outcomes;
+}
+
 /** Run every unfinished run of the plan with at most `poolSize` at once. */
 export async function runLocal(
   sweepDir: string,
@@ -51,7 +117,6 @@ export async function runLocal(
       : { kind: 'local', workers: 'auto', threadsPerRun: 1 };
   const slots = poolSize(launcher);
   const say = opts.onEvent ?? (() => {});
-  const { node, args } = vtxCommand();
   const outcomes: RunOutcome[] = new Array<RunOutcome>(plan.runs.length);
   const children = new Set<ChildProcess>();
   const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
@@ -71,19 +136,7 @@ export async function runLocal(
       const action = vtxArgs[1] === '--resume' ? 'resume' : 'start';
       const log = runLog(sweepDir, run.name);
       say(`${action} ${run.name} (${run.index + 1}/${plan.runs.length}), log ${log}`);
-      const fd = openSync(log, 'a');
-      const child = spawn(node, [...args, ...vtxArgs], {
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...opts.env },
-      });
-      closeSync(fd);
-      children.add(child);
-      opts.onSpawn?.(run.name, child);
-      const code = await new Promise<number | null>((done) => {
-        child.on('exit', (c, sig) => done(c ?? (sig ? null : 1)));
-        child.on('error', () => done(1));
-      });
-      children.delete(child);
+      const code = await runVtx(vtxArgs, log, run.name, children, opts);
       const result = opts.signal?.aborted ? 'stopped' : code === 0 ? 'ok' : 'failed';
       outcomes[run.index] = { name: run.name, result, action, exitCode: code, log };
       say(`${result === 'ok' ? 'done' : result} ${run.name}${code ? ` (exit ${code}; see ${log})` : ''}`);

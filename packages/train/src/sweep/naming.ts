@@ -45,12 +45,19 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0
 
 /**
  * Names for a list of assignments over the varying `keys` (in that order). Keys missing from an assignment are
- * left out of its name; collisions after sanitising get a hash suffix.
+ * left out of its name; `bare` keys contribute their value alone (a run's label); collisions after sanitising get a
+ * hash suffix.
  */
-export function runNames(assignments: readonly Record<string, unknown>[], keys: readonly string[]): string[] {
+export function runNames(
+  assignments: readonly Record<string, unknown>[],
+  keys: readonly string[],
+  bare: ReadonlySet<string> = new Set(),
+): string[] {
   const labels = keyLabels(keys);
   const raw = assignments.map((a) => {
-    const parts = keys.filter((k) => k in a).map((k) => `${labels.get(k)}-${formatValue(a[k])}`);
+    const parts = keys
+      .filter((k) => k in a)
+      .map((k) => (bare.has(k) ? formatValue(a[k]) : `${labels.get(k)}-${formatValue(a[k])}`));
     let name = parts.join('_') || 'base';
     if (!/^[A-Za-z0-9]/.test(name)) name = `run-${name}`;
     if (name.length > MAX) name = `${name.slice(0, MAX - 9)}-${hash(JSON.stringify(a))}`;

@@ -5,7 +5,9 @@
  *   <sweep>/configs/<run>.yaml      each run's fully resolved experiment config
  *   <sweep>/runs/<run>/             each run's directory (as `vtx train --out`): metrics.jsonl, checkpoints, summary.json
  *   <sweep>/logs/<run>.log          each run's stdout/stderr (local launcher)
- *   <sweep>/slurm/                  the sbatch script, job ids and task output (slurm launcher)
+ *   <sweep>/stages/<stage>/         each stage's run directory (what `${stage.<name>}` names)
+ *   <sweep>/configs/stages/<stage>.yaml, <sweep>/logs/stages/<stage>.log   its config and output
+ *   <sweep>/slurm/                  the sbatch scripts, job ids and task output (slurm launcher)
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,6 +25,13 @@ export interface PlannedRun {
   overrides: Assignment;
 }
 
+export interface PlannedStage {
+  name: string;
+  /** Its base config (absolute) and overrides. */
+  base: string;
+  overrides: Assignment;
+}
+
 export interface SweepPlan {
   version: 1;
   name: string;
@@ -31,6 +40,8 @@ export interface SweepPlan {
   base: string;
   axes: string[];
   sweep: SweepConfig;
+  /** Runs that complete before `runs` start, in order (absent in plans written before stages existed). */
+  stages?: PlannedStage[];
   runs: PlannedRun[];
 }
 
@@ -44,6 +55,11 @@ export type RunState =
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
 export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);
 export const runLog = (sweepDir: string, name: string) => insideDir(sweepDir, 'logs', `${name}.log`);
+export const stageDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'stages', name);
+export const stageConfig = (sweepDir: string, name: string) =>
+  insideDir(sweepDir, 'configs', 'stages', `${name}.yaml`);
+export const stageLog = (sweepDir: string, name: string) =>
+  insideDir(sweepDir, 'logs', 'stages', `${name}.log`);
 
 /**
  * Write the plan and every run's resolved config into `sweepDir`. A run that has already started keeps the config
@@ -57,11 +73,27 @@ export async function writePlan(sweepDir: string, file: string, ex: ExpandedSwee
     base: ex.base,
     axes: ex.axes,
     sweep: ex.sweep,
+    ...(ex.stages.length
+      ? { stages: ex.stages.map(({ name, base, overrides }) => ({ name, base, overrides })) }
+      : {}),
     runs: ex.runs.map(({ index, name, axes, overrides }) => ({ index, name, axes, overrides })),
   };
   await fs.mkdir(join(sweepDir, 'configs'), { recursive: true });
   await fs.mkdir(join(sweepDir, 'runs'), { recursive: true });
   await fs.mkdir(join(sweepDir, 'logs'), { recursive: true });
+  if (ex.stages.length) {
+    await fs.mkdir(join(sweepDir, 'configs', 'stages'), { recursive: true });
+    await fs.mkdir(join(sweepDir, 'logs', 'stages'), { recursive: true });
+    await fs.mkdir(join(sweepDir, 'stages'), { recursive: true });
+  }
+  for (const st of ex.stages) {
+    assertSafeName(st.name);
+    if (resolve(stageDir(sweepDir, st.name)) !== st.dir)
+      throw new Error(
+        `stage ${st.name}: expanded for ${st.dir}, but the sweep directory is ${resolve(sweepDir)} (expand with { dir })`,
+      );
+    await writeResolvedConfig(stageConfig(sweepDir, st.name), st.config);
+  }
   for (const r of ex.runs) {
     assertSafeName(r.name);
     await writeResolvedConfig(runConfig(sweepDir, r.name), r.config);
@@ -78,7 +110,7 @@ export async function readPlan(sweepDir: string): Promise<SweepPlan> {
   });
   const plan = JSON.parse(text) as SweepPlan;
   if (plan.version !== 1) throw new Error(`${path}: unknown sweep plan version ${String(plan.version)}`);
-  for (const r of plan.runs) assertSafeName(r.name);
+  for (const r of [...plan.runs, ...(plan.stages ?? [])]) assertSafeName(r.name);
   return plan;
 }
 
@@ -97,9 +129,8 @@ export async function runState(dir: string): Promise<RunState> {
   return existsSync(dir) && (await fs.readdir(dir)).length > 0 ? { kind: 'restart' } : { kind: 'start' };
 }
 
-/** The `vtx train` arguments that carry a run forward from its state (undefined when it is complete). */
-export async function trainArgs(sweepDir: string, name: string): Promise<string[] | undefined> {
-  const dir = runDir(sweepDir, name);
+/** The `vtx train` arguments that carry the run in `dir` (config `config`) forward (undefined when complete). */
+export async function trainArgsFor(dir: string, config: string): Promise<string[] | undefined> {
   const state = await runState(dir);
   switch (state.kind) {
     case 'completed':
@@ -108,8 +139,18 @@ export async function trainArgs(sweepDir: string, name: string): Promise<string[
       return ['train', '--resume', dir];
     case 'restart':
       await fs.rm(dir, { recursive: true, force: true });
-      return ['train', '--config', runConfig(sweepDir, name), '--out', dir];
+      return ['train', '--config', config, '--out', dir];
     case 'start':
-      return ['train', '--config', runConfig(sweepDir, name), '--out', dir];
+      return ['train', '--config', config, '--out', dir];
   }
+}
+
+/** The `vtx train` arguments that carry a run forward from its state (undefined when it is complete). */
+export async function trainArgs(sweepDir: string, name: string): Promise<string[] | undefined> {
+  return trainArgsFor(runDir(sweepDir, name), runConfig(sweepDir, name));
+}
+
+/** The same for a stage. */
+export async function stageTrainArgs(sweepDir: string, name: string): Promise<string[] | undefined> {
+  return trainArgsFor(stageDir(sweepDir, name), stageConfig(sweepDir, name));
 }

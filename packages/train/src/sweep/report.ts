@@ -14,7 +14,7 @@ import { lineChart, scatterChart, writeChart } from '../plot/charts.js';
 import { curve, smoothCurve } from '../plot/run-plot.js';
 import { readMetrics, type MetricsRecord } from '../run/metrics.js';
 import type { RunSummary } from '../train.js';
-import { readPlan, readSummary, runDir, runState, type SweepPlan } from './plan.js';
+import { readPlan, readSummary, runDir, runState, stageDir, type SweepPlan } from './plan.js';
 import { fitPowerLaw, pearson, type PowerLawFit } from './power-law.js';
 
 export interface ReportRow {
@@ -22,6 +22,8 @@ export interface ReportRow {
   axes: Record<string, unknown>;
   state: 'completed' | 'partial' | 'interrupted' | 'pending';
   model?: string;
+  /** The tfjs backend it trained on. */
+  backend?: string;
   step?: number;
   steps?: number;
   params?: number;
@@ -51,6 +53,8 @@ export interface FitSummary {
 export interface SweepReport {
   plan: SweepPlan;
   rows: ReportRow[];
+  /** The sweep's stages (runs that completed before `rows` started), when it has any. */
+  stages?: ReportRow[];
   /** The metric the fits and charts use: `val/loss` when every completed run has it, else `finalLoss`. */
   metric: string;
   fits: FitSummary[];
@@ -60,59 +64,73 @@ export interface SweepReport {
 /** Whether larger is better for a metric name (accuracies), else smaller (losses, errors). */
 export const higherIsBetter = (key: string) => /top\d|acc|accuracy|auc|psnr|ssim/i.test(key);
 
+/** One row from a run directory's summary and metrics. */
+export async function collectRow(
+  rd: string,
+  name: string,
+  axes: Record<string, unknown>,
+): Promise<ReportRow> {
+  const state = await runState(rd);
+  const summary: RunSummary | undefined = await readSummary(rd);
+  const records = await readMetrics(join(rd, 'metrics.jsonl')).catch(() => [] as MetricsRecord[]);
+  const best: Record<string, number> = {};
+  let final: Record<string, number> = {};
+  for (const rec of records) {
+    const vals = Object.entries(rec).filter(
+      (e): e is [string, number] =>
+        e[0].startsWith('val/') && typeof e[1] === 'number' && Number.isFinite(e[1]),
+    );
+    if (vals.length) final = Object.fromEntries(vals);
+    for (const [k, v] of vals) {
+      const b = best[k];
+      if (b === undefined || (higherIsBetter(k) ? v > b : v < b)) best[k] = v;
+    }
+  }
+  const losses = curve(records, 'loss');
+  const tail = losses.slice(-Math.max(1, Math.ceil(losses.length / 10)));
+  const finalLoss = tail.length ? tail.reduce((s, p) => s + p.y, 0) / tail.length : summary?.finalLoss;
+  return {
+    name,
+    axes,
+    state:
+      state.kind === 'completed'
+        ? 'completed'
+        : state.kind === 'resume'
+          ? 'partial'
+          : state.kind === 'restart'
+            ? 'interrupted'
+            : 'pending',
+    ...(summary
+      ? {
+          model: summary.model,
+          backend: summary.backend,
+          step: summary.step,
+          steps: summary.steps,
+          params: summary.params,
+          tokens: summary.tokensPerSample,
+          gflops: summary.gflops,
+          trainGflop: summary.trainGflop,
+          seconds: summary.seconds,
+        }
+      : {}),
+    ...(finalLoss !== undefined ? { finalLoss } : {}),
+    final: summary?.metrics && Object.keys(summary.metrics).length ? summary.metrics : final,
+    best,
+    records,
+  };
+}
+
 /** One row per run from its summary and metrics. */
 export async function collectRows(dir: string, plan: SweepPlan): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for (const r of plan.runs) {
-    const rd = runDir(dir, r.name);
-    const state = await runState(rd);
-    const summary: RunSummary | undefined = await readSummary(rd);
-    const records = await readMetrics(join(rd, 'metrics.jsonl')).catch(() => [] as MetricsRecord[]);
-    const best: Record<string, number> = {};
-    let final: Record<string, number> = {};
-    for (const rec of records) {
-      const vals = Object.entries(rec).filter(
-        (e): e is [string, number] =>
-          e[0].startsWith('val/') && typeof e[1] === 'number' && Number.isFinite(e[1]),
-      );
-      if (vals.length) final = Object.fromEntries(vals);
-      for (const [k, v] of vals) {
-        const b = best[k];
-        if (b === undefined || (higherIsBetter(k) ? v > b : v < b)) best[k] = v;
-      }
-    }
-    const losses = curve(records, 'loss');
-    const tail = losses.slice(-Math.max(1, Math.ceil(losses.length / 10)));
-    const finalLoss = tail.length ? tail.reduce((s, p) => s + p.y, 0) / tail.length : summary?.finalLoss;
-    rows.push({
-      name: r.name,
-      axes: r.axes,
-      state:
-        state.kind === 'completed'
-          ? 'completed'
-          : state.kind === 'resume'
-            ? 'partial'
-            : state.kind === 'restart'
-              ? 'interrupted'
-              : 'pending',
-      ...(summary
-        ? {
-            model: summary.model,
-            step: summary.step,
-            steps: summary.steps,
-            params: summary.params,
-            tokens: summary.tokensPerSample,
-            gflops: summary.gflops,
-            trainGflop: summary.trainGflop,
-            seconds: summary.seconds,
-          }
-        : {}),
-      ...(finalLoss !== undefined ? { finalLoss } : {}),
-      final: summary?.metrics && Object.keys(summary.metrics).length ? summary.metrics : final,
-      best,
-      records,
-    });
-  }
+  for (const r of plan.runs) rows.push(await collectRow(runDir(dir, r.name), r.name, r.axes));
+  return rows;
+}
+
+/** One row per stage. */
+export async function collectStageRows(dir: string, plan: SweepPlan): Promise<ReportRow[]> {
+  const rows: ReportRow[] = [];
+  for (const s of plan.stages ?? []) rows.push(await collectRow(stageDir(dir, s.name), s.name, {}));
   return rows;
 }
 
@@ -204,6 +222,7 @@ export async function sweepReport(
 ): Promise<SweepReport> {
   const plan = await readPlan(dir);
   const rows = await collectRows(dir, plan);
+  const stages = await collectStageRows(dir, plan);
   const out = opts.out ?? join(dir, 'report');
   await fs.mkdir(out, { recursive: true });
   const completed = rows.filter((r) => r.state === 'completed');
@@ -266,6 +285,7 @@ export async function sweepReport(
   }
 
   const { header, cells } = tableOf(rows, plan.axes);
+  const stageTable = tableOf(stages, []);
   await writeFileAtomic(join(out, 'runs.csv'), csvTable(header, cells));
   files.push(join(out, 'runs.csv'));
   const rel = (p: string) => relative(out, p);
@@ -276,6 +296,16 @@ export async function sweepReport(
     '',
     markdownTable(header, cells),
     '',
+    ...(stages.length
+      ? [
+          '## Stages',
+          '',
+          'Runs that completed before the runs above started (`${stage.<name>}` in the sweep file names them).',
+          '',
+          markdownTable(stageTable.header, stageTable.cells),
+          '',
+        ]
+      : []),
     '## Power-law fits',
     '',
     `Metric: \`${metric}\`${metric === 'finalLoss' ? ' (mean training loss over the last 10% of logged steps)' : ' (last evaluation)'}. C = training compute in Gflop (3 x forward flops x samples seen), G = forward Gflops per sample; fitted by least squares in log-log space.`,
@@ -294,8 +324,9 @@ export async function sweepReport(
     metric,
     fits,
     rows: rows.map(({ records: _records, ...r }) => r),
+    ...(stages.length ? { stages: stages.map(({ records: _records, ...r }) => r) } : {}),
   };
   await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(json, null, 2)}\n`);
   files.push(join(out, 'report.json'));
-  return { plan, rows, metric, fits, files };
+  return { plan, rows, ...(stages.length ? { stages } : {}), metric, fits, files };
 }

@@ -10,10 +10,24 @@
  *   runs:                              # and/or an explicit list; each entry is combined with every grid point
  *     - { model.attention: joint }
  *     - { model.attention: factorised }
- *   seeds: [0, 1]                      # each run once per seed (sets `seed`)
+ *   seeds: [0, 1]                      # each run once per seed (sets `seed`; `seedKeys: [seed, data.seed]` sets both)
  *   launcher: { kind: local, workers: auto }   # or { kind: slurm, partition: gpu, cpusPerTask: 4 }
  *
  * Keys are dotted paths into the experiment config (`optim.lr`, `model.patch.0`); values are whatever the key takes.
+ *
+ * Stages: runs that must finish before the sweep's runs start (an image-pretraining run that every run initialises
+ * from). Each is a config (its own `base`, else the sweep's) with overrides; `${stage.<name>}` anywhere in a string
+ * value of `set`, `runs`, `grid` or a later stage's `set` becomes that stage's run directory:
+ *
+ *   stages:
+ *     vit: { base: vit-frames.yaml, set: { train.steps: 2000 } }
+ *   set: { init.from: '${stage.vit}' }
+ *
+ * An explicit run may carry a label, which then names it (and is its `label` axis) instead of its keys:
+ *
+ *   runs:
+ *     - { label: scratch, set: {} }
+ *     - { label: central, set: { init.from: '${stage.vit}', init.tubelet: central } }
  */
 import { z } from 'zod';
 
@@ -55,6 +69,25 @@ export type SlurmLauncher = z.infer<typeof SlurmLauncher>;
 export const Launcher = z.discriminatedUnion('kind', [LocalLauncher, SlurmLauncher]);
 export type Launcher = z.infer<typeof Launcher>;
 
+/** A stage or label name: letters, digits, '_' and '-', starting with a letter. */
+const StageName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "use letters, digits, '_' and '-'");
+
+/** A run that has to complete before the sweep's runs start (resumable: a completed stage is skipped). */
+export const SweepStage = z.strictObject({
+  /** Its experiment config, relative to the sweep file (default: the sweep's `base`). */
+  base: z.string().min(1).optional(),
+  /** Overrides (dotted keys), applied to its base. */
+  set: Assignment.default({}),
+});
+export type SweepStage = z.infer<typeof SweepStage>;
+
+/** An explicit run named by a label instead of by its keys' values. */
+export const LabelledRun = z.strictObject({
+  label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-'"),
+  set: Assignment.default({}),
+});
+export type LabelledRun = z.infer<typeof LabelledRun>;
+
 export const SweepConfig = z
   .strictObject({
     /** Sweep name: names the sweep directory (letters, digits, '.', '_', '-'). */
@@ -65,14 +98,21 @@ export const SweepConfig = z
     set: Assignment.default({}),
     /** Axes: dotted key -> list of values; the runs are their cartesian product. */
     grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
-    /** Explicit runs (each a set of dotted keys), each combined with every grid point. */
-    runs: z.array(Assignment).default([]),
+    /** Explicit runs (each a set of dotted keys, or a label and its keys), each combined with every grid point. */
+    runs: z.array(z.union([LabelledRun, Assignment])).default([]),
+    /** Runs that complete first, in order; `${stage.<name>}` in a value is the stage's run directory. */
+    stages: z.record(StageName, SweepStage).default({}),
     /** Seeds; each run once per seed. Empty: the base config's seed, not named. */
     seeds: z.array(z.number().int().nonnegative()).default([]),
+    /** The keys each seed is written to, e.g. [seed, data.seed] to vary the data order with the weights' init. */
+    seedKeys: z.array(z.string()).min(1).default(['seed']),
     launcher: Launcher.prefault({ kind: 'local' }),
   })
   .refine((s) => !Object.keys(s.grid).some((k) => k === 'seed') || s.seeds.length === 0, {
     message: "give seeds either as 'seeds:' or as a 'seed' grid axis, not both",
+  })
+  .refine((s) => !('label' in s.grid), {
+    message: "'label' names labelled runs; it cannot be a grid axis",
   });
 export type SweepConfig = z.infer<typeof SweepConfig>;
 export type SweepConfigInput = z.input<typeof SweepConfig>;

@@ -8,13 +8,17 @@
  *   <sweep>/slurm/sweep.sbatch        the script
  *   <sweep>/slurm/jobs.jsonl          one line per submission: job id, task indices, time
  *   <sweep>/slurm/task-<job>_<i>.out  each task's stdout/stderr
+ *
+ * Stages: each unfinished stage is one job (`<sweep>/slurm/stage-<name>.sbatch`, running `vtx sweep task <sweep>
+ * --stage <name>`), depending on the stage job before it; the array depends on them all (`--dependency=afterok:…`
+ * with `--kill-on-invalid-dep=yes`, so a failed stage cancels the runs instead of leaving them pending forever).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../checkpoint/index.js';
-import { runDir, runState, type SweepPlan } from './plan.js';
+import { runDir, runState, stageDir, type SweepPlan } from './plan.js';
 import type { SlurmLauncher } from './schema.js';
 import { shellQuote, vtxCommand } from './vtx-process.js';
 
@@ -25,15 +29,38 @@ export interface SlurmSubmission {
   /** Plan indices of the submitted runs (array task ids). */
   tasks: number[];
   script: string;
+  /** The stage jobs the array depends on, in order (only stages that were not complete). */
+  stageJobs?: { name: string; jobId: string; script: string }[];
 }
 
-/** `#SBATCH` lines and body of the array script for the given task indices. */
+/** The resource lines every script shares, and `--dependency` when `after` names jobs. */
+function resourceLines(launcher: SlurmLauncher, cwd: string, after: readonly string[]): string[] {
+  return [
+    `#SBATCH --chdir=${cwd}`,
+    `#SBATCH --cpus-per-task=${launcher.cpusPerTask}`,
+    `#SBATCH --ntasks=1`,
+    ...(after.length
+      ? [`#SBATCH --dependency=afterok:${after.join(':')}`, '#SBATCH --kill-on-invalid-dep=yes']
+      : []),
+    ...(launcher.partition ? [`#SBATCH --partition=${launcher.partition}`] : []),
+    ...(launcher.mem ? [`#SBATCH --mem=${launcher.mem}`] : []),
+    ...(launcher.time ? [`#SBATCH --time=${launcher.time}`] : []),
+    ...(launcher.gpus ? [`#SBATCH --gpus=${launcher.gpus}`] : []),
+    ...launcher.extra.map((e) => `#SBATCH ${e}`),
+    '',
+    'set -euo pipefail',
+    ...launcher.setup,
+  ];
+}
+
+/** `#SBATCH` lines and body of the array script for the given task indices, after the jobs in `after`. */
 export function sbatchScript(
   sweepDir: string,
   plan: SweepPlan,
   launcher: SlurmLauncher,
   tasks: readonly number[],
   cwd = process.cwd(),
+  after: readonly string[] = [],
 ): string {
   const dir = resolve(sweepDir);
   const { node, args } = vtxCommand();
@@ -45,18 +72,32 @@ export function sbatchScript(
     `#SBATCH --job-name=vtx-${plan.name}`,
     `#SBATCH --array=${array}`,
     `#SBATCH --output=${join(dir, 'slurm', 'task-%A_%a.out')}`,
-    `#SBATCH --chdir=${cwd}`,
-    `#SBATCH --cpus-per-task=${launcher.cpusPerTask}`,
-    `#SBATCH --ntasks=1`,
-    ...(launcher.partition ? [`#SBATCH --partition=${launcher.partition}`] : []),
-    ...(launcher.mem ? [`#SBATCH --mem=${launcher.mem}`] : []),
-    ...(launcher.time ? [`#SBATCH --time=${launcher.time}`] : []),
-    ...(launcher.gpus ? [`#SBATCH --gpus=${launcher.gpus}`] : []),
-    ...launcher.extra.map((e) => `#SBATCH ${e}`),
-    '',
-    'set -euo pipefail',
-    ...launcher.setup,
+    ...resourceLines(launcher, cwd, after),
     `exec ${[node, ...args, 'sweep', 'task', dir].map(shellQuote).join(' ')} "$SLURM_ARRAY_TASK_ID"`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The script of one stage job, after the jobs in `after`. */
+export function stageSbatchScript(
+  sweepDir: string,
+  plan: SweepPlan,
+  launcher: SlurmLauncher,
+  stage: string,
+  cwd = process.cwd(),
+  after: readonly string[] = [],
+): string {
+  const dir = resolve(sweepDir);
+  const { node, args } = vtxCommand();
+  const lines = [
+    '#!/bin/bash',
+    `# vtx sweep '${plan.name}': stage '${stage}' (the sweep's runs start after it completes).`,
+    `# Written by vtx; resubmit with: sbatch ${join(dir, 'slurm', `stage-${stage}.sbatch`)}`,
+    `#SBATCH --job-name=vtx-${plan.name}-${stage}`,
+    `#SBATCH --output=${join(dir, 'slurm', `stage-${stage}-%j.out`)}`,
+    ...resourceLines(launcher, cwd, after),
+    `exec ${[node, ...args, 'sweep', 'task', dir, '--stage', stage].map(shellQuote).join(' ')}`,
     '',
   ];
   return lines.join('\n');
@@ -74,7 +115,22 @@ export function compressRanges(xs: readonly number[]): string {
   return out.join(',');
 }
 
-/** Write the script for every unfinished run and submit it; undefined when every run is already complete. */
+/** Write `text` as an executable script and submit it; the job id. */
+async function sbatch(script: string, text: string): Promise<string> {
+  await writeFileAtomic(script, text);
+  await fs.chmod(script, 0o755);
+  const { stdout } = await exec('sbatch', ['--parsable', script]).catch((e: Error & { stderr?: string }) => {
+    throw new Error(`sbatch ${script} failed: ${e.stderr?.trim() || e.message}`);
+  });
+  const jobId = stdout.trim().split(';')[0]!;
+  if (!/^\d+$/.test(jobId)) throw new Error(`sbatch printed '${stdout.trim()}', not a job id`);
+  return jobId;
+}
+
+/**
+ * Write the script for every unfinished run and submit it — after a job per unfinished stage, which the array
+ * depends on; undefined when every run is already complete.
+ */
 export async function submitSlurm(sweepDir: string, plan: SweepPlan): Promise<SlurmSubmission | undefined> {
   const launcher = plan.sweep.launcher;
   if (launcher.kind !== 'slurm') throw new Error(`sweep '${plan.name}' uses the ${launcher.kind} launcher`);
@@ -83,19 +139,29 @@ export async function submitSlurm(sweepDir: string, plan: SweepPlan): Promise<Sl
     if ((await runState(runDir(sweepDir, r.name))).kind !== 'completed') tasks.push(r.index);
   if (!tasks.length) return undefined;
   await fs.mkdir(join(sweepDir, 'slurm'), { recursive: true });
+  const stageJobs: NonNullable<SlurmSubmission['stageJobs']> = [];
+  for (const st of plan.stages ?? []) {
+    if ((await runState(stageDir(sweepDir, st.name))).kind === 'completed') continue;
+    const script = join(resolve(sweepDir), 'slurm', `stage-${st.name}.sbatch`);
+    const after = stageJobs.map((j) => j.jobId);
+    const jobId = await sbatch(
+      script,
+      stageSbatchScript(sweepDir, plan, launcher, st.name, process.cwd(), after.slice(-1)),
+    );
+    stageJobs.push({ name: st.name, jobId, script });
+    await fs.appendFile(
+      join(sweepDir, 'slurm', 'jobs.jsonl'),
+      `${JSON.stringify({ jobId, stage: st.name, after, submitted: new Date().toISOString() })}\n`,
+    );
+  }
   const script = join(resolve(sweepDir), 'slurm', 'sweep.sbatch');
-  await writeFileAtomic(script, sbatchScript(sweepDir, plan, launcher, tasks));
-  await fs.chmod(script, 0o755);
-  const { stdout } = await exec('sbatch', ['--parsable', script]).catch((e: Error & { stderr?: string }) => {
-    throw new Error(`sbatch ${script} failed: ${e.stderr?.trim() || e.message}`);
-  });
-  const jobId = stdout.trim().split(';')[0]!;
-  if (!/^\d+$/.test(jobId)) throw new Error(`sbatch printed '${stdout.trim()}', not a job id`);
+  const after = stageJobs.map((j) => j.jobId);
+  const jobId = await sbatch(script, sbatchScript(sweepDir, plan, launcher, tasks, process.cwd(), after));
   await fs.appendFile(
     join(sweepDir, 'slurm', 'jobs.jsonl'),
-    `${JSON.stringify({ jobId, tasks, submitted: new Date().toISOString() })}\n`,
+    `${JSON.stringify({ jobId, tasks, ...(after.length ? { after } : {}), submitted: new Date().toISOString() })}\n`,
   );
-  return { jobId, tasks, script };
+  return { jobId, tasks, script, ...(stageJobs.length ? { stageJobs } : {}) };
 }
 
 /** Array tasks of a job still known to squeue: task id -> state (PENDING, RUNNING, …). */

@@ -121,4 +121,39 @@ describe.skipIf(process.env['VTX_SKIP_SLURM'] === '1')('slurm launcher', () => {
     const again = await runSweep(file, { out });
     expect(again.job).toBeUndefined();
   });
+
+  it('runs a stage as its own job and the array after it (afterok), then skips the completed stage', async () => {
+    if (!slurmUp())
+      execFileSync('bash', [join(ROOT, 'scripts/slurm-local.sh'), 'start'], {
+        stdio: 'inherit',
+        timeout: 600_000,
+      });
+    process.env['SLURM_CONF'] ??= '/tmp/vtx-slurm/slurm.conf';
+    const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-stage-'));
+    const file = sweepFile(
+      tmp,
+      `name: slurmst\nstages:\n  pre: { set: { train.steps: 4, train.checkpointEvery: 4 } }\nset: { init.from: '\${stage.pre}', train.steps: 4 }\ngrid:\n  model.depth: [1, 2]\nlauncher: { kind: slurm, cpusPerTask: 1, pollSeconds: 0.5 }\n`,
+    );
+    const out = join(tmp, 'sweep');
+    const r = await runSweep(file, { out });
+    const stageJob = r.job?.stageJobs?.[0];
+    expect(stageJob?.name).toBe('pre');
+    const script = await fs.readFile(join(out, 'slurm', 'sweep.sbatch'), 'utf8');
+    expect(script).toContain(`#SBATCH --dependency=afterok:${stageJob!.jobId}`);
+    expect(r.stageStates).toMatchObject([{ name: 'pre', state: 'completed' }]);
+    expect(r.states.map((s) => s.state)).toEqual(['completed', 'completed']);
+    // the stage finished before any run started (its summary is written last; a run's config.yaml first)
+    const stageEnd = (await fs.stat(join(out, 'stages', 'pre', 'summary.json'))).mtimeMs;
+    for (const name of ['depth-1', 'depth-2'])
+      expect((await fs.stat(join(runDir(out, name), 'config.yaml'))).mtimeMs).toBeGreaterThanOrEqual(
+        stageEnd,
+      );
+    // after deleting one run, a resubmission runs only that run, with no stage job and no dependency
+    await fs.rm(runDir(out, 'depth-2'), { recursive: true });
+    const again = await runSweep(file, { out });
+    expect(again.job?.tasks).toEqual([1]);
+    expect(again.job?.stageJobs).toBeUndefined();
+    expect(await fs.readFile(join(out, 'slurm', 'sweep.sbatch'), 'utf8')).not.toContain('--dependency');
+    expect(again.states.map((s) => s.state)).toEqual(['completed', 'completed']);
+  });
 });
