@@ -5,7 +5,8 @@
  *   requestsOf       what each sample was asked for, in the judge's terms
  *   scoreSamples     the judge's accuracy on those requests and the Fréchet distance to real reference clips
  *   sampleMetrics    the names evaluation reports: sample/frechet, sample/acc/<attribute>, sample/acc/mean,
- *                    sample/class-acc
+ *                    sample/class-acc; on bouncing shapes also sample/one-subject and sample/direction-acc
+ *                    (a closed-form reader, ./motion.ts)
  *   SampleQuality    the evaluator: real reference features computed once, the judge loaded per scoring
  *   checkJudgeConfig eval.judge checked before a run starts (a ConfigError naming eval.judge.run and the path)
  * What a sample is asked for: a class-conditional sample, its class (a classification judge reads it directly; an
@@ -16,11 +17,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32 } from '@vtx/core';
-import type { DataConfigInput } from '@vtx/data';
+import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
 import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
 import { ConfigError } from '../config/index.js';
 import type { EvalJudgeSection, ExperimentConfig } from '../experiment.js';
 import { decodeLatents, latentSourceOf } from '../sora/latent-cache.js';
+import { motionScore } from './motion.js';
 import {
   CLASS_HEAD,
   attributeAccuracy,
@@ -211,7 +213,7 @@ export class SampleQuality {
       });
       try {
         const score = await scoreSamples(judge, x, requestsOf(judge, cond, classes, ref), ref);
-        return sampleMetrics(judge.kind, score);
+        return { ...sampleMetrics(judge.kind, score), ...(await shapesMetrics(x, cond, classes, ref)) };
       } finally {
         x.dispose();
       }
@@ -219,6 +221,35 @@ export class SampleQuality {
       judge.dispose();
     }
   }
+}
+
+/**
+ * On bouncing-shapes data (the reference rows' labels are the motion classes), the closed-form reader of
+ * ./motion.ts: sample/one-subject (fraction of samples showing one subject in every frame, 1 on real clips) and,
+ * when the samples were asked for a motion (the class, or the caption's direction), sample/direction-acc.
+ */
+async function shapesMetrics(
+  x: tf.Tensor,
+  cond: Condition,
+  classes: readonly number[],
+  ref: Pick<ReferenceSet, 'attributes' | 'labelNames'>,
+): Promise<Record<string, number>> {
+  if (!ref.labelNames || !sameList(ref.labelNames, MOTION_CLASSES)) return {};
+  const asked =
+    cond.kind === 'class'
+      ? classes
+      : cond.kind === 'caption'
+        ? ref.attributes.map((a) => MOTION_CLASSES.indexOf(a['direction'] ?? ''))
+        : [];
+  const s = motionScore(
+    (await x.data()) as Float32Array,
+    x.shape,
+    asked.length && asked.every((c) => c >= 0) ? asked : [],
+  );
+  return {
+    'sample/one-subject': s.oneSubject,
+    ...(s.directionAcc === null ? {} : { 'sample/direction-acc': s.directionAcc }),
+  };
 }
 
 /**

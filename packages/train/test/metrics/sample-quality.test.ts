@@ -191,6 +191,10 @@ describe('eval.judge on tiny runs', () => {
     expect(m['sample/acc/direction']).toBeGreaterThanOrEqual(0);
     expect(m['sample/acc/direction']).toBeLessThanOrEqual(1);
     expect(m['sample/acc/mean']).toBe(m['sample/acc/direction']);
+    // bouncing shapes: the closed-form motion reader's metrics too (a 4-step model draws noise: no single subject)
+    expect(m['sample/one-subject']).toBe(0);
+    expect(m['sample/direction-acc']).toBeGreaterThanOrEqual(0);
+    expect(m['sample/direction-acc']).toBeLessThanOrEqual(1);
     // every: 4 -> the evaluation at step 2 has no sample metrics, the final one (step 4) has them
     const evals = readFileSync(join(gen, 'metrics.jsonl'), 'utf8')
       .trim()
