@@ -8,7 +8,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/index.js';
 import { barChart, writeChart } from '../plot/charts.js';
-import { markdownTable, metricOf, sweepReport, type SweepReport } from '../sweep/report.js';
+import { formatValue } from '../sweep/naming.js';
+import { markdownTable, metricOf, sweepReport, type ReportRow, type SweepReport } from '../sweep/report.js';
 import { runSweep } from '../sweep/run.js';
 import { ablation } from './registry.js';
 import type { Ablation, VerdictResult } from './types.js';
@@ -60,6 +61,19 @@ export function ablationReadme(
   ];
   if (!r || !v) return [...head, `## Not run here`, '', `${extra.unavailable ?? 'not run'}.`, ''].join('\n');
   const m = r.metric;
+  const stageRows = (r.stages ?? []).map((row) => [
+    row.name,
+    row.state,
+    row.model ?? '',
+    row.params === undefined ? '' : String(row.params),
+    row.step === undefined ? '' : `${row.step}/${row.steps}`,
+    n4(row.finalLoss),
+    Object.entries(row.final)
+      .map(([k, x]) => `${k} ${n4(x)}`)
+      .join(', '),
+    row.seconds === undefined ? '' : row.seconds.toFixed(0),
+  ]);
+  const backends = [...new Set([...(r.stages ?? []), ...r.rows].flatMap((row) => row.backend ?? []))];
   const rows = r.rows.map((row) => [
     row.name,
     row.state,
@@ -90,6 +104,19 @@ export function ablationReadme(
     '',
     ...v.lines,
     '',
+    ...(stageRows.length
+      ? [
+          '## Stages',
+          '',
+          'Run first, once; the runs below start from them (`${stage.<name>}` in the sweep file).',
+          '',
+          markdownTable(
+            ['stage', 'state', 'model', 'params', 'steps', 'final train loss', 'last evaluation', 'seconds'],
+            stageRows,
+          ),
+          '',
+        ]
+      : []),
     '## Results',
     '',
     markdownTable(header, rows),
@@ -102,9 +129,34 @@ export function ablationReadme(
     '',
     ...a.caveats.map((c) => `- ${c}`),
     '',
-    `Run on ${availableParallelism()} CPU cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), tfjs wasm backend, shared with other work${extra.wallSeconds ? `; sweep wall time ${Math.round(extra.wallSeconds / 60)} min` : ''}.`,
+    `Run on ${availableParallelism()} CPU cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), tfjs ${backends.join(' / ') || 'wasm'} backend, shared with other work${extra.wallSeconds ? `; sweep wall time ${Math.round(extra.wallSeconds / 60)} min` : ''}.`,
     '',
   ].join('\n');
+}
+
+/**
+ * With a `seed` axis: one bar per combination of the other axes (an arm), the metric's mean over its seeds with the
+ * sample standard deviation as the whisker. Empty without seeds.
+ */
+export function armBars(report: SweepReport, metric: string): { label: string; y: number; err: number }[] {
+  const axes = report.plan.axes.filter((k) => k !== 'seed');
+  if (!report.plan.axes.includes('seed') || !axes.length) return [];
+  const groups = new Map<string, number[]>();
+  const done = (r: ReportRow) => r.state === 'completed' && metricOf(r, metric) !== undefined;
+  for (const r of report.rows.filter(done)) {
+    const label = axes
+      .filter((k) => k in r.axes)
+      .map((k) =>
+        k === 'label' ? formatValue(r.axes[k]) : `${k.split('.').at(-1)}-${formatValue(r.axes[k])}`,
+      )
+      .join('_');
+    groups.set(label, [...(groups.get(label) ?? []), metricOf(r, metric)!]);
+  }
+  return [...groups].map(([label, ys]) => {
+    const mean = ys.reduce((s, y) => s + y, 0) / ys.length;
+    const sd = ys.length > 1 ? Math.sqrt(ys.reduce((s, y) => s + (y - mean) ** 2, 0) / (ys.length - 1)) : 0;
+    return { label, y: mean, err: sd };
+  });
 }
 
 /** Run (or resume) an ablation and write its report. */
@@ -121,13 +173,27 @@ export async function runAblation(name: string, opts: AblateOptions = {}): Promi
     return { ablation: a, unavailable: why, readme };
   }
   const started = performance.now();
-  if (!opts.reportOnly)
-    await runSweep(a.sweep, {
-      out: dir,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-    });
-  const wallSeconds = opts.reportOnly ? undefined : (performance.now() - started) / 1000;
+  const ran = opts.reportOnly
+    ? undefined
+    : await runSweep(a.sweep, {
+        out: dir,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      });
+  // the wall time of the invocation that did the work, kept for re-reports and resumes that had nothing left to do
+  const wallFile = join(dir, 'ablation-wall-time.json');
+  const didWork = [...(ran?.stageOutcomes ?? []), ...(ran?.outcomes ?? [])].some(
+    (o) => o.result !== 'skipped',
+  );
+  let wallSeconds: number | undefined;
+  if (didWork) {
+    wallSeconds = (performance.now() - started) / 1000;
+    await writeFileAtomic(wallFile, `${JSON.stringify({ seconds: wallSeconds })}\n`);
+  } else
+    wallSeconds = await fs
+      .readFile(wallFile, 'utf8')
+      .then((t) => (JSON.parse(t) as { seconds?: number }).seconds)
+      .catch(() => undefined);
   const report = await sweepReport(dir, { out: docs, metric: a.metric, title: `${a.title}: sweep report` });
   const verdict = a.verdict(report);
   const bars = report.rows
@@ -137,7 +203,19 @@ export async function runAblation(name: string, opts: AblateOptions = {}): Promi
     join(docs, 'metric-by-run'),
     barChart({ title: `${a.name}: ${a.metric} by run`, x: 'run', y: { title: a.metric }, bars }),
   );
+  const arms = armBars(report, a.metric);
+  if (arms.length)
+    await writeChart(
+      join(docs, 'metric-by-arm'),
+      barChart({
+        title: `${a.name}: ${a.metric}, mean ± sd over seeds`,
+        x: 'arm',
+        y: { title: a.metric },
+        bars: arms,
+      }),
+    );
   const charts = [
+    ...(arms.length ? ['metric-by-arm.svg'] : []),
     'metric-by-run.svg',
     ...report.files.filter((f) => f.endsWith('.svg')).map((f) => f.slice(docs.length + 1)),
   ];

@@ -111,31 +111,43 @@ export function scatterChart(opts: {
   } as TopLevelSpec;
 }
 
-/** Bars of one value per category (accuracy per variant, say). */
+/** Bars of one value per category (accuracy per variant, say); `err` draws a ±err whisker on a bar (spread over seeds). */
 export function barChart(opts: {
   title: string;
   x: string;
   y: Axis;
-  bars: { label: string; y: number }[];
+  bars: { label: string; y: number; err?: number }[];
 }): TopLevelSpec {
+  const values = opts.bars
+    .filter((b) => Number.isFinite(b.y))
+    .map((b) => ({ ...b, lo: b.y - (b.err ?? 0), hi: b.y + (b.err ?? 0) }));
+  const x = {
+    field: 'label',
+    type: 'nominal',
+    title: opts.x,
+    sort: null,
+    axis: { labelAngle: -30, labelLimit: 200 },
+  } as const;
+  const y = { field: 'y', type: 'quantitative', title: opts.y.title, scale: scale(opts.y) } as const;
+  const whiskers = values.some((b) => b.err !== undefined && b.err > 0);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title,
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
-    data: { values: opts.bars.filter((b) => Number.isFinite(b.y)) },
-    mark: { type: 'bar' },
-    encoding: {
-      x: {
-        field: 'label',
-        type: 'nominal',
-        title: opts.x,
-        sort: null,
-        axis: { labelAngle: -30, labelLimit: 200 },
-      },
-      y: { field: 'y', type: 'quantitative', title: opts.y.title, scale: scale(opts.y) },
-    },
+    data: { values },
+    ...(whiskers
+      ? {
+          layer: [
+            { mark: { type: 'bar' }, encoding: { x, y } },
+            {
+              mark: { type: 'rule', color: 'black' },
+              encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+            },
+          ],
+        }
+      : { mark: { type: 'bar' }, encoding: { x, y } }),
   };
 }
 

@@ -6,8 +6,10 @@ import {
   orderVerdict,
   paretoFront,
   patchVerdict,
+  tubeletInitVerdict,
   vivitVariantsVerdict,
 } from '../../src/ablate/verdicts.js';
+import { armBars } from '../../src/ablate/run.js';
 import { loadSweep } from '../../src/sweep/expand.js';
 import type { ReportRow, SweepReport } from '../../src/sweep/report.js';
 import { resolve } from 'node:path';
@@ -128,6 +130,71 @@ describe('ablation verdicts', () => {
     const v = attentionVerdict(rep('val/mse', [joint, fact]));
     expect(v.verdict).toBe('reproduced');
     expect(v.lines.join(' ')).toContain('joint costs 2x');
+  });
+});
+
+describe('ViViT tubelet initialisation verdict', () => {
+  // arm -> accuracy per seed
+  const tub = (accs: Record<string, number[]>) =>
+    rep(
+      'val/top1',
+      Object.entries(accs).flatMap(([arm, ys]) =>
+        ys.map((y, seed) => row(`${arm}_seed-${seed}`, { label: arm, seed }, { 'val/top1': y })),
+      ),
+    );
+
+  it('reproduced: paper order, every neighbouring pair beyond 2 standard errors', () => {
+    const v = tubeletInitVerdict(
+      tub({
+        central: [0.93, 0.94, 0.935],
+        uniform: [0.9, 0.91, 0.905],
+        inflate: [0.87, 0.88, 0.875],
+        random: [0.8, 0.82, 0.81],
+        scratch: [0.4, 0.35, 0.38],
+      }),
+    );
+    expect(v.verdict).toBe('reproduced');
+    const text = v.lines.join('\n');
+    expect(text).toContain('| central (central frame) | 79.2% | 93.5% ± 0.5 (93.0%, 94.0%, 93.5%) |');
+    expect(text).toContain('scratch (no image pretraining; not in the paper)');
+    expect(text).toContain('Observed order of the means: central > uniform > inflate > random.');
+  });
+
+  it('partly: the order holds on the means but a pair is within the noise; or only the winner matches', () => {
+    const noisy = tubeletInitVerdict(
+      tub({
+        central: [0.93, 0.9, 0.95],
+        uniform: [0.92, 0.91, 0.93],
+        inflate: [0.87, 0.88, 0.875],
+        random: [0.8, 0.82, 0.81],
+      }),
+    );
+    expect(noisy.verdict).toBe('partly reproduced');
+    expect(noisy.lines.join('\n')).toMatch(/central \/ uniform is not separated by 3 seeds/);
+    const winner = tubeletInitVerdict(
+      tub({ central: [0.95, 0.95], uniform: [0.8, 0.8], inflate: [0.9, 0.9], random: [0.7, 0.7] }),
+    );
+    expect(winner.verdict).toBe('partly reproduced');
+    expect(winner.lines.join('\n')).toContain('uniform vs inflate: inflate ahead by 10.0 points');
+  });
+
+  it('not reproduced when central is not best; inconclusive while runs are missing', () => {
+    const r = tub({ central: [0.8, 0.8], uniform: [0.9, 0.9], inflate: [0.7, 0.7], random: [0.6, 0.6] });
+    expect(tubeletInitVerdict(r).verdict).toBe('not reproduced');
+    r.rows[0]!.state = 'partial';
+    expect(tubeletInitVerdict(r).verdict).toBe('inconclusive');
+  });
+
+  it('arm bars: mean and sample sd over seeds per label; none without a seed axis', () => {
+    const r = tub({ central: [0.9, 0.8], random: [0.5, 0.5] });
+    r.plan = { axes: ['label', 'seed'] } as SweepReport['plan'];
+    const bars = armBars(r, 'val/top1');
+    expect(bars.map((b) => b.label)).toEqual(['central', 'random']);
+    expect(bars[0]!.y).toBeCloseTo(0.85, 12);
+    expect(bars[0]!.err).toBeCloseTo(Math.SQRT1_2 * 0.1, 12);
+    expect(bars[1]!.err).toBe(0);
+    r.plan = { axes: ['label'] } as SweepReport['plan'];
+    expect(armBars(r, 'val/top1')).toEqual([]);
   });
 });
 
