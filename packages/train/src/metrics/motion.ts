@@ -37,7 +37,7 @@ export interface ClipMotion {
  * Frame f of a (T, H, W, C) clip in [-1, 1]: `core` holds the foreground's distances (0 elsewhere), `any` every
  * pixel off the background by more than the threshold (the core plus anti-aliased edges, or stray marks).
  */
-function foreground(
+export function frameForeground(
   data: ArrayLike<number>,
   f: number,
   [h, w, c]: readonly [number, number, number],
@@ -106,7 +106,7 @@ export function clipMotion(
   let oneSubject = true;
   const track: [number, number][] = [];
   for (let f = 0; f < t; f++) {
-    const { core: m, any } = foreground(data, f, [h, w, c], threshold);
+    const { core: m, any } = frameForeground(data, f, [h, w, c], threshold);
     let mass = 0;
     let sy = 0;
     let sx = 0;

@@ -11,6 +11,7 @@
  *   the subject is fully in frame when no frame touches and every frame has ≥ `minPixels` foreground pixels.
  * The framing rate of a set of clips is the fraction fully in frame.
  */
+import { frameForeground } from '../metrics/motion.js';
 
 export interface FramingOptions {
   /** Foreground threshold in data units ([-1, 1] clips: 0.3 ≈ 38 of 255 levels). */
@@ -27,11 +28,6 @@ export interface ClipFraming {
   empty: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-
 /** Framing of one clip, data (T, H, W, C) row-major in [-1, 1]. */
 export function clipFraming(
   data: ArrayLike<number>,
@@ -44,24 +40,16 @@ export function clipFraming(
   let touching = 0;
   let empty = 0;
   for (let f = 0; f < t; f++) {
-    const base = f * h * w * c;
-    const at = (y: number, x: number, ch: number) => data[base + (y * w + x) * c + ch]!;
-    const ring: [number, number][] = [];
-    for (let x = 0; x < w; x++) ring.push([0, x], [h - 1, x]);
-    for (let y = 1; y < h - 1; y++) ring.push([y, 0], [y, w - 1]);
-    const bg = Array.from({ length: c }, (_, ch) => median(ring.map(([y, x]) => at(y, x, ch))));
-    const dist = (y: number, x: number) => {
-      let d = 0;
-      for (let ch = 0; ch < c; ch++) d = Math.max(d, Math.abs(at(y, x, ch) - bg[ch]!));
-      return d;
-    };
-    let peak = 0;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) peak = Math.max(peak, dist(y, x));
-    const cut = Math.max(threshold, 0.5 * peak);
-    const fg = (y: number, x: number) => dist(y, x) > cut;
+    const { core } = frameForeground(data, f, [h, w, c], threshold);
     let count = 0;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (fg(y, x)) count++;
-    const onBorder = ring.filter(([y, x]) => fg(y, x)).length;
+    let onBorder = 0;
+    core.forEach((d, i) => {
+      if (!d) return;
+      count++;
+      const y = Math.floor(i / w);
+      const x = i % w;
+      if (y === 0 || y === h - 1 || x === 0 || x === w - 1) onBorder++;
+    });
     if (onBorder >= borderPixels) touching++;
     if (count < minPixels) empty++;
   }
