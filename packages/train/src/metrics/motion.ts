@@ -2,7 +2,7 @@
  * A closed-form reader of bouncing-shapes clips, real or generated, from pixels alone (no learned judge):
  *   background  per frame, the per-channel median of the border ring (the subject is small, the background flat);
  *   foreground  pixels farther from the background (max over channels) than `threshold` and than half the frame's
- *               largest distance (the rule of ../sora/framing.ts);
+ *               largest distance (framing.ts reads it too);
  *   subject     a frame shows one subject when its foreground is one 8-connected component of ≥ `minPixels` (2)
  *               and at most `maxArea` of the frame, and every pixel off the background by more than `threshold`
  *               is connected to it (a flat background);
