@@ -11,10 +11,9 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 
-import { DatasetWriter } from '../format/writer.js';
 import type { ClipRecord, DatasetIndex } from '../format/schema.js';
 import { Rng } from '../rng.js';
-import { shardOpts, type BuildOptions } from './common.js';
+import { writeGenerated, type BuildOptions } from './common.js';
 
 const pos = z.number().int().positive();
 
@@ -121,22 +120,12 @@ export async function buildMovingMnist(
 ): Promise<DatasetIndex> {
   const spec = MovingMnistSpec.parse(input);
   const digitVocab = Array.from({ length: 10 }, (_, c) => String(c));
-  const w = await DatasetWriter.create(out, {
+  const dataset = {
     name: spec.name,
-    dtype: 'uint8',
+    dtype: 'uint8' as const,
     builder: spec,
     labels: movingMnistLabels(spec.digits),
     attributes: Object.fromEntries(Array.from({ length: spec.digits }, (_, k) => [`digit${k}`, digitVocab])),
-    ...shardOpts(opts),
-  });
-  try {
-    for (let i = 0; i < spec.count; i++) {
-      await w.add(movingMnistClip(spec, i));
-      opts.onProgress?.(i + 1, spec.count);
-    }
-  } catch (e) {
-    await w.abort();
-    throw e;
-  }
-  return w.finish();
+  };
+  return writeGenerated(out, dataset, spec.count, (i) => movingMnistClip(spec, i), opts);
 }

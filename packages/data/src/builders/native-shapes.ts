@@ -13,11 +13,9 @@
  */
 import { z } from 'zod';
 
-import { DatasetWriter } from '../format/writer.js';
 import type { ClipRecord, DatasetIndex } from '../format/schema.js';
-import { MOTION_CLASSES, SHAPE_ATTRIBUTES } from '../synthetic/attributes.js';
-import { shardOpts, type BuildOptions } from './common.js';
-import { shapesClip, SyntheticSpec } from './synthetic.js';
+import type { BuildOptions } from './common.js';
+import { shapesClip, SyntheticSpec, writeShapes } from './synthetic.js';
 
 /** `[frames, height, width]`. */
 export type ClipSize = [number, number, number];
@@ -98,22 +96,5 @@ export async function buildNativeShapes(
   opts: BuildOptions = {},
 ): Promise<DatasetIndex> {
   const spec = NativeShapesSpec.parse(input);
-  const w = await DatasetWriter.create(out, {
-    name: spec.name,
-    dtype: 'uint8',
-    builder: spec,
-    labels: [...MOTION_CLASSES],
-    attributes: SHAPE_ATTRIBUTES,
-    ...shardOpts(opts),
-  });
-  try {
-    for (let i = 0; i < spec.count; i++) {
-      await w.add(nativeShapesClip(spec, i));
-      opts.onProgress?.(i + 1, spec.count);
-    }
-  } catch (e) {
-    await w.abort();
-    throw e;
-  }
-  return w.finish();
+  return writeShapes(out, spec, (i) => nativeShapesClip(spec, i), opts);
 }

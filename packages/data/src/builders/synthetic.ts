@@ -10,7 +10,6 @@
 import { z } from 'zod';
 
 import { DataError } from '../errors.js';
-import { DatasetWriter } from '../format/writer.js';
 import type { ClipRecord, DatasetIndex } from '../format/schema.js';
 import { Rng } from '../rng.js';
 import {
@@ -21,7 +20,7 @@ import {
   type ShapeAttributes,
 } from '../synthetic/attributes.js';
 import { renderClip, trajectory } from '../synthetic/render.js';
-import { shardOpts, type BuildOptions } from './common.js';
+import { writeGenerated, type BuildOptions } from './common.js';
 
 const pos = z.number().int().positive();
 
@@ -132,22 +131,25 @@ export async function buildSynthetic(
   opts: BuildOptions = {},
 ): Promise<DatasetIndex> {
   const spec = SyntheticSpec.parse(input);
-  const w = await DatasetWriter.create(out, {
+  return writeShapes(out, spec, (i) => syntheticClip(spec, i), opts);
+}
+
+/**
+ * Write `spec.count` clips of a built-in shapes kind (`synthetic`, `native-shapes`), clip i from `clipAt(i)`, into
+ * `out`: motion classes as labels, the shape attributes as the vocabulary and the spec stored as the builder.
+ */
+export function writeShapes(
+  out: string,
+  spec: ShapesDraw & { kind: string; count: number },
+  clipAt: (i: number) => ClipRecord,
+  opts: BuildOptions,
+): Promise<DatasetIndex> {
+  const dataset = {
     name: spec.name,
-    dtype: 'uint8',
+    dtype: 'uint8' as const,
     builder: spec,
     labels: [...MOTION_CLASSES],
     attributes: SHAPE_ATTRIBUTES,
-    ...shardOpts(opts),
-  });
-  try {
-    for (let i = 0; i < spec.count; i++) {
-      await w.add(syntheticClip(spec, i));
-      opts.onProgress?.(i + 1, spec.count);
-    }
-  } catch (e) {
-    await w.abort();
-    throw e;
-  }
-  return w.finish();
+  };
+  return writeGenerated(out, dataset, spec.count, clipAt, opts);
 }
