@@ -1,10 +1,11 @@
-// Shared test fixtures: temporary directories and small clips with known bytes.
+// Shared test fixtures: temporary directories, small clips with known bytes, `vtx data` in process.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import yargs from 'yargs';
+import { afterAll, vi } from 'vitest';
 
-import type { ClipRecord, ClipShape } from '../src/index.js';
+import { dataCommand, type ClipRecord, type ClipShape } from '../src/index.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -43,4 +44,18 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/**
+ * Run `vtx data ...` through yargs; returns what it wrote to stdout and stderr. Sets `process.exitCode` on a
+ * failure: a test file that calls it resets that (and the mocks, should the command throw) after each test.
+ */
+export async function dataCli(...args: string[]): Promise<{ out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  await yargs().command(dataCommand).strict().fail(false).parseAsync(args);
+  vi.restoreAllMocks();
+  return { out, err };
 }

@@ -1,33 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import yargs from 'yargs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import {
-  buildSynthetic,
-  dataCommand,
-  inspectDataset,
-  MOTION_CLASSES,
-  type DatasetSummary,
-} from '../src/index.js';
-import { tmpDir } from './helpers.js';
+import { buildSynthetic, inspectDataset, MOTION_CLASSES, type DatasetSummary } from '../src/index.js';
+import { dataCli as cli, tmpDir } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });
-
-/** Run `vtx data ...` through yargs; returns what it wrote to stdout and stderr. */
-async function cli(...args: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  await yargs().command(dataCommand).strict().fail(false).parseAsync(args);
-  vi.restoreAllMocks();
-  return { out, err };
-}
 
 describe('inspect', () => {
   it('counts rows, shapes, labels, captions and writes PNG and GIF contact sheets', async () => {

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import yargs from 'yargs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
@@ -15,7 +14,6 @@ import {
   COLOUR_RGB,
   createLoader,
   DataConfig,
-  dataCommand,
   NativeShapesSpec,
   nativeShapesClip,
   nativeShapesSize,
@@ -29,7 +27,7 @@ import {
   type LoaderState,
   type ShapeAttributes,
 } from '../src/index.js';
-import { tmpDir } from './helpers.js';
+import { dataCli as cli, tmpDir } from './helpers.js';
 
 const SIZES: [number, number, number][] = [
   [2, 8, 16],
@@ -267,16 +265,6 @@ describe('vtx data build native-shapes', () => {
     vi.restoreAllMocks();
     process.exitCode = undefined;
   });
-
-  async function cli(...args: string[]): Promise<{ out: string; err: string }> {
-    let out = '';
-    let err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    await yargs().command(dataCommand).strict().fail(false).parseAsync(args);
-    vi.restoreAllMocks();
-    return { out, err };
-  }
 
   it('builds the sizes given as TxHxW,... and reports bad sizes by key', async () => {
     const root = tmpDir();
