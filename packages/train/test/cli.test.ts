@@ -6,36 +6,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@vtx/core';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { captureCli } from './helpers/cli.js';
 
 process.env['VTX_BACKEND'] = 'cpu'; // the same numbers everywhere
 const dir = mkdtempSync(join(tmpdir(), 'vtx-cli-'));
 const fixtures = new URL('../../models/test/fixtures/', import.meta.url).pathname;
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
+const io = captureCli();
+const { run } = io;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const run = async (...argv: string[]) => {
-  await main(argv);
-  return Number(process.exitCode ?? 0);
-};
 
 describe('vtx info', () => {
   it('describes DiT-XL/2 with the official parameter count and Table 4 Gflops', async () => {
     expect(await run('info', 'DiT-XL/2', '--json')).toBe(0);
-    const info = JSON.parse(out) as { params: number; gflops: number; tokens: number };
+    const info = JSON.parse(io.out) as { params: number; gflops: number; tokens: number };
     expect(info.params).toBe(675_129_632);
     expect(info.tokens).toBe(256);
     expect(Math.abs(info.gflops - 118.64) / 118.64).toBeLessThan(0.01);
@@ -43,25 +27,25 @@ describe('vtx info', () => {
 
   it('takes a clip size for another resolution', async () => {
     expect(await run('info', 'ViT-B/16', '--clip', '384,384,3', '--json')).toBe(0);
-    expect((JSON.parse(out) as { tokens: number }).tokens).toBe(24 * 24 + 1);
+    expect((JSON.parse(io.out) as { tokens: number }).tokens).toBe(24 * 24 + 1);
   });
 });
 
 describe('exit codes', () => {
   it('2 for an unknown command, a missing option, an unknown preset, a bad clip', async () => {
     expect(await run('nonsense')).toBe(2);
-    expect(err).toMatch(/Unknown argument: nonsense/);
+    expect(io.err).toMatch(/Unknown argument: nonsense/);
     expect(await run('train')).toBe(2);
     expect(await run('info', 'DiT-XXL/2')).toBe(2);
     expect(await run('info', 'DiT-S/2', '--clip', '3,x')).toBe(2);
-    expect(err).not.toMatch(/\n\s+at /); // no stack traces
+    expect(io.err).not.toMatch(/\n\s+at /); // no stack traces
   });
 
   it('2 for an invalid config, naming the file, line and key', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'name: x\nmodel: { kind: vit, sise: B }\n');
     expect(await run('train', '--config', bad, '--out', join(dir, 'never'))).toBe(2);
-    expect(err).toMatch(/bad\.yaml:2: model\.sise: unknown key \(did you mean 'size'\?\)/);
+    expect(io.err).toMatch(/bad\.yaml:2: model\.sise: unknown key \(did you mean 'size'\?\)/);
   });
 
   it('1 for a failure that is not the user input format, e.g. a missing run', async () => {
@@ -85,7 +69,7 @@ describe('vtx predict', () => {
       '--clip',
       '1,8,8,4',
     );
-    expect(err).toBe('');
+    expect(io.err).toBe('');
     expect(code).toBe(0);
     const got = decodeSafetensors(new Uint8Array(readFileSync(o))).tensors['out']!;
     const want = decodeSafetensors(new Uint8Array(readFileSync(join(fixtures, 'dit-tiny.io.safetensors'))))

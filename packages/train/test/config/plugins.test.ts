@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelConfig, registerModel } from '@vtx/models';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, ExperimentConfig, loadConfigFile, loadRun, train } from '@vtx/train';
-import { main } from '../../src/cli.js';
+import { captureCli } from '../helpers/cli.js';
 
 process.env['VTX_BACKEND'] = 'cpu';
 const dir = mkdtempSync(join(tmpdir(), 'vtx-plugins-'));
@@ -29,23 +29,8 @@ const vitModel = 'model: { kind: vit, patch: 4, depth: 1, width: 8, heads: 2, nu
 write('sub/flag.mjs', 'globalThis.__vtxFlagPlugin = (globalThis.__vtxFlagPlugin ?? 0) + 1;\n');
 write('boom.mjs', "throw new Error('boom: this plugin needs a GPU');\n");
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
-const run = async (...argv: string[]) => {
-  await main(argv);
-  return Number(process.exitCode ?? 0);
-};
+const io = captureCli();
+const { run } = io;
 
 describe('plugins: in an experiment config', () => {
   it('imports them before validation, relative to the file that lists them (through extends)', async () => {
@@ -84,14 +69,14 @@ describe('plugins: in an experiment config', () => {
   it('exit 2 for a missing plugin file, naming the file, line, key and path', async () => {
     const bad = write('missing.yaml', `name: missing\nplugins:\n  - sub/flag.mjs\n  - nope.ts\n${vitModel}`);
     expect(await run('train', '--config', bad)).toBe(2);
-    expect(err).toContain(`${bad}:4: plugins.1: plugin 'nope.ts' cannot read (ENOENT)`);
-    expect(err).not.toMatch(/\n\s+at /);
+    expect(io.err).toContain(`${bad}:4: plugins.1: plugin 'nope.ts' cannot read (ENOENT)`);
+    expect(io.err).not.toMatch(/\n\s+at /);
   });
 
   it('exit 2 for a plugin that throws, with its message', async () => {
     const bad = write('boom.yaml', `name: boom\nplugins: [boom.mjs]\n${vitModel}`);
     expect(await run('train', '--config', bad)).toBe(2);
-    expect(err).toContain(
+    expect(io.err).toContain(
       `${bad}:2: plugins.0: plugin 'boom.mjs' failed to load: boom: this plugin needs a GPU`,
     );
   });
@@ -104,16 +89,16 @@ describe('--plugin', () => {
       'kind: video-mixer\npatch: [2, 4, 4]\ndepth: 2\nwidth: 8\ntimeHidden: 3\nspaceHidden: 5\nmlpRatio: 2\n',
     );
     expect(await run('info', '--plugin', mixer, model, '--clip', '4,16,16,3', '--json')).toBe(0);
-    const info = JSON.parse(out) as { model: string; params: number; tokens: number };
+    const info = JSON.parse(io.out) as { model: string; params: number; tokens: number };
     expect(info).toMatchObject({ model: 'VideoMixer-2x8/2x4x4', params: 1880, tokens: 32 });
   });
 
   it('exit 2 for a missing or throwing plugin, naming the flag and path', async () => {
     expect(await run('info', 'ViT-B/16', '--plugin', join(dir, 'absent.ts'))).toBe(2);
-    expect(err).toContain(`--plugin: '${join(dir, 'absent.ts')}': cannot read (ENOENT)`);
-    err = '';
+    expect(io.err).toContain(`--plugin: '${join(dir, 'absent.ts')}': cannot read (ENOENT)`);
+    io.err = '';
     expect(await run('eval', dir, '--plugin', join(dir, 'boom.mjs'))).toBe(2);
-    expect(err).toContain('failed to load: boom: this plugin needs a GPU');
+    expect(io.err).toContain('failed to load: boom: this plugin needs a GPU');
   });
 });
 
