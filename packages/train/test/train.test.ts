@@ -19,6 +19,7 @@ import {
   type ExperimentConfigInput,
 } from '@vtx/train';
 import { sampleClips } from '@vtx/models';
+import { tinyShapes, tinyVideoDiT, tinyViViT } from './helpers/tiny.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-train-'));
 const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
@@ -30,26 +31,12 @@ afterAll(async () => {
   await selectBackend({ override: 'cpu' });
 });
 
-const data = {
-  dataset: { kind: 'synthetic', count: 32, frames: 4, height: 16, width: 16 },
-  cacheDir: join(dir, 'cache'),
-  batchSize: 8,
-  worker: false,
-} as const;
-const tinyDiT = {
-  kind: 'video-dit',
-  size: 'S',
-  depth: 1,
-  width: 32,
-  heads: 2,
-  patch: [2, 4, 4],
-  numClasses: 4,
-} as ExperimentConfigInput['model'];
+const data = tinyShapes(join(dir, 'cache'), { batchSize: 8 });
 const base = (name: string, over: Partial<ExperimentConfigInput> = {}): ExperimentConfigInput => ({
   name,
   backend: 'wasm', // pinned: the fast CPU path, and the same numbers on every machine
   data,
-  model: tinyDiT,
+  model: tinyVideoDiT,
   diffusion: { steps: 100, samplingSteps: '5' },
   optim: { kind: 'adamw', lr: 1e-3 },
   train: { steps: 8, logEvery: 1, checkpointEvery: 4, ema: { decay: 0.9 } },
@@ -198,15 +185,7 @@ describe('init from another run', () => {
         terminal: quiet,
       },
     );
-    const vivitModel: ExperimentConfigInput['model'] = {
-      kind: 'vivit',
-      size: 'Ti',
-      depth: 1,
-      width: 32,
-      heads: 2,
-      patch: [2, 4, 4],
-      numClasses: 4,
-    };
+    const vivitModel: ExperimentConfigInput['model'] = { ...tinyViViT, width: 32, patch: [2, 4, 4] };
     const cfg = ExperimentConfig.parse(
       base('init-vivit', {
         model: vivitModel,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentConfig, Trainer } from '@vtx/train';
+import { tinyShapes, tinyVideoDiT, tinyViViT } from './helpers/tiny.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-trainer-'));
 beforeAll(async () => {
@@ -16,29 +17,14 @@ afterAll(async () => {
   await selectBackend({ override: 'cpu' });
 });
 
-const data = (over: Record<string, unknown> = {}) => ({
-  dataset: { kind: 'synthetic', count: 32, frames: 4, height: 16, width: 16 },
-  cacheDir: join(dir, 'cache'),
-  batchSize: 8,
-  worker: false,
-  ...over,
-});
+const data = () => tinyShapes(join(dir, 'cache'), { batchSize: 8 });
 
 describe('Trainer', () => {
   it('trains a tiny ViViT: the loss falls and the tensor count stays flat', async () => {
     const cfg = ExperimentConfig.parse({
       name: 'vivit-test',
       data: data(),
-      model: {
-        kind: 'vivit',
-        size: 'Ti',
-        depth: 1,
-        width: 32,
-        heads: 2,
-        patch: [2, 4, 4],
-        numClasses: 4,
-        variant: 'spatio-temporal',
-      },
+      model: { ...tinyViViT, width: 32, patch: [2, 4, 4] },
       optim: { kind: 'adamw', lr: 3e-3, weightDecay: 0 },
       schedule: { decay: 'constant' },
       train: { steps: 40, ema: { enabled: false } },
@@ -63,7 +49,7 @@ describe('Trainer', () => {
     const cfg = ExperimentConfig.parse({
       name: 'vdit-test',
       data: data(),
-      model: { kind: 'video-dit', size: 'S', depth: 1, width: 32, heads: 2, patch: [2, 4, 4], numClasses: 4 },
+      model: tinyVideoDiT,
       optim: { kind: 'adamw', lr: 2e-3, weightDecay: 0 },
       diffusion: { steps: 100, samplingSteps: '10' },
       train: { steps: 30 },

@@ -14,7 +14,7 @@ import { exportRun } from '../../src/export/index.js';
 import { loadRun } from '../../src/load-run.js';
 import { sampleClips } from '@vtx/models';
 import { findChromium, launchChromium } from './chromium.js';
-import { tinyRun } from './tiny-run.js';
+import { tinyRun } from '../helpers/tiny.js';
 
 /** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
 interface PageWindow {

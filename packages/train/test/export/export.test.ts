@@ -8,7 +8,7 @@ import { MOTION_CLASSES } from '@vtx/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportManifest, exportRun } from '../../src/export/index.js';
 import { latestCheckpoint, loadCheckpoint, hostValues } from '../../src/checkpoint/index.js';
-import { tinyRun } from './tiny-run.js';
+import { tinyRun } from '../helpers/tiny.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-export-'));
 let run = '';

@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ExperimentConfig, loadConfigFile, train } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, tinyClassifier, toYaml } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml } from './helpers.js';
+import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('config');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

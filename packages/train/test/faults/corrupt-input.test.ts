@@ -20,7 +20,8 @@ import {
   truncateFile,
 } from '../../src/faults/index.js';
 import { syntheticCheckpoint } from '../../src/faults/synthetic-checkpoint.js';
-import { CHILD_ENV, LONG, tempDir, tinyClassifier, toYaml } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml } from './helpers.js';
+import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('corrupt');
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;

@@ -10,7 +10,8 @@ import { selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCheckpoints, loadCheckpoint, train, type ExperimentConfigInput } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, tinyClassifier, tinyDiT, toYaml, trainCurve } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
+import { tinyClassifier, tinyDiT, tinyShapes } from '../helpers/tiny.js';
 
 const dir = tempDir('kill');
 beforeAll(async () => {
@@ -62,12 +63,7 @@ const scenarios: Scenario[] = [
           name: 'video DiT, gradient accumulation, data worker thread',
           cfg: (c: string) =>
             tinyDiT(c, {
-              data: {
-                dataset: { kind: 'synthetic', count: 32, frames: 4, height: 16, width: 16 },
-                cacheDir: c,
-                batchSize: 4,
-                worker: true,
-              },
+              data: tinyShapes(c, { worker: true }),
               train: { steps: 16, gradAccum: 2, logEvery: 1, checkpointEvery: 1, keepLast: 2, evalEvery: 5 },
             }),
           kills: 8,

@@ -17,7 +17,8 @@ import {
   type ExperimentConfigInput,
 } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, tinyClassifier, toYaml, trainCurve } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
+import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('numerics');
 const data = join(dir, 'poisoned');

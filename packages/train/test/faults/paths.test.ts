@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, ExperimentConfig, saveCheckpoint, train } from '@vtx/train';
 import { recordFault } from '../../src/faults/index.js';
-import { LONG, tempDir, tinyClassifier } from './helpers.js';
+import { LONG, tempDir } from './helpers.js';
+import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('paths');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

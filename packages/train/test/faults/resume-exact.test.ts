@@ -9,7 +9,8 @@ import { selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, train, type ExperimentConfigInput } from '@vtx/train';
 import { recordFault } from '../../src/faults/index.js';
-import { LONG, tempDir, tinyClassifier, tinyDiT, trainCurve } from './helpers.js';
+import { LONG, tempDir, trainCurve } from './helpers.js';
+import { tinyClassifier, tinyDiT, tinyShapes } from '../helpers/tiny.js';
 
 const dir = tempDir('resume');
 beforeAll(async () => {
@@ -59,12 +60,7 @@ const cases: { name: string; cfg: (cache: string) => ExperimentConfigInput; stop
           name: 'ViViT with mixup and label smoothing, data worker thread, stop every 3 steps',
           cfg: (c: string) =>
             tinyClassifier(c, {
-              data: {
-                dataset: { kind: 'synthetic', count: 32, frames: 4, height: 16, width: 16 },
-                cacheDir: c,
-                batchSize: 4,
-                worker: true,
-              },
+              data: tinyShapes(c, { worker: true }),
               train: { steps: 16, logEvery: 1, checkpointEvery: 5, mixup: 0.4, labelSmoothing: 0.1 },
             }),
           stops: [3, 6, 9, 12, 15],

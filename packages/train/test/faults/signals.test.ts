@@ -9,7 +9,8 @@ import { selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, train } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, tinyClassifier, toYaml, trainCurve } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
+import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('signals');
 beforeAll(async () => {

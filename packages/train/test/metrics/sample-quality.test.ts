@@ -13,14 +13,15 @@ import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '@vtx/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/index.js';
 import { trainAttributeClassifier } from '../../src/metrics/attribute-run.js';
 import { judgeClips, judgeFrechet, loadJudge, realFeatures, type Judge } from '../../src/metrics/judge.js';
 import { requestsOf, sampleMetrics, scoreSamples } from '../../src/metrics/sample-quality.js';
 import { scoreRun } from '../../src/metrics/score-run.js';
 import { train } from '../../src/train.js';
+import { captureCli } from '../helpers/cli.js';
+import { tinyShapes, tinyVideoDiT, tinyViViT } from '../helpers/tiny.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-sample-quality-'));
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
@@ -32,12 +33,7 @@ afterAll(async () => {
   await selectBackend({ override: 'cpu' });
 });
 
-const shapes = (seed = 0, count = 32) => ({
-  dataset: { kind: 'synthetic' as const, count, frames: 4, height: 16, width: 16, seed },
-  cacheDir: join(dir, 'cache'),
-  batchSize: 8,
-  worker: false,
-});
+const shapes = (seed = 0, count = 32) => tinyShapes(join(dir, 'cache'), { count, seed, batchSize: 8 });
 
 /** A judge whose reading is known: logits = features = the mean of each channel, so it reads the brightest one. */
 function channelJudge(): Judge {
@@ -138,16 +134,7 @@ describe('eval.judge on tiny runs', () => {
         name: 'class-judge',
         backend: 'wasm',
         data: shapes(5),
-        model: {
-          kind: 'vivit',
-          size: 'Ti',
-          depth: 1,
-          width: 16,
-          heads: 2,
-          patch: [2, 4, 4],
-          numClasses: 4,
-          variant: 'spatio-temporal',
-        },
+        model: { ...tinyViViT, patch: [2, 4, 4] },
         train: { steps: 2, logEvery: 1, ema: { enabled: false } },
         eval: { batches: 1 },
         log: { tensorboard: false, progress: 'off' },
@@ -161,16 +148,7 @@ describe('eval.judge on tiny runs', () => {
         seed: 3,
         backend: 'wasm',
         data: shapes(0),
-        model: {
-          kind: 'video-dit',
-          size: 'S',
-          depth: 1,
-          width: 32,
-          heads: 2,
-          patch: [2, 4, 4],
-          condition: 'class',
-          numClasses: 4,
-        },
+        model: { ...tinyVideoDiT, condition: 'class' },
         diffusion: { samplingSteps: 'ddim4', sampler: 'ddim' },
         train: { steps: 4, logEvery: 2, evalEvery: 2, checkpointEvery: 4, ema: { decay: 0.5 } },
         eval: { batches: 1, judge: { run: attrJudge, samples: 8, every: 4 } },
@@ -234,27 +212,12 @@ describe('eval.judge on tiny runs', () => {
   });
 
   describe('vtx eval --judge', () => {
-    let out = '';
-    let err = '';
-    beforeEach(() => {
-      out = '';
-      err = '';
-      process.exitCode = 0;
-      vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-      vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    });
-    afterEach(() => {
-      vi.restoreAllMocks();
-      process.exitCode = 0;
-    });
-    const cli = async (...argv: string[]) => {
-      await main(argv);
-      return Number(process.exitCode ?? 0);
-    };
+    const io = captureCli();
+    const cli = io.run;
 
     it('reports sample/class-acc with a ViViT classification run as the judge', async () => {
       expect(await cli('eval', gen, '--judge', classJudge, '--json')).toBe(0);
-      const r = JSON.parse(out) as Record<string, number>;
+      const r = JSON.parse(io.out) as Record<string, number>;
       expect(r['sample/class-acc']).toBeGreaterThanOrEqual(0);
       expect(r['sample/class-acc']).toBeLessThanOrEqual(1);
       expect(Number.isInteger(r['sample/class-acc']! * 8)).toBe(true); // a count out of 8 samples
@@ -265,12 +228,12 @@ describe('eval.judge on tiny runs', () => {
     it('exits 2 naming eval.judge.run and the path for a missing or wrong judge', async () => {
       const missing = join(dir, 'no-such-judge');
       expect(await cli('eval', gen, '--judge', missing)).toBe(2);
-      expect(err).toContain('eval.judge.run');
-      expect(err).toContain(missing);
-      expect(err).not.toMatch(/\n\s+at /);
-      err = '';
+      expect(io.err).toContain('eval.judge.run');
+      expect(io.err).toContain(missing);
+      expect(io.err).not.toMatch(/\n\s+at /);
+      io.err = '';
       expect(await cli('eval', gen, '--judge', gen)).toBe(2); // a diffusion run is not a judge
-      expect(err).toMatch(/eval\.judge\.run: '.*gen' is not a judge run: a video-dit run is not a judge/);
+      expect(io.err).toMatch(/eval\.judge\.run: '.*gen' is not a judge run: a video-dit run is not a judge/);
     });
   });
 

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { train } from '@vtx/train';
+import { tinyClassifier, tinyShapes } from '../helpers/tiny.js';
 
 const LONG = process.env['VTX_SOAK'] === 'long';
 const STEPS = LONG ? 3000 : 240;
@@ -32,28 +33,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 it(`${STEPS} steps: tensors, wasm heap, file descriptors and RSS stay flat`, async () => {
   const samples: { step: number; tensors: number; heap: number; fds: number; rss: number }[] = [];
   const every = Math.max(1, Math.floor(STEPS / 60));
+  const cacheDir = join(dir, 'cache');
   const summary = await train(
-    {
+    tinyClassifier(cacheDir, {
       name: 'soak',
       seed: 1,
-      backend: 'wasm',
-      data: {
-        dataset: { kind: 'synthetic', count: 64, frames: 4, height: 16, width: 16 },
-        cacheDir: join(dir, 'cache'),
-        batchSize: 4,
-        worker: false,
-      },
-      model: {
-        kind: 'vivit',
-        size: 'Ti',
-        depth: 1,
-        width: 16,
-        heads: 2,
-        patch: [2, 8, 8],
-        numClasses: 4,
-        variant: 'spatio-temporal',
-      },
-      optim: { kind: 'adamw', lr: 1e-3 },
+      data: tinyShapes(cacheDir, { count: 64 }),
       train: {
         steps: STEPS,
         logEvery: 20,
@@ -63,7 +48,7 @@ it(`${STEPS} steps: tensors, wasm heap, file descriptors and RSS stay flat`, asy
       },
       eval: { batches: 2 },
       log: { tensorboard: true, progress: 'off' },
-    },
+    }),
     {
       out: join(dir, 'run'),
       terminal: { write: () => true } as unknown as NodeJS.WritableStream,
