@@ -1,4 +1,5 @@
-// Types for gifenc 1.0.3 (mattdesl/gifenc), which ships none: the subset vtx uses.
+// Types for gifenc 1.0.3 (mattdesl/gifenc), which ships none: the subset vtx uses (examples/browser-sampler too,
+// through its tsconfig's include).
 declare module 'gifenc' {
   export type Palette = number[][];
   export interface Encoder {
