@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRun } from '../../src/export/index.js';
 import { loadRun } from '../../src/load-run.js';
 import { sampleClips } from '@vtx/models';
-import { findChromium, launchChromium } from './chromium.js';
+import { findChromium, launchChromium } from '../../../view/test/chromium.js';
 import { tinyRun } from '../helpers/tiny.js';
 
 /** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
