@@ -233,6 +233,27 @@ export function numClassesOf(cfg: ModelConfig): number | null {
   }
 }
 
+/**
+ * The [t, h, w] step a clip's size must be a multiple of, and the config key that sets it: `patch` ([1, p, p] for
+ * the image models ViT and DiT, the tubelet for ViViT and video DiT) or the VAE's `factors`. Null for a registered
+ * kind (its `build` and `cost` say what they accept).
+ */
+export function modelPatch(cfg: ModelConfig): { key: string; patch: [number, number, number] } | null {
+  if (isPluginModel(cfg)) return null;
+  switch (cfg.kind) {
+    case 'vit':
+    case 'dit':
+      return { key: 'patch', patch: [1, cfg.patch, cfg.patch] };
+    case 'vivit':
+    case 'video-dit':
+      return { key: 'patch', patch: [...cfg.patch] };
+    case 'vae':
+      return { key: 'factors', patch: [...cfg.factors] };
+    default:
+      return assertNever(cfg, 'model kind');
+  }
+}
+
 export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
   if (isPluginModel(cfg)) return pluginOf(cfg).build(cfg, clip);
   switch (cfg.kind) {
