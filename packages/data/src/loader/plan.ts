@@ -35,6 +35,8 @@ export interface Layout {
   targets: Target[];
   batchSizes: number[];
   channels: number;
+  /** Bucket of each of the index's clip shapes (`index.shapes`), -1 when it fits no bucket. */
+  shapeBucket: number[];
   /** Bucket of each row in [lo, hi) (index row - lo), -1 when the row fits no bucket. */
   rowBucket: Int32Array;
   lo: number;
@@ -148,6 +150,7 @@ export function layout(index: DatasetIndex, cfg: DataConfig): Layout {
     targets,
     batchSizes,
     channels: [...channels][0] ?? 0,
+    shapeBucket,
     rowBucket,
     lo,
     hi,
