@@ -84,6 +84,14 @@ export const SampleSection = z.strictObject({
   classes: z.array(nonneg).default([]),
   /** Captions to sample (cycled) for caption-conditioned models; default: captions from the data. */
   captions: z.array(z.string()).default([]),
+  /**
+   * Model-input sizes [T, H, W] to sample at (for a latent run, latent sizes), one GIF/PNG each, named
+   * `step-N-TxHxW` when there are several; default: each size of a `native-shapes` dataset, else the training clip.
+   */
+  sizes: z
+    .array(z.tuple([posInt, posInt, posInt]))
+    .min(1)
+    .optional(),
 });
 export type SampleSection = z.infer<typeof SampleSection>;
 

@@ -4,6 +4,7 @@
  */
 export * from './experiment.js';
 export * from './trainer.js';
+export * from './sizes.js';
 export * from './objectives/objective.js';
 export * from './objectives/classify.js';
 export * from './objectives/diffuse.js';

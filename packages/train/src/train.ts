@@ -6,7 +6,8 @@
  *   <run>/log.jsonl           pino logs
  *   <run>/tensorboard/        TensorBoard event files (scalars, sample images)
  *   <run>/checkpoints/step-N/ weights, EMA, optimizer state, RNG and data position (atomic, checksummed)
- *   <run>/samples/step-N.gif  generated clips (diffusion models) and a PNG contact sheet
+ *   <run>/samples/step-N.gif  generated clips (diffusion models) and a PNG contact sheet; one of each per size,
+ *                             step-N-TxHxW.gif|png, when a run samples at several sizes (sample.sizes)
  *   <run>/samples/recon-step-N.gif  VAE runs: evaluation clips beside their reconstructions (and a PNG)
  *   <run>/summary.json        what the run did: params, Gflops, compute, final metrics, status
  */
@@ -53,10 +54,14 @@ export interface RunSummary {
   step: number;
   steps: number;
   params: number;
+  /** Tokens per sample at the first batch's clip. */
   tokensPerSample: number;
-  /** Forward Gflops per sample (multiply-adds, DiT's convention). */
+  /** Forward Gflops per sample at the first batch's clip (multiply-adds, DiT's convention). */
   gflops: number;
-  /** Training compute so far: 3 x forward flops x samples seen, in Gflop. */
+  /**
+   * Training compute so far: 3 x forward flops x samples seen, in Gflop, each batch at its own size (steps done
+   * before a resume are counted at the first batch's size).
+   */
   trainGflop: number;
   finalLoss: number;
   /** The last evaluation's metrics. */
@@ -124,7 +129,9 @@ export async function train(
       );
     }
     setupDone = true;
-    const { cost, clip } = trainer.parts;
+    const { cost, clip, sizes } = trainer.parts;
+    const startStep = trainer.step;
+    let doneGflop = 0; // this process's steps, each batch at its own size
     logger.info(
       {
         model: modelName(cfg.model),
@@ -132,6 +139,7 @@ export async function train(
         tokens: cost.tokens,
         gflops: +cost.gflops.toFixed(4),
         clip,
+        ...(sizes.length > 1 ? { sizes: sizes.map((s) => s.clip.join('x')) } : {}),
         runDir,
       },
       `training ${cfg.name}: ${cfg.train.steps} steps`,
@@ -152,7 +160,7 @@ export async function train(
     progress.update(trainer.step);
     let lastEval: Record<string, number> = {};
     let lastLoss = NaN;
-    let window = { samples: 0, tokens: 0, seconds: 0 };
+    let window = { samples: 0, tokens: 0, trainGflop: 0, seconds: 0 };
     const samples: string[] = [];
     let status: RunSummary['status'] = 'completed';
     let checkpoint = resumeFrom ?? '';
@@ -183,9 +191,11 @@ export async function train(
       leaks.check(rec.step);
       const step = trainer.step; // updates done
       lastLoss = rec.loss;
+      doneGflop += rec.trainGflop;
       window = {
         samples: window.samples + rec.samples,
         tokens: window.tokens + rec.tokens,
+        trainGflop: window.trainGflop + rec.trainGflop,
         seconds: window.seconds + rec.seconds,
       };
       progress.update(step, `loss ${rec.loss.toFixed(4)}`);
@@ -198,13 +208,13 @@ export async function train(
           ...rec.metrics,
           samplesPerSec: window.samples / window.seconds,
           tokensPerSec: window.tokens / window.seconds,
-          gflopsPerSec: (cost.trainGflops * window.samples) / window.seconds,
+          gflopsPerSec: window.trainGflop / window.seconds,
           secondsPerStep: window.seconds / cfg.train.logEvery,
           numTensors: tf.memory().numTensors,
           tensorMB: tf.memory().numBytes / 2 ** 20,
           rssMB: process.memoryUsage().rss / 2 ** 20,
         };
-        window = { samples: 0, tokens: 0, seconds: 0 };
+        window = { samples: 0, tokens: 0, trainGflop: 0, seconds: 0 };
         metrics.append(record);
         events?.scalars(record, step, 'train/');
         logger.info(record, `step ${step}`);
@@ -218,7 +228,7 @@ export async function train(
         step % cfg.sample.every === 0 &&
         !trainer.done
       ) {
-        samples.push(await writeSamples(trainer, runDir, events, step));
+        samples.push(...(await writeSamples(trainer, runDir, events, step)));
       }
       if (step % cfg.train.checkpointEvery === 0 && !trainer.done)
         checkpoint = await trainer.save(ckptDir, lastEval);
@@ -230,10 +240,10 @@ export async function train(
       checkpoint = await trainer.save(ckptDir, lastEval);
       logger.info({ checkpoint }, 'checkpoint written');
       if (modelTask(cfg.model) === 'diffuse' && cfg.sample.count > 0 && status === 'completed') {
-        samples.push(await writeSamples(trainer, runDir, events, step));
+        samples.push(...(await writeSamples(trainer, runDir, events, step)));
       }
     }
-    const samplesSeen = step * cfg.train.gradAccum * cfg.data.batchSize;
+    const resumedSamples = startStep * cfg.train.gradAccum * cfg.data.batchSize;
     const summary: RunSummary = {
       name: cfg.name,
       model: modelName(cfg.model),
@@ -245,7 +255,7 @@ export async function train(
       params: cost.params,
       tokensPerSample: cost.tokens,
       gflops: cost.gflops,
-      trainGflop: cost.trainGflops * samplesSeen,
+      trainGflop: cost.trainGflops * resumedSamples + doneGflop,
       finalLoss: lastLoss,
       metrics: lastEval,
       seconds: (performance.now() - started) / 1000,
@@ -283,37 +293,47 @@ async function evaluate(
   return ev;
 }
 
-/** Sample with the EMA weights; write a GIF grid and a PNG contact sheet; returns the GIF path. */
+/**
+ * Sample with the EMA weights at each of the run's sample sizes (`Trainer.sampleSizes`); write a GIF grid and a PNG
+ * contact sheet per size (`step-N.gif`, or `step-N-TxHxW.gif` when there are several); returns the GIF paths.
+ */
 async function writeSamples(
   trainer: Trainer,
   runDir: string,
   events: EventWriter | null,
   step: number,
-): Promise<string> {
-  const { cfg, model, clip, condition } = trainer.parts;
+): Promise<string[]> {
+  const { cfg, model, condition } = trainer.parts;
   const captions = cfg.sample.captions.length
     ? cfg.sample.captions
     : condition?.kind === 'caption'
       ? await datasetCaptions(cfg, cfg.sample.count)
       : [];
-  const latents = await trainer.withEvalWeights(() =>
-    sampleClips(model, cfg.diffusion, condition!, {
-      count: cfg.sample.count,
-      clip,
-      classes: cfg.sample.classes,
-      captions,
-      seed: cfg.seed + step,
-    }),
-  );
-  const x = await toPixels(cfg, latents); // a latent run decodes through the VAE its dataset names
-  const clips: ClipArray = { data: (await x.data()) as Float32Array, shape: x.shape as ClipArray['shape'] };
-  x.dispose();
-  const gif = join(runDir, 'samples', `${STEP(step)}.gif`);
-  await writeGifGrid(gif, clips);
-  await writePngSheet(join(runDir, 'samples', `${STEP(step)}.png`), clips);
-  if (events) {
-    const { frames, width, height } = gridFrames(clips);
-    events.image('samples', encodePng(frames[0]!, width, height), step);
+  const sizes = trainer.sampleSizes();
+  const gifs: string[] = [];
+  for (const clip of sizes) {
+    const latents = await trainer.withEvalWeights(() =>
+      sampleClips(model, cfg.diffusion, condition!, {
+        count: cfg.sample.count,
+        clip,
+        classes: cfg.sample.classes,
+        captions,
+        seed: cfg.seed + step,
+      }),
+    );
+    const x = await toPixels(cfg, latents); // a latent run decodes through the VAE its dataset names
+    const clips: ClipArray = { data: (await x.data()) as Float32Array, shape: x.shape as ClipArray['shape'] };
+    x.dispose();
+    const size = clip.slice(0, 3).join('x');
+    const stem = join(runDir, 'samples', sizes.length > 1 ? `${STEP(step)}-${size}` : STEP(step));
+    await writeGifGrid(`${stem}.gif`, clips);
+    await writePngSheet(`${stem}.png`, clips);
+    if (events) {
+      const { frames, width, height } = gridFrames(clips);
+      const tag = sizes.length > 1 ? `samples/${size}` : 'samples';
+      events.image(tag, encodePng(frames[0]!, width, height), step);
+    }
+    gifs.push(`${stem}.gif`);
   }
-  return gif;
+  return gifs;
 }

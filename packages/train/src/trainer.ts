@@ -29,6 +29,7 @@ import { SampleQuality } from './metrics/sample-quality.js';
 import { writeSideBySide } from './sora/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
+import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
 import { TrainerState } from './state.js';
 import {
   Ema,
@@ -54,7 +55,10 @@ export interface StepRecord {
   /** Objective extras: top1 (classifiers), mse and vb (diffusion). */
   metrics: Record<string, number>;
   samples: number;
+  /** Tokens of this update's batches, each at its own token grid. */
   tokens: number;
+  /** Training compute of this update in Gflop (~3x forward per sample, at each batch's own size). */
+  trainGflop: number;
   seconds: number;
 }
 
@@ -63,8 +67,12 @@ export { TrainerState };
 export interface TrainerParts {
   cfg: ExperimentConfig;
   model: tfl.LayersModel;
+  /** The first batch's clip (the model is built for it and takes the other declared sizes at run time). */
   clip: ClipShape;
+  /** The cost at `clip`; per-batch costs come from `Trainer.costOf`. */
   cost: ModelCost;
+  /** Every size the training data declares (checked against the model's patch before training). */
+  sizes: DeclaredSize[];
   objective: Objective;
   condition: Condition | null;
   loader: DataLoader;
@@ -95,6 +103,7 @@ export class Trainer {
   private sampleQuality: SampleQuality | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
+  private readonly costs = new Map<string, ModelCost>();
 
   private constructor(readonly parts: TrainerParts) {
     const { cfg } = parts;
@@ -128,7 +137,10 @@ export class Trainer {
     const start = loader.state();
     let first: Batch;
     let model: tfl.LayersModel;
+    let sizes: DeclaredSize[];
     try {
+      // every size the data declares, not only the first batch's: a bad one would otherwise fail mid-run
+      sizes = await checkRunSizes(cfg, loader);
       first = await loader.next();
       model = buildModel(cfg.model, first.clipShape); // throws on a clip/patch mismatch
     } catch (e) {
@@ -163,6 +175,7 @@ export class Trainer {
       model,
       clip,
       cost: modelCost(cfg.model, clip),
+      sizes,
       objective,
       condition,
       loader,
@@ -179,6 +192,22 @@ export class Trainer {
 
   get done(): boolean {
     return this.step >= this.cfg.train.steps;
+  }
+
+  /** The model's cost at a clip size (tokens and flops of that token grid), computed once per size. */
+  costOf(clip: readonly number[]): ModelCost {
+    const key = clip.join('x');
+    let c = this.costs.get(key);
+    if (!c) {
+      c = modelCost(this.cfg.model, [...clip] as ClipShape);
+      this.costs.set(key, c);
+    }
+    return c;
+  }
+
+  /** The sizes (T, H, W, C) end-of-run samples are drawn at (see `sampleSizes`). */
+  sampleSizes(): ClipShape[] {
+    return sampleSizes(this.cfg, this.parts.clip, this.parts.sizes);
   }
 
   /** The loss and gradients of one micro-batch; metrics are kept for the caller. */
@@ -201,16 +230,22 @@ export class Trainer {
    * NonFiniteError before the update is applied, so the weights (and the last checkpoint) stay good.
    */
   async trainStep(): Promise<StepRecord> {
-    const { cfg, optimizer, ema, cost } = this.parts;
+    const { cfg, optimizer, ema } = this.parts;
     const t0 = performance.now();
     const k = cfg.train.gradAccum;
     let lossSum = 0;
     const metricSums: Record<string, number> = {};
     let samples = 0;
+    let tokens = 0;
+    let trainGflop = 0;
     let grads: GradMap = {};
     for (let j = 0; j < k; j++) {
       const batch = await this.parts.loader.next();
-      samples += batch.shape[0]!;
+      const n = batch.shape[0]!;
+      const cost = this.costOf(batch.clipShape); // this batch's token grid, not the first batch's
+      samples += n;
+      tokens += n * cost.tokens;
+      trainGflop += n * cost.trainGflops;
       const micro = this.microStep(batch, this.step * k + j);
       const values = await Promise.all([micro.loss, ...Object.values(micro.metrics)].map((t) => t.data()));
       lossSum += values[0]![0]!;
@@ -258,7 +293,8 @@ export class Trainer {
       gradNorm,
       metrics: Object.fromEntries(Object.entries(metricSums).map(([name, v]) => [name, v / k])),
       samples,
-      tokens: samples * cost.tokens,
+      tokens,
+      trainGflop,
       seconds: (performance.now() - t0) / 1000,
     };
     this.step += 1;
@@ -272,7 +308,7 @@ export class Trainer {
    */
   async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    const evalData = { ...cfg.data, shuffle: false, ...cfg.eval.data };
+    const evalData = evalDataInput(cfg);
     if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };

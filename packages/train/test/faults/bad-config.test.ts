@@ -4,7 +4,8 @@
  * `--set` overrides through `loadConfigFile` and `train()`; every one must be a ConfigError naming the file (or
  * `--set`), with no stack trace in its message, and `train()` must create nothing before the config validates.
  * A sample of the same cases goes through the real `vtx train` CLI: exit code 2, no stack trace, no run directory.
- * Setup-time mismatches (clip vs patch, dataset classes vs numClasses) exit 1 and leave no run directory either.
+ * Setup-time mismatches leave no run directory either: a clip size the patch does not divide is a config error
+ * (exit 2, naming the size's key and model.patch), dataset classes vs numClasses exit 1.
  */
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -248,19 +249,24 @@ describe('malformed configs and --set flags', () => {
     }
   });
 
-  it('setup-time mismatches (clip vs patch, dataset classes vs numClasses): exit 1, clear error, no run directory', async () => {
+  it('setup-time mismatches (clip vs patch: exit 2; dataset classes vs numClasses: exit 1), clear error, no run directory', async () => {
     const yaml = writeCase({ label: 'ok', yaml: toYaml(base()), sets: [] });
     const cases = [
-      { set: 'model.patch=[3,8,8]', want: /clip 4x16x16 is not divisible by patch 3x8x8/ },
+      {
+        set: 'model.patch=[3,8,8]',
+        code: 2,
+        want: /data\.dataset: clip 4x16x16 is not divisible by model\.patch 3x8x8/,
+      },
       {
         set: 'model.numClasses=2',
+        code: 1,
         want: /index\.json: the dataset has 4 classes .* but model\.numClasses is 2/,
       },
     ];
     for (const c of LONG ? cases : cases.slice(1)) {
       const out = join(dir, `setup-${files++}`);
       const r = await runVtx(['train', '--config', yaml, '--out', out, '--set', c.set], { env: CHILD_ENV });
-      expect(r.code, r.stderr).toBe(1);
+      expect(r.code, r.stderr).toBe(c.code);
       expect(r.stderr).toMatch(c.want);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(out)).toBe(false);
@@ -268,7 +274,7 @@ describe('malformed configs and --set flags', () => {
       recordFault({
         area: 'bad config (CLI)',
         fault: `vtx train --set ${c.set} (valid schema, does not fit the data)`,
-        outcome: `exit 1: "${r.stderr.trim().split('\n').at(-1)!.replace(dir, '').slice(0, 100)}"; no run directory`,
+        outcome: `exit ${c.code}: "${r.stderr.trim().split('\n').at(-1)!.replace(dir, '').slice(0, 100)}"; no run directory`,
       });
     }
   });
