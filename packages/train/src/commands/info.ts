@@ -1,4 +1,7 @@
-/** `vtx info <model|config>`: parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
+/**
+ * `vtx info <model|config>`: parameters, tokens, Gflops and activation memory for a clip size, without allocating
+ * weights; for a multi-size config (native-shapes sizes, buckets), tokens and Gflops at each size it declares.
+ */
 import type { CommandModule } from 'yargs';
 import { modelCost, modelName } from '@vtx/models';
 import { importPlugins } from '../plugins.js';
@@ -27,7 +30,8 @@ export const infoCommand: CommandModule<object, Args> = {
       })
       .option('clip', {
         type: 'string',
-        describe: 'clip size T,H,W,C (or H,W,C); default the preset / config size',
+        describe:
+          'clip size T,H,W,C (or H,W,C); default the preset / config size (every size of a multi-size config)',
       })
       .option('batch', {
         type: 'number',
@@ -40,40 +44,88 @@ export const infoCommand: CommandModule<object, Args> = {
       .example('$0 info ViT-B/16 --clip 384,384,3', 'ViT-B/16 at 384 px')
       .example('$0 info configs/vivit-tiny.yaml --json', 'the model of an experiment config')
       .example(
+        '$0 info configs/sora/native-sizes.yaml',
+        'a multi-size config: parameters once, tokens and Gflops at each size it declares',
+      )
+      .example(
         '$0 info examples/new-model/my-model.yaml',
         'a model kind added by a plugin (listed under plugins:, or given with --plugin)',
       ),
   handler: async (argv) => {
     try {
       await importPlugins(argv.plugin);
-      const { model, clip, source } = await resolveModel(argv.model, parseClip(argv.clip));
-      const c = modelCost(model, clip);
-      const info = {
-        model: modelName(model),
-        source,
+      const { model, clips, source } = await resolveModel(argv.model, parseClip(argv.clip));
+      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip) }));
+      const perSize = costs.map(({ clip, c }) => ({
         clip,
-        params: c.params + c.fixedParams,
-        trainableParams: c.params,
-        fixedParams: c.fixedParams,
         tokens: c.tokens,
         gflops: +c.gflops.toFixed(4),
         trainGflopsPerSample: +c.trainGflops.toFixed(4),
         activationMB: +((c.activationBytes * argv.batch) / 2 ** 20).toFixed(1),
+      }));
+      const c = costs[0]!.c;
+      // learned position tables make the parameter count depend on the size; sin-cos ones do not
+      const sameParams = costs.every(({ c: d }) => d.params === c.params && d.fixedParams === c.fixedParams);
+      const info = {
+        model: modelName(model),
+        source,
+        ...(clips.length === 1 ? { clip: clips[0] } : {}),
+        params: c.params + c.fixedParams,
+        trainableParams: c.params,
+        fixedParams: c.fixedParams,
+        ...(clips.length === 1 ? perSize[0] : {}),
+        ...(clips.length > 1
+          ? {
+              sizes: perSize.map((p, i) => ({
+                ...p,
+                ...(sameParams ? {} : { params: costs[i]!.c.params + costs[i]!.c.fixedParams }),
+              })),
+            }
+          : {}),
         batch: argv.batch,
       };
       if (argv.json) {
         process.stdout.write(`${JSON.stringify(info)}\n`);
         return;
       }
+      const params = `${fmt(info.params)}${c.fixedParams ? `  (${fmt(c.fixedParams)} fixed: sin-cos pos_embed)` : ''}`;
+      if (clips.length === 1) {
+        const p = perSize[0]!;
+        process.stdout.write(
+          [
+            `${info.model}  (${source})`,
+            `  clip            ${p.clip.join(' x ')}  (T x H x W x C)`,
+            `  parameters      ${params}`,
+            `  tokens          ${fmt(p.tokens)}`,
+            `  forward Gflops  ${p.gflops}  (multiply-adds, DiT's convention)`,
+            `  train Gflops    ${p.trainGflopsPerSample} per sample (~3x forward)`,
+            `  activations     ~${p.activationMB} MB at batch ${argv.batch} (float32, kept for backward; estimate)`,
+            '',
+          ].join('\n'),
+        );
+        return;
+      }
+      const rows = [
+        ['clip (TxHxWxC)', 'tokens', 'fwd Gflops', 'train Gflops', `act MB @${argv.batch}`],
+        ...perSize.map((p, i) => [
+          p.clip.join('x'),
+          fmt(p.tokens),
+          String(p.gflops),
+          String(p.trainGflopsPerSample),
+          `~${p.activationMB}`,
+          ...(sameParams ? [] : [`${fmt(costs[i]!.c.params + costs[i]!.c.fixedParams)} params`]),
+        ]),
+      ];
+      const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
       process.stdout.write(
         [
           `${info.model}  (${source})`,
-          `  clip            ${clip.join(' x ')}  (T x H x W x C)`,
-          `  parameters      ${fmt(info.params)}${c.fixedParams ? `  (${fmt(c.fixedParams)} fixed: sin-cos pos_embed)` : ''}`,
-          `  tokens          ${fmt(info.tokens)}`,
-          `  forward Gflops  ${info.gflops}  (multiply-adds, DiT's convention)`,
-          `  train Gflops    ${info.trainGflopsPerSample} per sample (~3x forward)`,
-          `  activations     ~${info.activationMB} MB at batch ${argv.batch} (float32, kept for backward; estimate)`,
+          `  parameters      ${sameParams ? params : 'per size (learned position tables; see below)'}`,
+          `  ${clips.length} sizes the config declares (forward Gflops are multiply-adds per sample, train ~3x forward):`,
+          ...rows.map(
+            (r) =>
+              `    ${r.map((v, j) => (j === 0 ? v.padEnd(widths[j]!) : v.padStart(widths[j]!))).join('  ')}`,
+          ),
           '',
         ].join('\n'),
       );
