@@ -2,9 +2,10 @@
  * The optimizer block of an experiment config (a zod schema that is validator and type) and its builder.
  */
 import { z } from 'zod';
-import { AdamW, type Optimizer } from './adamw.js';
+import { AdamW } from './adamw.js';
 import type { NamedParam } from './params.js';
 import { SgdMomentum } from './sgd.js';
+import type { Optimizer } from './slots.js';
 
 export const OptimizerConfig = z.discriminatedUnion('kind', [
   z.strictObject({

@@ -172,6 +172,26 @@ describe('SGD with momentum', () => {
     opt.apply({ [w.variable.name]: tf.tensor([1]) }); // b = 1.5, d = 1.75
     expect(values(w)[0]).toBeCloseTo(-3.25, 6);
   });
+
+  it('exports <param>/momentum and the step, and a fresh optimizer resumes the same trajectory', async () => {
+    const w1 = param('m/kernel', [1, -1]);
+    const opt1 = new SgdMomentum([w1], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    const grad = (w: typeof w1) => ({ [w.variable.name]: tf.tensor([0.5, -2]) });
+    opt1.apply(grad(w1));
+    opt1.apply(grad(w1));
+    const state = await opt1.exportState();
+    expect(Object.keys(state.tensors).sort()).toEqual(['m/kernel/momentum', 'step']);
+    expect(state.metadata).toEqual({ optimizer: 'sgd' });
+    const w2 = param('m/kernel', values(w1));
+    const opt2 = new SgdMomentum([w2], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    opt2.importState(state);
+    expect(opt2.step).toBe(2);
+    opt1.apply(grad(w1));
+    opt2.apply(grad(w2));
+    expect(values(w2)).toEqual(values(w1));
+    opt1.dispose();
+    opt2.dispose();
+  });
 });
 
 describe('buildOptimizer', () => {
