@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { buildFromFrames, DataError, openDataset, readRows } from '../src/index.js';
-import { collect, tmpDir } from './helpers.js';
+import { collect, dataCli, tmpDir } from './helpers.js';
 
 /** An h x w RGB frame with pixel (y, x) = (10t + y, 20 + x, 7) (closed form for checking). */
 function pixels(t: number, h: number, w: number): Buffer {
@@ -83,5 +83,47 @@ describe('frame-folder builder', () => {
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toContain(`${path.join(root, 'dogs/broken')}: frame 0.png`);
     expect((await openDataset(out)).index.rows).toBe(4);
+  });
+});
+
+describe('vtx data build frames', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it('passes every option it is given to the spec, by its spec name', async () => {
+    const root = tree();
+    const out = path.join(path.dirname(root), 'cli');
+    const r = await dataCli(
+      ...['data', 'build', 'frames', root, out, '--name', 'clips', '--height', '4', '--width', '4'],
+      ...[
+        '--resize',
+        'stretch',
+        '--fps',
+        '4',
+        '--max-frames',
+        '3',
+        '--on-error',
+        'skip',
+        '--max-shard-mb',
+        '1',
+      ],
+    );
+    expect(r.out).toContain(`built ${out}: 4 clips`);
+    expect(process.exitCode).toBeUndefined();
+    const { index } = await openDataset(out);
+    expect(index.builder).toMatchObject({
+      kind: 'frames',
+      input: root,
+      name: 'clips',
+      height: 4,
+      width: 4,
+      resize: 'stretch',
+      fps: 4,
+      maxFrames: 3,
+      onError: 'skip',
+    });
+    expect(index.shapes.map((s) => s.join('x')).sort()).toEqual(['2x4x4x3', '3x4x4x3']);
   });
 });

@@ -2,10 +2,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
 
 import { buildFromVideos, DataError, openDataset, readRows } from '../src/index.js';
-import { collect, tmpDir } from './helpers.js';
+import { collect, dataCli, tmpDir } from './helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const skipOk = process.env.VTX_SKIP_FFMPEG === '1';
@@ -164,5 +164,42 @@ describe('video builder (ffmpeg)', () => {
         ffmpeg: '/nonexistent/ffmpeg',
       }),
     ).rejects.toThrow('/nonexistent/ffmpeg: not found. Install ffmpeg');
+  });
+});
+
+describe('vtx data build videos', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it('passes every option it is given to the spec, by its spec name', async (ctx) => {
+    needFfmpeg(ctx);
+    const out = path.join(tmpDir(), 'cli');
+    const input = path.join(root, 'clips');
+    const r = await dataCli(
+      ...['data', 'build', 'videos', input, out, '--name', 'vids', '--height', '8', '--width', '8'],
+      ...['--resize', 'stretch', '--fps', '6', '--stride', '2', '--frames', '4', '--clip-stride', '3'],
+      ...['--max-clips', '2', '--on-error', 'skip', '--concurrency', '1', '--ffmpeg', 'ffmpeg'],
+    );
+    expect(r.out).toContain(`built ${out}: 3 clips`); // 12 frames at 6 fps, every 2nd: one 4-frame clip a video
+    expect(process.exitCode).toBeUndefined();
+    const { index } = await openDataset(out);
+    expect(index.builder).toMatchObject({
+      kind: 'videos',
+      input,
+      name: 'vids',
+      height: 8,
+      width: 8,
+      resize: 'stretch',
+      fps: 6,
+      stride: 2,
+      frames: 4,
+      clipStride: 3,
+      maxClipsPerVideo: 2,
+      onError: 'skip',
+      concurrency: 1,
+    });
+    expect(index.skipped.map((s) => path.basename(s.source))).toEqual(['broken.mp4']);
   });
 });
