@@ -185,18 +185,37 @@ const movingMnist: CommandModule = {
     }),
 };
 
+/** What the builders that read files (videos, frames) share: input and output, frame size and fps. */
+const fromFiles = (y: Argv) =>
+  shared(y)
+    .positional('input', { type: 'string', demandOption: true })
+    .positional('out', { type: 'string', demandOption: true })
+    .option('height', { type: 'number' })
+    .option('width', { type: 'number' })
+    .option('resize', { choices: ['crop', 'stretch'] })
+    .option('fps', { type: 'number' });
+
+/** The spec of a file builder: its `fromFiles` options, `--on-error` and its own `options` (flag: key), as given. */
+const fileSpec = (kind: string, argv: Args, options: Record<string, string>) => ({
+  kind,
+  input: argv.input,
+  ...pick(argv, {
+    name: 'name',
+    height: 'height',
+    width: 'width',
+    resize: 'resize',
+    fps: 'fps',
+    'on-error': 'onError',
+    ...options,
+  }),
+});
+
 const videos: CommandModule = {
   command: 'videos <input> <out>',
   describe:
     'video files (folder with class subfolders, or a CSV/JSONL manifest path,label[,caption]) via ffmpeg',
   builder: (y) =>
-    shared(y)
-      .positional('input', { type: 'string', demandOption: true })
-      .positional('out', { type: 'string', demandOption: true })
-      .option('height', { type: 'number' })
-      .option('width', { type: 'number' })
-      .option('resize', { choices: ['crop', 'stretch'] })
-      .option('fps', { type: 'number' })
+    fromFiles(y)
       .option('stride', { type: 'number' })
       .option('frames', { type: 'number' })
       .option('clip-stride', { type: 'number' })
@@ -206,24 +225,14 @@ const videos: CommandModule = {
       .option('ffmpeg', { type: 'string' }),
   handler: (argv: Args) =>
     guarded(async () => {
-      const spec = {
-        kind: 'videos',
-        input: argv.input,
-        ...pick(argv, {
-          name: 'name',
-          height: 'height',
-          width: 'width',
-          resize: 'resize',
-          fps: 'fps',
-          stride: 'stride',
-          frames: 'frames',
-          'clip-stride': 'clipStride',
-          'max-clips': 'maxClipsPerVideo',
-          'on-error': 'onError',
-          concurrency: 'concurrency',
-          ffmpeg: 'ffmpeg',
-        }),
-      };
+      const spec = fileSpec('videos', argv, {
+        stride: 'stride',
+        frames: 'frames',
+        'clip-stride': 'clipStride',
+        'max-clips': 'maxClipsPerVideo',
+        concurrency: 'concurrency',
+        ffmpeg: 'ffmpeg',
+      });
       report(String(argv.out), await buildFromVideos(String(argv.out), spec as never, opts(argv)));
     }),
 };
@@ -232,30 +241,12 @@ const frames: CommandModule = {
   command: 'frames <input> <out>',
   describe: 'folders of PNG/JPEG frames, one per clip (class subfolders or a manifest)',
   builder: (y) =>
-    shared(y)
-      .positional('input', { type: 'string', demandOption: true })
-      .positional('out', { type: 'string', demandOption: true })
-      .option('height', { type: 'number' })
-      .option('width', { type: 'number' })
-      .option('resize', { choices: ['crop', 'stretch'] })
-      .option('fps', { type: 'number' })
+    fromFiles(y)
       .option('max-frames', { type: 'number' })
       .option('on-error', { choices: ['skip', 'fail'] }),
   handler: (argv: Args) =>
     guarded(async () => {
-      const spec = {
-        kind: 'frames',
-        input: argv.input,
-        ...pick(argv, {
-          name: 'name',
-          height: 'height',
-          width: 'width',
-          resize: 'resize',
-          fps: 'fps',
-          'max-frames': 'maxFrames',
-          'on-error': 'onError',
-        }),
-      };
+      const spec = fileSpec('frames', argv, { 'max-frames': 'maxFrames' });
       report(String(argv.out), await buildFromFrames(String(argv.out), spec as never, opts(argv)));
     }),
 };
