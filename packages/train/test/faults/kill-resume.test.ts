@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '@vtx/core';
+import { mulberry32, selectBackend } from '@vtx/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCheckpoints, loadCheckpoint, train, type ExperimentConfigInput } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
@@ -21,18 +21,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await selectBackend({ override: 'cpu' });
 });
-
-/** A small seeded generator (mulberry32) for kill points: the same points on every run of the suite. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
 
@@ -88,7 +76,7 @@ describe('SIGKILL at random points, then --resume', () => {
     const run = join(dir, `${tag}-killed`);
     const ckpt = join(run, 'checkpoints');
     const metrics = join(run, 'metrics.jsonl');
-    const next = rng(seed);
+    const next = mulberry32(seed); // kill points: the same on every run of the suite
     const ledger: string[] = [];
     for (let k = 0; k < kills; k++) {
       // Kill once metrics.jsonl has `after` more lines than now, plus up to 60 ms (into a step or a checkpoint).
