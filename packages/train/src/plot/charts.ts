@@ -22,6 +22,16 @@ export interface Series {
 const WIDTH = 560;
 const HEIGHT = 340;
 
+/** What every chart has: the Vega-Lite schema, its title, the size and a white background. */
+const frame = (title: string) =>
+  ({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    background: 'white',
+  }) as const;
+
 const scale = (a: Axis) => (a.log ? { type: 'log' as const, nice: false } : { zero: false });
 
 /** Lines, one per series, with a colour legend: loss curves overlaid (DiT Fig. 2 left). */
@@ -32,11 +42,7 @@ export function lineChart(opts: { title: string; x: Axis; y: Axis; series: Serie
       .map((p) => ({ run: s.name, x: p.x, y: p.y })),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...frame(opts.title),
     data: { values },
     mark: { type: 'line', strokeWidth: 1.5 },
     encoding: {
@@ -102,11 +108,7 @@ export function scatterChart(opts: {
     });
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...frame(opts.title),
     layer,
   } as TopLevelSpec;
 }
@@ -131,11 +133,7 @@ export function barChart(opts: {
   const y = { field: 'y', type: 'quantitative', title: opts.y.title, scale: scale(opts.y) } as const;
   const whiskers = values.some((b) => b.err !== undefined && b.err > 0);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...frame(opts.title),
     data: { values },
     ...(whiskers
       ? {
