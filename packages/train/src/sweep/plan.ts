@@ -52,6 +52,18 @@ export type RunState =
   | { kind: 'restart' } // started, but killed before its first checkpoint: start over
   | { kind: 'start' };
 
+/** How reports and `vtx sweep` name a run's state. */
+export type RunStateLabel = 'completed' | 'partial' | 'interrupted' | 'pending';
+
+const STATE_LABELS: Record<RunState['kind'], RunStateLabel> = {
+  completed: 'completed',
+  resume: 'partial', // has a checkpoint to resume from
+  restart: 'interrupted', // killed before its first checkpoint
+  start: 'pending',
+};
+
+export const stateLabel = (s: RunState): RunStateLabel => STATE_LABELS[s.kind];
+
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
 export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);
 export const runLog = (sweepDir: string, name: string) => insideDir(sweepDir, 'logs', `${name}.log`);

@@ -14,13 +14,22 @@ import { lineChart, scatterChart, writeChart } from '../plot/charts.js';
 import { curve, smoothCurve } from '../plot/run-plot.js';
 import { readMetrics, type MetricsRecord } from '../run/metrics.js';
 import type { RunSummary } from '../train.js';
-import { readPlan, readSummary, runDir, runState, stageDir, type SweepPlan } from './plan.js';
+import {
+  readPlan,
+  readSummary,
+  runDir,
+  runState,
+  stageDir,
+  stateLabel,
+  type RunStateLabel,
+  type SweepPlan,
+} from './plan.js';
 import { fitPowerLaw, pearson, type PowerLawFit } from './power-law.js';
 
 export interface ReportRow {
   name: string;
   axes: Record<string, unknown>;
-  state: 'completed' | 'partial' | 'interrupted' | 'pending';
+  state: RunStateLabel;
   model?: string;
   /** The tfjs backend it trained on. */
   backend?: string;
@@ -92,14 +101,7 @@ export async function collectRow(
   return {
     name,
     axes,
-    state:
-      state.kind === 'completed'
-        ? 'completed'
-        : state.kind === 'resume'
-          ? 'partial'
-          : state.kind === 'restart'
-            ? 'interrupted'
-            : 'pending',
+    state: stateLabel(state),
     ...(summary
       ? {
           model: summary.model,

@@ -17,6 +17,7 @@ import {
   runState,
   stageConfig,
   stageDir,
+  stateLabel,
   writePlan,
   type RunState,
   type SweepPlan,
@@ -103,14 +104,7 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
 
 const stateOf = (name: string, s: RunState) => ({
   name,
-  state:
-    s.kind === 'start'
-      ? 'pending'
-      : s.kind === 'restart'
-        ? 'interrupted'
-        : s.kind === 'resume'
-          ? 'partial'
-          : 'completed',
+  state: stateLabel(s),
   ...(s.kind === 'completed' ? { summary: s.summary } : {}),
 });
 
