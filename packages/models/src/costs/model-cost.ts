@@ -7,7 +7,7 @@ import type { AttentionAxis } from '@vtx/core';
 import { ditDims, type DiTConfig } from '../dit/config.js';
 import type { TextEncoderConfig } from '../text/text-encoder.js';
 import { gridOf, type ClipShape } from '../types.js';
-import { videoDitDims, type VideoDiTConfig } from '../video-dit/config.js';
+import { videoDitBlockAxes, videoDitDims, type VideoDiTConfig } from '../video-dit/config.js';
 import { vitDims, type ViTConfig } from '../vit/config.js';
 import { vivitDims, vivitUsesCls, type ViViTConfig } from '../vivit/config.js';
 import { add, crossAttention, layerNorm, linear, mlp, selfAttention, times, type Cost } from './count.js';
@@ -224,12 +224,7 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape): ModelCost {
     cross = { m: cfg.text.maxLength, dc: cfg.text.width };
   }
   for (let i = 0; i < depth; i++) {
-    const axes: AttentionAxis[] =
-      cfg.attention === 'joint'
-        ? ['joint']
-        : cfg.attention === 'factorised'
-          ? ['space', 'time']
-          : [i % 2 ? 'time' : 'space'];
+    const axes = videoDitBlockAxes(cfg, i);
     parts.push(ditBlock(n, d, heads, cfg.mlpRatio, axes, grid, 'adaLN-Zero', cross));
   }
   parts.push(linear(1, d, 2 * d), layerNorm(n, d, false), linear(n, d, pt * ph * pw * outC));

@@ -3,6 +3,7 @@
  * (latent) clip, joint or factorised space-time attention (Latte's variants), 3-D sin-cos positions, and
  * class or caption conditioning.
  */
+import type { AttentionAxis } from '@vtx/core';
 import { z } from 'zod';
 import { DIT_SIZES } from '../dit/config.js';
 import { TextEncoderConfig } from '../text/text-encoder.js';
@@ -36,6 +37,13 @@ export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;
 export function videoDitDims(cfg: VideoDiTConfig): { depth: number; width: number; heads: number } {
   const row = DIT_SIZES[cfg.size];
   return { depth: cfg.depth ?? row.depth, width: cfg.width ?? row.width, heads: cfg.heads ?? row.heads };
+}
+
+/** The attention axes of block i (the model and its cost): joint, space then time, or space / time alternating. */
+export function videoDitBlockAxes(cfg: Pick<VideoDiTConfig, 'attention'>, i: number): AttentionAxis[] {
+  if (cfg.attention === 'joint') return ['joint'];
+  if (cfg.attention === 'factorised') return ['space', 'time'];
+  return [i % 2 ? 'time' : 'space'];
 }
 
 export function videoDitName(cfg: VideoDiTConfig): string {

@@ -14,13 +14,12 @@ import {
   TimestepEmbedder,
   Unpatchify,
   sym,
-  type AttentionAxis,
   type Sym,
 } from '@vtx/core';
 import { ditBlock, finalLayer } from '../blocks/dit-block.js';
 import { textEncoder } from '../text/text-encoder.js';
 import { gridOf, type ClipShape } from '../types.js';
-import { videoDitDims, videoDitName, type VideoDiTConfig } from './config.js';
+import { videoDitBlockAxes, videoDitDims, videoDitName, type VideoDiTConfig } from './config.js';
 
 export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersModel {
   const { depth, width, heads } = videoDitDims(cfg);
@@ -55,12 +54,7 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersM
   }
 
   for (let i = 0; i < depth; i++) {
-    const axes: AttentionAxis[] =
-      cfg.attention === 'joint'
-        ? ['joint']
-        : cfg.attention === 'factorised'
-          ? ['space', 'time']
-          : [i % 2 ? 'time' : 'space'];
+    const axes = videoDitBlockAxes(cfg, i);
     x = ditBlock(
       x,
       c,
