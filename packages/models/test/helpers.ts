@@ -1,8 +1,8 @@
 /** Shared helpers for the zoo tests: tiny configs of every kind, random inputs, an in-memory IOHandler. */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mulberry32 } from '@vtx/core';
-import { ModelConfig, type ClipShape } from '@vtx/models';
+import { mulberry32, setSeed } from '@vtx/core';
+import { buildModel, ModelConfig, type ClipShape } from '@vtx/models';
 
 export interface Case {
   name: string;
@@ -94,6 +94,27 @@ export function inputsFor(
       );
     throw new Error(`no test input for ${input.name}`);
   });
+}
+
+/**
+ * A case's model (seed 5) for gradient checks: every weight perturbed first (zero-initialised layers, adaLN-Zero and
+ * heads, block gradients at init), its inputs and trainable variables, and a probe loss (the output, in training
+ * mode or not, times a fixed random probe, summed) whose gradient reaches every weight that matters.
+ */
+export function gradientProbe(
+  cfg: ModelConfig,
+  clip: ClipShape,
+  training: boolean,
+): { vars: tf.Variable[]; loss: () => tf.Scalar } {
+  setSeed(5);
+  const model = buildModel(cfg, clip);
+  for (const w of model.trainableWeights)
+    w.write(tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 9)));
+  const xs = inputsFor(model, cfg, clip);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const out = () => model.apply(xs.length === 1 ? xs[0]! : xs, { training }) as tf.Tensor;
+  const probe = tf.randomNormal(out().shape, 0, 1, 'float32', 11);
+  return { vars, loss: () => tf.sum<tf.Scalar>(tf.mul(out(), probe)) };
 }
 
 /** An IOHandler that keeps the artifacts in memory (tfjs-node's file:// handler is not available here). */
