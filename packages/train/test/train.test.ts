@@ -2,11 +2,9 @@
  * `train()` end to end: run directories, exact resume, the non-finite guard, and a short run of every family.
  * Training runs on the wasm backend (the fast CPU path); each run is a few seconds.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   ExperimentConfig,
@@ -19,17 +17,10 @@ import {
   type ExperimentConfigInput,
 } from '@vtx/train';
 import { sampleClips } from '@vtx/models';
-import { tinyShapes, tinyVideoDiT, tinyViViT } from './helpers/tiny.js';
+import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vtx-train-'));
+const dir = wasmRunsDir('train');
 const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
 
 const data = tinyShapes(join(dir, 'cache'), { batchSize: 8 });
 const base = (name: string, over: Partial<ExperimentConfigInput> = {}): ExperimentConfigInput => ({

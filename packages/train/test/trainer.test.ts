@@ -1,21 +1,11 @@
 /** The training loop end to end on tiny models and the built-in synthetic data. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExperimentConfig, Trainer } from '@vtx/train';
-import { tinyShapes, tinyVideoDiT, tinyViViT } from './helpers/tiny.js';
+import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vtx-trainer-'));
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' }); // the fast CPU path (XNNPACK matmuls)
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
+const dir = wasmRunsDir('trainer');
 
 const data = () => tinyShapes(join(dir, 'cache'), { batchSize: 8 });
 

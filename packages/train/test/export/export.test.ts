@@ -1,24 +1,18 @@
 /** `exportRun`: the browser export holds exactly the checkpoint's EMA weights and a manifest a page can trust. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSafetensors, selectBackend } from '@vtx/core';
+import { decodeSafetensors } from '@vtx/core';
 import { MOTION_CLASSES } from '@vtx/data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ExportManifest, exportRun } from '../../src/export/index.js';
 import { latestCheckpoint, loadCheckpoint, hostValues } from '../../src/checkpoint/index.js';
-import { tinyRun } from '../helpers/tiny.js';
+import { tinyRun, wasmRunsDir } from '../helpers/tiny.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vtx-export-'));
+const dir = wasmRunsDir('export');
 let run = '';
 beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
   run = await tinyRun(dir);
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
 });
 
 describe('exportRun', () => {

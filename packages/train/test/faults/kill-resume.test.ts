@@ -4,23 +4,16 @@
  * `vtx train --resume`, again and again. After every kill each checkpoint on disk must load and verify; at the end
  * the run's losses and grad norms must equal those of the same run uninterrupted, bit for bit.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mulberry32, selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '@vtx/core';
+import { describe, expect, it } from 'vitest';
 import { listCheckpoints, loadCheckpoint, train, type ExperimentConfigInput } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
-import { tinyClassifier, tinyDiT, tinyShapes } from '../helpers/tiny.js';
+import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
+import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 
-const dir = tempDir('kill');
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
+const dir = wasmRunsDir('faults-kill');
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
 

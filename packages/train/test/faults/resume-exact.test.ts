@@ -3,23 +3,14 @@
  * uninterrupted, bit for bit, and ends on the same weights, optimizer state and EMA (same checkpoint sha256s).
  * In process, with graceful stops (AbortSignal) at several steps; SIGKILL'd CLI runs are in kill-resume.test.ts.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readManifest, train, type ExperimentConfigInput } from '@vtx/train';
 import { recordFault } from '../../src/faults/index.js';
-import { LONG, tempDir, trainCurve } from './helpers.js';
-import { tinyClassifier, tinyDiT, tinyShapes } from '../helpers/tiny.js';
+import { LONG, trainCurve } from './helpers.js';
+import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 
-const dir = tempDir('resume');
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
+const dir = wasmRunsDir('faults-resume');
 
 const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
 

@@ -3,23 +3,15 @@
  * summary says 'stopped', the exit code is 0, and `vtx train --resume` continues to the same losses as a run that
  * was never stopped.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, train } from '@vtx/train';
 import { recordFault, runVtx } from '../../src/faults/index.js';
-import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
-import { tinyClassifier } from '../helpers/tiny.js';
+import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
+import { tinyClassifier, wasmRunsDir } from '../helpers/tiny.js';
 
-const dir = tempDir('signals');
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
+const dir = wasmRunsDir('faults-signals');
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
 

@@ -2,10 +2,29 @@
  * Tiny runs for the train tests: the built-in bouncing shapes at 4 frames of 16x16 and one-block models that train
  * in seconds on wasm (the fault, soak, export, sample-quality and `train()` tests).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { selectBackend } from '@vtx/core';
+import { afterAll, beforeAll } from 'vitest';
 import { train, type ExperimentConfigInput } from '@vtx/train';
+
+/**
+ * A temporary directory (`vtx-<tag>-…`) for a test file's runs, which run on wasm (the fast CPU path, the same
+ * numbers on every machine): selects wasm before the file's tests; removes the directory and selects cpu after them.
+ */
+export function wasmRunsDir(tag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `vtx-${tag}-`));
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await selectBackend({ override: 'cpu' });
+  });
+  return dir;
+}
 
 type ModelInput<K> = Extract<ExperimentConfigInput['model'], { kind: K }>;
 

@@ -6,14 +6,12 @@
  * summary) and `vtx eval --judge` reports sample/class-acc, and a bad eval.judge is a config error (exit code 2)
  * naming the key and the path.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/index.js';
 import { trainAttributeClassifier } from '../../src/metrics/attribute-run.js';
 import { judgeClips, judgeFrechet, loadJudge, realFeatures, type Judge } from '../../src/metrics/judge.js';
@@ -21,17 +19,10 @@ import { requestsOf, sampleMetrics, scoreSamples } from '../../src/metrics/sampl
 import { scoreRun } from '../../src/metrics/score-run.js';
 import { train } from '../../src/train.js';
 import { captureCli } from '../helpers/cli.js';
-import { tinyShapes, tinyVideoDiT, tinyViViT } from '../helpers/tiny.js';
+import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from '../helpers/tiny.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vtx-sample-quality-'));
+const dir = wasmRunsDir('sample-quality');
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
 
 const shapes = (seed = 0, count = 32) => tinyShapes(join(dir, 'cache'), { count, seed, batchSize: 8 });
 

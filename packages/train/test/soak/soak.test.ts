@@ -3,26 +3,16 @@
  * keeps the live tensor count, the wasm heap, open file descriptors and RSS flat. `pnpm test` runs 240 steps;
  * `pnpm test:soak` (VTX_SOAK=long) runs 3000.
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@vtx/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { train } from '@vtx/train';
-import { tinyClassifier, tinyShapes } from '../helpers/tiny.js';
+import { tinyClassifier, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 
 const LONG = process.env['VTX_SOAK'] === 'long';
 const STEPS = LONG ? 3000 : 240;
-const dir = mkdtempSync(join(tmpdir(), 'vtx-soak-'));
-beforeAll(async () => {
-  await selectBackend({ override: 'wasm' });
-});
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await selectBackend({ override: 'cpu' });
-});
+const dir = wasmRunsDir('soak');
 
 const wasmHeap = () =>
   (tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8: Uint8Array } } | undefined)?.wasm?.HEAPU8
