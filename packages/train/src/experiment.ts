@@ -53,8 +53,11 @@ export type TrainSection = z.infer<typeof TrainSection>;
  * small-scale stand-in, not comparable with published FID/FVD. See metrics/sample-quality.ts.
  */
 export const EvalJudgeSection = z.strictObject({
-  /** The judge's run directory: `vtx judge train` (attribute classifier) or a ViT/ViViT classification run. */
-  run: z.string().min(1),
+  /**
+   * The judge's run directory: `vtx judge train` (attribute classifier) or a ViT/ViViT classification run. Without
+   * it, only the closed-form bouncing-shapes metrics (sample/one-subject, sample/direction-acc) are reported.
+   */
+  run: z.string().min(1).optional(),
   /** Samples generated per scoring, and real evaluation clips in the Fréchet reference (at most the eval rows). */
   samples: z.number().int().min(2).default(64),
   /** Score every N updates (and at the end of the run); default: at every evaluation. */

@@ -219,16 +219,18 @@ export interface ReferenceSet extends JudgeOutput {
   labelNames: string[] | null;
 }
 
+/** What the reference rows say: the prompts (captions, classes) and the truth (attributes) of a score. */
+export type ReferenceRows = Omit<ReferenceSet, keyof JudgeOutput> & { n: number };
+
 /**
- * Judge features of up to `count` real clips of a dataset, in loader order (unshuffled), for the Fréchet
- * distance's reference. Latent datasets (written by `vtx encode`) are decoded through the VAE their index names,
- * so the judge compares pixels with pixels.
+ * Up to `count` rows of a dataset in loader order (unshuffled), and with `judge` their clips as the judge sees them
+ * (latent datasets written by `vtx encode` decoded through the VAE their index names, resized to the judge's clip).
  */
-export async function realFeatures(
-  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
+async function readReference(
   data: DataConfigInput,
   count: number,
-): Promise<ReferenceSet> {
+  judge: Pick<Judge, 'clip'> | null,
+): Promise<ReferenceRows & { clips: tf.Tensor | null }> {
   const loader = await createLoader({ batchSize: 16, ...data, shuffle: false, worker: false });
   const clips: tf.Tensor[] = [];
   const attributes: Record<string, string>[] = [];
@@ -241,12 +243,14 @@ export async function realFeatures(
     while (got < count) {
       const b = await loader.next();
       if (b.epoch > 0) break;
-      const x = tf.tensor(b.clips, b.shape);
-      const pixels = latent.success ? await decodeLatents(latent.data, x) : x;
-      if (pixels !== x) x.dispose();
-      const sized = toJudgeSize(pixels, judge.clip); // the input itself when the size is the judge's
-      if (sized !== pixels) pixels.dispose();
-      clips.push(sized);
+      if (judge) {
+        const x = tf.tensor(b.clips, b.shape);
+        const pixels = latent.success ? await decodeLatents(latent.data, x) : x;
+        if (pixels !== x) x.dispose();
+        const sized = toJudgeSize(pixels, judge.clip); // the input itself when the size is the judge's
+        if (sized !== pixels) pixels.dispose();
+        clips.push(sized);
+      }
       for (let i = 0; i < b.shape[0]!; i++) {
         const row: Record<string, string> = {};
         for (const [k, v] of Object.entries(b.attributes ?? {})) {
@@ -262,19 +266,43 @@ export async function realFeatures(
   } finally {
     await loader.close();
   }
-  const x = tf.concat(clips);
-  tf.dispose(clips);
-  const n = Math.min(count, x.shape[0]);
-  const head = tf.slice(x, 0, n);
-  const out = await judgeClips(judge, head);
-  tf.dispose([x, head]);
+  const n = Math.min(count, labels.length);
+  let head: tf.Tensor | null = null;
+  if (judge) {
+    const x = tf.concat(clips);
+    tf.dispose(clips);
+    head = tf.slice(x, 0, n);
+    x.dispose();
+  }
   return {
-    ...out,
+    n,
+    clips: head,
     attributes: attributes.slice(0, n),
     labels: labels.slice(0, n),
     captions: captions.slice(0, n),
     labelNames: loader.index.labels?.names ?? null,
   };
+}
+
+/** The first `count` rows of a dataset (unshuffled) without their clips: prompts and truth for a judge-less score. */
+export async function referenceRows(data: DataConfigInput, count: number): Promise<ReferenceRows> {
+  const { clips: _none, ...rows } = await readReference(data, count, null);
+  return rows;
+}
+
+/**
+ * Judge features of up to `count` real clips of a dataset, in loader order (unshuffled), for the Fréchet
+ * distance's reference, with what their rows say.
+ */
+export async function realFeatures(
+  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
+  data: DataConfigInput,
+  count: number,
+): Promise<ReferenceSet> {
+  const { clips, n: _n, ...rows } = await readReference(data, count, judge);
+  const out = await judgeClips(judge, clips!);
+  clips!.dispose();
+  return { ...out, ...rows };
 }
 
 /** Fréchet distance between two judge feature sets. */

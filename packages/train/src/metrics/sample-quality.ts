@@ -31,8 +31,10 @@ import {
   judgeFrechet,
   loadJudge,
   realFeatures,
+  referenceRows,
   type Judge,
   type JudgeOutput,
+  type ReferenceRows,
   type ReferenceSet,
 } from './judge.js';
 
@@ -180,6 +182,7 @@ export function sampleMetrics(
  */
 export class SampleQuality {
   private ref: ReferenceSet | null = null;
+  private rows: ReferenceRows | null = null;
 
   constructor(
     readonly settings: EvalJudgeSection,
@@ -196,6 +199,7 @@ export class SampleQuality {
   }
 
   async score(gen: Generator): Promise<Record<string, number>> {
+    if (this.settings.run === undefined) return this.scoreShapes(gen);
     const judge = await loadJudge(this.settings.run);
     try {
       this.ref ??= await realFeatures(judge, this.data, this.settings.samples);
@@ -221,6 +225,31 @@ export class SampleQuality {
       judge.dispose();
     }
   }
+
+  /** Without a judge run: the closed-form reader's metrics on bouncing-shapes evaluation data. */
+  private async scoreShapes(gen: Generator): Promise<Record<string, number>> {
+    const rows = (this.rows ??= await referenceRows(this.data, this.settings.samples));
+    const cond = gen.condition;
+    const classes = cond.kind === 'class' ? cycle([...Array(cond.numClasses).keys()], rows.n) : [];
+    const x = await generateSamples(gen, {
+      count: rows.n,
+      classes,
+      captions: cond.kind === 'caption' ? rows.captions : [],
+      seed: this.seed,
+      ...(this.settings.steps ? { steps: this.settings.steps } : {}),
+    });
+    try {
+      const m = await shapesMetrics(x, cond, classes, rows);
+      if (!Object.keys(m).length)
+        throw new Error(
+          'eval.judge has no run, and the evaluation data is not the bouncing shapes: nothing to score it with ' +
+            '(set eval.judge.run to a judge run)',
+        );
+      return m;
+    } finally {
+      x.dispose();
+    }
+  }
 }
 
 /**
@@ -232,7 +261,7 @@ async function shapesMetrics(
   x: tf.Tensor,
   cond: Condition,
   classes: readonly number[],
-  ref: Pick<ReferenceSet, 'attributes' | 'labelNames'>,
+  ref: Pick<ReferenceRows, 'attributes' | 'labelNames'>,
 ): Promise<Record<string, number>> {
   if (!ref.labelNames || !sameList(ref.labelNames, MOTION_CLASSES)) return {};
   const asked =
@@ -263,6 +292,17 @@ export async function checkJudgeConfig(cfg: ExperimentConfig, file = '<config>')
   const fail = (path: string, message: string) => new ConfigError([{ file, path, message }]);
   if (modelTask(cfg.model) !== 'diffuse')
     throw fail('eval.judge', `only diffusion runs score samples (model.kind is '${cfg.model.kind}')`);
+  if (judge.run === undefined) {
+    const evalData = { ...cfg.data, ...cfg.eval.data } as { dataset?: unknown };
+    const kind = (evalData.dataset as { kind?: string } | undefined)?.kind;
+    if (kind !== undefined && kind !== 'synthetic' && kind !== 'native-shapes')
+      throw fail(
+        'eval.judge.run',
+        `required for '${kind}' data: without a judge run only bouncing-shapes data (kind synthetic or ` +
+          'native-shapes) can be scored, by the closed-form reader',
+      );
+    return;
+  }
   let info;
   try {
     info = await inspectJudge(judge.run);

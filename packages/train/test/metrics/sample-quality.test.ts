@@ -251,5 +251,37 @@ describe('eval.judge on tiny runs', () => {
       /eval\.judge\.run: '.*nope' is not a judge run: no such directory/,
     );
     expect(() => readFileSync(join(out, 'config.yaml'))).toThrow();
+    // no judge run: only bouncing-shapes data can be scored (by the closed-form reader)
+    const mnist = await train(
+      {
+        ...cfg,
+        data: { ...shapes(0), dataset: { kind: 'moving-mnist' as const, count: 8, frames: 4, size: 32 } },
+        eval: { judge: { samples: 4 } },
+      },
+      { out, terminal: sink },
+    ).catch((e: unknown) => e);
+    expect((mnist as Error).message).toMatch(/eval\.judge\.run: required for 'moving-mnist' data/);
+    expect(() => readFileSync(join(out, 'config.yaml'))).toThrow();
+  });
+
+  it('without a judge run, evaluation reports the closed-form shapes metrics only', async () => {
+    const summary = await train(
+      {
+        name: 'no-judge',
+        seed: 3,
+        backend: 'wasm',
+        data: shapes(0),
+        model: { ...tinyVideoDiT, condition: 'class' },
+        diffusion: { samplingSteps: 'ddim4', sampler: 'ddim' },
+        train: { steps: 2, logEvery: 2, checkpointEvery: 2, ema: { enabled: false } },
+        eval: { batches: 1, judge: { samples: 8 } },
+        sample: { count: 0 },
+        log: { tensorboard: false, progress: 'off' },
+      },
+      { out: join(dir, 'no-judge'), terminal: sink },
+    );
+    const keys = Object.keys(summary.metrics).filter((k) => k.startsWith('sample/'));
+    expect(keys.sort()).toEqual(['sample/direction-acc', 'sample/one-subject']);
+    expect(summary.metrics['sample/one-subject']).toBe(0); // two updates draw noise, not one subject
   });
 });
