@@ -9,18 +9,23 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
+import { attributeClassifierName } from '@vtx/models';
 import { writeFileAtomic } from '../checkpoint/index.js';
+import { loadConfigFile } from '../config/index.js';
+import { AttributeRunConfig } from '../metrics/attribute-run.js';
 import { lineChart, scatterChart, writeChart } from '../plot/charts.js';
 import { curve, smoothCurve } from '../plot/run-plot.js';
 import { readMetrics, type MetricsRecord } from '../run/metrics.js';
-import type { RunSummary } from '../train.js';
 import {
+  isJudgeSummary,
+  judgeState,
   readPlan,
   readSummary,
   runDir,
   runState,
   stageDir,
   stateLabel,
+  type AnySummary,
   type RunStateLabel,
   type SweepPlan,
 } from './plan.js';
@@ -73,14 +78,39 @@ export interface SweepReport {
 /** Whether larger is better for a metric name (accuracies), else smaller (losses, errors). */
 export const higherIsBetter = (key: string) => /top\d|acc|accuracy|auc|psnr|ssim/i.test(key);
 
-/** One row from a run directory's summary and metrics. */
+/** The fields of a report row a summary gives (a judge's, from `vtx judge train`, has no cost or backend). */
+function summaryFields(s: AnySummary | undefined, judgeModel = 'attribute classifier'): Partial<ReportRow> {
+  if (!s) return {};
+  if (isJudgeSummary(s)) return { model: judgeModel, step: s.step, steps: s.step, seconds: s.seconds };
+  return {
+    model: s.model,
+    backend: s.backend,
+    step: s.step,
+    steps: s.steps,
+    params: s.params,
+    tokens: s.tokensPerSample,
+    gflops: s.gflops,
+    trainGflop: s.trainGflop,
+    seconds: s.seconds,
+  };
+}
+
+/** The model name of a judge run (`AttributeViViT-64x2/2x4x4 (shape, …)`) from its config, if it can be read. */
+async function judgeModelName(rd: string): Promise<string | undefined> {
+  return loadConfigFile(join(rd, 'config.yaml'), AttributeRunConfig)
+    .then((c) => attributeClassifierName(c.model))
+    .catch(() => undefined);
+}
+
+/** One row from a run directory's summary and metrics (`judge`: a `vtx judge train` run, i.e. a judge stage). */
 export async function collectRow(
   rd: string,
   name: string,
   axes: Record<string, unknown>,
+  opts: { judge?: boolean } = {},
 ): Promise<ReportRow> {
-  const state = await runState(rd);
-  const summary: RunSummary | undefined = await readSummary(rd);
+  const state = opts.judge ? await judgeState(rd) : await runState(rd);
+  const summary: AnySummary | undefined = await readSummary(rd);
   const records = await readMetrics(join(rd, 'metrics.jsonl')).catch(() => [] as MetricsRecord[]);
   const best: Record<string, number> = {};
   let final: Record<string, number> = {};
@@ -97,24 +127,16 @@ export async function collectRow(
   }
   const losses = curve(records, 'loss');
   const tail = losses.slice(-Math.max(1, Math.ceil(losses.length / 10)));
-  const finalLoss = tail.length ? tail.reduce((s, p) => s + p.y, 0) / tail.length : summary?.finalLoss;
+  const finalLoss = tail.length
+    ? tail.reduce((s, p) => s + p.y, 0) / tail.length
+    : summary && !isJudgeSummary(summary)
+      ? summary.finalLoss
+      : undefined;
   return {
     name,
     axes,
     state: stateLabel(state),
-    ...(summary
-      ? {
-          model: summary.model,
-          backend: summary.backend,
-          step: summary.step,
-          steps: summary.steps,
-          params: summary.params,
-          tokens: summary.tokensPerSample,
-          gflops: summary.gflops,
-          trainGflop: summary.trainGflop,
-          seconds: summary.seconds,
-        }
-      : {}),
+    ...summaryFields(summary, opts.judge ? await judgeModelName(rd) : undefined),
     ...(finalLoss !== undefined ? { finalLoss } : {}),
     final: summary?.metrics && Object.keys(summary.metrics).length ? summary.metrics : final,
     best,
@@ -132,7 +154,8 @@ export async function collectRows(dir: string, plan: SweepPlan): Promise<ReportR
 /** One row per stage. */
 export async function collectStageRows(dir: string, plan: SweepPlan): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for (const s of plan.stages ?? []) rows.push(await collectRow(stageDir(dir, s.name), s.name, {}));
+  for (const s of plan.stages ?? [])
+    rows.push(await collectRow(stageDir(dir, s.name), s.name, {}, { judge: s.command === 'judge' }));
   return rows;
 }
 

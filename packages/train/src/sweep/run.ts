@@ -1,24 +1,29 @@
 /**
  * `runSweep(file)`: expand and validate a sweep, write its directory, and hand its stages and runs to the launcher.
  * `runSweepTask(dir, index)`: one run inside this process (what each Slurm array task executes);
- * `runSweepStage(dir, name)`: one stage inside this process (what each Slurm stage job executes).
+ * `runSweepStage(dir, name)`: one stage inside this process (what each Slurm stage job executes): `train`, or for a
+ * `judge` stage `trainAttributeClassifier`, as `vtx judge train` does.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
+import { AttributeRunConfig, trainAttributeClassifier } from '../metrics/attribute-run.js';
 import { train, type RunSummary } from '../train.js';
 import { expandSweep } from './expand.js';
 import { runLocal, runStagesLocal, type LocalOptions, type RunOutcome } from './local.js';
 import {
+  judgeState,
   readPlan,
   runConfig,
   runDir,
   runState,
   stageConfig,
   stageDir,
+  stageState,
   stateLabel,
   writePlan,
+  type AnySummary,
   type RunState,
   type SweepPlan,
 } from './plan.js';
@@ -45,8 +50,8 @@ export interface SweepResult {
   job?: SlurmSubmission;
   /** Per run, its state after the launcher returned. */
   states: { name: string; state: string; summary?: RunSummary }[];
-  /** Per stage, its state after the launcher returned. */
-  stageStates: { name: string; state: string; summary?: RunSummary }[];
+  /** Per stage, its state after the launcher returned (a judge stage's summary is the judge's). */
+  stageStates: { name: string; state: string; summary?: AnySummary }[];
 }
 
 /** Validate every stage and run of a sweep file, write the sweep directory, and run it (stages first). */
@@ -90,7 +95,14 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
         });
         // a stage that failed cancels the array (--kill-on-invalid-dep): say which, and where its output is
         for (const s of job.stageJobs ?? [])
-          if ((await runState(stageDir(dir, s.name))).kind !== 'completed')
+          if (
+            (
+              await stageState(
+                dir,
+                stages.find((st) => st.name === s.name)!,
+              )
+            ).kind !== 'completed'
+          )
             say(
               `stage ${s.name} (job ${s.jobId}) did not complete, so the runs after it were cancelled; its output: ${join(dir, 'slurm', `stage-${s.name}-${s.jobId}.out`)}`,
             );
@@ -102,7 +114,7 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
   return result;
 }
 
-const stateOf = (name: string, s: RunState) => ({
+const stateOf = <S extends AnySummary>(name: string, s: RunState<S>) => ({
   name,
   state: stateLabel(s),
   ...(s.kind === 'completed' ? { summary: s.summary } : {}),
@@ -120,7 +132,7 @@ export async function sweepStates(dir: string, plan?: SweepPlan): Promise<SweepR
 export async function stageStates(dir: string, plan?: SweepPlan): Promise<SweepResult['stageStates']> {
   const p = plan ?? (await readPlan(dir));
   const out: SweepResult['stageStates'] = [];
-  for (const s of p.stages ?? []) out.push(stateOf(s.name, await runState(stageDir(dir, s.name))));
+  for (const s of p.stages ?? []) out.push(stateOf(s.name, await stageState(dir, s)));
   return out;
 }
 
@@ -153,15 +165,29 @@ export async function runSweepTask(
   return carryForward(runDir(dir, run.name), runConfig(dir, run.name), opts.signal);
 }
 
-/** Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it. */
+/**
+ * Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it; a judge stage is
+ * skipped once complete and otherwise trained from the start (`vtx judge train` has no resume).
+ */
 export async function runSweepStage(
   dir: string,
   name: string,
   opts: { signal?: AbortSignal } = {},
-): Promise<RunSummary | undefined> {
+): Promise<AnySummary | undefined> {
   const plan = await readPlan(dir);
   const stages = plan.stages ?? [];
-  if (!stages.some((s) => s.name === name))
+  const stage = stages.find((s) => s.name === name);
+  if (!stage)
     throw new Error(`${dir}: no stage '${name}' (stages: ${stages.map((s) => s.name).join(', ') || 'none'})`);
-  return carryForward(stageDir(dir, name), stageConfig(dir, name), opts.signal);
+  const out = stageDir(dir, name);
+  if (stage.command !== 'judge') return carryForward(out, stageConfig(dir, name), opts.signal);
+  const state = await judgeState(out);
+  if (state.kind === 'completed') return state.summary;
+  if (state.kind === 'restart') await fs.rm(out, { recursive: true, force: true });
+  const cfg = await loadConfigFile(stageConfig(dir, name), AttributeRunConfig);
+  await trainAttributeClassifier(cfg, { out });
+  const done = await judgeState(out);
+  if (done.kind !== 'completed')
+    throw new Error(`stage ${name}: the judge finished without a summary in ${out}`);
+  return done.summary;
 }

@@ -10,7 +10,8 @@
  *   <sweep>/slurm/task-<job>_<i>.out  each task's stdout/stderr
  *
  * Stages: each unfinished stage is one job (`<sweep>/slurm/stage-<name>.sbatch`, running `vtx sweep task <sweep>
- * --stage <name>`), depending on the stage job before it; the array depends on them all (`--dependency=afterok:…`
+ * --stage <name>`, which trains it or, for a `judge` stage, trains the attribute classifier), depending on the stage
+ * job before it; the array depends on them all (`--dependency=afterok:…`
  * with `--kill-on-invalid-dep=yes`, so a failed stage cancels the runs instead of leaving them pending forever).
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +19,7 @@ import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../checkpoint/index.js';
-import { runDir, runState, stageDir, type SweepPlan } from './plan.js';
+import { runDir, runState, stageState, type SweepPlan } from './plan.js';
 import type { SlurmLauncher } from './schema.js';
 import { shellQuote, vtxCommand } from './vtx-process.js';
 
@@ -141,7 +142,7 @@ export async function submitSlurm(sweepDir: string, plan: SweepPlan): Promise<Sl
   await fs.mkdir(join(sweepDir, 'slurm'), { recursive: true });
   const stageJobs: NonNullable<SlurmSubmission['stageJobs']> = [];
   for (const st of plan.stages ?? []) {
-    if ((await runState(stageDir(sweepDir, st.name))).kind === 'completed') continue;
+    if ((await stageState(sweepDir, st)).kind === 'completed') continue;
     const script = join(resolve(sweepDir), 'slurm', `stage-${st.name}.sbatch`);
     const after = stageJobs.map((j) => j.jobId);
     const jobId = await sbatch(

@@ -71,7 +71,10 @@ grid:
     ]);
     expect(ex.stages[0]!.config).toMatchObject({ name: 'st-stage-pre', train: { steps: 3 } });
     expect(ex.stages[0]!.config.model).toMatchObject({ width: 24 });
-    expect(ex.stages[1]!.config.init).toMatchObject({ from: '/tmp/sweeps/st/stages/pre' });
+    expect(ex.stages[1]).toMatchObject({
+      command: 'train',
+      config: { init: { from: '/tmp/sweeps/st/stages/pre' } },
+    });
     expect(ex.runs.map((r) => r.name)).toEqual(['depth-1', 'depth-2']);
     for (const r of ex.runs) {
       expect(r.config.init).toMatchObject({ from: '/tmp/sweeps/st/stages/post' });
