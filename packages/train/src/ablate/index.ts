@@ -1,6 +1,5 @@
 /** Paper ablations: a registry of sweeps with the finding each tests, verdict functions, and the runner. */
 export * from './types.js';
-export * from './judge.js';
 export * from './verdicts.js';
 export * from './registry.js';
 export * from './run.js';

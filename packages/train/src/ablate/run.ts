@@ -1,18 +1,25 @@
 /**
  * `runAblation(name)`: run an ablation's sweep (resumable, local pool) into `runs/ablations/<name>`, report it into
  * `docs/ablations/<name>/` (the sweep report plus a README with the finding, the command, the table, the charts and
- * the verdict), and return the verdict.
+ * the verdict), and return the verdict. An ablation's `scores` judge each completed run's samples once more, on other
+ * reference rows, after the sweep.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
+import { startBackend } from '../backend.js';
 import { writeFileAtomic } from '../checkpoint/index.js';
+import { loadConfigFile } from '../config/index.js';
+import { ExperimentConfig } from '../experiment.js';
+import { loadJudge } from '../metrics/judge.js';
+import { scoreRun, type RunScore } from '../metrics/score-run.js';
 import { barChart, writeChart } from '../plot/charts.js';
 import { formatValue } from '../sweep/naming.js';
+import { runDir, stageDir } from '../sweep/plan.js';
 import { markdownTable, metricOf, sweepReport, type ReportRow, type SweepReport } from '../sweep/report.js';
 import { runSweep } from '../sweep/run.js';
 import { ablation } from './registry.js';
-import type { Ablation, VerdictResult } from './types.js';
+import type { Ablation, AblationScore, VerdictResult } from './types.js';
 
 export interface AblateOptions {
   /** Where sweeps run (default runs/ablations). */
@@ -45,6 +52,8 @@ export function ablationReadme(
   extra: {
     unavailable?: string;
     charts: string[];
+    /** Sample sheets (PNG, relative to the report folder) from the ablation's `scores`. */
+    sheets?: string[];
     wallSeconds?: number;
   },
 ): string {
@@ -125,6 +134,16 @@ export function ablationReadme(
     '',
     ...extra.charts.map((c) => `![${c}](${c})`),
     '',
+    ...(extra.sheets?.length
+      ? [
+          '## Samples',
+          '',
+          'The first samples of each run and scoring, one row per prompt (the frames left to right; a GIF of each beside the PNG).',
+          '',
+          ...extra.sheets.map((f) => `${f.replace(/^samples-|\.png$/g, '')}: ![${f}](${f})`),
+          '',
+        ]
+      : []),
     '## Caveats (why this may differ from the paper)',
     '',
     ...a.caveats.map((c) => `- ${c}`),
@@ -157,6 +176,64 @@ export function armBars(report: SweepReport, metric: string): { label: string; y
     const sd = ys.length > 1 ? Math.sqrt(ys.reduce((s, y) => s + (y - mean) ** 2, 0) / (ys.length - 1)) : 0;
     return { label, y: mean, err: sd };
   });
+}
+
+/**
+ * Judge every completed run once more per `scores` entry (see `AblationScore`): read `<run>/<name>.json` when it is
+ * there, else (unless `compute` is false) sample, judge and write it, with a GIF/PNG sheet of the first samples as
+ * `<docs>/samples-<run>-<name>`. The metrics join each row's `final` as `<name>/acc/<attribute>` and
+ * `<name>/frechet`; returns the sample sheets that exist, relative to `docs`.
+ */
+export async function scoreRuns(
+  scores: readonly AblationScore[],
+  sweepDir: string,
+  report: SweepReport,
+  docs: string,
+  opts: { compute?: boolean; onEvent?: (line: string) => void } = {},
+): Promise<string[]> {
+  const sheets: string[] = [];
+  let started = false;
+  for (const row of report.rows.filter((r) => r.state === 'completed'))
+    for (const sc of scores) {
+      const rd = runDir(sweepDir, row.name);
+      const file = join(rd, `${sc.name}.json`);
+      const stem = `samples-${row.name}-${sc.name}`;
+      let score = await fs
+        .readFile(file, 'utf8')
+        .then((t) => JSON.parse(t) as RunScore)
+        .catch(() => undefined);
+      if (!score && opts.compute !== false) {
+        const cfg = await loadConfigFile(join(rd, 'config.yaml'), ExperimentConfig);
+        const evalData = { ...cfg.data, ...cfg.eval.data };
+        if (typeof evalData.dataset !== 'object')
+          throw new Error(
+            `${rd}: score '${sc.name}' replaces dataset fields, but the evaluation dataset is a path`,
+          );
+        if (!started) await startBackend(cfg.backend);
+        started = true;
+        opts.onEvent?.(`score ${row.name} on ${sc.name} (judge: stage ${sc.judge})`);
+        const judge = await loadJudge(stageDir(sweepDir, sc.judge));
+        try {
+          score = await scoreRun(rd, judge, {
+            data: { ...evalData, dataset: { ...evalData.dataset, ...sc.dataset } },
+            count: sc.count ?? cfg.eval.judge?.samples ?? 64,
+            seed: cfg.seed,
+            stem: join(docs, stem),
+          });
+        } finally {
+          judge.dispose();
+        }
+        await writeFileAtomic(
+          file,
+          `${JSON.stringify({ judge: stageDir(sweepDir, sc.judge), ...score }, null, 2)}\n`,
+        );
+      }
+      if (!score) continue;
+      for (const [k, v] of Object.entries(score.accuracy)) row.final[`${sc.name}/acc/${k}`] = v;
+      row.final[`${sc.name}/frechet`] = score.frechet;
+      if (existsSync(join(docs, `${stem}.png`))) sheets.push(`${stem}.png`);
+    }
+  return sheets;
 }
 
 /** Run (or resume) an ablation and write its report. */
@@ -195,6 +272,12 @@ export async function runAblation(name: string, opts: AblateOptions = {}): Promi
       .then((t) => (JSON.parse(t) as { seconds?: number }).seconds)
       .catch(() => undefined);
   const report = await sweepReport(dir, { out: docs, metric: a.metric, title: `${a.title}: sweep report` });
+  const sheets = a.scores
+    ? await scoreRuns(a.scores, dir, report, docs, {
+        compute: !opts.reportOnly,
+        ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      })
+    : [];
   const verdict = a.verdict(report);
   const bars = report.rows
     .filter((r) => r.state === 'completed')
@@ -221,7 +304,7 @@ export async function runAblation(name: string, opts: AblateOptions = {}): Promi
   ];
   await writeFileAtomic(
     readme,
-    ablationReadme(a, report, verdict, { charts, ...(wallSeconds ? { wallSeconds } : {}) }),
+    ablationReadme(a, report, verdict, { charts, sheets, ...(wallSeconds ? { wallSeconds } : {}) }),
   );
   return { ablation: a, verdict, report, readme };
 }

@@ -9,6 +9,23 @@ export interface VerdictResult {
   lines: string[];
 }
 
+/**
+ * A scoring of each completed run after its sweep, beside the run's own evaluation: its samples judged by a judge
+ * stage's run against other reference rows, with the code of `vtx judge score` (e.g. in-distribution prompts when the
+ * runs evaluate on held-out attribute combinations). Written to `<run>/<name>.json` (kept: a rerun reads it back) and
+ * given to the verdict as the metrics `<name>/acc/<attribute>`, `<name>/acc/mean` and `<name>/frechet`; a sheet of
+ * the first samples goes into the report folder.
+ */
+export interface AblationScore {
+  name: string;
+  /** The sweep stage whose run is the judge (a `command: judge` stage). */
+  judge: string;
+  /** Fields replacing those of the run's evaluation dataset (e.g. `{ split: 'train' }` for the training split). */
+  dataset: Record<string, unknown>;
+  /** Samples and reference rows; default the run's `eval.judge.samples`. */
+  count?: number;
+}
+
 export interface Ablation {
   name: string;
   title: string;
@@ -22,6 +39,8 @@ export interface Ablation {
   metric: string;
   /** Why a small-scale run can differ from the paper: model/data/step budget, the proxy metric. */
   caveats: string[];
+  /** Scorings of each completed run after the sweep (see `AblationScore`); their metrics join the report's rows. */
+  scores?: AblationScore[];
   /** Judge the sweep. */
   verdict: (report: SweepReport) => VerdictResult;
   /** When set, the ablation cannot run here yet; the reason. */

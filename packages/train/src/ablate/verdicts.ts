@@ -2,6 +2,7 @@
  * The verdict functions: each compares the ordering or correlation a paper reports with what a small sweep shows.
  * They judge orderings and signs, never absolute numbers (a 16x16 digit DiT has no FID-50K to compare).
  */
+import { SHAPE_ATTRIBUTES } from '@vtx/data';
 import type { ReportRow, SweepReport } from '../sweep/report.js';
 import { higherIsBetter, metricOf } from '../sweep/report.js';
 import { pearson } from '../sweep/power-law.js';
@@ -337,6 +338,221 @@ export function tubeletInitVerdict(report: SweepReport, key = 'label'): VerdictR
             `Image pretraining itself: even the random-tubelet arm (transformer from the ViT) is ${pp(Math.abs(mean('random') - scratch.mean))} ${(up ? mean('random') > scratch.mean : mean('random') < scratch.mean) ? 'better' : 'worse'} than training from scratch.`,
           ]
         : []),
+    ],
+  };
+}
+
+/** Chance accuracy of each bouncing-shapes attribute: one over its number of values. */
+export const SHAPE_CHANCE: Record<string, number> = Object.fromEntries(
+  Object.entries(SHAPE_ATTRIBUTES).map(([k, v]) => [k, 1 / v.length]),
+);
+
+/** Standard error of an accuracy p over n samples, Laplace-smoothed ((pn + 1) / (n + 2)) so 0 and 1 are not exact. */
+export function accuracySE(p: number, n: number): number {
+  const q = (p * n + 1) / (n + 2);
+  return Math.sqrt((q * (1 - q)) / n);
+}
+
+/**
+ * The samples each run's judge scored: `eval.judge.samples` among the plan's overrides (a sweep's `set`), else the
+ * schema's default of 64. (At most the evaluation rows: keep eval data at least that large.)
+ */
+export function judgedSamples(report: SweepReport): number {
+  for (const r of report.plan.runs ?? []) {
+    const o = r.overrides;
+    const v = o['eval.judge.samples'] ?? (o['eval.judge'] as { samples?: unknown } | undefined)?.samples;
+    if (typeof v === 'number') return v;
+  }
+  return 64;
+}
+
+export interface CaptionsVerdictOptions {
+  /** The axis with the two arms (default `data.caption`), its values `descriptive` and `terse`. */
+  key?: string;
+  /**
+   * The attributes whose combinations are held out of training. The runs' own evaluation (`sample/acc/<attribute>`)
+   * prompts only such combinations (a synthetic `split: holdout`).
+   */
+  heldOut: readonly string[];
+  /**
+   * The name of a second scoring on in-distribution prompts (`<name>/acc/<attribute>`, `<name>/frechet` in the rows:
+   * an ablation's `scores`), when there is one.
+   */
+  inDistribution?: string;
+  /** Samples per arm and set (default: `judgedSamples(report)`). */
+  samples?: number;
+  /** The judge reads an attribute reliably when its own validation accuracy is at least this (default 0.8). */
+  reliable?: number;
+}
+
+/**
+ * Descriptive vs terse captions (DALL-E 3, Sora's re-captioning), judged by an attribute classifier: how often the
+ * judge reads, in each arm's samples, the attributes their prompts asked for, on held-out attribute combinations
+ * (the runs' evaluation: `sample/acc/<attribute>`, `sample/acc/mean`) and, when scored, in distribution. A gap is
+ * resolved when it exceeds two standard errors (binomial over the samples; the mean's treats the attributes as
+ * independent). Reproduced when descriptive is ahead beyond the noise on the mean of every set and on every held-out
+ * attribute the judge reads reliably; partly when only some of those are; not reproduced when terse is ahead on a
+ * mean beyond the noise and descriptive on none; inconclusive when nothing is resolved. The judge's own validation
+ * accuracy per attribute (a judge stage's `val/acc/<attribute>`) is the ceiling of what it can read.
+ */
+export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOptions): VerdictResult {
+  const early = incomplete(report, 2);
+  if (early) return early;
+  const rows = byAxis(report, opts.key ?? 'data.caption');
+  const desc = rows.get('descriptive');
+  const terse = rows.get('terse');
+  if (!desc || !terse)
+    return { verdict: 'inconclusive', lines: ['The sweep needs a descriptive and a terse run.'] };
+  if (desc.final['sample/acc/mean'] === undefined || terse.final['sample/acc/mean'] === undefined)
+    return {
+      verdict: 'inconclusive',
+      lines: ['The runs have no sample/acc/mean: their evaluation scored no samples (eval.judge).'],
+    };
+  const n = opts.samples ?? judgedSamples(report);
+  const reliable = opts.reliable ?? 0.8;
+  const judge = (report.stages ?? []).find((s) => Object.keys(s.final).some((k) => k.startsWith('val/acc/')));
+  const ceiling = (a: string) => judge?.final[`val/acc/${a}`];
+  const attrs = Object.keys(desc.final)
+    .filter((k) => k.startsWith('sample/acc/') && k !== 'sample/acc/mean')
+    .map((k) => k.slice('sample/acc/'.length));
+  // the sets of prompts: held-out combinations (the runs' evaluation), then in distribution when it was scored
+  const inDist = opts.inDistribution;
+  const sets = [
+    { label: 'held-out combinations', prefix: 'sample/' },
+    ...(inDist && [desc, terse].every((r) => r.final[`${inDist}/acc/mean`] !== undefined)
+      ? [{ label: 'in distribution', prefix: `${inDist}/` }]
+      : []),
+  ];
+  type PromptSet = (typeof sets)[number];
+  const acc = (r: ReportRow, set: PromptSet, a: string) => r.final[`${set.prefix}acc/${a}`] ?? NaN;
+  const se = (r: ReportRow, set: PromptSet, a: string) => accuracySE(acc(r, set, a), n);
+  const meanSE = (r: ReportRow, set: PromptSet) =>
+    Math.sqrt(attrs.reduce((s, a) => s + se(r, set, a) ** 2, 0)) / attrs.length;
+  const gap = (set: PromptSet, a: string) => {
+    const g = acc(desc, set, a) - acc(terse, set, a);
+    const e =
+      2 *
+      (a === 'mean'
+        ? Math.hypot(meanSE(desc, set), meanSE(terse, set))
+        : Math.hypot(se(desc, set, a), se(terse, set, a)));
+    return { g, e, ahead: g > e, behind: -g > e };
+  };
+  const isReliable = (a: string) => (ceiling(a) ?? 0) >= reliable;
+  const [held] = sets as [PromptSet, ...PromptSet[]];
+  const heldOut = opts.heldOut.filter((a) => attrs.includes(a) && isReliable(a));
+  const heldOutAhead = heldOut.filter((a) => gap(held, a).ahead);
+  const meansAhead = sets.filter((set) => gap(set, 'mean').ahead);
+  const meansBehind = sets.filter((set) => gap(set, 'mean').behind);
+  const unreadable = attrs.filter((a) => !isReliable(a));
+  const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2));
+  const diff = (set: PromptSet, a: string) => {
+    const { g, e, ahead, behind } = gap(set, a);
+    const d = `${g >= 0 ? '+' : '−'}${Math.abs(g).toFixed(2)}`;
+    return `${ahead || behind ? `**${d}**` : d} (±${e.toFixed(2)})`;
+  };
+  const cells = (a: string) =>
+    sets.flatMap((set) => [`${f2(acc(desc, set, a))} / ${f2(acc(terse, set, a))}`, diff(set, a)]);
+  const table = [
+    `| attribute | chance | judge's validation accuracy | ${sets.map((set) => `${set.label}: descriptive / terse | difference (2 SE)`).join(' | ')} |`,
+    `| --- | ---: | ---: | ${sets.map(() => '---: | ---:').join(' | ')} |`,
+    ...attrs.map(
+      (a) =>
+        `| ${a}${opts.heldOut.includes(a) ? ' (held out in combination)' : ''}${isReliable(a) ? '' : ' †'} | ${f2(SHAPE_CHANCE[a])} | ${f2(ceiling(a))} | ${cells(a).join(' | ')} |`,
+    ),
+    `| **mean** | | ${f2(judge?.final['val/acc'])} | ${cells('mean').join(' | ')} |`,
+  ];
+  const both = (k: string) =>
+    desc.final[k] !== undefined && terse.final[k] !== undefined
+      ? `descriptive ${fmt(desc.final[k])}, terse ${fmt(terse.final[k])}`
+      : undefined;
+  const other = (label: string, k: string, note: string) => {
+    const v = both(k);
+    return v ? [`- ${label}: ${v} (${note}).`] : [];
+  };
+  // the fraction of samples right on every held-out attribute at once is at least Σ acc - (k - 1)
+  const together = (r: ReportRow) =>
+    Math.max(0, opts.heldOut.reduce((s, a) => s + acc(r, held, a), 0) - (opts.heldOut.length - 1));
+  const allRead = opts.heldOut.every((a) => attrs.includes(a));
+  const reproduced =
+    meansAhead.length === sets.length && heldOut.length > 0 && heldOutAhead.length === heldOut.length;
+  const partly = !reproduced && (meansAhead.length > 0 || heldOutAhead.length > 0);
+  const verdict: VerdictResult['verdict'] = reproduced
+    ? 'reproduced'
+    : partly
+      ? 'partly reproduced'
+      : meansBehind.length
+        ? 'not reproduced'
+        : 'inconclusive';
+  // held-out attributes the descriptive model does not draw above chance even on prompts seen in training
+  const inSet = sets[1];
+  const notLearned = inSet
+    ? heldOut.filter(
+        (a) =>
+          !heldOutAhead.includes(a) && acc(desc, inSet, a) - (SHAPE_CHANCE[a] ?? 0) <= 2 * se(desc, inSet, a),
+      )
+    : [];
+  const aheadOn = [
+    ...meansAhead.map(
+      (set) => `the mean ${set.label === 'in distribution' ? 'in distribution' : 'on held-out combinations'}`,
+    ),
+    ...heldOutAhead.map((a) => `${a} on held-out combinations`),
+  ];
+  const notOn = [
+    ...sets
+      .filter((set) => !meansAhead.includes(set))
+      .map(
+        (set) =>
+          `the mean ${set.label === 'in distribution' ? 'in distribution' : 'on held-out combinations'}`,
+      ),
+    ...heldOut.filter((a) => !heldOutAhead.includes(a)).map((a) => `${a} on held-out combinations`),
+  ];
+  return {
+    verdict,
+    lines: [
+      `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Difference = descriptive − terse, in bold when beyond two standard errors (binomial over ${n} samples). †: the judge reads it below ${reliable} on real clips.`,
+      '',
+      ...table,
+      '',
+      ...other(
+        'Fréchet distance to the real held-out clips in the judge’s features',
+        'sample/frechet',
+        'lower is closer',
+      ),
+      ...(sets.length > 1
+        ? other('Fréchet distance to real in-distribution clips', `${inDist}/frechet`, 'lower is closer')
+        : []),
+      ...other(
+        'Fraction of held-out samples showing one subject in every frame (closed-form pixel reader, 1 on real clips)',
+        'sample/one-subject',
+        'higher is better',
+      ),
+      ...other(
+        'Direction of motion of held-out samples read by the closed-form pixel reader instead of the judge',
+        'sample/direction-acc',
+        'chance 0.25',
+      ),
+      ...(allRead && opts.heldOut.length > 1
+        ? [
+            `- Held-out samples showing the whole held-out combination (${opts.heldOut.join(' and ')} both right), at least: descriptive ${f2(together(desc))}, terse ${f2(together(terse))} (a lower bound from the per-attribute accuracies).`,
+          ]
+        : []),
+      '',
+      ...(unreadable.length
+        ? [
+            `The judge reads ${unreadable.map((a) => `${a} (${f2(ceiling(a))}, chance ${f2(SHAPE_CHANCE[a])})`).join(', ')} below ${reliable} on real clips: sample accuracy there says little about the generator.`,
+          ]
+        : []),
+      ...notLearned.map(
+        (a) =>
+          `On ${a} the descriptive model is not above chance in distribution either (${f2(acc(desc, inSet!, a))}, chance ${f2(SHAPE_CHANCE[a])}): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
+      ),
+      reproduced
+        ? `Descriptive captions give samples that show the asked-for attributes more often, beyond the noise: on the mean of every set of prompts and on every held-out attribute the judge can read.`
+        : partly
+          ? `Descriptive captions are ahead beyond the noise on: ${aheadOn.join('; ')}. Not on: ${notOn.join('; ')}.`
+          : verdict === 'not reproduced'
+            ? `Terse captions are ahead beyond the noise on the mean ${meansBehind.map((set) => set.label).join(' and ')}.`
+            : 'No difference beyond the noise of the samples.',
     ],
   };
 }

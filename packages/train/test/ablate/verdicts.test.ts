@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ABLATIONS, ablation } from '../../src/ablate/registry.js';
 import {
+  accuracySE,
   attentionVerdict,
+  captionsVerdict,
   gflopsCorrelationVerdict,
+  judgedSamples,
   orderVerdict,
   paretoFront,
   patchVerdict,
@@ -195,6 +198,107 @@ describe('ViViT tubelet initialisation verdict', () => {
     expect(bars[1]!.err).toBe(0);
     r.plan = { axes: ['label'] } as SweepReport['plan'];
     expect(armBars(r, 'val/top1')).toEqual([]);
+  });
+});
+
+describe('descriptive vs terse captions verdict', () => {
+  const ATTRS = ['shape', 'colour', 'size', 'direction', 'speed', 'background'];
+  // the judge's own validation accuracy: shape near chance, the rest read well
+  const JUDGE = { shape: 0.24, colour: 1, size: 0.94, direction: 1, speed: 0.96, background: 1 };
+  /** Accuracies per attribute (ATTRS order) as metrics `<prefix>acc/<attribute>` and their mean. */
+  const scored = (prefix: string, accs: readonly number[]) => ({
+    ...Object.fromEntries(ATTRS.map((a, i) => [`${prefix}acc/${a}`, accs[i]!])),
+    [`${prefix}acc/mean`]: accs.reduce((s, v) => s + v, 0) / accs.length,
+    [`${prefix}frechet`]: 50,
+  });
+  type Arm = { held: readonly number[]; inDist?: readonly number[] };
+  const caps = (desc: Arm, terse: Arm, samples = 128) => {
+    const arm = (a: Arm) => ({
+      ...scored('sample/', a.held),
+      ...(a.inDist ? scored('in-distribution/', a.inDist) : {}),
+    });
+    const r = rep('sample/acc/mean', [
+      row('caption-descriptive', { 'data.caption': 'descriptive' }, arm(desc)),
+      row('caption-terse', { 'data.caption': 'terse' }, arm(terse)),
+    ]);
+    r.stages = [
+      row('judge', {}, Object.fromEntries(Object.entries(JUDGE).map(([a, v]) => [`val/acc/${a}`, v]))),
+    ];
+    r.plan = {
+      runs: [{ index: 0, name: 'caption-descriptive', axes: {}, overrides: { 'eval.judge': { samples } } }],
+    } as unknown as SweepReport['plan'];
+    return r;
+  };
+  const opts = { heldOut: ['colour', 'background'], inDistribution: 'in-distribution' };
+  const chance = [0.2, 0.13, 0.33, 0.25, 0.5, 0.25];
+  const good = [0.2, 0.6, 0.5, 0.4, 0.6, 1];
+
+  it('reproduced: ahead on both means and on every held-out attribute the judge reads, beyond 2 SE', () => {
+    const v = captionsVerdict(caps({ held: good, inDist: good }, { held: chance, inDist: chance }), opts);
+    expect(v.verdict).toBe('reproduced');
+    const text = v.lines.join('\n');
+    expect(text).toContain('in 128 samples per arm and set');
+    // per attribute: chance, the judge's ceiling, both arms and the difference (bold: beyond 2 SE) per prompt set
+    expect(text).toContain(
+      "| attribute | chance | judge's validation accuracy | held-out combinations: descriptive / terse | difference (2 SE) | in distribution: descriptive / terse | difference (2 SE) |",
+    );
+    expect(text).toMatch(
+      /\| colour \(held out in combination\) \| 0\.13 \| 1\.00 \| 0\.60 \/ 0\.13 \| \*\*\+0\.47\*\* \(±0\.\d\d\) \| 0\.60 \/ 0\.13 \|/,
+    );
+    expect(text).toMatch(/\| shape † \| 0\.20 \| 0\.24 \| 0\.20 \/ 0\.20 \| \+0\.00 \(±0\.\d\d\) \|/);
+    expect(text).toContain('The judge reads shape (0.24, chance 0.20) below 0.8');
+    expect(text).toContain('Fréchet distance to real in-distribution clips: descriptive 50, terse 50');
+    // both held-out attributes right at once: at least 0.6 + 1 - 1
+    expect(text).toContain('both right), at least: descriptive 0.60, terse 0.00');
+    // without an in-distribution scoring: one prompt set, and it says so
+    const held = captionsVerdict(caps({ held: good }, { held: chance }), opts);
+    expect(held.verdict).toBe('reproduced');
+    expect(held.lines[0]).toContain('In-distribution prompts were not scored.');
+  });
+
+  it('partly when only some of it is beyond the noise, naming a held-out attribute not learned in distribution either', () => {
+    const desc = [0.2, 0.15, 0.3, 0.25, 0.5, 1];
+    const some = captionsVerdict(caps({ held: desc, inDist: desc }, { held: chance, inDist: chance }), opts);
+    expect(some.verdict).toBe('partly reproduced');
+    expect(some.lines.at(-1)).toBe(
+      'Descriptive captions are ahead beyond the noise on: the mean on held-out combinations; the mean in distribution; background on held-out combinations. Not on: colour on held-out combinations.',
+    );
+    expect(some.lines.join('\n')).toContain(
+      'On colour the descriptive model is not above chance in distribution either (0.15, chance 0.13)',
+    );
+    // learned in distribution but not composed: no such note
+    const composed = captionsVerdict(
+      caps({ held: desc, inDist: good }, { held: chance, inDist: chance }),
+      opts,
+    );
+    expect(composed.verdict).toBe('partly reproduced');
+    expect(composed.lines.join('\n')).not.toContain('not above chance in distribution');
+  });
+
+  it('not reproduced when terse is ahead; inconclusive within noise; the noise shrinks with samples', () => {
+    expect(captionsVerdict(caps({ held: chance }, { held: good }), opts).verdict).toBe('not reproduced');
+    expect(captionsVerdict(caps({ held: chance }, { held: chance }), opts).verdict).toBe('inconclusive');
+    // the same gap resolved at 512 samples is noise at 8
+    const better = { held: [0.2, 0.3, 0.33, 0.25, 0.5, 0.45] };
+    expect(captionsVerdict(caps(better, { held: chance }, 512), opts).verdict).toBe('reproduced');
+    expect(captionsVerdict(caps(better, { held: chance }, 8), opts).verdict).toBe('inconclusive');
+  });
+
+  it('inconclusive without both arms, their sample metrics, or all runs complete', () => {
+    const r = caps({ held: good }, { held: chance });
+    r.rows[1]!.state = 'partial';
+    expect(captionsVerdict(r, opts).verdict).toBe('inconclusive');
+    const none = caps({ held: good }, { held: chance });
+    for (const row of none.rows) row.final = { 'val/loss': 0.1 };
+    expect(captionsVerdict(none, opts).lines.join()).toMatch(/no sample\/acc\/mean/);
+  });
+
+  it('sample count from the plan (eval.judge in the sweep set), else 64; binomial SE, smoothed at 0 and 1', () => {
+    expect(judgedSamples(caps({ held: chance }, { held: chance }, 96))).toBe(96);
+    expect(judgedSamples(rep('x', []))).toBe(64);
+    expect(accuracySE(0.5, 100)).toBeCloseTo(0.05, 12);
+    expect(accuracySE(0, 100)).toBeGreaterThan(0);
+    expect(accuracySE(1, 100)).toBeCloseTo(accuracySE(0, 100), 12);
   });
 });
 
