@@ -207,14 +207,7 @@ export class SampleQuality {
       if (ref.n < 2)
         throw new Error(`eval.judge: the evaluation data has ${ref.n} clips; the Fréchet distance needs 2`);
       const cond = gen.condition;
-      const classes = cond.kind === 'class' ? cycle([...Array(cond.numClasses).keys()], ref.n) : [];
-      const x = await generateSamples(gen, {
-        count: ref.n,
-        classes,
-        captions: cond.kind === 'caption' ? ref.captions : [],
-        seed: this.seed,
-        ...(this.settings.steps ? { steps: this.settings.steps } : {}),
-      });
+      const { x, classes } = await this.generate(gen, ref);
       try {
         const score = await scoreSamples(judge, x, requestsOf(judge, cond, classes, ref), ref);
         return { ...sampleMetrics(judge.kind, score), ...(await shapesMetrics(x, cond, classes, ref)) };
@@ -226,9 +219,11 @@ export class SampleQuality {
     }
   }
 
-  /** Without a judge run: the closed-form reader's metrics on bouncing-shapes evaluation data. */
-  private async scoreShapes(gen: Generator): Promise<Record<string, number>> {
-    const rows = (this.rows ??= await referenceRows(this.data, this.settings.samples));
+  /** One sample per reference row: classes cycled (class-conditional), or the rows' captions; the same seed each time. */
+  private async generate(
+    gen: Generator,
+    rows: Pick<ReferenceRows, 'n' | 'captions'>,
+  ): Promise<{ x: tf.Tensor; classes: number[] }> {
     const cond = gen.condition;
     const classes = cond.kind === 'class' ? cycle([...Array(cond.numClasses).keys()], rows.n) : [];
     const x = await generateSamples(gen, {
@@ -238,6 +233,14 @@ export class SampleQuality {
       seed: this.seed,
       ...(this.settings.steps ? { steps: this.settings.steps } : {}),
     });
+    return { x, classes };
+  }
+
+  /** Without a judge run: the closed-form reader's metrics on bouncing-shapes evaluation data. */
+  private async scoreShapes(gen: Generator): Promise<Record<string, number>> {
+    const rows = (this.rows ??= await referenceRows(this.data, this.settings.samples));
+    const cond = gen.condition;
+    const { x, classes } = await this.generate(gen, rows);
     try {
       const m = await shapesMetrics(x, cond, classes, rows);
       if (!Object.keys(m).length)

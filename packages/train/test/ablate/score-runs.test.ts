@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, promises as fs, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tinyJudgeYaml } from '../helpers/tiny.js';
 import { scoreRuns } from '../../src/ablate/run.js';
 import {
   loadSweep,
@@ -20,18 +21,7 @@ import {
 const ROOT = resolve(__dirname, '../../../..');
 const BASE = join(ROOT, 'configs/sweeps/tiny-dit.base.yaml');
 
-const JUDGE = `name: tiny-judge
-seed: 1
-backend: wasm
-data:
-  dataset: { kind: synthetic, count: 16, frames: 4, height: 16, width: 16, seed: 10 }
-  batchSize: 8
-  worker: false
-model: { kind: attribute-classifier, depth: 1, width: 16, heads: 2, temporalDepth: 1 }
-steps: 2
-logEvery: 1
-eval: { batches: 1 }
-`;
+const JUDGE = tinyJudgeYaml();
 
 describe('ablation scores', () => {
   it('judges each completed run on other reference rows once, and reads the scores back', async () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tinyJudgeYaml } from '../helpers/tiny.js';
 import { loadConfigFile } from '../../src/config/index.js';
 import { AttributeRunConfig } from '../../src/metrics/attribute-run.js';
 import {
@@ -29,21 +30,7 @@ import {
 const ROOT = resolve(__dirname, '../../../..');
 const BASE = join(ROOT, 'configs/sweeps/tiny-dit.base.yaml');
 
-/** A tiny attribute classifier on 16 bouncing-shapes clips of 4x16x16 (seeded, a few steps on wasm). */
-const JUDGE = `name: tiny-judge
-seed: 1
-backend: wasm
-data:
-  dataset: { kind: synthetic, count: 16, frames: 4, height: 16, width: 16, seed: 10 }
-  batchSize: 8
-  worker: false
-model: { kind: attribute-classifier, depth: 1, width: 16, heads: 2, temporalDepth: 1 }
-steps: 2
-logEvery: 1
-eval:
-  data: { dataset: { kind: synthetic, count: 8, frames: 4, height: 16, width: 16, seed: 11 } }
-  batches: 1
-`;
+const JUDGE = tinyJudgeYaml(true);
 
 /** A sweep file (base: the tiny video DiT) beside a judge config `judge.yaml`. */
 function sweepFile(body: string, dir = mkdtempSync(join(tmpdir(), 'vtx-judge-stage-'))): string {
