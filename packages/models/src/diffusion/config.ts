@@ -38,7 +38,16 @@ export const DiffusionConfig = z.strictObject({
    * Respacing used for sampling: '' (all T), '250', 'ddim50', or section counts '10,10,10'. For rectified flow,
    * the number of Euler steps (a plain integer such as '30').
    */
-  samplingSteps: z.string().default('250'),
+  samplingSteps: z
+    .union([
+      z.string(),
+      z
+        .number()
+        .int()
+        .positive()
+        .transform((n) => String(n)),
+    ]) // YAML `250` means '250'
+    .default('250'),
   /** Rectified flow: timestep shift s in tau' = s tau / (1 + (s - 1) tau) (1 = none; SD3 uses 3 at 1024px). */
   shift: z.number().positive().default(1),
   /** DDIM stochasticity: 0 is deterministic DDIM, 1 matches DDPM's posterior variance. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import {
+  DiffusionConfig,
   createDiffusion,
   ddimSample,
   linearBetas,
@@ -72,5 +73,14 @@ describe('respaced process', () => {
     const out = await ddimSample(d, model, [1, 2], { seed: 1 });
     out.dispose();
     expect(seen).toEqual(range(0, 100, 10).reverse());
+  });
+});
+
+describe('samplingSteps in a config', () => {
+  it('a YAML number (samplingSteps: 250) reads as the respacing string, other types are errors', () => {
+    expect(DiffusionConfig.parse({ samplingSteps: 250 }).samplingSteps).toBe('250');
+    expect(DiffusionConfig.parse({ samplingSteps: 'ddim25' }).samplingSteps).toBe('ddim25');
+    expect(DiffusionConfig.safeParse({ samplingSteps: 2.5 }).success).toBe(false);
+    expect(DiffusionConfig.safeParse({ samplingSteps: [250] }).success).toBe(false);
   });
 });
