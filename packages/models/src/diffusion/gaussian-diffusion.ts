@@ -65,6 +65,8 @@ export class GaussianDiffusion {
   readonly timestepMap: Int32Array;
   readonly minSnrGamma: number | null;
   readonly c: ScheduleConstants;
+  /** The min-SNR-gamma weight of each step (all ones without minSnrGamma). */
+  private readonly snrWeights: Float32Array;
 
   constructor(args: GaussianDiffusionArgs) {
     this.c = scheduleConstants(args.betas);
@@ -76,6 +78,14 @@ export class GaussianDiffusion {
     if (this.minSnrGamma !== null && !(this.minSnrGamma > 0)) {
       throw new Error(`minSnrGamma must be a positive number, got ${this.minSnrGamma}`);
     }
+    const gamma = this.minSnrGamma;
+    this.snrWeights = Float32Array.from(this.c.alphasCumprod, (ab) => {
+      if (gamma === null) return 1;
+      const snr = ab / (1 - ab);
+      const clipped = Math.min(snr, gamma);
+      if (this.predict === 'epsilon') return clipped / snr;
+      return this.predict === 'v' ? clipped / (snr + 1) : clipped;
+    });
     this.timestepMap = args.timestepMap ?? Int32Array.from({ length: this.numTimesteps }, (_, i) => i);
     if (this.timestepMap.length !== this.numTimesteps) {
       throw new Error(`timestep map has ${this.timestepMap.length} entries for ${this.numTimesteps} betas`);
@@ -94,15 +104,7 @@ export class GaussianDiffusion {
    * §3.4; diffusers' `snr_gamma`). All ones without minSnrGamma.
    */
   lossWeights(t: tf.Tensor1D): tf.Tensor1D {
-    const gamma = this.minSnrGamma;
-    const w = Float64Array.from(this.c.alphasCumprod, (ab) => {
-      if (gamma === null) return 1;
-      const snr = ab / (1 - ab);
-      const clipped = Math.min(snr, gamma);
-      if (this.predict === 'epsilon') return clipped / snr;
-      return this.predict === 'v' ? clipped / (snr + 1) : clipped;
-    });
-    return tf.tidy(() => tf.gather<tf.Tensor1D>(tf.tensor1d(Float32Array.from(w)), tf.cast(t, 'int32')));
+    return tf.tidy(() => tf.gather<tf.Tensor1D>(tf.tensor1d(this.snrWeights), tf.cast(t, 'int32')));
   }
 
   /** Original timesteps the model sees: (B,) int32 indices -> (B,) float32. */

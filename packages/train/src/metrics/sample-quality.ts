@@ -22,6 +22,7 @@ import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } f
 import { ConfigError } from '../config/index.js';
 import type { EvalJudgeSection, ExperimentConfig } from '../experiment.js';
 import { decodeLatents, latentSourceOf } from '../sora/latent-cache.js';
+import { evalDataInput } from '../sizes.js';
 import { motionScore } from './motion.js';
 import {
   CLASS_HEAD,
@@ -296,8 +297,8 @@ export async function checkJudgeConfig(cfg: ExperimentConfig, file = '<config>')
   if (modelTask(cfg.model) !== 'diffuse')
     throw fail('eval.judge', `only diffusion runs score samples (model.kind is '${cfg.model.kind}')`);
   if (judge.run === undefined) {
-    const evalData = { ...cfg.data, ...cfg.eval.data } as { dataset?: unknown };
-    const kind = (evalData.dataset as { kind?: string } | undefined)?.kind;
+    const dataset = evalDataInput(cfg).dataset;
+    const kind = typeof dataset === 'object' ? dataset.kind : undefined;
     if (kind !== undefined && kind !== 'synthetic' && kind !== 'native-shapes')
       throw fail(
         'eval.judge.run',

@@ -10,6 +10,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { recordsToClips } from '../media/records.js';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
   DatasetWriter,
@@ -79,17 +80,7 @@ export async function encodeDataset(opts: EncodeOptions): Promise<DatasetIndex> 
   const pending = new Map<string, ClipRecord[]>();
   let previewDone = (opts.previews ?? 8) === 0;
   const flush = async (group: ClipRecord[]) => {
-    const shape = group[0]!.shape;
-    const x = tf.tidy(() => {
-      const flat = new Float32Array(group.length * group[0]!.data.length);
-      group.forEach((r, i) =>
-        flat.set(
-          Float32Array.from(r.data, (v) => v / 127.5 - 1),
-          i * r.data.length,
-        ),
-      );
-      return tf.tensor(flat, [group.length, ...shape]);
-    });
+    const x = recordsToClips(group);
     const mean = tf.tidy(() => splitMoments(encoder.predict(x) as tf.Tensor).mean); // (B, t, h, w, c)
     const values = (await mean.data()) as Float32Array;
     const per = values.length / group.length;

@@ -6,7 +6,7 @@
  * caption) and replaces the descriptive `caption` column; `index.builder` names the captioner run and the source.
  */
 import { resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import { recordsToClips } from '../media/records.js';
 import { DatasetWriter, openDataset, readRows, type ClipRecord, type DatasetIndex } from '@vtx/data';
 import { judgeClips } from '../metrics/judge.js';
 import { loadAttributeClassifier } from '../metrics/attribute-run.js';
@@ -43,16 +43,7 @@ export async function recaptionDataset(
   let agree = 0;
   let compared = 0;
   const flush = async (group: ClipRecord[]) => {
-    const x = tf.tidy(() => {
-      const flat = new Float32Array(group.length * group[0]!.data.length);
-      group.forEach((r, i) =>
-        flat.set(
-          Float32Array.from(r.data, (v) => v / 127.5 - 1),
-          i * r.data.length,
-        ),
-      );
-      return tf.tensor(flat, [group.length, ...group[0]!.shape]);
-    });
+    const x = recordsToClips(group);
     const { predictions } = await judgeClips(captioner, x);
     x.dispose();
     for (const [i, rec] of group.entries()) {
