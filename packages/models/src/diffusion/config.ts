@@ -36,7 +36,11 @@ export const DiffusionConfig = z.strictObject({
   sampler: z.enum(['ddpm', 'ddim', 'euler']).default('ddpm'),
   /**
    * Respacing used for sampling: '' (all T), '250', 'ddim50', or section counts '10,10,10'. For rectified flow,
-   * the number of Euler steps (a plain integer such as '30').
+   * the number of Euler steps (a plain integer such as '30'). 'ddimN' keeps DDIM's strided steps 0, T/N, ...,
+   * T - T/N ("leading" spacing: sampling starts at t = T - T/N, not T - 1); a plain 'N' spreads N steps over
+   * [0, T - 1], so sampling starts from the pure-noise end of the schedule (Lin et al. 2024 show that leading
+   * spacing leaves a cosine-schedule model's samples at the wrong mean brightness; vtx's default run saw lighter,
+   * off-colour backgrounds with 'ddim50' from the same weights).
    */
   samplingSteps: z
     .union([

@@ -33,6 +33,10 @@ describe('spaceTimesteps', () => {
     const s250 = spaceTimesteps(1000, '250');
     expect(s250).toHaveLength(250);
     expect([s250[0], s250[1], s250[249]]).toEqual([0, 4, 999]);
+    // '50' starts sampling at the schedule's last step (999); 'ddim50' starts at 980 ("leading" spacing).
+    const s50 = spaceTimesteps(1000, '50');
+    expect([s50.length, s50[0], s50[49]]).toEqual([50, 0, 999]);
+    expect(spaceTimesteps(1000, 'ddim50').at(-1)).toBe(980);
   });
 
   it('rounds half to even like the reference (Python round)', () => {
