@@ -10,6 +10,7 @@ export * from './objectives/classify.js';
 export * from './objectives/diffuse.js';
 export * from './objectives/conditioning.js';
 export * from './media/clip-grid.js';
+export * from './metrics/motion.js';
 export * from './optim/index.js';
 export * from './checkpoint/index.js';
 export * from './config/index.js';
