@@ -1,8 +1,8 @@
 /**
  * `vtx data ...`: the yargs command module the vtx CLI (packages/train) mounts.
  *
- *   vtx data build synthetic <out> [--count 512 --frames 8 --height 32 --width 32 --seed 0 --holdout '[{"shape":"circle","colour":"red"}]' --split train]
- *   vtx data build native-shapes <out> [--count 384 --sizes 8x16x32,8x32x16,8x16x16 --seed 0 --holdout '[...]' --split train]
+ *   vtx data build synthetic <out> [--count 512 --frames 8 --height 32 --width 32 --seed 0 --holdout '[{"shape":"circle","colour":"red"}]' --split train --only '{"size":["large"]}']
+ *   vtx data build native-shapes <out> [--count 384 --sizes 8x16x32,8x32x16,8x16x16 --seed 0 --holdout '[...]' --split train --only '{...}']
  *   vtx data build moving-mnist <out> [--count 1000 --frames 20 --size 64 --digits 2 --seed 0]
  *   vtx data build videos <input> <out> [--height 64 --width 64 --fps 8 --stride 1 --frames 16 --clip-stride 16 --max-clips 4 --on-error skip]
  *   vtx data build frames <input> <out> [--height 64 --width 64 --fps 8 --max-frames 32 --on-error skip]
@@ -90,11 +90,13 @@ const synthetic: CommandModule = {
       .option('width', { type: 'number' })
       .option('seed', { type: 'number' })
       .option('holdout', { type: 'string', describe: 'JSON list of held-out attribute patterns' })
-      .option('split', { choices: ['train', 'holdout'] }),
+      .option('split', { choices: ['train', 'holdout'] })
+      .option('only', {
+        type: 'string',
+        describe: 'JSON: draw attributes from these values, e.g. {"size":["large"]}',
+      }),
   handler: (argv: Args) =>
     guarded(async () => {
-      const holdout =
-        argv.holdout === undefined ? {} : { holdout: JSON.parse(argv.holdout as string) as unknown };
       const spec = {
         kind: 'synthetic',
         ...pick(argv, {
@@ -106,11 +108,29 @@ const synthetic: CommandModule = {
           seed: 'seed',
           split: 'split',
         }),
-        ...holdout,
+        ...attributeFlags(argv),
       };
       report(String(argv.out), await buildSynthetic(String(argv.out), spec as never, opts(argv)));
     }),
 };
+
+/** A flag holding JSON (`--holdout`, `--only`), or an error naming the flag. */
+function jsonFlag(argv: Args, flag: string): unknown {
+  const text = argv[flag] as string;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DataError(`--${flag}: '${text}' is not JSON`);
+  }
+}
+
+/** The shapes kinds' attribute flags: `--holdout` patterns and `--only` values. */
+function attributeFlags(argv: Args): Record<string, unknown> {
+  return {
+    ...(argv.holdout === undefined ? {} : { holdout: jsonFlag(argv, 'holdout') }),
+    ...(argv.only === undefined ? {} : { only: jsonFlag(argv, 'only') }),
+  };
+}
 
 /** `8x16x32,8x32x16` or JSON `[[8,16,32],[8,32,16]]` -> [[8, 16, 32], [8, 32, 16]] (the spec validates the numbers). */
 function parseSizes(text: string): unknown {
@@ -144,14 +164,18 @@ const nativeShapes: CommandModule = {
       })
       .option('seed', { type: 'number' })
       .option('holdout', { type: 'string', describe: 'JSON list of held-out attribute patterns' })
-      .option('split', { choices: ['train', 'holdout'] }),
+      .option('split', { choices: ['train', 'holdout'] })
+      .option('only', {
+        type: 'string',
+        describe: 'JSON: draw attributes from these values, e.g. {"size":["large"]}',
+      }),
   handler: (argv: Args) =>
     guarded(async () => {
       const spec = {
         kind: 'native-shapes',
         ...pick(argv, { name: 'name', count: 'count', seed: 'seed', split: 'split' }),
         ...(argv.sizes === undefined ? {} : { sizes: parseSizes(argv.sizes as string) }),
-        ...(argv.holdout === undefined ? {} : { holdout: JSON.parse(argv.holdout as string) as unknown }),
+        ...attributeFlags(argv),
       };
       report(String(argv.out), await buildNativeShapes(String(argv.out), spec as never, opts(argv)));
     }),

@@ -3,8 +3,15 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { buildSynthetic, inspectDataset, MOTION_CLASSES, type DatasetSummary } from '../src/index.js';
-import { dataCli as cli, tmpDir } from './helpers.js';
+import {
+  buildSynthetic,
+  inspectDataset,
+  MOTION_CLASSES,
+  openDataset,
+  readRows,
+  type DatasetSummary,
+} from '../src/index.js';
+import { collect, dataCli as cli, tmpDir } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -78,5 +85,40 @@ describe('vtx data CLI', () => {
     );
     expect(invalid.err).toContain('invalid options');
     expect(process.exitCode).toBe(1);
+  });
+
+  it('--only restricts attribute values; a flag that is not JSON is named in the error', async () => {
+    const root = tmpDir();
+    const dir = path.join(root, 'large');
+    const args = [
+      'data',
+      'build',
+      'synthetic',
+      dir,
+      '--count',
+      '16',
+      '--frames',
+      '2',
+      '--height',
+      '8',
+      '--width',
+      '8',
+    ];
+    await cli(...args, '--only', '{"size":["large"],"background":["black","navy"]}');
+    const rows = await collect(readRows(await openDataset(dir)));
+    expect(new Set(rows.map((r) => r.attributes!.size))).toEqual(new Set(['large']));
+    expect(rows.every((r) => ['black', 'navy'].includes(String(r.attributes!.background)))).toBe(true);
+    expect(process.exitCode).toBeUndefined();
+
+    for (const [flag, text] of [
+      ['--only', '{size:'],
+      ['--holdout', '[{'],
+    ] as const) {
+      process.exitCode = undefined;
+      const bad = await cli(...args.slice(0, 3), path.join(root, 'bad'), flag, text);
+      expect(bad.err).toBe(`error: ${flag}: '${text}' is not JSON\n`);
+      expect(process.exitCode).toBe(1);
+      expect(fs.existsSync(path.join(root, 'bad'))).toBe(false);
+    }
   });
 });

@@ -138,6 +138,58 @@ describe('synthetic bouncing shapes', () => {
   it('rejects unknown attribute values in holdout patterns', () => {
     expect(() => SyntheticSpec.parse({ kind: 'synthetic', holdout: [{ colour: 'purple' }] })).toThrow();
   });
+
+  it('`only` draws the listed attributes from the given values and leaves the others free', () => {
+    const spec = SyntheticSpec.parse({
+      kind: 'synthetic',
+      only: { size: ['large'], shape: ['square', 'circle'] },
+    });
+    const attrs = Array.from({ length: 300 }, (_, i) => syntheticClip(spec, i).attributes as ShapeAttributes);
+    expect(new Set(attrs.map((a) => a.size))).toEqual(new Set(['large']));
+    expect(new Set(attrs.map((a) => a.shape))).toEqual(new Set(['square', 'circle']));
+    expect(new Set(attrs.map((a) => a.colour)).size).toBe(SHAPE_ATTRIBUTES.colour.length);
+    expect(new Set(attrs.map((a) => a.direction)).size).toBe(SHAPE_ATTRIBUTES.direction.length);
+    // a large shape's half-extent is 0.22 of the side: at 32x32 it covers well over 20 pixels in every frame
+    const c = syntheticClip(spec, 0);
+    const bg = COLOUR_RGB[(c.attributes as ShapeAttributes).background];
+    let off = 0;
+    for (let p = 0; p < 32 * 32; p++) if (c.data[p * 3] !== bg[0] || c.data[p * 3 + 1] !== bg[1]) off++;
+    expect(off).toBeGreaterThan(20);
+  });
+
+  it('`only` combines with holdout, and both unset keep the cache hash of older specs', () => {
+    const spec = SyntheticSpec.parse({
+      kind: 'synthetic',
+      only: { shape: ['square', 'circle'] },
+      holdout: [{ shape: 'circle' }],
+    });
+    const shapes = Array.from(
+      { length: 100 },
+      (_, i) => (syntheticClip(spec, i).attributes as ShapeAttributes).shape,
+    );
+    expect(new Set(shapes)).toEqual(new Set(['square']));
+    expect(() =>
+      syntheticClip(
+        SyntheticSpec.parse({
+          kind: 'synthetic',
+          only: { shape: ['circle'] },
+          holdout: [{ shape: 'circle' }],
+        }),
+        0,
+      ),
+    ).toThrow(/leave no attribute combination .* within only/);
+    // no `only` key in the parsed spec, so JSON (the cache key) is what it was before the option existed
+    expect(Object.keys(SyntheticSpec.parse({ kind: 'synthetic' }))).not.toContain('only');
+  });
+
+  it('rejects unknown, repeated or empty `only` values', () => {
+    expect(() => SyntheticSpec.parse({ kind: 'synthetic', only: { colour: ['purple'] } })).toThrow();
+    expect(() => SyntheticSpec.parse({ kind: 'synthetic', only: { size: ['large', 'large'] } })).toThrow(
+      /repeat/,
+    );
+    expect(() => SyntheticSpec.parse({ kind: 'synthetic', only: { size: [] } })).toThrow();
+    expect(() => SyntheticSpec.parse({ kind: 'synthetic', only: { hue: ['red'] } })).toThrow();
+  });
 });
 
 describe('Moving MNIST', () => {

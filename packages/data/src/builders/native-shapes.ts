@@ -75,6 +75,8 @@ export const NativeShapesSpec = z.strictObject({
   /** As for `synthetic`: attribute combinations held out of the 'train' split (the only ones in 'holdout'). */
   holdout: SyntheticSpec.shape.holdout,
   split: SyntheticSpec.shape.split,
+  /** As for `synthetic`: draw these attributes from the listed values only. */
+  only: SyntheticSpec.shape.only,
 });
 export type NativeShapesSpec = z.infer<typeof NativeShapesSpec>;
 export type NativeShapesSpecInput = z.input<typeof NativeShapesSpec>;

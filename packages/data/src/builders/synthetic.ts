@@ -35,6 +35,26 @@ export const AttributePattern = z.strictObject({
 });
 export type AttributePattern = z.infer<typeof AttributePattern>;
 
+const valuesOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .array(z.enum(values))
+    .min(1)
+    .refine((v) => new Set(v).size === v.length, 'values must not repeat');
+
+/**
+ * The values each attribute is drawn from, where not all of them (a simpler dataset: `only: { size: [large] }`).
+ * The index keeps the full vocabulary, so attribute ids, captions and judges stay comparable across datasets.
+ */
+export const AttributeValues = z.strictObject({
+  shape: valuesOf(SHAPE_ATTRIBUTES.shape).optional(),
+  colour: valuesOf(SHAPE_ATTRIBUTES.colour).optional(),
+  size: valuesOf(SHAPE_ATTRIBUTES.size).optional(),
+  direction: valuesOf(SHAPE_ATTRIBUTES.direction).optional(),
+  speed: valuesOf(SHAPE_ATTRIBUTES.speed).optional(),
+  background: valuesOf(SHAPE_ATTRIBUTES.background).optional(),
+});
+export type AttributeValues = z.infer<typeof AttributeValues>;
+
 export const SyntheticSpec = z.strictObject({
   kind: z.literal('synthetic'),
   /** Dataset name (shard file prefix). */
@@ -47,6 +67,8 @@ export const SyntheticSpec = z.strictObject({
   /** Attribute combinations held out of the 'train' split (and the only ones in 'holdout'). */
   holdout: z.array(AttributePattern).default([]),
   split: z.enum(['train', 'holdout']).default('train'),
+  /** Draw these attributes from the listed values only (absent: every value; no default, so cached datasets keep their hash). */
+  only: AttributeValues.optional(),
 });
 export type SyntheticSpec = z.infer<typeof SyntheticSpec>;
 export type SyntheticSpecInput = z.input<typeof SyntheticSpec>;
@@ -55,19 +77,19 @@ function matches(a: ShapeAttributes, p: AttributePattern): boolean {
   return Object.entries(p).every(([k, v]) => v === undefined || a[k as keyof ShapeAttributes] === v);
 }
 
-function sampleAttributes(rng: Rng): ShapeAttributes {
+function sampleAttributes(rng: Rng, only: AttributeValues = {}): ShapeAttributes {
   return {
-    shape: rng.pick(SHAPE_ATTRIBUTES.shape),
-    colour: rng.pick(SHAPE_ATTRIBUTES.colour),
-    size: rng.pick(SHAPE_ATTRIBUTES.size),
-    direction: rng.pick(SHAPE_ATTRIBUTES.direction),
-    speed: rng.pick(SHAPE_ATTRIBUTES.speed),
-    background: rng.pick(SHAPE_ATTRIBUTES.background),
+    shape: rng.pick(only.shape ?? SHAPE_ATTRIBUTES.shape),
+    colour: rng.pick(only.colour ?? SHAPE_ATTRIBUTES.colour),
+    size: rng.pick(only.size ?? SHAPE_ATTRIBUTES.size),
+    direction: rng.pick(only.direction ?? SHAPE_ATTRIBUTES.direction),
+    speed: rng.pick(only.speed ?? SHAPE_ATTRIBUTES.speed),
+    background: rng.pick(only.background ?? SHAPE_ATTRIBUTES.background),
   };
 }
 
 /** What clip i's draws depend on besides i: shared by `synthetic` and `native-shapes`. */
-export type ShapesDraw = Pick<SyntheticSpec, 'name' | 'seed' | 'holdout' | 'split'>;
+export type ShapesDraw = Pick<SyntheticSpec, 'name' | 'seed' | 'holdout' | 'split' | 'only'>;
 
 /** The attributes of clip i under the spec's split and holdout patterns (they do not depend on the size). */
 export function syntheticAttributes(spec: Omit<ShapesDraw, 'name'>, i: number): ShapeAttributes {
@@ -77,18 +99,19 @@ export function syntheticAttributes(spec: Omit<ShapesDraw, 'name'>, i: number): 
       throw new DataError(`synthetic split 'holdout' needs at least one holdout pattern`);
     const p = rng.pick(spec.holdout);
     return {
-      ...sampleAttributes(rng),
+      ...sampleAttributes(rng, spec.only),
       ...(Object.fromEntries(
         Object.entries(p).filter(([, v]) => v !== undefined),
       ) as Partial<ShapeAttributes>),
     };
   }
   for (let tries = 0; tries < 1000; tries++) {
-    const a = sampleAttributes(rng);
+    const a = sampleAttributes(rng, spec.only);
     if (!spec.holdout.some((p) => matches(a, p))) return a;
   }
   throw new DataError(
-    `synthetic: the holdout patterns ${JSON.stringify(spec.holdout)} leave no attribute combination for 'train'`,
+    `synthetic: the holdout patterns ${JSON.stringify(spec.holdout)} leave no attribute combination for 'train'` +
+      (spec.only ? ` within only: ${JSON.stringify(spec.only)}` : ''),
   );
 }
 
