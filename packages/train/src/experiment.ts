@@ -4,9 +4,9 @@
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
-import { ClipShape, DiffusionConfig, ModelConfig } from '@vtx/models';
+import { ClipShape, DiffusionConfig, ModelConfig, modelTask } from '@vtx/models';
 import { z } from 'zod';
-import { setBeforeValidation } from './config/index.js';
+import { ConfigError, setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
 import { importConfigPlugins } from './plugins.js';
@@ -151,3 +151,23 @@ export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 // Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
 setBeforeValidation(ExperimentConfig, importConfigPlugins);
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
+
+/**
+ * What one key's schema cannot check: a diffusion model's output channels must be the ones its process reads
+ * (model.learnSigma and diffusion.learnSigma agree: 2C outputs with a learned variance, C without). Throws a
+ * ConfigError naming the key, before a run directory exists.
+ */
+export function checkExperiment(cfg: ExperimentConfig, file = '<config>'): void {
+  const sigma = (cfg.model as { learnSigma?: unknown }).learnSigma;
+  if (modelTask(cfg.model) !== 'diffuse' || typeof sigma !== 'boolean') return;
+  if (sigma !== cfg.diffusion.learnSigma)
+    throw new ConfigError([
+      {
+        file,
+        path: 'diffusion.learnSigma',
+        message:
+          `is ${cfg.diffusion.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the ` +
+          'process reads (2C with a learned variance, C without); set both to the same value',
+      },
+    ]);
+}

@@ -21,7 +21,7 @@ import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
 import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
-import { ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
+import { checkExperiment, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { checkJudgeConfig } from './metrics/sample-quality.js';
@@ -81,6 +81,7 @@ export async function train(
   // plugins first: they register the model kinds the config may name (relative paths: the working directory)
   const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
   let cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
+  checkExperiment(cfg);
   await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');

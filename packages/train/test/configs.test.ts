@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
-import { ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { checkExperiment, ExperimentConfig, loadConfigFile } from '@vtx/train';
 import { experimentClip } from '../src/commands/common.js';
 import { AttributeRunConfig } from '../src/metrics/attribute-run.js';
 
@@ -44,6 +44,7 @@ describe('shipped configs', () => {
     '%s validates and has a describable model',
     async (_, file) => {
       const cfg = await loadConfigFile(file, ExperimentConfig);
+      expect(() => checkExperiment(cfg, file)).not.toThrow();
       const clip = experimentClip(cfg);
       expect(clip, 'the clip size is known before the data is opened').toBeDefined();
       const cost = modelCost(cfg.model, clip!);

@@ -108,6 +108,19 @@ describe('train()', () => {
     ).rejects.toBeInstanceOf(ConfigError);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('rejects a model whose output channels the diffusion process does not read, before writing anything', async () => {
+    const out = join(dir, 'sigma');
+    const cfg = base('sigma', {
+      model: { ...tinyVideoDiT, learnSigma: false },
+      diffusion: { steps: 100, samplingSteps: '5', learnSigma: true },
+    });
+    const err = await train(cfg, { out, terminal: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues[0]!.path).toBe('diffusion.learnSigma');
+    expect((err as Error).message).toMatch(/is true but model.learnSigma is false/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('sampling', () => {

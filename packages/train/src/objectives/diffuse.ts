@@ -112,8 +112,11 @@ export class DiffuseObjective implements Objective {
       }
     }
     out['val/loss'] = sum / n;
-    out['val/mse'] = this.parts.mse / this.parts.n;
-    out['val/vb'] = this.parts.vb / this.parts.n;
+    if (this.process.kind === 'gaussian') {
+      // the hybrid loss's two terms; rectified flow's loss is the velocity MSE alone (val/loss)
+      out['val/mse'] = this.parts.mse / this.parts.n;
+      out['val/vb'] = this.parts.vb / this.parts.n;
+    }
     return out;
   }
 }

@@ -12,7 +12,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, formatIssue, loadConfigFile, type Override } from '../config/index.js';
-import { ExperimentConfig } from '../experiment.js';
+import { checkExperiment, ExperimentConfig } from '../experiment.js';
 import { AttributeRunConfig } from '../metrics/attribute-run.js';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
@@ -209,7 +209,10 @@ export async function expandSweep(
         stages.push({
           ...stage,
           command: 'train',
-          config: await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
+          config: checked(
+            await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
+            stageBase,
+          ),
         });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -224,7 +227,7 @@ export async function expandSweep(
       dirs,
     ) as Assignment;
     try {
-      const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides));
+      const config = checked(await loadConfigFile(base, ExperimentConfig, overrideList(overrides)), base);
       runs.push({ index, name, axes: a.axes, overrides, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -244,4 +247,10 @@ export async function expandSweep(
 export async function loadSweep(path: string, opts: ExpandOptions = {}): Promise<ExpandedSweep> {
   const sweep = await loadConfigFile(path, SweepConfig);
   return expandSweep(sweep, path, opts);
+}
+
+/** A run's config after the checks across its sections (checkExperiment): a bad pairing fails before anything starts. */
+function checked(cfg: ExperimentConfig, file: string): ExperimentConfig {
+  checkExperiment(cfg, file);
+  return cfg;
 }

@@ -73,6 +73,16 @@ seeds: [0, 7]
     expect(msg).not.toContain('run lr-0.001');
   });
 
+  it('checks across sections too: a model whose output the diffusion process cannot read fails its run', async () => {
+    const f = sweepFile(
+      `name: bad3\nset: { diffusion.learnSigma: true }\ngrid:\n  model.learnSigma: [true, false]\n`,
+    );
+    const msg = ((await loadSweep(f).catch((e: unknown) => e)) as Error).message;
+    expect(msg).toContain('1 of 2 runs are invalid');
+    expect(msg).toContain('run learnSigma-false');
+    expect(msg).toContain('diffusion.learnSigma: is true but model.learnSigma is false');
+  });
+
   it('rejects malformed keys and a sweep that sets name', async () => {
     await expect(loadSweep(sweepFile(`name: k\ngrid:\n  '../x': [1]\n`))).rejects.toThrow(
       /not a dotted key path/,
