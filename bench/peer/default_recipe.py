@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""The default run's recipe (configs/default.yaml) trained in PyTorch, to check whether vtx learns it more slowly.
+"""The first default run's recipe trained in PyTorch, to check whether vtx learned it more slowly (it did not).
+
+The recipe is the one configs/default.yaml first had (docs/default-run/README.md); the shipped default now
+uses rectified flow, 1x4x4 tubelets with joint attention and lr 3e-3, which vtx trains to clean moving shapes.
 
 Model: bench/peer/torch_reference.py's VideoTransformer (the benchmark peer's video DiT: factorised space-then-time
-attention, adaLN-Zero) with fixed 3-D sin-cos positions, DiT's initialisation and an unpatchify, at the default's
+attention, adaLN-Zero) with fixed 3-D sin-cos positions, DiT's initialisation and an unpatchify, at that default's
 size (S, depth 4, width 96, 1x2x2 tubelets on 4x16x16 clips). Training: v-prediction on the cosine schedule, AdamW,
 50 warmup steps then cosine decay to 0.1, batch 16, label dropout 0.1, EMA with warmup. Sampling: DDIM over 50
 steps spread on [0, 999] with guidance 2, x0 clipped to [-1, 1].

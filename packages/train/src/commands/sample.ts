@@ -70,8 +70,8 @@ export const sampleCommand: CommandModule<object, Args> = {
       .option('weights', { choices: ['ema', 'live'] as const, default: 'ema' as const })
       .option('mp4', { type: 'boolean', default: true, describe: 'also write an MP4 when ffmpeg is on PATH' })
       .example(
-        '$0 sample runs/default --class 0 1 2 3 --steps ddim50 --cfg-scale 2',
-        'guided DDIM samples of four classes',
+        '$0 sample runs/default --class 0 1 2 3 --steps 50 --cfg-scale 2',
+        'guided samples of four classes (50 Euler steps for a rectified-flow run, 50 DDIM steps for a Gaussian one)',
       )
       .example(
         '$0 sample runs/native-sizes --size 4,24,40 8,16,32',
