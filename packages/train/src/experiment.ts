@@ -153,21 +153,35 @@ setBeforeValidation(ExperimentConfig, importConfigPlugins);
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
 
 /**
- * What one key's schema cannot check: a diffusion model's output channels must be the ones its process reads
- * (model.learnSigma and diffusion.learnSigma agree: 2C outputs with a learned variance, C without). Throws a
- * ConfigError naming the key, before a run directory exists.
+ * What one key's schema cannot check, before a run directory exists (each a ConfigError naming the key):
+ *   - a diffusion model's output channels are the ones its process reads (model.learnSigma and diffusion.learnSigma
+ *     agree: 2C outputs with a learned variance, C without);
+ *   - the sampler belongs to the process (rectified flow: 'euler' over a plain step count such as 50; the Gaussian
+ *     process: 'ddpm' or 'ddim', never 'euler').
  */
 export function checkExperiment(cfg: ExperimentConfig, file = '<config>'): void {
+  if (modelTask(cfg.model) !== 'diffuse') return;
+  const fail = (path: string, message: string) => new ConfigError([{ file, path, message }]);
   const sigma = (cfg.model as { learnSigma?: unknown }).learnSigma;
-  if (modelTask(cfg.model) !== 'diffuse' || typeof sigma !== 'boolean') return;
-  if (sigma !== cfg.diffusion.learnSigma)
-    throw new ConfigError([
-      {
-        file,
-        path: 'diffusion.learnSigma',
-        message:
-          `is ${cfg.diffusion.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the ` +
-          'process reads (2C with a learned variance, C without); set both to the same value',
-      },
-    ]);
+  const d = cfg.diffusion;
+  if (typeof sigma === 'boolean' && sigma !== d.learnSigma)
+    throw fail(
+      'diffusion.learnSigma',
+      `is ${d.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the process reads ` +
+        '(2C with a learned variance, C without); set both to the same value',
+    );
+  if (d.process === 'rectified-flow') {
+    if (d.sampler !== 'euler')
+      throw fail('diffusion.sampler', `rectified flow samples with 'euler', not '${d.sampler}'`);
+    if (!/^[1-9]\d*$/.test(d.samplingSteps))
+      throw fail(
+        'diffusion.samplingSteps',
+        `rectified flow takes a number of Euler steps (e.g. 50), not the respacing '${d.samplingSteps}'`,
+      );
+  } else if (d.sampler === 'euler') {
+    throw fail(
+      'diffusion.sampler',
+      "'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'",
+    );
+  }
 }

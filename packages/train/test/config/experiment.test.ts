@@ -1,0 +1,48 @@
+/** The experiment checks across config sections that no single key's schema can make. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/index.js';
+import { checkExperiment, ExperimentConfig } from '../../src/experiment.js';
+
+describe('checks across sections (checkExperiment)', () => {
+  const diffusionRun = (model: Record<string, unknown>, diffusion: Record<string, unknown>) =>
+    ExperimentConfig.parse({
+      name: 'x',
+      model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4, ...model },
+      diffusion,
+    });
+  const issue = (cfg: ExperimentConfig) => {
+    try {
+      checkExperiment(cfg, 'run.yaml');
+      return null;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return `${(e as ConfigError).issues[0]!.path}: ${(e as ConfigError).issues[0]!.message}`;
+    }
+  };
+
+  it('passes matching pairs: learned sigma with DDPM/DDIM, a velocity model with Euler steps', () => {
+    expect(issue(diffusionRun({}, { sampler: 'ddim', samplingSteps: 'ddim50' }))).toBeNull();
+    const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
+    expect(issue(diffusionRun({ learnSigma: false }, flow))).toBeNull();
+    // classifiers have no diffusion process to pair with
+    expect(() =>
+      checkExperiment(ExperimentConfig.parse({ name: 'c', model: { kind: 'vit', numClasses: 3 } })),
+    ).not.toThrow();
+  });
+
+  it('names the key of a mismatched pair', () => {
+    const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
+    expect(issue(diffusionRun({}, flow))).toMatch(
+      /^diffusion\.learnSigma: is false but model\.learnSigma is true/,
+    );
+    expect(issue(diffusionRun({ learnSigma: false }, { ...flow, sampler: 'ddim' }))).toBe(
+      "diffusion.sampler: rectified flow samples with 'euler', not 'ddim'",
+    );
+    expect(issue(diffusionRun({ learnSigma: false }, { ...flow, samplingSteps: 'ddim50' }))).toMatch(
+      /^diffusion\.samplingSteps: rectified flow takes a number of Euler steps \(e\.g\. 50\), not the respacing 'ddim50'/,
+    );
+    expect(issue(diffusionRun({}, { sampler: 'euler' }))).toMatch(
+      /^diffusion\.sampler: 'euler' is rectified flow's/,
+    );
+  });
+});
