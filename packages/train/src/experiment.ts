@@ -4,7 +4,7 @@
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
-import { ClipShape, DiffusionConfig, ModelConfig, modelTask } from '@vtx/models';
+import { ClipShape, DiffusionConfig, ModelConfig, modelTask, samplerMismatch } from '@vtx/models';
 import { z } from 'zod';
 import { ConfigError, setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
@@ -170,18 +170,20 @@ export function checkExperiment(cfg: ExperimentConfig, file = '<config>'): void 
       `is ${d.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the process reads ` +
         '(2C with a learned variance, C without); set both to the same value',
     );
-  if (d.process === 'rectified-flow') {
-    if (d.sampler !== 'euler')
+  switch (samplerMismatch(d)) {
+    case 'flow-sampler':
       throw fail('diffusion.sampler', `rectified flow samples with 'euler', not '${d.sampler}'`);
-    if (!/^[1-9]\d*$/.test(d.samplingSteps))
+    case 'flow-steps':
       throw fail(
         'diffusion.samplingSteps',
         `rectified flow takes a number of Euler steps (e.g. 50), not the respacing '${d.samplingSteps}'`,
       );
-  } else if (d.sampler === 'euler') {
-    throw fail(
-      'diffusion.sampler',
-      "'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'",
-    );
+    case 'gaussian-euler':
+      throw fail(
+        'diffusion.sampler',
+        "'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'",
+      );
+    case null:
+      return;
   }
 }

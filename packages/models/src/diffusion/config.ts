@@ -64,3 +64,16 @@ export const DiffusionConfig = z.strictObject({
 export type DiffusionConfig = z.infer<typeof DiffusionConfig>;
 /** What a YAML file or a caller may write: every field optional. */
 export type DiffusionConfigInput = z.input<typeof DiffusionConfig>;
+
+/**
+ * How the sampling settings fail the process, or null when they fit: rectified flow samples with 'euler' over a step
+ * count (samplingSteps such as '50'); the Gaussian process samples with 'ddpm' or 'ddim' over a respacing. The one
+ * rule behind both `generate` (at sampling time) and the trainer's config check (before a run starts).
+ */
+export function samplerMismatch(
+  cfg: Pick<DiffusionConfig, 'process' | 'sampler' | 'samplingSteps'>,
+): 'flow-sampler' | 'flow-steps' | 'gaussian-euler' | null {
+  if (cfg.process === 'gaussian') return cfg.sampler === 'euler' ? 'gaussian-euler' : null;
+  if (cfg.sampler !== 'euler') return 'flow-sampler';
+  return /^[1-9]\d*$/.test(cfg.samplingSteps) ? null : 'flow-steps';
+}

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import type { DiffusionConfigInput } from './config.js';
-import { DiffusionConfig } from './config.js';
+import { DiffusionConfig, samplerMismatch } from './config.js';
 import type { DenoiseFn } from './gaussian-diffusion.js';
 import { createDiffusion } from './gaussian-diffusion.js';
 import { classifierFreeGuidance } from './guidance.js';
@@ -34,16 +34,15 @@ export async function generate<E>(
     : model;
   const sampleOpts: SampleOptions<E> = { clipDenoised: cfg.clipDenoised, ...opts };
   if (cfg.process === 'rectified-flow') {
-    if (cfg.sampler !== 'euler')
+    const mismatch = samplerMismatch(cfg);
+    if (mismatch === 'flow-sampler')
       throw new Error(`generate: rectified flow samples with 'euler', not '${cfg.sampler}'`);
-    const steps = Number(cfg.samplingSteps);
-    if (!Number.isInteger(steps) || steps < 1) {
+    if (mismatch === 'flow-steps')
       throw new Error(
         `generate: rectified flow needs samplingSteps to be a step count, got '${cfg.samplingSteps}'`,
       );
-    }
     const flow = new RectifiedFlow({ numTimesteps: cfg.steps, learnSigma: cfg.learnSigma });
-    return flow.sample(net, shape, { ...sampleOpts, steps, shift: cfg.shift });
+    return flow.sample(net, shape, { ...sampleOpts, steps: Number(cfg.samplingSteps), shift: cfg.shift });
   }
   const diffusion = createDiffusion(cfg, cfg.samplingSteps);
   switch (cfg.sampler) {
