@@ -34,6 +34,16 @@ export function mix32(seed: number, counter: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/**
+ * The seed to give a tfjs normal-family draw (tf.randomNormal, tf.truncatedNormal, their initializers): tfjs reads
+ * a seed of 0 there as "no seed" and draws from Math.random, so a stream whose hash happens to be 0 (mix32(0, 0), the
+ * first step of a seed-0 run, sampling with seed 0) would not repeat. 0 maps to a fixed non-zero seed; every other
+ * seed is unchanged. (Uniform draws treat 0 as a seed like any other.)
+ */
+export function normalSeed(seed: number): number {
+  return seed === 0 ? 0x9e3779b9 : seed;
+}
+
 /** A deterministic uniform [0, 1) generator (mulberry32) for host-side sampling. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

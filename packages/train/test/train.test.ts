@@ -141,6 +141,27 @@ describe('sampling', () => {
     expect(a.shape).toEqual([2, 4, 16, 16, 3]);
     expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
   });
+
+  it('repeats a seed-0 rectified-flow run loss for loss (logit-normal timesteps, seeded from step 0)', async () => {
+    const cfg = ExperimentConfig.parse(
+      base('rf-seed-0', {
+        seed: 0,
+        model: { ...tinyVideoDiT, learnSigma: false },
+        diffusion: { process: 'rectified-flow', timestepSampling: 'logit-normal', learnSigma: false },
+        train: { steps: 3, ema: { enabled: false } },
+      }),
+    );
+    const losses = async () => {
+      const trainer = await Trainer.create(cfg);
+      const out: number[] = [];
+      while (!trainer.done) out.push((await trainer.trainStep()).loss);
+      await trainer.close();
+      return out;
+    };
+    const first = await losses();
+    expect(first).toHaveLength(3);
+    expect(await losses()).toEqual(first);
+  });
 });
 
 describe('every family learns a little', () => {

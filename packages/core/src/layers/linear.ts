@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { nextSeed } from '../rng.js';
+import { nextSeed, normalSeed } from '../rng.js';
 import { PKG, first, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
 
 export type KernelInit = 'xavier' | 'zeros' | 'normal02';
@@ -20,7 +20,7 @@ export function kernelInitializer(init: KernelInit): Initializer {
     case 'zeros':
       return tfl.initializers.zeros();
     case 'normal02':
-      return tfl.initializers.truncatedNormal({ stddev: 0.02, seed: nextSeed() });
+      return tfl.initializers.truncatedNormal({ stddev: 0.02, seed: normalSeed(nextSeed()) });
   }
 }
 

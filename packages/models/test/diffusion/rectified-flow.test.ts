@@ -114,4 +114,15 @@ describe('rectified flow', () => {
     );
     expect(f.every((t) => t >= 0 && t < 1000) && f.some((t) => !Number.isInteger(t))).toBe(true);
   });
+
+  it('repeats for every seed, 0 included (tfjs reads a normal-draw seed of 0 as none)', async () => {
+    const cfg = { process: 'rectified-flow', steps: 1000, timestepSampling: 'logit-normal' } as const;
+    for (const seed of [0, 5]) {
+      expect(values(sampleTrainingTimesteps(cfg, 16, seed))).toEqual(
+        values(sampleTrainingTimesteps(cfg, 16, seed)),
+      );
+      const draw = () => flow.sample((x: tf.Tensor) => tf.neg(x), [2, 3], { steps: 2, seed });
+      expect(values(await draw())).toEqual(values(await draw()));
+    }
+  });
 });
