@@ -53,6 +53,18 @@ export const CASES: Case[] = [
     }),
     clip: [4, 4, 4, 2],
   },
+  {
+    name: 'video-dit-joint-caption-pooled',
+    model: ModelConfig.parse({
+      kind: 'video-dit',
+      ...tinyDit,
+      patch: [2, 2, 2],
+      attention: 'joint',
+      condition: 'caption',
+      text: { vocab: ['a', 'red', 'circle'], maxLength: 5, width: 8, depth: 1, heads: 2, pooled: true },
+    }),
+    clip: [2, 4, 4, 2],
+  },
 ];
 
 /** Deterministic inputs for a built model, by input name. */

@@ -5,7 +5,8 @@
  *   FoldFrames: (B, T', H', W', D) -> (B·T', 1, H', W', D): one clip per frame (ViViT model 2's spatial encoder).
  *   UnfoldFrames: [x (B·T', …), ref (B, T', …)] -> (B, T', …).
  *   SliceTokens: (B, N, D) -> (B, count, D) from `start` (drop class or conditioning tokens).
- *   PoolTokens: (B, N, D) or a grid -> (B, D), the mean of all tokens or the first (class) token.
+ *   PoolTokens: (B, N, D) or a grid -> (B, D), the mean of all tokens or the first (class) token; with a second input
+ *     [x (B, N, D), mask (B, N)], the mean of the tokens whose mask is 1 (a padded caption's words).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -156,13 +157,16 @@ export class PoolTokens extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = first(inputs);
+      const [x, mask] = asList(inputs) as [tf.Tensor, tf.Tensor | undefined];
       const [b, d] = [x.shape[0], x.shape.at(-1)!];
       const seq = x.reshape([b, -1, d]); // (B, N, D)
       if (this.mode === 'first') return seq.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
       const n = seq.shape[1]!;
       const kept = this.skip ? seq.slice([0, this.skip, 0], [b, n - this.skip, d]) : seq;
-      return tf.mean(kept, 1);
+      if (!mask) return tf.mean(kept, 1);
+      const m = mask.reshape([b, n, 1]).slice([0, this.skip, 0], [b, n - this.skip, 1]); // (B, N', 1)
+      const count = tf.maximum(tf.sum(m, 1), 1); // (B, 1): an all-padding row pools to 0
+      return tf.div(tf.sum(tf.mul(kept, m), 1), count); // (B, D)
     });
   }
 

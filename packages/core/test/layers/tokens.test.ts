@@ -82,4 +82,26 @@ describe('token bookkeeping layers', () => {
     ).toBe(0);
     expect(run(new PoolTokens({}), grid).shape).toEqual([2, 4]);
   });
+
+  it('PoolTokens with a mask: the mean of the unmasked tokens only, 0 for a row with none', () => {
+    const seq = randn([3, 4, 2], 5);
+    const rows = seq.arraySync() as number[][][];
+    const mask = [
+      [1, 1, 0, 0],
+      [0, 1, 0, 1],
+      [0, 0, 0, 0],
+    ];
+    const want = rows.map((s, b) =>
+      [0, 1].map((d) => {
+        const kept = s.filter((_, i) => mask[b]![i] === 1);
+        return kept.length ? kept.reduce((a, r) => a + r[d]!, 0) / kept.length : 0;
+      }),
+    );
+    const got = run(new PoolTokens({}), [seq, tf.tensor2d(mask)]);
+    expect(got.shape).toEqual([3, 2]);
+    expect(maxAbsDiff(got, want.flat())).toBeLessThan(1e-6);
+    // padding never leaks in: changing a masked-out token leaves the pool unchanged
+    const changed = tf.add(seq, tf.mul(tf.oneHot([2, 0, 1], 4).reshape([3, 4, 1]), 100));
+    expect(maxAbsDiff(run(new PoolTokens({}), [changed, tf.tensor2d(mask)]), got)).toBeLessThan(1e-5);
+  });
 });

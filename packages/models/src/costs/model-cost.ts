@@ -221,6 +221,7 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape): ModelCost {
     parts.push({ params: (cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d, macs: 0, acts: 0 });
   } else if (cfg.condition === 'caption') {
     parts.push(textEncoderCost(cfg.text));
+    if (cfg.text.pooled) parts.push(linear(1, cfg.text.width, d), linear(1, d, d)); // the pooled caption's MLP
     cross = { m: cfg.text.maxLength, dc: cfg.text.width };
   }
   for (let i = 0; i < depth; i++) {

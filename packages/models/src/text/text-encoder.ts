@@ -5,7 +5,7 @@
  *   ids (B, M) int, mask (B, M) -> context (B, M, Dt)
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { FlattenGrid, LayerNorm, LearnedPosEmbed, nextSeed, sym, type Sym } from '@vtx/core';
+import { FlattenGrid, LayerNorm, LearnedPosEmbed, nextSeed, normalSeed, sym, type Sym } from '@vtx/core';
 import { z } from 'zod';
 import { encoderBlock } from '../blocks/encoder-block.js';
 import { posInt } from '../types.js';
@@ -17,6 +17,13 @@ export const TextEncoderConfig = z.strictObject({
   width: posInt.default(128),
   depth: z.number().int().min(0).default(2),
   heads: posInt.default(4),
+  /**
+   * Also condition every block's adaLN on the caption as a whole: the mean of the encoded words, through an MLP to
+   * the model width, added to the timestep embedding c (Imagen's pooled text embedding, SD3's pooled vector), as a
+   * class label is. Cross-attention alone lets each patch read the words; the pooled vector reaches every token
+   * through the modulation at once.
+   */
+  pooled: z.boolean().default(false),
 });
 export type TextEncoderConfig = z.infer<typeof TextEncoderConfig>;
 
@@ -25,7 +32,7 @@ export function textEncoder(ids: Sym, mask: Sym, cfg: TextEncoderConfig, name: s
   const emb = tfl.layers.embedding({
     inputDim: cfg.vocab.length + 3,
     outputDim: width,
-    embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.02, seed: nextSeed() }),
+    embeddingsInitializer: tfl.initializers.randomNormal({ stddev: 0.02, seed: normalSeed(nextSeed()) }),
     name: `${name}.token_embedding`,
   });
   let x = sym(emb, ids); // (B, M, Dt)

@@ -25,7 +25,10 @@ export const VideoDiTConfig = z.strictObject({
   heads: posInt.optional(),
   mlpRatio: z.number().positive().default(4),
   attention: z.enum(VIDEO_DIT_ATTENTION).default('factorised'),
-  /** 'class': c = t + label (adaLN-Zero); 'caption': c = t, captions by cross-attention; 'none': c = t. */
+  /**
+   * 'class': c = t + label (adaLN-Zero); 'caption': captions by cross-attention, c = t (+ the pooled caption with
+   * text.pooled); 'none': c = t.
+   */
   condition: z.enum(['class', 'caption', 'none']).default('class'),
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),

@@ -1,7 +1,8 @@
 /**
  * Video DiT: DiT (Peebles & Xie 2023) over spacetime patches, as Sora describes and Latte / Open-Sora build.
  *   inputs:  x (B, T, H, W, C) noisy (latent) clip · t (B, 1) · y (B, 1) class ids when condition = 'class',
- *            or ids (B, M) and mask (B, M) of a tokenized caption when condition = 'caption'
+ *            or ids (B, M) and mask (B, M) of a tokenized caption when condition = 'caption' (cross-attention in
+ *            every block, and with text.pooled the caption's mean encoding added to c as well)
  *   output:  (B, T, H, W, C') with C' = 2C when learnSigma
  * Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration divisible
  * by the patch; 3-D sin-cos positions are computed for the run-time grid.
@@ -9,7 +10,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   LabelEmbedder,
+  Mlp,
   PatchEmbed,
+  PoolTokens,
   SinCosPosEmbed,
   TimestepEmbedder,
   Unpatchify,
@@ -51,6 +54,11 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersM
     const mask = tfl.input({ shape: [cfg.text.maxLength], name: 'caption_mask' });
     inputs.push(ids, mask);
     context = { ctx: textEncoder(ids, mask, cfg.text, 'text_encoder'), mask }; // (B, M, Dt)
+    if (cfg.text.pooled) {
+      const pooled = sym(new PoolTokens({ name: 'text_pool' }), context.ctx, mask); // (B, Dt), words only
+      const embedder = new Mlp({ hidden: width, outDim: width, gelu: 'tanh', name: 'pooled_text_embedder' });
+      c = sym(tfl.layers.add({ name: 'c' }), c, sym(embedder, pooled)); // (B, D)
+    }
   }
 
   for (let i = 0; i < depth; i++) {
