@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { startBackend } from '../backend.js';
 import { loadRun } from '../load-run.js';
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '../media/clip-grid.js';
-import { modelPatch, sampleClips, type ClipShape } from '@vtx/models';
+import { modelPatch, sampleClips, samplerMismatch, type ClipShape, type DiffusionConfig } from '@vtx/models';
 import { patchProblem } from '../sizes.js';
 import { toPixels, latentSourceOf } from '../sora/latent-cache.js';
 import { UsageError, report } from './common.js';
@@ -16,7 +16,7 @@ interface Args {
   count: number;
   size: string[];
   steps?: string;
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: DiffusionConfig['sampler'];
   cfgScale?: number;
   class: number[];
   caption: string[];
@@ -47,7 +47,10 @@ export const sampleCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: "sampling steps / respacing, e.g. 50 or ddim25 (default: the config's)",
       })
-      .option('sampler', { choices: ['ddpm', 'ddim'] as const })
+      .option('sampler', {
+        choices: ['ddpm', 'ddim', 'euler'] as const,
+        describe: "default: the config's (a Gaussian run: ddpm or ddim; a rectified-flow run: euler)",
+      })
       .option('cfg-scale', { type: 'number', describe: 'classifier-free guidance scale (1 = none)' })
       .option('class', {
         type: 'number',
@@ -85,6 +88,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         throw new UsageError(
           `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,
         );
+      checkSamplerFlags(run.cfg.diffusion, argv);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
       const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
       const written: string[] = [];
@@ -125,6 +129,36 @@ export const sampleCommand: CommandModule<object, Args> = {
     }
   },
 };
+
+/**
+ * `--steps` and `--sampler` against the run's diffusion process, before any sampling: a usage error (exit 2) naming
+ * the flag, by the rule generate() applies (samplerMismatch).
+ */
+function checkSamplerFlags(d: DiffusionConfig, argv: Pick<Args, 'steps' | 'sampler'>): void {
+  const asked = {
+    ...d,
+    ...(argv.steps ? { samplingSteps: argv.steps } : {}),
+    ...(argv.sampler ? { sampler: argv.sampler } : {}),
+  };
+  const flag = (name: 'steps' | 'sampler') =>
+    argv[name]
+      ? `--${name} ${argv[name]}`
+      : `the run's diffusion.${name === 'steps' ? 'samplingSteps' : name}`;
+  switch (samplerMismatch(asked)) {
+    case 'flow-sampler':
+      throw new UsageError(`${flag('sampler')}: a rectified-flow run samples with euler`);
+    case 'flow-steps':
+      throw new UsageError(
+        `${flag('steps')}: a rectified-flow run takes a number of Euler steps (e.g. --steps 50), not a respacing`,
+      );
+    case 'gaussian-euler':
+      throw new UsageError(
+        `${flag('sampler')}: euler is for rectified-flow runs; a Gaussian run samples with ddpm or ddim`,
+      );
+    case null:
+      return;
+  }
+}
 
 /**
  * `--size T,H,W` (also TxHxW) -> the clip (T, H, W, C of the run's clip), checked against the model's patch: a size it

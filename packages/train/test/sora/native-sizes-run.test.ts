@@ -154,6 +154,16 @@ describe('a multi-size run', () => {
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
     expect((await vtx('sample', runDir, '--size', '2,8')).code).toBe(2);
   });
+
+  it('vtx sample --sampler euler on a Gaussian run: a usage error naming the flag, exit 2, nothing written', async () => {
+    const stem = join(dir, 'euler');
+    const r = await vtx('sample', runDir, '--sampler', 'euler', '--count', '1', '--out', stem, '--no-mp4');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /--sampler euler: euler is for rectified-flow runs; a Gaussian run samples with ddpm or ddim/,
+    );
+    expect(existsSync(`${stem}.gif`)).toBe(false);
+  });
 });
 
 describe('the patch against every declared size, before training', () => {
