@@ -9,7 +9,7 @@ import { AttributeRunConfig } from '../src/metrics/attribute-run.js';
 
 const root = new URL('../../../configs/', import.meta.url).pathname;
 // configs/sora holds pipeline steps of several schemas (judge, captioner) and runs on data built by earlier steps;
-// packages/train/test/sora/configs.test.ts validates them; configs/judges are attribute-classifier runs (below)
+// packages/train/test/sora/configs.test.ts validates them; configs/judges are judge runs (below)
 const isExperiment = (p: string) =>
   !p.includes(`${root}sweeps`) &&
   !p.includes(`${root}ablations`) &&
@@ -55,12 +55,39 @@ describe('shipped configs', () => {
 });
 
 describe('shipped judge configs', () => {
+  // each judge reads the clips of the config it judges: an attribute classifier (vtx judge train) or a ViT/ViViT
+  // classification run whose classes are the judged model's
+  const judged: Record<string, string> = {
+    'judges/shapes-4x16.yaml': 'default.yaml',
+    'judges/mnist-32.yaml': 'dit-tiny.yaml',
+    'judges/mnist-8x32.yaml': 'video-dit-mnist.yaml',
+  };
   const judges = yamlFiles(join(root, 'judges'));
+  it('name the config each one judges', () => {
+    expect(judges.map((f) => relative(root, f)).sort()).toEqual(Object.keys(judged).sort());
+  });
+
   it.each(judges.map((f) => [relative(root, f), f]))(
-    '%s validates as an attribute-classifier run',
-    async (_, f) => {
-      const cfg = await loadConfigFile(f, AttributeRunConfig);
-      expect(cfg.model.kind).toBe('attribute-classifier');
+    '%s validates as a judge run and reads the clips of the config it judges',
+    async (name, f) => {
+      const target = await loadConfigFile(join(root, judged[name]!), ExperimentConfig);
+      const targetClip = experimentClip(target);
+      const raw = await loadConfigFile(f, AttributeRunConfig).catch(() => null);
+      if (raw) {
+        expect(raw.model.kind).toBe('attribute-classifier');
+        const d = raw.data.dataset as { frames: number; height: number; width: number };
+        expect([d.frames, d.height, d.width]).toEqual(targetClip!.slice(0, 3));
+        return;
+      }
+      const cfg = await loadConfigFile(f, ExperimentConfig);
+      expect(['vit', 'vivit']).toContain(cfg.model.kind);
+      expect(experimentClip(cfg)).toEqual(targetClip);
+      expect((cfg.model as { numClasses: number }).numClasses).toBe(
+        (target.model as { numClasses: number }).numClasses,
+      );
+      // its data is not the judged run's: another dataset seed
+      const seedOf = (c: ExperimentConfig) => (c.data.dataset as { seed: number }).seed;
+      expect(seedOf(cfg)).not.toBe(seedOf(target));
     },
   );
 });
