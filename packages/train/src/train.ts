@@ -21,7 +21,12 @@ import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
 import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
-import { checkExperiment, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
+import {
+  checkExperiment,
+  experimentWarnings,
+  ExperimentConfig,
+  type ExperimentConfigInput,
+} from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { checkJudgeConfig } from './metrics/sample-quality.js';
@@ -111,6 +116,7 @@ export async function train(
     level: cfg.log.level,
     ...(opts.terminal ? { terminal: opts.terminal } : {}),
   });
+  for (const w of experimentWarnings(cfg)) logger.warn({ key: w.path }, `${w.path}: ${w.message}`);
   const started = performance.now();
   let trainer: Trainer | null = null;
   let events: EventWriter | null = null;

@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
-import { checkExperiment, ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { checkExperiment, experimentWarnings, ExperimentConfig, loadConfigFile } from '@vtx/train';
 import { experimentClip } from '../src/commands/common.js';
 import { AttributeRunConfig } from '../src/metrics/attribute-run.js';
 
@@ -41,10 +41,11 @@ describe('shipped configs', () => {
   });
 
   it.each(files.map((f) => [relative(root, f), f]))(
-    '%s validates and has a describable model',
+    '%s validates, warns of nothing and has a describable model',
     async (_, file) => {
       const cfg = await loadConfigFile(file, ExperimentConfig);
       expect(() => checkExperiment(cfg, file)).not.toThrow();
+      expect(experimentWarnings(cfg), 'a shipped config starts its run without warnings').toEqual([]);
       const clip = experimentClip(cfg);
       expect(clip, 'the clip size is known before the data is opened').toBeDefined();
       const cost = modelCost(cfg.model, clip!);

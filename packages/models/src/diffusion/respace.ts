@@ -6,6 +6,8 @@
  * Reference: Nichol & Dhariwal 2021 §4 (sampling with fewer steps); facebookresearch/DiT diffusion/respace.py
  * (space_timesteps, SpacedDiffusion).
  */
+import type { DiffusionConfig } from './config.js';
+import { betaSchedule, scheduleConstants } from './schedule.js';
 
 /**
  * The original timesteps to keep, ascending.
@@ -44,6 +46,23 @@ export function spaceTimesteps(numTimesteps: number, spec: string): number[] {
     start += size;
   });
   return [...new Set(steps)].sort((a, b) => a - b);
+}
+
+/**
+ * The first sampling step of a respaced Gaussian process: its original timestep and sqrt(alphabar) there, the part
+ * of the clean signal the training schedule still keeps at that step. Sampling starts from pure noise, so a start
+ * that keeps a visible signal (DDIM's leading spacing 'ddim50' starts at t = 980, where the cosine schedule keeps
+ * 3 %) makes samples drift toward the mean (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are
+ * Flawed").
+ */
+export function samplingStart(cfg: Pick<DiffusionConfig, 'schedule' | 'steps' | 'samplingSteps'>): {
+  t: number;
+  signal: number;
+} {
+  const kept = spaceTimesteps(cfg.steps, cfg.samplingSteps);
+  const t = kept[kept.length - 1]!;
+  const { alphasCumprod } = scheduleConstants(betaSchedule(cfg.schedule, cfg.steps));
+  return { t, signal: Math.sqrt(alphasCumprod[t]!) };
 }
 
 /** Betas of the process restricted to `keep` (ascending original timesteps), and its timestep map. */

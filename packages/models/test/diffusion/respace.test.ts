@@ -7,6 +7,7 @@ import {
   ddimSample,
   linearBetas,
   respaceBetas,
+  samplingStart,
   scheduleConstants,
   spaceTimesteps,
 } from '../../src/diffusion/index.js';
@@ -77,6 +78,22 @@ describe('respaced process', () => {
     const out = await ddimSample(d, model, [1, 2], { seed: 1 });
     out.dispose();
     expect(seen).toEqual(range(0, 100, 10).reverse());
+  });
+});
+
+describe('samplingStart', () => {
+  it('is the last kept step and sqrt(alphabar) there: the signal left where sampling starts from noise', () => {
+    // cosine (IDDPM): alphabar_t = f(t + 1) / f(0), f(u) = cos^2(((u / T) + s) / (1 + s) * pi / 2), s = 0.008
+    const f = (u: number) => Math.cos(((u / 1000 + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+    const cosine = samplingStart({ schedule: 'cosine', steps: 1000, samplingSteps: 'ddim50' });
+    expect(cosine.t).toBe(980); // DDIM's leading spacing 0, 20, ..., 980
+    expect(cosine.signal).toBeCloseTo(Math.sqrt(f(981) / f(0)), 6);
+    const ending = samplingStart({ schedule: 'cosine', steps: 1000, samplingSteps: '50' });
+    expect(ending.t).toBe(999);
+    expect(ending.signal).toBeLessThan(1e-3);
+    const linear = samplingStart({ schedule: 'linear', steps: 1000, samplingSteps: 'ddim10' });
+    expect(linear.t).toBe(900);
+    expect(linear.signal).toBeCloseTo(Math.sqrt(refAlphaBar(refLinearBetas(1000))[900]!), 9);
   });
 });
 

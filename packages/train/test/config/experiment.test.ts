@@ -1,7 +1,7 @@
 /** The experiment checks across config sections that no single key's schema can make. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/index.js';
-import { checkExperiment, ExperimentConfig } from '../../src/experiment.js';
+import { checkExperiment, experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
 
 describe('checks across sections (checkExperiment)', () => {
   const diffusionRun = (model: Record<string, unknown>, diffusion: Record<string, unknown>) =>
@@ -44,5 +44,36 @@ describe('checks across sections (checkExperiment)', () => {
     expect(issue(diffusionRun({}, { sampler: 'euler' }))).toMatch(
       /^diffusion\.sampler: 'euler' is rectified flow's/,
     );
+  });
+});
+
+describe('warnings at the start of a run (experimentWarnings)', () => {
+  const run = (diffusion: Record<string, unknown>, model: Record<string, unknown> = {}) =>
+    ExperimentConfig.parse({
+      name: 'x',
+      model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4, ...model },
+      diffusion,
+    });
+
+  it('names samplingSteps when sampling starts where the schedule keeps a visible signal', () => {
+    const w = experimentWarnings(run({ schedule: 'cosine', sampler: 'ddim', samplingSteps: 'ddim50' }));
+    expect(w).toHaveLength(1);
+    expect(w[0]!.path).toBe('diffusion.samplingSteps');
+    expect(w[0]!.message).toMatch(
+      /'ddim50' starts sampling at t = 980 of 1000, where the cosine schedule keeps 3\.\d% of/,
+    );
+    expect(w[0]!.message).toMatch(/samplingSteps: 50 spaces the 50 steps to end at t = 999/);
+  });
+
+  it('is quiet for spacing that ends at T - 1, for the linear schedule at ddim50, for rectified flow and classifiers', () => {
+    expect(experimentWarnings(run({ schedule: 'cosine', sampler: 'ddim', samplingSteps: '50' }))).toEqual([]);
+    expect(experimentWarnings(run({ schedule: 'linear', sampler: 'ddim', samplingSteps: 'ddim50' }))).toEqual(
+      [],
+    );
+    const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
+    expect(experimentWarnings(run(flow, { learnSigma: false }))).toEqual([]);
+    expect(
+      experimentWarnings(ExperimentConfig.parse({ name: 'c', model: { kind: 'vit', numClasses: 3 } })),
+    ).toEqual([]);
   });
 });
