@@ -3,6 +3,7 @@
  * for initialisers created by vtx. State is a single counter so a checkpoint can save and restore it
  * and a resumed run draws exactly the same random numbers as an uninterrupted one.
  */
+import * as tf from '@tensorflow/tfjs-core';
 
 let state = { seed: 0, counter: 0 };
 
@@ -42,6 +43,14 @@ export function mix32(seed: number, counter: number): number {
  */
 export function normalSeed(seed: number): number {
   return seed === 0 ? 0x9e3779b9 : seed;
+}
+
+/**
+ * N(mean, std^2) noise of `shape` from a seed (default: the stream's next), seed 0 included (normalSeed): the one
+ * way vtx draws Gaussian noise, so every draw repeats for its seed.
+ */
+export function seededNormal(shape: readonly number[], seed = nextSeed(), mean = 0, std = 1): tf.Tensor {
+  return tf.randomNormal([...shape], mean, std, 'float32', normalSeed(seed));
 }
 
 /** A deterministic uniform [0, 1) generator (mulberry32) for host-side sampling. */

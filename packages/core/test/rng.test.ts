@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { getRngState, mix32, mulberry32, nextSeed, normalSeed, setRngState, setSeed } from '@vtx/core';
+import {
+  getRngState,
+  mix32,
+  mulberry32,
+  nextSeed,
+  normalSeed,
+  seededNormal,
+  setRngState,
+  setSeed,
+} from '@vtx/core';
 
 describe('seeded RNG', () => {
   it('the same seed gives the same stream of op seeds; another seed another stream', () => {
@@ -48,6 +57,14 @@ describe('seeded RNG', () => {
     expect(draw(normalSeed(0))).toEqual(draw(normalSeed(0)));
     expect(normalSeed(7)).toBe(7);
     expect(draw(normalSeed(7))).toEqual(draw(7));
+    // seededNormal: that draw, from a given seed or else the stream's next
+    expect(Array.from(seededNormal([8], 0).dataSync())).toEqual(draw(normalSeed(0)));
+    setSeed(3);
+    const fromStream = Array.from(seededNormal([8]).dataSync());
+    expect(fromStream).toEqual(draw(mix32(3, 1)));
+    expect(
+      Array.from(seededNormal([2, 2], 5, 10, 0.001).dataSync()).every((v) => Math.abs(v - 10) < 0.01),
+    ).toBe(true);
   });
 
   it('mulberry32 is deterministic and roughly uniform on [0, 1)', () => {

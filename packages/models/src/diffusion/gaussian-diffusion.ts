@@ -11,7 +11,7 @@
  * Salimans & Ho 2022 (v-prediction); facebookresearch/DiT diffusion/gaussian_diffusion.py and respace.py.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nextSeed, normalSeed } from '@vtx/core';
+import { seededNormal } from '@vtx/core';
 
 import type { DiffusionConfigInput } from './config.js';
 import { DiffusionConfig } from './config.js';
@@ -135,7 +135,7 @@ export class GaussianDiffusion {
   /** Draw x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps; eps ~ N(0, I) unless given. (B, ..., C) -> (B, ..., C). */
   qSample(x0: tf.Tensor, t: tf.Tensor1D, noise?: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const eps = noise ?? tf.randomNormal(x0.shape, 0, 1, 'float32', normalSeed(nextSeed()));
+      const eps = noise ?? seededNormal(x0.shape);
       const ab = this.extract(this.c.alphasCumprod, t, x0.rank);
       return tf.add(tf.mul(tf.sqrt(ab), x0), tf.mul(tf.sqrt(tf.sub(1, ab)), eps));
     });

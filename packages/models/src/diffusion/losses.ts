@@ -10,7 +10,7 @@
  * diffusion/gaussian_diffusion.py (training_losses, _vb_terms_bpd).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nextSeed, normalSeed } from '@vtx/core';
+import { seededNormal } from '@vtx/core';
 
 import type { DenoiseFn, GaussianDiffusion } from './gaussian-diffusion.js';
 import { tidyResult } from './util.js';
@@ -67,7 +67,7 @@ export function trainingLosses<E>(
   opts: TrainingLossOptions<E> = {},
 ): TrainingLosses {
   return tidyResult(() => {
-    const noise = opts.noise ?? tf.randomNormal(x0.shape, 0, 1, 'float32', normalSeed(nextSeed()));
+    const noise = opts.noise ?? seededNormal(x0.shape);
     const xt = diffusion.qSample(x0, t, noise);
     const out = model(xt, diffusion.modelTimesteps(t), opts.extra);
 

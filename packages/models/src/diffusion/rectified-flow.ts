@@ -10,7 +10,7 @@
  * rf/__init__.py (RFLOW.sample).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mix32, nextSeed, normalSeed } from '@vtx/core';
+import { mix32, nextSeed, seededNormal } from '@vtx/core';
 
 import type { DiffusionConfigInput } from './config.js';
 import { DiffusionConfig } from './config.js';
@@ -84,7 +84,7 @@ export class RectifiedFlow {
     opts: { noise?: tf.Tensor; extra?: E } = {},
   ): { loss: tf.Tensor1D } {
     const loss = tf.tidy(() => {
-      const noise = opts.noise ?? tf.randomNormal(x0.shape, 0, 1, 'float32', normalSeed(nextSeed()));
+      const noise = opts.noise ?? seededNormal(x0.shape);
       const xt = this.interpolate(x0, noise, t);
       const v = this.velocity(model(xt, tf.cast(t, 'float32'), opts.extra), xt);
       return meanFlat(tf.squaredDifference(v, this.target(x0, noise)));
@@ -116,9 +116,7 @@ export class RectifiedFlow {
   ): Promise<tf.Tensor> {
     const taus = this.timesteps(opts.steps, opts.shift ?? 1);
     const seed = opts.seed ?? nextSeed();
-    let x: tf.Tensor = opts.noise
-      ? tf.clone(opts.noise)
-      : tf.randomNormal([...shape], 0, 1, 'float32', normalSeed(mix32(seed, 0)));
+    let x: tf.Tensor = opts.noise ? tf.clone(opts.noise) : seededNormal(shape, mix32(seed, 0));
     for (let i = 0; i < opts.steps; i++) {
       const [tau, next] = [taus[i]!, taus[i + 1]!];
       const prev = x;

@@ -10,7 +10,7 @@
  * diffusion/gaussian_diffusion.py (p_sample, p_sample_loop, ddim_sample, ddim_sample_loop).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mix32, nextSeed, normalSeed } from '@vtx/core';
+import { mix32, nextSeed, seededNormal } from '@vtx/core';
 
 import type { DenoiseFn, GaussianDiffusion } from './gaussian-diffusion.js';
 import { tidyResult } from './util.js';
@@ -68,7 +68,7 @@ export function ddpmStep<E>(
   return tidyResult(() => {
     const p = diffusion.pMeanVariance(model, x, stepTensor(x, t), pOpts(opts));
     if (t === 0) return { sample: p.mean, predX0: p.predX0 };
-    const z = opts.noise ?? tf.randomNormal(x.shape, 0, 1, 'float32', normalSeed(nextSeed()));
+    const z = opts.noise ?? seededNormal(x.shape);
     return { sample: tf.add(p.mean, tf.mul(tf.exp(tf.mul(0.5, p.logVariance)), z)), predX0: p.predX0 };
   });
 }
@@ -97,7 +97,7 @@ export function ddimStep<E>(
       tf.mul(eps, Math.sqrt(Math.max(1 - abPrev - sigma ** 2, 0))),
     );
     if (t === 0 || sigma === 0) return { sample: mean, predX0: p.predX0 };
-    const z = opts.noise ?? tf.randomNormal(x.shape, 0, 1, 'float32', normalSeed(nextSeed()));
+    const z = opts.noise ?? seededNormal(x.shape);
     return { sample: tf.add(mean, tf.mul(z, sigma)), predX0: p.predX0 };
   });
 }
@@ -194,13 +194,11 @@ async function sampleLoop<E>(
     );
   }
   const seed = opts.seed ?? nextSeed();
-  let x = opts.noise
-    ? tf.clone(opts.noise)
-    : tf.randomNormal([...shape], 0, 1, 'float32', normalSeed(mix32(seed, 0)));
+  let x = opts.noise ? tf.clone(opts.noise) : seededNormal(shape, mix32(seed, 0));
   const total = diffusion.numTimesteps;
   for (let k = 0; k < total; k++) {
     const t = total - 1 - k;
-    const noise = tf.randomNormal([...shape], 0, 1, 'float32', normalSeed(mix32(seed, k + 1)));
+    const noise = seededNormal(shape, mix32(seed, k + 1));
     let result: StepResult;
     try {
       result = step(x, t, noise);

@@ -8,7 +8,7 @@
  * train_util.py (log_loss_dict).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nextSeed, normalSeed } from '@vtx/core';
+import { nextSeed, seededNormal } from '@vtx/core';
 
 import type { DiffusionConfig } from './config.js';
 
@@ -34,13 +34,7 @@ export function sampleLogitNormalTimesteps(
   opts: { mean?: number; std?: number; seed?: number } = {},
 ): tf.Tensor1D {
   return tf.tidy(() => {
-    const n = tf.randomNormal(
-      [batch],
-      opts.mean ?? 0,
-      opts.std ?? 1,
-      'float32',
-      normalSeed(opts.seed ?? nextSeed()),
-    );
+    const n = seededNormal([batch], opts.seed ?? nextSeed(), opts.mean ?? 0, opts.std ?? 1);
     return tf.mul<tf.Tensor1D>(tf.sigmoid(n), numTimesteps);
   });
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mix32, normalSeed } from '@vtx/core';
+import { mix32, seededNormal } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import {
   LossBuckets,
@@ -60,7 +60,7 @@ export class DiffuseObjective implements Objective {
     const b = x0.shape[0];
     const seed = mix32(this.seed, step);
     const t = sampleTrainingTimesteps(this.cfg, b, seed);
-    const noise = tf.randomNormal(x0.shape, 0, 1, 'float32', normalSeed(mix32(seed, 1)));
+    const noise = seededNormal(x0.shape, mix32(seed, 1));
     const extra = trainingCondition(this.cond, batch, mix32(seed, 2));
     const l = this.losses(x0, t, noise, extra, true);
     const metrics: Record<string, tf.Scalar> = {};
@@ -84,7 +84,7 @@ export class DiffuseObjective implements Objective {
     );
     const res = tf.tidy(() => {
       const x0 = clipsOf(tf, batch);
-      const noise = tf.randomNormal(x0.shape, 0, 1, 'float32', normalSeed(mix32(this.seed ^ 0x5eed, index)));
+      const noise = seededNormal(x0.shape, mix32(this.seed ^ 0x5eed, index));
       const extra = conditionTensors(this.cond, batch.labels, batch.captions, b); // no caption dropout
       const t = this.process.kind === 'flow' ? tf.tensor1d(Float32Array.from(ts)) : tf.tensor1d(ts, 'int32');
       const l = this.losses(x0, t, noise, extra, false);

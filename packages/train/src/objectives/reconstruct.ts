@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mix32, normalSeed } from '@vtx/core';
+import { mix32, seededNormal } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { klToStandardNormal, latentShape, splitMoments, type VaeConfig } from '@vtx/models';
 import { psnr, ssim } from '../metrics/reconstruction.js';
@@ -26,10 +26,7 @@ export class ReconstructObjective implements Objective {
   private forward(x: tf.Tensor, seed: number | null, training: boolean) {
     const b = x.shape[0];
     const latent = latentShape(this.cfg, x.shape.slice(1));
-    const eps =
-      seed === null
-        ? tf.zeros([b, ...latent])
-        : tf.randomNormal([b, ...latent], 0, 1, 'float32', normalSeed(seed));
+    const eps = seed === null ? tf.zeros([b, ...latent]) : seededNormal([b, ...latent], seed);
     const [recon, moments] = this.model.apply([x, eps], { training }) as [tf.Tensor, tf.Tensor];
     const { mean, logvar } = splitMoments(moments);
     const perClipMse = tf.mean(tf.squaredDifference(x, recon).reshape([b, -1]), 1); // (B,)
