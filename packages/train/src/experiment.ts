@@ -11,7 +11,6 @@ import {
   modelTask,
   samplerMismatch,
   samplingStart,
-  spaceTimesteps,
 } from '@vtx/models';
 import { z } from 'zod';
 import { ConfigError, setBeforeValidation } from './config/index.js';
@@ -207,9 +206,8 @@ const START_SIGNAL_WARN = 0.02; // cosine ddim50 starts at 3.0%; linear ddim10 a
 export function experimentWarnings(cfg: ExperimentConfig): { path: string; message: string }[] {
   const d = cfg.diffusion;
   if (modelTask(cfg.model) !== 'diffuse' || d.process !== 'gaussian' || samplerMismatch(d)) return [];
-  const { t, signal } = samplingStart(d);
+  const { t, signal, count: n } = samplingStart(d);
   if (signal <= START_SIGNAL_WARN) return [];
-  const n = spaceTimesteps(d.steps, d.samplingSteps).length;
   return [
     {
       path: 'diffusion.samplingSteps',

@@ -56,13 +56,17 @@ export function spaceTimesteps(numTimesteps: number, spec: string): number[] {
  * Flawed").
  */
 export function samplingStart(cfg: Pick<DiffusionConfig, 'schedule' | 'steps' | 'samplingSteps'>): {
+  /** The original timestep sampling starts at. */
   t: number;
+  /** sqrt(alphabar_t). */
   signal: number;
+  /** How many steps the respacing keeps. */
+  count: number;
 } {
   const kept = spaceTimesteps(cfg.steps, cfg.samplingSteps);
   const t = kept[kept.length - 1]!;
   const { alphasCumprod } = scheduleConstants(betaSchedule(cfg.schedule, cfg.steps));
-  return { t, signal: Math.sqrt(alphasCumprod[t]!) };
+  return { t, signal: Math.sqrt(alphasCumprod[t]!), count: kept.length };
 }
 
 /** Betas of the process restricted to `keep` (ascending original timesteps), and its timestep map. */

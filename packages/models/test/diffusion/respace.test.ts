@@ -90,6 +90,7 @@ describe('samplingStart', () => {
     expect(cosine.signal).toBeCloseTo(Math.sqrt(f(981) / f(0)), 6);
     const ending = samplingStart({ schedule: 'cosine', steps: 1000, samplingSteps: '50' });
     expect(ending.t).toBe(999);
+    expect(ending.count).toBe(50);
     expect(ending.signal).toBeLessThan(1e-3);
     const linear = samplingStart({ schedule: 'linear', steps: 1000, samplingSteps: 'ddim10' });
     expect(linear.t).toBe(900);
