@@ -177,22 +177,8 @@ export function checkExperiment(cfg: ExperimentConfig, file = '<config>'): void 
       `is ${d.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the process reads ` +
         '(2C with a learned variance, C without); set both to the same value',
     );
-  switch (samplerMismatch(d)) {
-    case 'flow-sampler':
-      throw fail('diffusion.sampler', `rectified flow samples with 'euler', not '${d.sampler}'`);
-    case 'flow-steps':
-      throw fail(
-        'diffusion.samplingSteps',
-        `rectified flow takes a number of Euler steps (e.g. 50), not the respacing '${d.samplingSteps}'`,
-      );
-    case 'gaussian-euler':
-      throw fail(
-        'diffusion.sampler',
-        "'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'",
-      );
-    case null:
-      return;
-  }
+  const mismatch = samplerMismatch(d);
+  if (mismatch) throw fail(`diffusion.${mismatch.key}`, mismatch.message);
 }
 
 /** Sampling that starts where the schedule keeps more than this fraction of the signal gets a warning. */

@@ -65,15 +65,34 @@ export type DiffusionConfig = z.infer<typeof DiffusionConfig>;
 /** What a YAML file or a caller may write: every field optional. */
 export type DiffusionConfigInput = z.input<typeof DiffusionConfig>;
 
+/** Which sampling setting does not fit the process, and why (the words every caller reports after its own label). */
+export interface SamplerMismatch {
+  key: 'sampler' | 'samplingSteps';
+  message: string;
+}
+
 /**
  * How the sampling settings fail the process, or null when they fit: rectified flow samples with 'euler' over a step
  * count (samplingSteps such as '50'); the Gaussian process samples with 'ddpm' or 'ddim' over a respacing. The one
- * rule behind both `generate` (at sampling time) and the trainer's config check (before a run starts).
+ * rule, worded once, behind `generate` (at sampling time), the trainer's config check (before a run starts) and
+ * `vtx sample`'s flags.
  */
 export function samplerMismatch(
   cfg: Pick<DiffusionConfig, 'process' | 'sampler' | 'samplingSteps'>,
-): 'flow-sampler' | 'flow-steps' | 'gaussian-euler' | null {
-  if (cfg.process === 'gaussian') return cfg.sampler === 'euler' ? 'gaussian-euler' : null;
-  if (cfg.sampler !== 'euler') return 'flow-sampler';
-  return /^[1-9]\d*$/.test(cfg.samplingSteps) ? null : 'flow-steps';
+): SamplerMismatch | null {
+  if (cfg.process === 'gaussian')
+    return cfg.sampler === 'euler'
+      ? {
+          key: 'sampler',
+          message: "'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'",
+        }
+      : null;
+  if (cfg.sampler !== 'euler')
+    return { key: 'sampler', message: `rectified flow samples with 'euler', not '${cfg.sampler}'` };
+  return /^[1-9]\d*$/.test(cfg.samplingSteps)
+    ? null
+    : {
+        key: 'samplingSteps',
+        message: `rectified flow takes a number of Euler steps (e.g. 50), not the respacing '${cfg.samplingSteps}'`,
+      };
 }

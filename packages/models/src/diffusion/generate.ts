@@ -35,12 +35,7 @@ export async function generate<E>(
   const sampleOpts: SampleOptions<E> = { clipDenoised: cfg.clipDenoised, ...opts };
   if (cfg.process === 'rectified-flow') {
     const mismatch = samplerMismatch(cfg);
-    if (mismatch === 'flow-sampler')
-      throw new Error(`generate: rectified flow samples with 'euler', not '${cfg.sampler}'`);
-    if (mismatch === 'flow-steps')
-      throw new Error(
-        `generate: rectified flow needs samplingSteps to be a step count, got '${cfg.samplingSteps}'`,
-      );
+    if (mismatch) throw new Error(`generate: ${mismatch.message}`);
     const flow = new RectifiedFlow({ numTimesteps: cfg.steps, learnSigma: cfg.learnSigma });
     return flow.sample(net, shape, { ...sampleOpts, steps: Number(cfg.samplingSteps), shift: cfg.shift });
   }

@@ -140,24 +140,11 @@ function checkSamplerFlags(d: DiffusionConfig, argv: Pick<Args, 'steps' | 'sampl
     ...(argv.steps ? { samplingSteps: argv.steps } : {}),
     ...(argv.sampler ? { sampler: argv.sampler } : {}),
   };
-  const flag = (name: 'steps' | 'sampler') =>
-    argv[name]
-      ? `--${name} ${argv[name]}`
-      : `the run's diffusion.${name === 'steps' ? 'samplingSteps' : name}`;
-  switch (samplerMismatch(asked)) {
-    case 'flow-sampler':
-      throw new UsageError(`${flag('sampler')}: a rectified-flow run samples with euler`);
-    case 'flow-steps':
-      throw new UsageError(
-        `${flag('steps')}: a rectified-flow run takes a number of Euler steps (e.g. --steps 50), not a respacing`,
-      );
-    case 'gaussian-euler':
-      throw new UsageError(
-        `${flag('sampler')}: euler is for rectified-flow runs; a Gaussian run samples with ddpm or ddim`,
-      );
-    case null:
-      return;
-  }
+  const mismatch = samplerMismatch(asked);
+  if (!mismatch) return;
+  const flag = mismatch.key === 'sampler' ? 'sampler' : 'steps';
+  const label = argv[flag] ? `--${flag} ${argv[flag]}` : `the run's diffusion.${mismatch.key}`;
+  throw new UsageError(`${label}: ${mismatch.message}`);
 }
 
 /**

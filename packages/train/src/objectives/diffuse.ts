@@ -88,15 +88,16 @@ export class DiffuseObjective implements Objective {
       const extra = conditionTensors(this.cond, batch.labels, batch.captions, b); // no caption dropout
       const t = this.process.kind === 'flow' ? tf.tensor1d(Float32Array.from(ts)) : tf.tensor1d(ts, 'int32');
       const l = this.losses(x0, t, noise, extra, false);
-      return [l.loss, l.mse ?? tf.zeros([b]), l.vb ?? tf.zeros([b])];
+      return l.mse && l.vb ? [l.loss, l.mse, l.vb] : [l.loss]; // rectified flow has no mse / vb terms
     });
     const [loss, mse, vb] = await Promise.all(res.map((r) => r.data()));
     tf.dispose(res);
     this.buckets.add(ts, loss as Float32Array);
-    for (let i = 0; i < b; i++) {
-      this.parts.mse += mse![i]!;
-      this.parts.vb += vb![i]!;
-    }
+    if (mse && vb)
+      for (let i = 0; i < b; i++) {
+        this.parts.mse += mse[i]!;
+        this.parts.vb += vb[i]!;
+      }
     this.parts.n += b;
   }
 

@@ -13,7 +13,7 @@ import { COLOUR_RGB } from '@vtx/data';
 import { sampleClips } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { loadRun, train } from '@vtx/train';
-import { tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
+import { tinyShapes, tinyVideoDiT, wasmRunsDir } from '../helpers/tiny.js';
 
 const dir = wasmRunsDir('prompt-following');
 const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
@@ -40,30 +40,19 @@ const distance = (rgb: number[], name: (typeof BACKGROUNDS)[number]) =>
 describe('a trained caption model follows its prompts', () => {
   it('draws the background its caption names (16 samples, 500 updates)', async () => {
     const out = join(dir, 'run');
+    const shapes = tinyShapes(join(dir, 'cache'), { count: 64, batchSize: 8 });
     const summary = await train(
       {
         name: 'prompt-following',
         seed: 0,
         backend: 'wasm',
         data: {
-          ...tinyShapes(join(dir, 'cache'), { count: 64, batchSize: 8 }),
-          dataset: {
-            kind: 'synthetic',
-            count: 64,
-            frames: 4,
-            height: 16,
-            width: 16,
-            only: { background: [...BACKGROUNDS] },
-          },
+          ...shapes,
+          dataset: { ...shapes.dataset, only: { background: [...BACKGROUNDS] } },
           caption: 'descriptive',
         },
         model: {
-          kind: 'video-dit',
-          size: 'S',
-          depth: 1,
-          width: 32,
-          heads: 2,
-          patch: [2, 4, 4],
+          ...tinyVideoDiT,
           attention: 'joint',
           condition: 'caption',
           learnSigma: false,

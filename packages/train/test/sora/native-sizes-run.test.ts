@@ -160,7 +160,7 @@ describe('a multi-size run', () => {
     const r = await vtx('sample', runDir, '--sampler', 'euler', '--count', '1', '--out', stem, '--no-mp4');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /--sampler euler: euler is for rectified-flow runs; a Gaussian run samples with ddpm or ddim/,
+      /--sampler euler: 'euler' is rectified flow's sampler; the Gaussian process uses 'ddpm' or 'ddim'/,
     );
     expect(existsSync(`${stem}.gif`)).toBe(false);
   });
