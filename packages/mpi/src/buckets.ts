@@ -35,12 +35,30 @@ export function allreduceMean(
   arrays: readonly Float32Array[],
   bucketBytes = DEFAULT_BUCKET_BYTES,
 ): number {
+  return allreduceBuckets(comm, arrays, 1 / comm.size, bucketBytes);
+}
+
+/** In place: every array becomes its sum over the ranks of `comm`; returns the number of all-reduce calls. */
+export function allreduceSumBuckets(
+  comm: Communicator,
+  arrays: readonly Float32Array[],
+  bucketBytes = DEFAULT_BUCKET_BYTES,
+): number {
+  return allreduceBuckets(comm, arrays, 1, bucketBytes);
+}
+
+/** In place: scale x the sum over ranks, a few large all-reduces instead of one per array. */
+function allreduceBuckets(
+  comm: Communicator,
+  arrays: readonly Float32Array[],
+  scale: number,
+  bucketBytes: number,
+): number {
   if (comm.size === 1) return 0;
   const plan = planBuckets(
     arrays.map((a) => a.length),
     Math.max(1, Math.floor(bucketBytes / 4)),
   );
-  const scale = 1 / comm.size;
   let staging: Float32Array | undefined;
   for (const bucket of plan) {
     const total = bucket.reduce((s, i) => s + arrays[i]!.length, 0);
@@ -48,7 +66,7 @@ export function allreduceMean(
       // one array: reduce it where it lies, no copy
       const a = arrays[bucket[0]!]!;
       comm.allreduceSum(a);
-      for (let k = 0; k < a.length; k++) a[k]! *= scale;
+      if (scale !== 1) for (let k = 0; k < a.length; k++) a[k]! *= scale;
       continue;
     }
     if (!staging || staging.length < total) staging = new Float32Array(total);

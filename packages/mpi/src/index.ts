@@ -6,4 +6,4 @@
 export { loadMpiAddon, type MpiAddon, type MpiBuffer, type MpiAddonLoad } from './addon.js';
 export { worldFromEnv, type WorldFromEnv } from './world.js';
 export { startCommunicator, singleProcess, type Communicator, type StartResult } from './communicator.js';
-export { allreduceMean, planBuckets, DEFAULT_BUCKET_BYTES } from './buckets.js';
+export { allreduceMean, allreduceSumBuckets, planBuckets, DEFAULT_BUCKET_BYTES } from './buckets.js';
