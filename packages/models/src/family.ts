@@ -14,7 +14,7 @@
  * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { NamedArrays } from '@vtx/core';
+import type { NamedArrays, TubeletInit } from '@vtx/core';
 import type { z } from 'zod';
 import type { ModelCost } from './costs/model-cost.js';
 import type { Condition } from './sampling/condition.js';
@@ -72,6 +72,18 @@ export interface ModelFamily<C extends { kind: string } = { kind: string }> {
   presets?: Record<string, Preset>;
   /** The PyTorch reference layout its weights exchange with, if any. */
   pytorch?: PyTorchLayout<C>;
+  /**
+   * Initialising a model of this family from a trained model of another kind (`init.from` a run of that kind; ViViT
+   * from an image ViT, §3.4), by that kind: sets `model`'s weights from `source`'s, returns how many it set.
+   * Runs of the same kind initialise by weight name without it.
+   */
+  initFrom?: Record<string, (model: tfl.LayersModel, source: tfl.LayersModel, opts: InitOptions) => number>;
+}
+
+/** `init:`'s options for `initFrom`: how a tubelet embedding is made from a 2-D patch embedding; copy the head. */
+export interface InitOptions {
+  tubelet: TubeletInit;
+  head: boolean;
 }
 
 /** A family added from outside @vtx/models with `registerModel`: the same interface as the built-in ones. */

@@ -25,10 +25,13 @@ export * from './captioner/index.js';
 export * from './text/tokenizer.js';
 export * from './text/text-encoder.js';
 export * from './blocks/encoder-block.js';
-export * from './blocks/dit-branches.js';
+export type { Context, CostSpec, DiTBlockSpec } from './blocks/dit-branches.js';
 export * from './blocks/dit-block.js';
 export * from './blocks/dit-ablation-blocks.js';
 export * from './costs/model-cost.js';
+/** The cost counter's closed-form parts (`count.linear`, `count.selfAttention`, …), for a family's `cost`. */
+export * as count from './costs/count.js';
+export type { Cost } from './costs/count.js';
 export * from './registry.js';
 export * from './diffusion/index.js';
 export * from './interop/pytorch.js';

@@ -203,12 +203,18 @@ export const PRESETS: Record<string, Preset> = Object.fromEntries(
   BUILTIN_FAMILIES.flatMap((f) => Object.entries(f.presets ?? {})),
 );
 
-/** A preset by name, parsed into a full config, with a clear error listing close names. */
+/** The presets of every family, built-in and registered. */
+export function modelPresets(): Record<string, Preset> {
+  return Object.fromEntries([...families.values()].flatMap((f) => Object.entries(f.presets ?? {})));
+}
+
+/** A preset by name (of any family), parsed into a full config, with a clear error listing close names. */
 export function preset(name: string): { model: ModelConfig; clip: ClipShape } {
-  const p = PRESETS[name];
+  const all = modelPresets();
+  const p = all[name];
   if (!p) {
     const family = name.split('-')[0] ?? '';
-    const close = Object.keys(PRESETS)
+    const close = Object.keys(all)
       .filter((k) => k.startsWith(family))
       .slice(0, 12);
     throw new Error(`unknown model preset '${name}'${close.length ? `; known: ${close.join(', ')}, …` : ''}`);

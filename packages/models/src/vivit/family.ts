@@ -2,6 +2,7 @@
 import { defineFamily } from '../family.js';
 import { ViViTConfig, VIVIT_PRESETS, vivitName } from './config.js';
 import { vivitCost } from './cost.js';
+import { initViViTFromViT } from './init-from-vit.js';
 import { buildViViT } from './vivit.js';
 
 export const vivitFamily = defineFamily({
@@ -13,4 +14,10 @@ export const vivitFamily = defineFamily({
   name: vivitName,
   patch: (cfg) => [...cfg.patch],
   presets: VIVIT_PRESETS,
+  initFrom: {
+    vit(model, source, opts) {
+      const r = initViViTFromViT(model, source, opts.tubelet, { head: opts.head });
+      return r.copied.length + r.adapted.length;
+    },
+  },
 });
