@@ -17,7 +17,7 @@ import {
   plainFinalLayerCost,
 } from '../blocks/dit-ablation-blocks.js';
 import { adaLNZeroBlock, adaLNZeroBlockCost, finalLayer, finalLayerCost } from '../blocks/dit-block.js';
-import type { DiTBlockSpec } from '../blocks/dit-branches.js';
+import type { CostSpec, DiTBlockSpec } from '../blocks/dit-branches.js';
 import { branchSets, times, add, type Cost, type Grid } from '../costs/count.js';
 import type { DiTConditioning } from './config.js';
 
@@ -46,7 +46,12 @@ interface Conditioning {
 }
 
 const spec = (b: DiTBody): DiTBlockSpec => ({ heads: b.heads, mlpRatio: b.mlpRatio, axes: ['joint'] });
-const costSpec = (b: DiTBody, grid: Grid, prefix = 0, cross: { m: number; dc: number } | null = null) => ({
+const costSpec = (
+  b: DiTBody,
+  grid: Grid,
+  prefix = 0,
+  cross: { m: number; dc: number } | null = null,
+): CostSpec => ({
   heads: b.heads,
   mlpRatio: b.mlpRatio,
   sets: branchSets(['joint'], grid, prefix),
@@ -66,37 +71,28 @@ function conditionTokens(s: DiTStem, width: number): Sym {
   );
 }
 
+/** adaLN-Zero and adaLN: blocks modulated by c = t + y, and DiT's modulated final layer. */
+function modulated(
+  block: (x: Sym, c: Sym, spec: DiTBlockSpec, name: string) => Sym,
+  blockCost: (n: number, d: number, spec: CostSpec) => Cost,
+): Conditioning {
+  return {
+    build(s, b) {
+      const c = tPlusY(s); // (B, D)
+      let x = s.x;
+      for (let i = 0; i < b.depth; i++) x = block(x, c, spec(b), `blocks.${i}`);
+      return finalLayer(x, c, b.out, 'final_layer');
+    },
+    cost: (n, grid, b) => {
+      const blocks = times(blockCost(n, b.width, costSpec(b, grid)), b.depth);
+      return { cost: add(blocks, finalLayerCost(n, b.width, b.out)), tokens: n };
+    },
+  };
+}
+
 export const DIT_CONDITIONING: Record<DiTConditioning, Conditioning> = {
-  'adaLN-Zero': {
-    build(s, b) {
-      const c = tPlusY(s); // (B, D)
-      let x = s.x;
-      for (let i = 0; i < b.depth; i++) x = adaLNZeroBlock(x, c, spec(b), `blocks.${i}`);
-      return finalLayer(x, c, b.out, 'final_layer');
-    },
-    cost: (n, grid, b) => ({
-      cost: add(
-        times(adaLNZeroBlockCost(n, b.width, costSpec(b, grid)), b.depth),
-        finalLayerCost(n, b.width, b.out),
-      ),
-      tokens: n,
-    }),
-  },
-  adaLN: {
-    build(s, b) {
-      const c = tPlusY(s); // (B, D)
-      let x = s.x;
-      for (let i = 0; i < b.depth; i++) x = adaLNBlock(x, c, spec(b), `blocks.${i}`);
-      return finalLayer(x, c, b.out, 'final_layer');
-    },
-    cost: (n, grid, b) => ({
-      cost: add(
-        times(adaLNBlockCost(n, b.width, costSpec(b, grid)), b.depth),
-        finalLayerCost(n, b.width, b.out),
-      ),
-      tokens: n,
-    }),
-  },
+  'adaLN-Zero': modulated(adaLNZeroBlock, adaLNZeroBlockCost),
+  adaLN: modulated(adaLNBlock, adaLNBlockCost),
   'cross-attention': {
     build(s, b) {
       const ctx = conditionTokens(s, b.width); // (B, 2, D)
