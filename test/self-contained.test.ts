@@ -44,11 +44,11 @@ const RULES: { what: string; re: RegExp }[] = [
 const ALLOWED: { text: string; why: string }[] = [
   {
     text: `'/tmp/s'`,
-    why: 'packages/train sweep tests: an example absolute path handed to insideDir(), pure path arithmetic',
+    why: 'sweep/expand.test.ts: an example absolute path handed to insideDir(), pure path arithmetic',
   },
   {
     text: `'/tmp/sweeps/`,
-    why: "packages/train sweep tests: loadSweep's `dir` only prefixes the expanded runs' paths; nothing is written",
+    why: "sweep/stages.test.ts, judge-stage.test.ts: loadSweep's `dir` only prefixes the runs' paths; nothing is written",
   },
 ];
 
