@@ -88,6 +88,14 @@ function slurmUp(): boolean {
   }
 }
 
+/** The local cluster's config, as `scripts/slurm-local.sh env` prints it (the script picks its directory). */
+function slurmConf(): string {
+  const printed = execFileSync('bash', [join(ROOT, 'scripts/slurm-local.sh'), 'env'], { encoding: 'utf8' });
+  const conf = /^export SLURM_CONF=(.+)$/m.exec(printed)?.[1];
+  if (!conf) throw new Error(`scripts/slurm-local.sh env printed no SLURM_CONF: ${printed}`);
+  return conf.trim();
+}
+
 describe.skipIf(process.env['VTX_SKIP_SLURM'] === '1')('slurm launcher', () => {
   it('runs a two-run sweep as one job array on the local Slurm and gathers the results', async () => {
     if (!slurmUp())
@@ -95,7 +103,7 @@ describe.skipIf(process.env['VTX_SKIP_SLURM'] === '1')('slurm launcher', () => {
         stdio: 'inherit',
         timeout: 600_000,
       });
-    process.env['SLURM_CONF'] ??= '/tmp/vtx-slurm/slurm.conf';
+    process.env['SLURM_CONF'] ??= slurmConf();
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-'));
     const file = sweepFile(
       tmp,
@@ -128,7 +136,7 @@ describe.skipIf(process.env['VTX_SKIP_SLURM'] === '1')('slurm launcher', () => {
         stdio: 'inherit',
         timeout: 600_000,
       });
-    process.env['SLURM_CONF'] ??= '/tmp/vtx-slurm/slurm.conf';
+    process.env['SLURM_CONF'] ??= slurmConf();
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-stage-'));
     const file = sweepFile(
       tmp,
