@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Fit, MetricsRecord, RunDetail, SweepDetail, SweepEntry, SweepRow } from './api-types.js';
-import { fitPowerLaw } from './fit.js';
+import { fitPowerLaw } from '@vtx/runs';
 import { readJson, readRunEntry, reportDir } from './scan.js';
 
 const NONFINITE = new Set(['NaN', 'Infinity', '-Infinity']);
