@@ -78,3 +78,21 @@ export async function readMetrics(path: string): Promise<MetricsRecord[]> {
   }
   return out;
 }
+
+/**
+ * Records of complete metrics.jsonl lines (a live reader's view of a file being written: the dashboard): a line that
+ * does not parse, or has no numeric step, is skipped (it is being written right now).
+ */
+export function parseMetrics(text: string): MetricsRecord[] {
+  const out: MetricsRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = decode(line);
+      if (typeof r.step === 'number') out.push(r);
+    } catch {
+      // a line being written right now
+    }
+  }
+  return out;
+}
