@@ -28,7 +28,7 @@ export interface RunEntry {
 }
 
 export interface Verdict {
-  /** 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive' (packages/train/src/ablate). */
+  /** 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive' (packages/lab/src/ablate). */
   verdict: string;
   /** The explanation under the verdict heading (Markdown lines). */
   lines: string[];

@@ -3,7 +3,7 @@
  *   framing:  native sizes vs centre-cropped squares, judged by how often the generated subject is fully in frame;
  *   captions: terse vs re-captioned descriptive captions, judged by attribute accuracy of samples (in-distribution
  *             and held-out attribute combinations) and the Fréchet distance in the judge's features.
- * Usage: node --conditions=@vtx/source --import tsx packages/train/src/sora/ablations.ts framing|captions [--fresh]
+ * Usage: node --conditions=@vtx/source --import tsx packages/lab/src/ablate/sora-ablations.ts framing|captions [--fresh]
  * Writes runs/sora-*, data/sora/* (the framing arms' built-in native-shapes data goes to the data cache), and
  * docs/sora/results/<ablation>.json plus sample GIFs under docs/sora/img/.
  */
