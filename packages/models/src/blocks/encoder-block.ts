@@ -1,7 +1,7 @@
 /**
  * The pre-LN transformer encoder block of ViT (Dosovitskiy et al. 2021, eq. 2-3) and its space-time
  * factorisations (ViViT, Arnab et al. 2021, §3.3), as a function over symbolic tensors that creates named
- * leaf layers (keras.applications style; see style-anchors §2).
+ * leaf layers (keras.applications style).
  *   one axis (joint | split):  x = x + attn(norm1(x));  x = x + mlp(norm2(x))          timm names
  *   several axes (space, time): x = x + attn_space(norm_space(x)); x = x + attn_time(norm_time(x)); x = x + mlp(norm2(x))
  * Residual branches pass through DropPath (stochastic depth) when `dropPath > 0`.
@@ -18,6 +18,7 @@ import {
   type KernelInit,
   type Sym,
 } from '@vtx/core';
+import { add, layerNorm, mlp, selfAttention, type Cost, type Sets } from '../costs/count.js';
 
 export interface EncoderBlockSpec {
   heads: number;
@@ -58,4 +59,10 @@ export function encoderBlock(x: Sym, spec: EncoderBlockSpec, name: string, mask?
 export function residual(x: Sym, h: Sym, dropPath: number, name: string): Sym {
   const branch = dropPath > 0 ? sym(new DropPath({ rate: dropPath, name: `${name}.drop_path` }), h) : h;
   return sym(tfl.layers.add({ name: `${name}.residual` }), x, branch);
+}
+
+/** The block's count over n tokens of width d: one list of sequence sets per attention branch (`branchSets`). */
+export function encoderBlockCost(n: number, d: number, heads: number, ratio: number, branches: Sets[]): Cost {
+  const attns = branches.map((b) => add(layerNorm(n, d, true), selfAttention(n, d, heads, b)));
+  return add(...attns, layerNorm(n, d, true), mlp(n, d, Math.round(d * ratio)));
 }
