@@ -11,9 +11,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    projects: packages.map((name) => ({
-      extends: true,
-      test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
-    })),
+    projects: [
+      ...packages.map((name) => ({
+        extends: true,
+        test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+      })),
+      // the benchmark harness's rules and workloads file (bench/measure.ts, bench/peer/workloads.json)
+      { extends: true, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
+    ],
   },
 });
