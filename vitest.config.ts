@@ -13,11 +13,11 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       ...packages.map((name) => ({
-        extends: true,
+        extends: true as const,
         test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
       })),
       // the benchmark harness's rules and workloads file (bench/measure.ts, bench/peer/workloads.json)
-      { extends: true, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
+      { extends: true as const, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
     ],
   },
 });

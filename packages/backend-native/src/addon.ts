@@ -76,6 +76,48 @@ export interface NativeAddon {
     step: number,
     sqrtBc2: number,
   ): void;
+  /** Fused layer norm over rows of d (native/fused.h); gamma and beta both null or both set. */
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /** Its backward: dx, and dgamma / dbeta when gamma is set (statistics recomputed from x). */
+  layerNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /**
+   * adaLN kernels over tokens (b, n, d) and per-sample vectors (b, d); the buffers by kind:
+   *   modulate: x, shift, scale, y · modulateGrad: dy, x, scale, dx, dshift, dscale ·
+   *   gatedResidual: x, h, gate, y · gatedResidualGrad: dy, h, gate, dh, dgate (unused slots null).
+   */
+  adaLN(
+    kind: 'modulate' | 'modulateGrad' | 'gatedResidual' | 'gatedResidualGrad',
+    a0: Float32Array,
+    a1: Float32Array,
+    a2: Float32Array,
+    a3: Float32Array,
+    a4: Float32Array | null,
+    a5: Float32Array | null,
+    b: number,
+    n: number,
+    d: number,
+  ): void;
+  /** y = act(x) / dx = dy·act'(x); act 0 GELU exact, 1 GELU tanh, 2 SiLU. */
+  activation(act: number, x: Float32Array, y: Float32Array): void;
+  activationGrad(act: number, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
   setGemm(name: string): boolean;
   info(): { gemm: string; threads: number; avx2: boolean };

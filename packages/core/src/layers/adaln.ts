@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { silu } from '../ops/gelu.js';
+import { gatedResidual, modulate } from '../ops/modulate.js';
 import { PKG, asList, first, lastDim, linear, shapeList, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
@@ -66,12 +67,6 @@ export class AdaLNModulation extends tfl.layers.Layer {
 }
 tf.serialization.registerClass(AdaLNModulation, PKG);
 
-/** (B, D) -> (B, 1, …, 1, D) so it broadcasts over the token axes of a rank-`rank` tensor. */
-function perSample(v: tf.Tensor, rank: number): tf.Tensor {
-  const [b, d] = v.shape as [number, number];
-  return v.reshape([b, ...Array<number>(rank - 2).fill(1), d]);
-}
-
 /** DiT's `modulate()`: [x (B, …, D), shift (B, D), scale (B, D)] -> x·(1 + scale) + shift. */
 export class Modulate extends tfl.layers.Layer {
   static className = 'Modulate';
@@ -83,7 +78,7 @@ export class Modulate extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, shift, scale] = asList(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      return tf.add(tf.mul(x, tf.add(1, perSample(scale, x.rank))), perSample(shift, x.rank));
+      return modulate(x, shift, scale);
     });
   }
 }
@@ -100,7 +95,7 @@ export class GatedResidual extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, h, gate] = asList(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      return tf.add(x, tf.mul(perSample(gate, h.rank), h));
+      return gatedResidual(x, h, gate);
     });
   }
 }

@@ -1,0 +1,53 @@
+/**
+ * Fused transformer kernels (issue 18): a backend may provide one pass forward and one pass backward for the
+ * ops of a block (layer norm, adaLN modulate and gated residual, GELU / SiLU); `@vtx/backend-native` does. The
+ * ops in `layer-norm.ts`, `modulate.ts` and `gelu.ts` run the fused kernel when the current backend has it and
+ * compose stock tfjs ops otherwise (wasm, cpu, webgl, webgpu), so the layers get the fused path for free and
+ * every backend computes the same function. Their tfjs gradients (registered beside each op) call the
+ * backward kernels, which only a backend with the forward kernel is asked for.
+ *
+ * `setFusedOps(false)` forces the composed path everywhere (A/B runs and the parity tests).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The kernel names a backend registers to provide the fused ops (inputs and attributes in each op's file). */
+export const FUSED_KERNELS = {
+  layerNorm: 'VtxLayerNorm',
+  layerNormAffine: 'VtxLayerNormAffine',
+  layerNormGrad: 'VtxLayerNormGrad',
+  modulate: 'VtxModulate',
+  modulateGrad: 'VtxModulateGrad',
+  gatedResidual: 'VtxGatedResidual',
+  gatedResidualGrad: 'VtxGatedResidualGrad',
+  activation: 'VtxActivation',
+  activationGrad: 'VtxActivationGrad',
+} as const;
+
+let enabled = true;
+
+/** Use the fused kernels where the backend has them (default), or compose stock ops everywhere. */
+export function setFusedOps(on: boolean): void {
+  enabled = on;
+}
+
+export function fusedOpsEnabled(): boolean {
+  return enabled;
+}
+
+/** Whether `kernel` runs fused for these (float32) tensors on the current backend. */
+export function useFused(kernel: string, ...tensors: (tf.Tensor | null | undefined)[]): boolean {
+  return (
+    enabled &&
+    tensors.every((t) => !t || t.dtype === 'float32') &&
+    tf.getKernel(kernel, tf.getBackend()) !== undefined
+  );
+}
+
+/** Run a fused kernel through the engine (recorded on the gradient tape like any op). */
+export function runFused<T extends tf.Tensor | tf.Tensor[]>(
+  kernel: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: tf.NamedAttrMap = {},
+): T {
+  return tf.engine().runKernel<T>(kernel, inputs, attrs);
+}
