@@ -30,6 +30,15 @@ export class AdaLNModulation extends tfl.layers.Layer {
   readonly units: number | null;
   private kernel!: tfl.LayerVariable;
   private bias!: tfl.LayerVariable;
+  /** The chunks of the last call, with what they were computed from (see `call`). */
+  private last: {
+    c: tf.Tensor;
+    cData: tf.DataId;
+    scope: unknown;
+    w: tf.DataId;
+    b: tf.DataId;
+    chunks: tf.Tensor[];
+  } | null = null;
 
   constructor(args: AdaLNModulationArgs) {
     super(args);
@@ -53,12 +62,32 @@ export class AdaLNModulation extends tfl.layers.Layer {
     return Array.from({ length: this.chunks }, () => [s[0] ?? null, u]);
   }
 
+  /**
+   * tfjs-layers' functional executor (`engine/executor.ts` `execute`) applies a layer once per output tensor, so
+   * a block's 6-chunk modulation would run 6 times per forward pass: a repeated call with the same c (same values),
+   * the same weights and inside the same engine scope (one model execution) returns the chunks it already computed.
+   */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
-    return tf.tidy(() => {
-      const c = first(inputs); // (B, D)
-      const h = linear(silu(c), this.kernel.read(), this.bias.read()); // (B, chunks·D)
+    const c = first(inputs); // (B, D)
+    const [w, b] = [this.kernel.read(), this.bias.read()];
+    const scope = tf.engine().state.activeScope;
+    const last = this.last;
+    if (
+      last &&
+      last.c === c &&
+      last.cData === c.dataId &&
+      last.scope === scope &&
+      last.w === w.dataId &&
+      last.b === b.dataId &&
+      !last.chunks.some((t) => t.isDisposed)
+    )
+      return last.chunks;
+    const chunks = tf.tidy(() => {
+      const h = linear(silu(c), w, b); // (B, chunks·D)
       return tf.split(h, this.chunks, -1); // chunks × (B, D)
     });
+    this.last = { c, cData: c.dataId, scope, w: w.dataId, b: b.dataId, chunks };
+    return chunks;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
