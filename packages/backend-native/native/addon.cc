@@ -2,6 +2,8 @@
 // storage (zero-copy: pointers into the JS ArrayBuffers) and writes into a caller-allocated output; shapes and
 // strides come as Float64Arrays. Calls are synchronous on the JS thread, which runs chunk 0 of each parallel
 // region while the pool's workers run the rest.
+// Over 350 lines: one thin binding per kernel (argument unpacking and length checks), alike and independent;
+// they stay together so that every check of a JS-supplied buffer is in one file.
 #include <node_api.h>
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -328,6 +331,52 @@ napi_value ActivationGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// The attention geometry from args [i, i + 6): b, t, hw, heads, dh, axis; checked against the buffers.
+static bool attn_shape(Args& g, size_t i, vtx::AttnShape* s) {
+  s->b = g.num(i), s->t = g.num(i + 1), s->hw = g.num(i + 2), s->heads = g.num(i + 3), s->dh = g.num(i + 4);
+  const int axis = g.num(i + 5);
+  if (g.failed) return false;
+  if (axis < 0 || axis > 3) return g.fail("attention: unknown axis"), false;
+  if (s->b < 0 || s->t < 1 || s->hw < 1 || s->heads < 1 || s->dh < 1) return g.fail("attention: bad shape"), false;
+  if (axis == 3 && s->heads % 2) return g.fail("attention: split needs an even number of heads"), false;
+  s->axis = static_cast<vtx::AttnAxis>(axis);
+  return true;
+}
+
+// attention(qkv, mask|null, o, lse, b, t, hw, heads, dh, axis)
+napi_value Attention(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nq, nm = 0, no, nl;
+  float *qkv = g.f32(0, &nq), *mask = g.f32(1, &nm, true), *o = g.f32(2, &no), *lse = g.f32(3, &nl);
+  vtx::AttnShape s;
+  if (g.failed || !attn_shape(g, 4, &s)) return nullptr;
+  const int64_t n = s.b * s.t * s.hw, d = s.heads * s.dh;
+  if (!enough(g, "attention", 3 * n * d, {{qkv, nq}}) || !enough(g, "attention", n * d, {{o, no}}) ||
+      !enough(g, "attention", n * s.heads, {{lse, nl}}) || !enough(g, "attention", n, {{mask, nm}}))
+    return nullptr;
+  if (mask && s.axis != vtx::AttnAxis::Joint) return g.fail("attention: a mask needs joint attention"), nullptr;
+  vtx::attention_fwd(qkv, mask, o, lse, s);
+  return undefined(env);
+}
+
+// attentionGrad(dout, qkv, o, lse, mask|null, dqkv, b, t, hw, heads, dh, axis)
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t n0, n1, n2, n3, n4 = 0, n5;
+  float *dout = g.f32(0, &n0), *qkv = g.f32(1, &n1), *o = g.f32(2, &n2), *lse = g.f32(3, &n3);
+  float *mask = g.f32(4, &n4, true), *dqkv = g.f32(5, &n5);
+  vtx::AttnShape s;
+  if (g.failed || !attn_shape(g, 6, &s)) return nullptr;
+  const int64_t n = s.b * s.t * s.hw, d = s.heads * s.dh;
+  if (!enough(g, "attentionGrad", 3 * n * d, {{qkv, n1}, {dqkv, n5}}) ||
+      !enough(g, "attentionGrad", n * d, {{dout, n0}, {o, n2}}) || !enough(g, "attentionGrad", n * s.heads, {{lse, n3}}) ||
+      !enough(g, "attentionGrad", n, {{mask, n4}}))
+    return nullptr;
+  if (mask && s.axis != vtx::AttnAxis::Joint) return g.fail("attentionGrad: a mask needs joint attention"), nullptr;
+  vtx::attention_bwd(dout, qkv, o, lse, mask, dqkv, s);
+  return undefined(env);
+}
+
 // setGemm(name) -> boolean
 napi_value SetGemm(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -358,7 +407,7 @@ napi_value Init(napi_env env, napi_value exports) {
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
              {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"setGemm", SetGemm},
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
-             {"activationGrad", ActivationGrad},
+             {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};
   for (auto& f : fns) {
     napi_value v;

@@ -118,6 +118,37 @@ export interface NativeAddon {
   /** y = act(x) / dx = dy·act'(x); act 0 GELU exact, 1 GELU tanh, 2 SiLU. */
   activation(act: number, x: Float32Array, y: Float32Array): void;
   activationGrad(act: number, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /**
+   * Fused self-attention over a (t, hw) token grid (native/attention.h): q, k, v read from qkv (b, t·hw, 3·D),
+   * o (b, t·hw, D) and the row log-sum-exp (b, t·hw, heads) written; axis 0 joint, 1 space, 2 time, 3 split.
+   */
+  attention(
+    qkv: Float32Array,
+    mask: Float32Array | null,
+    o: Float32Array,
+    lse: Float32Array,
+    b: number,
+    t: number,
+    hw: number,
+    heads: number,
+    dh: number,
+    axis: number,
+  ): void;
+  /** Its backward: dqkv (b, t·hw, 3·D) from dout, the forward's qkv, o and lse. */
+  attentionGrad(
+    dout: Float32Array,
+    qkv: Float32Array,
+    o: Float32Array,
+    lse: Float32Array,
+    mask: Float32Array | null,
+    dqkv: Float32Array,
+    b: number,
+    t: number,
+    hw: number,
+    heads: number,
+    dh: number,
+    axis: number,
+  ): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
   setGemm(name: string): boolean;
   info(): { gemm: string; threads: number; avx2: boolean };

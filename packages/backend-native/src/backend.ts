@@ -19,7 +19,7 @@ import {
 } from './kernels/copy.js';
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
-import { fusedKernels } from './kernels/fused.js';
+import { attentionKernels, fusedKernels } from './kernels/fused.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import { transposeKernel } from './kernels/transpose.js';
@@ -124,7 +124,7 @@ export function registerNativeBackend(priority = 3): NativeStatus {
     }) as unknown as tf.KernelFunc,
   });
   // the fused transformer kernels @vtx/core uses when the backend has them (no cpu counterparts)
-  const fused = fusedKernels(addon);
+  const fused = { ...fusedKernels(addon), ...attentionKernels(addon) };
   for (const [kernelName, kernelFunc] of Object.entries(fused))
     tf.registerKernel({
       kernelName,

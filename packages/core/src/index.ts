@@ -13,6 +13,7 @@ export * from './ops/modulate.js';
 export * from './ops/pos-embed.js';
 export * from './ops/patchify.js';
 export * from './ops/attention.js';
+export * from './ops/grid-attention.js';
 export * from './ops/tubelet-init.js';
 export * from './layers/norm.js';
 export * from './layers/linear.js';

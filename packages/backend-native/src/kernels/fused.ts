@@ -2,7 +2,8 @@
  * The fused transformer kernels @vtx/core calls when the backend has them (`packages/core/src/ops/fused.ts`
  * holds the names, the switch and the tfjs gradients that call the `…Grad` kernels): layer norm, adaLN
  * modulate and gated residual, GELU (exact / tanh) and SiLU, each forward and backward in one pass of the addon
- * (`native/fused.cc`). Shapes: layer norm over the last axis of any rank; adaLN tokens (B, …, D) with
+ * (`native/fused.cc`), and self-attention over a token grid read straight from the qkv projection
+ * (`native/attention.cc`, flash-attention style). Shapes: layer norm over the last axis of any rank; adaLN tokens (B, …, D) with
  * per-sample vectors (B, D). float32 only: core composes stock ops for any other dtype.
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +21,9 @@ export const FUSED = {
   gatedResidualGrad: 'VtxGatedResidualGrad',
   activation: 'VtxActivation',
   activationGrad: 'VtxActivationGrad',
+  attention: 'VtxAttention',
+  attentionMasked: 'VtxAttentionMasked',
+  attentionGrad: 'VtxAttentionGrad',
 } as const;
 
 /** `act` attribute -> the addon's code. */
@@ -159,6 +163,86 @@ export function fusedKernels(addon: NativeAddon): Record<string, NativeKernel> {
       const dx = alloc(size(x!.shape));
       if (dx.length) addon.activationGrad(act, f32(args.backend, dy!), f32(args.backend, x!), dx);
       return output(args.backend, [...x!.shape], dx);
+    },
+  };
+}
+
+/** `axis` attribute -> the addon's code (native/attention.h). */
+const AXIS: Record<string, number> = { joint: 0, space: 1, time: 2, split: 3 };
+
+interface AttnAttrs {
+  b: number;
+  t: number;
+  hw: number;
+  heads: number;
+  dh: number;
+  axis: number;
+}
+
+/** qkv (B, N, 3·D) and the attributes heads, axis, t, hw (N = t·hw) -> the addon's geometry. */
+function attnGeometry(name: string, qkv: tf.TensorInfo, attrs: KernelArgs['attrs']): AttnAttrs {
+  const [heads, t, hw] = ['heads', 't', 'hw'].map((k) => Number(attrs?.[k]));
+  const axisName = attrs?.['axis'];
+  const axis = typeof axisName === 'string' ? AXIS[axisName] : undefined;
+  if (axis === undefined)
+    throw new Error(`${name}: axis must be joint, space, time or split, got ${JSON.stringify(axisName)}`);
+  const [b, n, d3] = qkv.shape as [number, number, number];
+  if (qkv.shape.length !== 3 || n !== t! * hw! || d3 % (3 * heads!) !== 0)
+    throw new Error(
+      `${name}: qkv must be [B, t·hw = ${t! * hw!}, 3·heads·dh], got [${qkv.shape.join(', ')}]`,
+    );
+  return { b, t: t!, hw: hw!, heads: heads!, dh: d3 / (3 * heads!), axis };
+}
+
+/** The fused self-attention kernels (forward with and without a key-padding mask, and the backward). */
+export function attentionKernels(addon: NativeAddon): Record<string, NativeKernel> {
+  const forward = (name: string) => (args: KernelArgs) => {
+    const { qkv, mask } = args.inputs;
+    float32Only(name, { qkv, mask });
+    const g = attnGeometry(name, qkv!, args.attrs);
+    const be = args.backend;
+    const n = g.t * g.hw;
+    const [o, lse] = [alloc(g.b * n * g.heads * g.dh), alloc(g.b * n * g.heads)];
+    if (o.length)
+      addon.attention(
+        f32(be, qkv!),
+        mask ? f32(be, mask) : null,
+        o,
+        lse,
+        g.b,
+        g.t,
+        g.hw,
+        g.heads,
+        g.dh,
+        g.axis,
+      );
+    return [output(be, [g.b, n, g.heads * g.dh], o), output(be, [g.b, n, g.heads], lse)];
+  };
+  return {
+    [FUSED.attention]: forward(FUSED.attention),
+    [FUSED.attentionMasked]: forward(FUSED.attentionMasked),
+    [FUSED.attentionGrad]: (args) => {
+      const { dy, qkv, o, lse, mask } = args.inputs;
+      float32Only(FUSED.attentionGrad, { dy, qkv, o, lse, mask });
+      const g = attnGeometry(FUSED.attentionGrad, qkv!, args.attrs);
+      const be = args.backend;
+      const dqkv = alloc(size(qkv!.shape));
+      if (dqkv.length)
+        addon.attentionGrad(
+          f32(be, dy!),
+          f32(be, qkv!),
+          f32(be, o!),
+          f32(be, lse!),
+          mask ? f32(be, mask) : null,
+          dqkv,
+          g.b,
+          g.t,
+          g.hw,
+          g.heads,
+          g.dh,
+          g.axis,
+        );
+      return output(be, [...qkv!.shape], dqkv);
     },
   };
 }

@@ -21,6 +21,8 @@ import {
   toSequences,
   type SequenceAxis,
 } from '../ops/attention.js';
+import { FUSED_KERNELS, useFused } from '../ops/fused.js';
+import { gridAttention } from '../ops/grid-attention.js';
 import { PKG, asList, firstShape, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer, type KernelInit } from './linear.js';
 
@@ -83,6 +85,18 @@ export class SelfAttention extends tfl.layers.Layer {
       const dh = d / this.heads;
       if (mask && this.axis !== 'joint')
         throw new Error(`${this.name}: a padding mask needs joint attention`);
+      const w = this.qkvKernel.read();
+      const b = this.qkvB?.read() ?? null;
+      const fused = FUSED_KERNELS[mask ? 'attentionMasked' : 'attention'];
+      if (useFused(fused, x) && (x.rank === 5 || this.axis === 'joint')) {
+        // one qkv projection and one attention kernel reading it in place (ops/grid-attention.ts)
+        const bsz = x.shape[0];
+        const grid: [number, number] =
+          x.rank === 5 ? [x.shape[1]!, x.shape[2]! * x.shape[3]!] : [1, x.size / bsz / d];
+        const qkv = linear(x, w, b).reshape([bsz, grid[0] * grid[1], 3 * d]); // (B, N, 3D)
+        const o = gridAttention(qkv, this.heads, this.axis, grid, mask ?? null).reshape(x.shape); // (…, D)
+        return linear(o, this.projKernel.read(), this.projB.read());
+      }
       const bias = mask ? maskToBias(mask) : null;
       const groups: [SequenceAxis, number, number][] =
         this.axis === 'split'
@@ -91,8 +105,6 @@ export class SelfAttention extends tfl.layers.Layer {
               ['time', this.heads / 2, this.heads],
             ]
           : [[this.axis, 0, this.heads]];
-      const w = this.qkvKernel.read();
-      const b = this.qkvB?.read() ?? null;
       const project = (offset: number, c0: number, width: number) =>
         linear(x, w.slice([0, offset + c0], [d, width]), b ? b.slice([offset + c0], [width]) : null);
       const outs = groups.map(([axis, h0, h1]) => {
