@@ -15,10 +15,11 @@
  *      start (bench/measure.ts): a loaded machine flatters vtx.
  *   4. the other bench scripts: bench/core-micro.ts --quick and bench/data-loader.ts, when present.
  *
+ * `native-unfused` is the native backend with @vtx/core's fused ops off (`setFusedOps(false)`), for an A/B.
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
  *
- *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm]
+ *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm,native-unfused]
  *              [--rounds 3] [--steps 5] [--warmup 2] [--with-cpu] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
  */
@@ -113,7 +114,7 @@ if (args['with-cpu']) backends.push('cpu');
 
 // ---- matmul 1024 --------------------------------------------------------------------------------------
 if (sections.has('matmul')) {
-  for (const backend of backends) {
+  for (const backend of backends.filter((b) => !b.endsWith('-unfused'))) {
     const r = runJson(
       NODE[0]!,
       [...NODE.slice(1), here('./train-step.ts'), '--matmul', '--backend', backend],
@@ -158,11 +159,14 @@ function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
       ? { line: { ...main, impl: 'pytorch', peakRssMB: rss?.['peakRssMB'] } }
       : { error: r.error ?? 'no output' };
   }
-  const backend = impl.slice('vtx-'.length);
+  // 'native-unfused': the native backend with @vtx/core's fused ops off (an A/B of the fused kernels)
+  const unfused = impl.endsWith('-unfused');
+  const backend = impl.slice('vtx-'.length).replace(/-unfused$/, '');
   const cpu = backend === 'cpu';
   const r = runJson(NODE[0]!, [
     ...NODE.slice(1),
     here('./train-step.ts'),
+    ...(unfused ? ['--no-fused'] : []),
     '--workload',
     w.name,
     '--backend',

@@ -100,6 +100,11 @@ static void per_sample(int64_t b, int64_t n, int64_t d, F fn) {
   });
 }
 
+// No fused multiply-add (-mfma would contract) in the adaLN ops: x·(1 + scale) + shift and x + gate·h round
+// like the composed tfjs ops they replace, bit for bit, so a forward pass is the same with the fused path on or off.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
 void modulate(const float* x, const float* shift, const float* scale, float* y, int64_t b, int64_t n, int64_t d) {
   per_sample(b, n, d, [&](int64_t i) {
     const float* sh = shift + i * d;
@@ -138,6 +143,8 @@ void gated_residual(const float* x, const float* h, const float* gate, float* y,
     }
   });
 }
+
+#pragma GCC pop_options
 
 void gated_residual_grad(const float* dy, const float* h, const float* gate, float* dh, float* dgate, int64_t b,
                          int64_t n, int64_t d) {

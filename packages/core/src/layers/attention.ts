@@ -8,7 +8,9 @@
  *     time, outputs concatenated before the projection.
  * x (B, T', H', W', D) [or (B, N, D) for 'joint'] -> same shape. Optional second input for 'joint': a
  * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
- * [q | k | v], each head-major, and `proj` (D, D).
+ * [q | k | v], each head-major, and `proj` (D, D). On a backend with the fused attention kernel
+ * (`ops/grid-attention.ts`) the qkv projection is one matmul read in place by that kernel; elsewhere each of
+ * q, k, v is projected by its weight columns and attended with stock tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
