@@ -2,7 +2,8 @@
  * One (workload, backend) measurement in its own process (clean peak RSS; wasm fixes cannot be uninstalled):
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
  * total time over one step (tf.profile) and the kernel count instead; with `--curve N`, the losses of N steps;
- * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps).
+ * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps),
+ * `--fused-attention` adds the opt-in fused attention.
  *
  *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
  */
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     matmul: { type: 'boolean', default: false },
     // the fused transformer ops of @vtx/core off: stock tfjs ops composed on every backend (A/B runs)
     'no-fused': { type: 'boolean', default: false },
+    // the fused grid attention too (opt-in in @vtx/core: setFusedOps(true, { attention: true }))
+    'fused-attention': { type: 'boolean', default: false },
     // print the loss of each of N steps from the same seed instead of timing (fused vs composed curves)
     curve: { type: 'string' },
   },
@@ -29,7 +32,7 @@ const { values: args } = parseArgs({
 const backend = parseBackendName(args.backend, '--backend');
 await selectBackend({ override: backend, importer: (s) => import(s) });
 setSeed(0);
-setFusedOps(!args['no-fused']);
+setFusedOps(!args['no-fused'], { attention: args['fused-attention'] });
 
 if (args.matmul) {
   const n = 1024;
@@ -101,7 +104,7 @@ const sec = (performance.now() - t0) / 1000 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
-    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : ''}`,
+    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['fused-attention'] ? '-fused-attention' : ''}`,
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "gemm.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -56,34 +57,6 @@ void for_tasks(const AttnShape& s, F fn) {
     pool().run(parts, run);
 }
 
-// Copy `len` rows of dh floats, row i from src + token(i)·stride + col, into dst (len, dh).
-void gather(const float* src, float* dst, const Seqs& q, int64_t seq, int64_t len, int64_t dh, int64_t stride,
-            int64_t col) {
-  for (int64_t i = 0; i < len; i++) std::copy_n(src + q.token(seq, i) * stride + col, dh, dst + i * dh);
-}
-
-// kt (dh, cols) = k rows [j0, j0 + cols) transposed, so score rows accumulate as axpys (vectorisable).
-void transpose_block(const float* k, float* kt, int64_t j0, int64_t cols, int64_t dh) {
-  for (int64_t j = 0; j < cols; j++)
-    for (int64_t c = 0; c < dh; c++) kt[c * cols + j] = k[(j0 + j) * dh + c];
-}
-
-// s (rows, cols) = scale · q[i0 …] · kᵀ + key bias
-void scores(const float* q, const float* kt, const float* bias, float* s, int64_t i0, int64_t rows, int64_t j0,
-            int64_t cols, int64_t dh, float scale) {
-  for (int64_t i = 0; i < rows; i++) {
-    float* si = s + i * cols;
-    std::fill_n(si, cols, 0.f);
-    const float* qi = q + (i0 + i) * dh;
-    for (int64_t c = 0; c < dh; c++) {
-      const float a = qi[c];
-      const float* kc = kt + c * cols;
-      for (int64_t j = 0; j < cols; j++) si[j] += a * kc[j];
-    }
-    for (int64_t j = 0; j < cols; j++) si[j] = si[j] * scale + (bias ? bias[j0 + j] : 0.f);
-  }
-}
-
 // The additive key bias of one sequence (joint attention with a padding mask), or null.
 const float* key_bias(const float* mask, const Seqs& q, int64_t seq, std::vector<float>& buf) {
   if (!mask) return nullptr;
@@ -93,22 +66,31 @@ const float* key_bias(const float* mask, const Seqs& q, int64_t seq, std::vector
   return buf.data();
 }
 
+// Where one (head, sequence) task's rows live: row i of q at q + i·ld (k at + d, v at + 2d), of o / do at
+// o + i·ldo; the tokens of a sequence are evenly spaced (joint / space: adjacent, time: hw apart), so the
+// block products below are strided GEMMs on the tensors in place.
+struct Rows {
+  int64_t tok0, ld, ldo;
+};
+Rows rows_of(const Seqs& q, int64_t seq, int64_t d) {
+  const int64_t step = q.len > 1 ? q.token(seq, 1) - q.token(seq, 0) : 1;
+  return {q.token(seq, 0), step * 3 * d, step * d};
+}
+
 }  // namespace
 
 void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, const AttnShape& s) {
-  const int64_t d = s.heads * s.dh, dh = s.dh, stride = 3 * d;
+  const int64_t d = s.heads * s.dh, dh = s.dh;
   const float scale = 1.f / std::sqrt(static_cast<float>(dh));
   for_tasks(s, [&](const std::pair<int64_t, int64_t>* b, const std::pair<int64_t, int64_t>* e) {
-    std::vector<float> q, k, v, kt(dh * kBlock), sc(kBlock * kBlock), acc(kBlock * dh), bias;
-    std::vector<float> m(kBlock), l(kBlock);
+    std::vector<float> sc(kBlock * kBlock), acc(kBlock * dh), bias, m(kBlock), l(kBlock);
     for (auto task = b; task != e; ++task) {
       const int64_t h = task->first, seq = task->second;
       const Seqs sq = seqs_of(s, h);
       const int64_t len = sq.len;
-      q.resize(len * dh), k.resize(len * dh), v.resize(len * dh);
-      gather(qkv, q.data(), sq, seq, len, dh, stride, h * dh);
-      gather(qkv, k.data(), sq, seq, len, dh, stride, d + h * dh);
-      gather(qkv, v.data(), sq, seq, len, dh, stride, 2 * d + h * dh);
+      const Rows r = rows_of(sq, seq, d);
+      const float* q = qkv + r.tok0 * 3 * d + h * dh;
+      const float *k = q + d, *v = q + 2 * d;
       const float* kb = key_bias(mask, sq, seq, bias);
       for (int64_t i0 = 0; i0 < len; i0 += kBlock) {
         const int64_t rows = std::min(kBlock, len - i0);
@@ -117,12 +99,15 @@ void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, co
         std::fill_n(acc.begin(), rows * dh, 0.f);
         for (int64_t j0 = 0; j0 < len; j0 += kBlock) {
           const int64_t cols = std::min(kBlock, len - j0);
-          transpose_block(k.data(), kt.data(), j0, cols, dh);
-          scores(q.data(), kt.data(), kb, sc.data(), i0, rows, j0, cols, dh, scale);
+          // S = q_i0 · k_j0ᵀ (rows, cols), then the online softmax
+          sgemm_serial(false, true, rows, cols, dh, q + i0 * r.ld, r.ld, k + j0 * r.ld, r.ld, sc.data(), cols, false);
           for (int64_t i = 0; i < rows; i++) {
             float* si = sc.data() + i * cols;
             float mx = m[i];
-            for (int64_t j = 0; j < cols; j++) mx = std::max(mx, si[j]);
+            for (int64_t j = 0; j < cols; j++) {
+              si[j] = si[j] * scale + (kb ? kb[j0 + j] : 0.f);
+              mx = std::max(mx, si[j]);
+            }
             const float corr = vexp(m[i] - mx);  // 0 on the first block (m = −inf)
             float sum = 0.f;
             for (int64_t j = 0; j < cols; j++) sum += (si[j] = vexp(si[j] - mx));
@@ -130,12 +115,9 @@ void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, co
             m[i] = mx;
             float* ai = acc.data() + i * dh;
             for (int64_t c = 0; c < dh; c++) ai[c] *= corr;
-            for (int64_t j = 0; j < cols; j++) {
-              const float p = si[j];
-              const float* vj = v.data() + (j0 + j) * dh;
-              for (int64_t c = 0; c < dh; c++) ai[c] += p * vj[c];
-            }
           }
+          // acc += P · v_j0 (rows, dh)
+          sgemm_serial(false, false, rows, dh, cols, sc.data(), cols, v + j0 * r.ld, r.ld, acc.data(), dh, true);
         }
         for (int64_t i = 0; i < rows; i++) {
           const int64_t tok = sq.token(seq, i0 + i);
@@ -151,70 +133,52 @@ void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, co
 
 void attention_bwd(const float* dout, const float* qkv, const float* o, const float* lse, const float* mask,
                    float* dqkv, const AttnShape& s) {
-  const int64_t d = s.heads * s.dh, dh = s.dh, stride = 3 * d;
+  const int64_t d = s.heads * s.dh, dh = s.dh;
   const float scale = 1.f / std::sqrt(static_cast<float>(dh));
   for_tasks(s, [&](const std::pair<int64_t, int64_t>* b, const std::pair<int64_t, int64_t>* e) {
-    std::vector<float> q, k, v, dq, dk, dv, go, rowd, rowl, bias;
-    std::vector<float> kt(dh * kBlock), vt(dh * kBlock), p(kBlock * kBlock), dp(kBlock * kBlock);
+    std::vector<float> dq, dk, dv, rowd, rowl, bias, p(kBlock * kBlock), dp(kBlock * kBlock);
     for (auto task = b; task != e; ++task) {
       const int64_t h = task->first, seq = task->second;
       const Seqs sq = seqs_of(s, h);
       const int64_t len = sq.len;
-      for (auto* buf : {&q, &k, &v, &dq, &dk, &dv, &go}) buf->assign(len * dh, 0.f);
+      const Rows r = rows_of(sq, seq, d);
+      const float* q = qkv + r.tok0 * 3 * d + h * dh;
+      const float *k = q + d, *v = q + 2 * d;
+      const float* go = dout + r.tok0 * d + h * dh;
+      for (auto* buf : {&dq, &dk, &dv}) buf->assign(len * dh, 0.f);
       rowd.resize(len), rowl.resize(len);
-      gather(qkv, q.data(), sq, seq, len, dh, stride, h * dh);
-      gather(qkv, k.data(), sq, seq, len, dh, stride, d + h * dh);
-      gather(qkv, v.data(), sq, seq, len, dh, stride, 2 * d + h * dh);
-      gather(dout, go.data(), sq, seq, len, dh, d, h * dh);
       for (int64_t i = 0; i < len; i++) {
         const int64_t tok = sq.token(seq, i);
-        const float* oi = o + tok * d + h * dh;
+        const float *oi = o + tok * d + h * dh, *gi = go + i * r.ldo;
         float di = 0.f;  // D_i = dO_i · O_i = Σ_j P_ij dP_ij
-        for (int64_t c = 0; c < dh; c++) di += go[i * dh + c] * oi[c];
+        for (int64_t c = 0; c < dh; c++) di += gi[c] * oi[c];
         rowd[i] = di;
         rowl[i] = lse[tok * s.heads + h];
       }
       const float* kb = key_bias(mask, sq, seq, bias);
       for (int64_t j0 = 0; j0 < len; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, len - j0);
-        transpose_block(k.data(), kt.data(), j0, cols, dh);
-        transpose_block(v.data(), vt.data(), j0, cols, dh);
         for (int64_t i0 = 0; i0 < len; i0 += kBlock) {
           const int64_t rows = std::min(kBlock, len - i0);
-          scores(q.data(), kt.data(), kb, p.data(), i0, rows, j0, cols, dh, scale);
+          // P = exp(q kᵀ·scale + bias − lse), dP = dO · vᵀ, then dS = P (dP − D) · scale in place of dP
+          sgemm_serial(false, true, rows, cols, dh, q + i0 * r.ld, r.ld, k + j0 * r.ld, r.ld, p.data(), cols, false);
+          sgemm_serial(false, true, rows, cols, dh, go + i0 * r.ldo, r.ldo, v + j0 * r.ld, r.ld, dp.data(), cols, false);
           for (int64_t i = 0; i < rows; i++) {
-            float* pi = p.data() + i * cols;
-            float* dpi = dp.data() + i * cols;
-            for (int64_t j = 0; j < cols; j++) pi[j] = vexp(pi[j] - rowl[i0 + i]);  // P
-            // dP_i = dO_i · Vᵀ
-            std::fill_n(dpi, cols, 0.f);
-            const float* gi = go.data() + (i0 + i) * dh;
-            for (int64_t c = 0; c < dh; c++) {
-              const float a = gi[c];
-              const float* vc = vt.data() + c * cols;
-              for (int64_t j = 0; j < cols; j++) dpi[j] += a * vc[j];
-            }
-            // dV_j += P_ij dO_i; dS_ij = P_ij (dP_ij − D_i), scaled for q·k
+            float *pi = p.data() + i * cols, *dpi = dp.data() + i * cols;
+            const float li = rowl[i0 + i], di = rowd[i0 + i];
             for (int64_t j = 0; j < cols; j++) {
-              const float pij = pi[j];
-              float* dvj = dv.data() + (j0 + j) * dh;
-              for (int64_t c = 0; c < dh; c++) dvj[c] += pij * gi[c];
-              dpi[j] = pij * (dpi[j] - rowd[i0 + i]) * scale;
-            }
-            // dQ_i += dS_i K, dK_j += dS_ij Q_i
-            float* dqi = dq.data() + (i0 + i) * dh;
-            const float* qi = q.data() + (i0 + i) * dh;
-            for (int64_t j = 0; j < cols; j++) {
-              const float ds = dpi[j];
-              const float* kj = k.data() + (j0 + j) * dh;
-              float* dkj = dk.data() + (j0 + j) * dh;
-              for (int64_t c = 0; c < dh; c++) dqi[c] += ds * kj[c], dkj[c] += ds * qi[c];
+              pi[j] = vexp(pi[j] * scale + (kb ? kb[j0 + j] : 0.f) - li);
+              dpi[j] = pi[j] * (dpi[j] - di) * scale;
             }
           }
+          // dV_j0 += Pᵀ dO_i0, dQ_i0 += dS k_j0, dK_j0 += dSᵀ q_i0
+          sgemm_serial(true, false, cols, dh, rows, p.data(), cols, go + i0 * r.ldo, r.ldo, dv.data() + j0 * dh, dh, true);
+          sgemm_serial(false, false, rows, dh, cols, dp.data(), cols, k + j0 * r.ld, r.ld, dq.data() + i0 * dh, dh, true);
+          sgemm_serial(true, false, cols, dh, rows, dp.data(), cols, q + i0 * r.ld, r.ld, dk.data() + j0 * dh, dh, true);
         }
       }
       for (int64_t i = 0; i < len; i++) {
-        float* row = dqkv + sq.token(seq, i) * stride;
+        float* row = dqkv + sq.token(seq, i) * 3 * d;
         std::copy_n(dq.data() + i * dh, dh, row + h * dh);
         std::copy_n(dk.data() + i * dh, dh, row + d + h * dh);
         std::copy_n(dv.data() + i * dh, dh, row + 2 * d + h * dh);

@@ -4,7 +4,7 @@
  * the gradient of Σ o·w with respect to qkv by central differences. Every axis mode (joint, space, time,
  * split), a key-padding mask (joint), odd sizes (grids 3 x 5, head widths 3 and 5), and a sequence of 70
  * tokens so that the scores span two 64-wide blocks of the online softmax. The SelfAttention layer is checked
- * with the fused path on and off on rank-5 grids.
+ * with the fused attention (opt-in) on and off on rank-5 grids.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNELS, gridAttention, SelfAttention, setFusedOps, setSeed, type GridAxis } from '@vtx/core';
@@ -122,7 +122,7 @@ describe.skipIf(unavailable)('fused grid attention on native', () => {
       layer.setWeights(layer.getWeights().map((v, i) => tf.tensor(randn(v.size, 20 + i, 0.5), v.shape)));
       const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
       const run = (fused: boolean) => {
-        setFusedOps(fused);
+        setFusedOps(fused, { attention: true });
         return tf.tidy(() => {
           const f = () =>
             tf.sum(tf.mul(layer.apply(x) as tf.Tensor, tf.sin(tf.range(0, x.size).reshape(x.shape))));

@@ -8,9 +8,10 @@
  *     time, outputs concatenated before the projection.
  * x (B, T', H', W', D) [or (B, N, D) for 'joint'] -> same shape. Optional second input for 'joint': a
  * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
- * [q | k | v], each head-major, and `proj` (D, D). On a backend with the fused attention kernel
- * (`ops/grid-attention.ts`) the qkv projection is one matmul read in place by that kernel; elsewhere each of
- * q, k, v is projected by its weight columns and attended with stock tfjs ops.
+ * [q | k | v], each head-major, and `proj` (D, D). With the fused attention opted in
+ * (`setFusedOps(true, { attention: true })`) on a backend with the kernel (`ops/grid-attention.ts`), the qkv
+ * projection is one matmul read in place by that kernel; otherwise each of q, k, v is projected by its weight
+ * columns and attended with stock tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -23,7 +24,7 @@ import {
   toSequences,
   type SequenceAxis,
 } from '../ops/attention.js';
-import { FUSED_KERNELS, useFused } from '../ops/fused.js';
+import { FUSED_KERNELS, fusedAttentionEnabled, useFused } from '../ops/fused.js';
 import { gridAttention } from '../ops/grid-attention.js';
 import { PKG, asList, firstShape, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer, type KernelInit } from './linear.js';
@@ -90,7 +91,7 @@ export class SelfAttention extends tfl.layers.Layer {
       const w = this.qkvKernel.read();
       const b = this.qkvB?.read() ?? null;
       const fused = FUSED_KERNELS[mask ? 'attentionMasked' : 'attention'];
-      if (useFused(fused, x) && (x.rank === 5 || this.axis === 'joint')) {
+      if (fusedAttentionEnabled() && useFused(fused, x) && (x.rank === 5 || this.axis === 'joint')) {
         // one qkv projection and one attention kernel reading it in place (ops/grid-attention.ts)
         const bsz = x.shape[0];
         const grid: [number, number] =

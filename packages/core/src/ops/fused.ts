@@ -6,7 +6,8 @@
  * every backend computes the same function. Their tfjs gradients (registered beside each op) call the
  * backward kernels, which only a backend with the forward kernel is asked for.
  *
- * `setFusedOps(false)` forces the composed path everywhere (A/B runs and the parity tests).
+ * `setFusedOps(false)` forces the composed path everywhere (A/B runs and the parity tests);
+ * `setFusedOps(true, { attention: true })` adds the fused attention to the layers (opt-in, see below).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -27,14 +28,31 @@ export const FUSED_KERNELS = {
 } as const;
 
 let enabled = true;
+let attention = false;
+
+export interface FusedOpsOptions {
+  /**
+   * Let `SelfAttention` use the fused grid attention (default false). Opt-in: on the default step, at load
+   * average 12-19 on 2 cores, best of 5-8 alternating rounds, it made the step slower (0.46-0.77 s against
+   * 0.27-0.51 s with the other fused ops alone; docs/performance.md), although it is exact and uses 40% fewer
+   * kernels. `gridAttention` called directly always takes the fused kernel where the backend has it.
+   */
+  attention?: boolean;
+}
 
 /** Use the fused kernels where the backend has them (default), or compose stock ops everywhere. */
-export function setFusedOps(on: boolean): void {
+export function setFusedOps(on: boolean, options: FusedOpsOptions = {}): void {
   enabled = on;
+  attention = on && (options.attention ?? false);
 }
 
 export function fusedOpsEnabled(): boolean {
   return enabled;
+}
+
+/** Whether `SelfAttention` runs the fused grid attention (see FusedOpsOptions.attention). */
+export function fusedAttentionEnabled(): boolean {
+  return attention;
 }
 
 /** Whether `kernel` runs fused for these (float32) tensors on the current backend. */
