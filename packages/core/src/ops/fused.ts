@@ -32,10 +32,9 @@ let attention = false;
 
 export interface FusedOpsOptions {
   /**
-   * Let `SelfAttention` use the fused grid attention (default false). Opt-in: on the default step, at load
-   * average 12-19 on 2 cores, best of 5-8 alternating rounds, it made the step slower (0.46-0.77 s against
-   * 0.27-0.51 s with the other fused ops alone; docs/performance.md), although it is exact and uses 40% fewer
-   * kernels. `gridAttention` called directly always takes the fused kernel where the backend has it.
+   * Let `SelfAttention` use the fused grid attention (default false): exact, and 40% fewer kernels on the
+   * default step, but measured slower than the composed path (docs/performance.md, "Per-op overhead").
+   * `gridAttention` called directly always takes the fused kernel where the backend has it.
    */
   attention?: boolean;
 }
