@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'models', 'data', 'train', 'view', 'backend-native'];
+const packages = ['core', 'models', 'data', 'runs', 'train', 'eval', 'lab', 'cli', 'view', 'backend-native'];
 
 export default defineConfig({
   // Resolve @vtx/* to their TypeScript sources (the "@vtx/source" export condition): no build before tests.
@@ -18,6 +18,8 @@ export default defineConfig({
       })),
       // the benchmark harness's rules and workloads file (bench/measure.ts, bench/peer/workloads.json)
       { extends: true as const, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
+      // checks of the repository as a whole (test/): it is self-contained
+      { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
     ],
   },
 });
