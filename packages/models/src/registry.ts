@@ -7,6 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { assertNever } from '@vtx/core';
 import { z } from 'zod';
 import { ditCost, videoDitCost, vitCost, vivitCost, type ModelCost } from './costs/model-cost.js';
+import { defaultProcess, type NoiseProcess } from './diffusion/process.js';
 import { DiTConfig, DIT_PRESETS, ditName } from './dit/config.js';
 import { buildDiT } from './dit/dit.js';
 import type { Condition } from './sampling/condition.js';
@@ -61,8 +62,9 @@ export type ModelConfigInput = z.input<typeof BuiltinModelConfig> | PluginModelC
  *
  * The model `build` returns must follow its task's contract, like the built-in models:
  * - 'classify': input x (B, T, H, W, C) -> logits (B, numClasses);
- * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, C), or 2C channels
- *   when `diffusion.learnSigma` is on (DiT's contract; see `conditionTensors`);
+ * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, outChannels), the
+ *   channels the run's noise process reads (`process.outputChannels(C)`: 2C with `diffusion.learnSigma`; DiT's
+ *   contract; see `conditionTensors`);
  * - 'reconstruct': built and costed like any model; the trainer's reconstruction objective is the VAE's only.
  * Name every layer that holds weights: checkpoints store weights by name, and a model rebuilt to load one (resume,
  * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
@@ -73,9 +75,10 @@ export interface ModelPlugin<C extends { kind: string } = { kind: string }> {
   /** `z.strictObject({ kind: z.literal(kind), ... })`: strict, so a misspelt key is an error, with defaults. */
   schema: z.ZodType<C>;
   task: ModelTask;
-  build(cfg: C, clip: ClipShape): tfl.LayersModel;
+  /** `outChannels`: what a 'diffuse' model outputs (the process's `outputChannels(C)`); other tasks ignore it. */
+  build(cfg: C, clip: ClipShape, outChannels: number): tfl.LayersModel;
   /** Parameters, tokens, Gflops and activation memory in closed form (no weights allocated). */
-  cost(cfg: C, clip: ClipShape): ModelCost;
+  cost(cfg: C, clip: ClipShape, outChannels: number): ModelCost;
   /** Display name, e.g. `Mixer-4x64`. */
   name(cfg: C): string;
   /** 'classify': the classes the head predicts. Default: the config's `numClasses`. */
@@ -254,17 +257,22 @@ export function modelPatch(cfg: ModelConfig): { key: string; patch: [number, num
   }
 }
 
-export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
-  if (isPluginModel(cfg)) return pluginOf(cfg).build(cfg, clip);
+/**
+ * The model of a config for a clip size. A diffusion model outputs the channels `process` reads (default: the
+ * default process's, 2C with a learned variance); other models ignore it.
+ */
+export function buildModel(cfg: ModelConfig, clip: ClipShape, process?: NoiseProcess): tfl.LayersModel {
+  const out = outChannels(clip, process);
+  if (isPluginModel(cfg)) return pluginOf(cfg).build(cfg, clip, out);
   switch (cfg.kind) {
     case 'vit':
       return buildViT(cfg, clip);
     case 'vivit':
       return buildViViT(cfg, clip);
     case 'dit':
-      return buildDiT(cfg, clip);
+      return buildDiT(cfg, clip, out);
     case 'video-dit':
-      return buildVideoDiT(cfg, clip);
+      return buildVideoDiT(cfg, clip, out);
     case 'vae':
       return buildVae(cfg, clip);
     default:
@@ -272,23 +280,29 @@ export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
   }
 }
 
-/** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
-export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
-  if (isPluginModel(cfg)) return pluginOf(cfg).cost(cfg, clip);
+/** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights (`process` as in `buildModel`). */
+export function modelCost(cfg: ModelConfig, clip: ClipShape, process?: NoiseProcess): ModelCost {
+  const out = outChannels(clip, process);
+  if (isPluginModel(cfg)) return pluginOf(cfg).cost(cfg, clip, out);
   switch (cfg.kind) {
     case 'vit':
       return vitCost(cfg, clip);
     case 'vivit':
       return vivitCost(cfg, clip);
     case 'dit':
-      return ditCost(cfg, clip);
+      return ditCost(cfg, clip, out);
     case 'video-dit':
-      return videoDitCost(cfg, clip);
+      return videoDitCost(cfg, clip, out);
     case 'vae':
       return vaeCost(cfg, clip);
     default:
       return assertNever(cfg, 'model kind');
   }
+}
+
+/** A diffusion model's output channels: the ones its process reads. */
+function outChannels(clip: ClipShape, process: NoiseProcess | undefined): number {
+  return (process ?? defaultProcess()).outputChannels(clip[3]);
 }
 
 export function modelName(cfg: ModelConfig): string {

@@ -161,11 +161,10 @@ function timestepEmbedder(d: number, freq = 256): Cost {
   return add(linear(1, freq, d), linear(1, d, d));
 }
 
-export function ditCost(cfg: DiTConfig, clip: ClipShape): ModelCost {
+export function ditCost(cfg: DiTConfig, clip: ClipShape, outC: number): ModelCost {
   const { depth, width: d, heads } = ditDims(cfg);
   const grid = gridOf(clip, [1, cfg.patch, cfg.patch]);
   const n = grid[0] * grid[1] * grid[2];
-  const outC = (cfg.learnSigma ? 2 : 1) * clip[3];
   const p2 = cfg.patch * cfg.patch;
   const labels = { params: (cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d, macs: 0, acts: 0 };
   const stem = add(linear(n, p2 * clip[3], d), timestepEmbedder(d), labels);
@@ -209,12 +208,11 @@ function textEncoderCost(cfg: TextEncoderConfig): Cost {
   );
 }
 
-export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape): ModelCost {
+export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number): ModelCost {
   const { depth, width: d, heads } = videoDitDims(cfg);
   const grid = gridOf(clip, cfg.patch);
   const n = grid[0] * grid[1] * grid[2];
   const [pt, ph, pw] = cfg.patch;
-  const outC = (cfg.learnSigma ? 2 : 1) * clip[3];
   const parts: Cost[] = [linear(n, pt * ph * pw * clip[3], d), timestepEmbedder(d)];
   let cross: { m: number; dc: number } | null = null;
   if (cfg.condition === 'class') {

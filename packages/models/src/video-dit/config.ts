@@ -32,7 +32,6 @@ export const VideoDiTConfig = z.strictObject({
   condition: z.enum(['class', 'caption', 'none']).default('class'),
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
-  learnSigma: z.boolean().default(true),
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
 });
 export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;

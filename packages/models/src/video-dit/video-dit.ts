@@ -3,7 +3,7 @@
  *   inputs:  x (B, T, H, W, C) noisy (latent) clip · t (B, 1) · y (B, 1) class ids when condition = 'class',
  *            or ids (B, M) and mask (B, M) of a tokenized caption when condition = 'caption' (cross-attention in
  *            every block, and with text.pooled the caption's mean encoding added to c as well)
- *   output:  (B, T, H, W, C') with C' = 2C when learnSigma
+ *   output:  (B, T, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance)
  * Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration divisible
  * by the patch; 3-D sin-cos positions are computed for the run-time grid.
  */
@@ -24,11 +24,10 @@ import { textEncoder } from '../text/text-encoder.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { videoDitBlockAxes, videoDitDims, videoDitName, type VideoDiTConfig } from './config.js';
 
-export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersModel {
+export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels: number): tfl.LayersModel {
   const { depth, width, heads } = videoDitDims(cfg);
   gridOf(clip, cfg.patch, videoDitName(cfg));
   const channels = clip[3];
-  const outChannels = cfg.learnSigma ? 2 * channels : channels;
   const [pt, ph, pw] = cfg.patch;
 
   const xIn = tfl.input({ shape: [null, null, null, channels], name: 'x' }); // (B, T, H, W, C)

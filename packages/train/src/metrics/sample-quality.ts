@@ -18,7 +18,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32 } from '@vtx/core';
 import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
-import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
+import {
+  conditionOf,
+  modelTask,
+  sampleClips,
+  type ClipShape,
+  type Condition,
+  type NoiseProcess,
+} from '@vtx/models';
 import { ConfigError } from '../config/index.js';
 import type { EvalJudgeSection, ExperimentConfig } from '../experiment.js';
 import { decodeLatents, latentSourceOf } from '../sora/latent-cache.js';
@@ -46,6 +53,8 @@ export interface Generator {
   /** The model's input clip (latent size for latent runs). */
   clip: ClipShape;
   condition: Condition;
+  /** The run's noise process (its sampler, steps and guidance scale). */
+  process: NoiseProcess;
 }
 
 export interface GenerateOptions {
@@ -78,7 +87,7 @@ export async function generateSamples(gen: Generator, opts: GenerateOptions): Pr
   try {
     for (let s = 0, k = 0; s < n; s += batch, k++) {
       const m = Math.min(batch, n - s);
-      const x = await sampleClips(gen.model, gen.cfg.diffusion, gen.condition, {
+      const x = await sampleClips(gen.model, gen.process, gen.condition, {
         count: m,
         clip: opts.clip ?? gen.clip,
         classes: classes.slice(s, s + m),

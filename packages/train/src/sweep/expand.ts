@@ -12,7 +12,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, formatIssue, loadConfigFile, type Override } from '../config/index.js';
-import { checkExperiment, ExperimentConfig } from '../experiment.js';
+import { ExperimentConfig } from '../experiment.js';
 import { AttributeRunConfig } from '../metrics/attribute-run.js';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
@@ -209,10 +209,7 @@ export async function expandSweep(
         stages.push({
           ...stage,
           command: 'train',
-          config: checked(
-            await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
-            stageBase,
-          ),
+          config: await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
         });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -227,7 +224,7 @@ export async function expandSweep(
       dirs,
     ) as Assignment;
     try {
-      const config = checked(await loadConfigFile(base, ExperimentConfig, overrideList(overrides)), base);
+      const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides));
       runs.push({ index, name, axes: a.axes, overrides, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -247,10 +244,4 @@ export async function expandSweep(
 export async function loadSweep(path: string, opts: ExpandOptions = {}): Promise<ExpandedSweep> {
   const sweep = await loadConfigFile(path, SweepConfig);
   return expandSweep(sweep, path, opts);
-}
-
-/** A run's config after the checks across its sections (checkExperiment): a bad pairing fails before anything starts. */
-function checked(cfg: ExperimentConfig, file: string): ExperimentConfig {
-  checkExperiment(cfg, file);
-  return cfg;
 }
