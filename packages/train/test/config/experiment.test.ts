@@ -1,6 +1,9 @@
 /** The experiment's checks across config sections: the noise process's sampler rule and the model.learnSigma migration. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, validateConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/index.js';
 import { experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
 
 describe('checks across sections (the experiment schema)', () => {
@@ -48,6 +51,26 @@ describe('checks across sections (the experiment schema)', () => {
       /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, sampler, samplingSteps, shift$/,
     );
     expect(issue(diffusionRun({}, { shift: 3 }))).toMatch(/^diffusion\.shift: unknown key/);
+  });
+
+  it('names the file and line of a bad process or sampler in a YAML file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtx-process-'));
+    const file = join(dir, 'run.yaml');
+    const yaml = (diffusion: string) =>
+      `name: x\nmodel: { kind: dit, depth: 1, width: 32, heads: 2, numClasses: 4 }\ndiffusion:\n${diffusion}`;
+    const issuesOf = async (text: string) => {
+      writeFileSync(file, text);
+      const e = await loadConfigFile(file, ExperimentConfig).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues.map((i) => ({ line: i.line, path: i.path }));
+    };
+    expect(await issuesOf(yaml('  steps: 100\n  process: gaussain\n'))).toEqual([
+      { line: 5, path: 'diffusion.process' },
+    ]);
+    expect(await issuesOf(yaml('  process: rectified-flow\n  sampler: ddpm\n'))).toEqual([
+      { line: 5, path: 'diffusion.sampler' },
+    ]);
+    rmSync(dir, { recursive: true });
   });
 
   it('model.learnSigma (before the process set the output channels) is dropped when it agrees, an error naming it when not', () => {
