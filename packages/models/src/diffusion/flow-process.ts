@@ -4,7 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { flowSamplerMismatch, type RectifiedFlowConfig, type SamplingSettings } from './config.js';
+import {
+  flowSamplerMismatch,
+  type RectifiedFlowConfig,
+  type SamplerMismatch,
+  type SamplingSettings,
+} from './config.js';
 import type { DenoiseFn } from './gaussian-diffusion.js';
 import type { TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
@@ -49,13 +54,15 @@ export class FlowProcess implements NoiseProcess {
     return { loss: this.flow.trainingLosses(model, x0, t, opts).loss, terms: {} };
   }
 
-  samplerMismatch(settings: SamplingSettings): ReturnType<typeof flowSamplerMismatch> {
+  samplerMismatch(settings: SamplingSettings): SamplerMismatch | null {
     return flowSamplerMismatch(settings);
   }
 
   withSampling(settings: SamplingSettings): FlowProcess {
-    throwMismatch(this.samplerMismatch(settings));
-    const { sampler, samplingSteps, cfgScale } = { ...this.config, ...definedSettings(settings) };
+    throwMismatch(this.samplerMismatch(settings)); // eta included: the Euler sampler has none
+    const given = definedSettings(settings);
+    if (!Object.keys(given).length) return this;
+    const { sampler, samplingSteps, cfgScale } = { ...this.config, ...given };
     return new FlowProcess({ ...this.config, sampler, samplingSteps, cfgScale });
   }
 

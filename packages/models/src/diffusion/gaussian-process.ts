@@ -4,7 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { gaussianSamplerMismatch, type GaussianDiffusionConfig, type SamplingSettings } from './config.js';
+import {
+  gaussianSamplerMismatch,
+  type GaussianDiffusionConfig,
+  type SamplerMismatch,
+  type SamplingSettings,
+} from './config.js';
 import { createDiffusion, type DenoiseFn, type GaussianDiffusion } from './gaussian-diffusion.js';
 import { trainingLosses, type TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
@@ -53,13 +58,14 @@ export class GaussianProcess implements NoiseProcess {
     return { loss, terms: { ...(mse ? { mse } : {}), ...(vb ? { vb } : {}) } };
   }
 
-  samplerMismatch(settings: SamplingSettings): ReturnType<typeof gaussianSamplerMismatch> {
+  samplerMismatch(settings: SamplingSettings): SamplerMismatch | null {
     return gaussianSamplerMismatch(settings);
   }
 
   withSampling(settings: SamplingSettings): GaussianProcess {
     throwMismatch(this.samplerMismatch(settings));
-    return new GaussianProcess({ ...this.config, ...definedSettings(settings) });
+    const given = definedSettings(settings);
+    return Object.keys(given).length ? new GaussianProcess({ ...this.config, ...given }) : this;
   }
 
   /** DDPM or DDIM (at `eta`) on the process respaced to `samplingSteps`. */
