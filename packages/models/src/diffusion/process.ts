@@ -2,7 +2,8 @@
  * One interface for every noise process — what the trainer, the samplers, `vtx sample` and the model builder ask of
  * it — and `makeProcess`, the one place that picks the process a config names. Gaussian diffusion
  * (./gaussian-process.ts) and rectified flow (./flow-process.ts) implement it; a new process is one more file that
- * implements it, one more branch in ./config.ts and one more line in `makeProcess`.
+ * implements it, one more branch in ./config.ts (its schema in `BRANCHES`, an empty row in `FLAT_DEFAULTS`) and one
+ * more line in `FACTORIES`.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type {
