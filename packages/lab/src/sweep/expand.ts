@@ -11,13 +11,7 @@
  * `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
-import {
-  ConfigError,
-  formatIssue,
-  loadConfigFile,
-  type Override,
-  ExperimentConfig,
-} from '@vtx/train';
+import { ConfigError, formatIssue, loadConfigFile, type Override, ExperimentConfig } from '@vtx/train';
 import { AttributeRunConfig } from '@vtx/eval';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
