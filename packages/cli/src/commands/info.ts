@@ -54,8 +54,13 @@ export const infoCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     try {
       await importPlugins(argv.plugin);
-      const { model, clips, source } = await resolveModel(argv.model, parseClip(argv.clip));
-      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip) }));
+      const {
+        model,
+        clips,
+        source,
+        process: noiseProcess,
+      } = await resolveModel(argv.model, parseClip(argv.clip));
+      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip, noiseProcess) }));
       const perSize = costs.map(({ clip, c }) => ({
         clip,
         tokens: c.tokens,
