@@ -17,6 +17,8 @@ export * from './config/index.js';
 export * from './run/index.js';
 export * from './guards/index.js';
 export * from './train.js';
+export * from './resume.js';
+export * from './stop.js';
 export * from './load-run.js';
 export * from './captions.js';
 export * from './backend.js';

@@ -30,7 +30,7 @@ import { writeSideBySide } from './sora/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
-import { TrainerState } from './state.js';
+import { TrainerState, type Segment } from './state.js';
 import {
   Ema,
   GradAccumulator,
@@ -62,7 +62,7 @@ export interface StepRecord {
   seconds: number;
 }
 
-export { TrainerState };
+export { TrainerState, type Segment };
 
 export interface TrainerParts {
   cfg: ExperimentConfig;
@@ -104,10 +104,24 @@ export class Trainer {
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
   private readonly costs = new Map<string, ModelCost>();
+  /** The segments of earlier processes (from the checkpoint this one resumed), and where this one began. */
+  private earlier: Segment[] = [];
+  private segmentFrom = 0;
+  private readonly started = performance.now();
 
   private constructor(readonly parts: TrainerParts) {
     const { cfg } = parts;
     this.lr = makeSchedule(cfg.schedule, cfg.optim.lr, cfg.train.steps);
+  }
+
+  /** The run's segments so far: those before this process, then this one up to now (wall time since `create`). */
+  segments(): Segment[] {
+    const now = {
+      fromStep: this.segmentFrom,
+      toStep: this.step,
+      seconds: (performance.now() - this.started) / 1000,
+    };
+    return [...this.earlier, now];
   }
 
   /**
@@ -377,6 +391,7 @@ export class Trainer {
       rng: getRngState(),
       data: loader.state(),
       clip: [...clip],
+      segments: this.segments(),
     };
     const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
     return saveCheckpoint(
@@ -389,9 +404,10 @@ export class Trainer {
     );
   }
 
-  /** Continue from a checkpoint directory written by `save`. */
-  async restore(dir: string): Promise<LoadedCheckpoint> {
-    const ckpt = await loadCheckpoint(dir);
+  /** Continue from a checkpoint written by `save` (its directory, or the checkpoint already loaded). */
+  async restore(from: string | LoadedCheckpoint): Promise<LoadedCheckpoint> {
+    const ckpt = typeof from === 'string' ? await loadCheckpoint(from) : from;
+    const dir = ckpt.path;
     const parsed = TrainerState.safeParse(ckpt.state);
     if (!parsed.success)
       throw new Error(`${dir}: the checkpoint's trainer state is not valid: ${parsed.error.message}`);
@@ -408,6 +424,8 @@ export class Trainer {
     setRngState(state.rng);
     loader.restore(state.data);
     this.step = state.step;
+    this.earlier = state.segments ?? [];
+    this.segmentFrom = state.step;
     return ckpt;
   }
 

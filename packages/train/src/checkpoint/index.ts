@@ -4,3 +4,4 @@ export * from './host-tensor.js';
 export * from './safetensors.js';
 export * from './atomic-io.js';
 export * from './checkpoint.js';
+export * from './recover.js';

@@ -4,8 +4,10 @@ import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
 import { importPlugins, withPlugins } from '../plugins.js';
+import { checkResumeOverrides } from '../resume.js';
+import { GracefulStop } from '../stop.js';
 import { train } from '../train.js';
-import { UsageError, report } from './common.js';
+import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';
 
 interface Args {
@@ -32,7 +34,7 @@ export const trainCommand: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
       .option('resume', {
         type: 'string',
-        describe: 'continue the run in this directory from its newest checkpoint',
+        describe: 'continue the run in this directory from its newest good checkpoint',
       })
       .option('backend', {
         type: 'string',
@@ -54,33 +56,30 @@ export const trainCommand: CommandModule<object, Args> = {
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
+        '$0 train --resume runs/default --set train.steps=5000',
+        'train a run longer (a resumed run accepts train.steps and the every-N cadences)',
+      )
+      .example(
         '$0 train -c my-model.yaml --plugin ./my-model.ts',
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
-    const stop = new AbortController();
-    const onSignal = (sig: string) => {
-      if (stop.signal.aborted) process.exit(130);
-      process.stderr.write(
-        `\n${sig}: stopping after this step and writing a checkpoint (again to quit now)\n`,
-      );
-      stop.abort();
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    const stop = new GracefulStop();
+    const uninstall = stop.install();
+    const hooks = { signal: stop.signal, onStep: stop.onStep, onCheckpoint: stop.onCheckpoint };
     try {
       const overrides = [...argv.set, ...(argv.backend ? [`backend=${argv.backend}`] : [])];
       const plugins = await importPlugins(argv.plugin); // before the config names their kinds
       if (argv.resume) {
-        if (argv.set.length)
-          throw new UsageError('--set cannot change a run being resumed; start a new run instead');
+        checkResumeOverrides(argv.set); // the length and cadences only: the steps done stay as they were
         const cfg = withPlugins(
           await loadConfigFile(join(argv.resume, 'config.yaml'), ExperimentConfig, overrides),
           plugins,
         );
-        await train(cfg, { out: argv.resume, resume: true, signal: stop.signal });
+        await train(cfg, { out: argv.resume, resume: true, ...hooks });
       } else {
         const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
-        const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), signal: stop.signal });
+        const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), ...hooks });
         process.stdout.write(
           `\nrun: ${summary.runDir}\n  metrics: ${join(summary.runDir, 'metrics.jsonl')}\n  checkpoint: ${summary.checkpoint}\n` +
             (summary.samples.length ? `  samples: ${summary.samples.join(', ')}\n` : '') +
@@ -90,7 +89,7 @@ export const trainCommand: CommandModule<object, Args> = {
     } catch (e) {
       report(e);
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      uninstall();
     }
   },
 };
