@@ -17,6 +17,7 @@ export * from './config/index.js';
 export * from './run/index.js';
 export * from './guards/index.js';
 export * from './train.js';
+export * from './validate.js';
 export * from './resume.js';
 export * from './stop.js';
 export * from './load-run.js';

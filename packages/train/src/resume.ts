@@ -11,11 +11,18 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { newestGoodCheckpoint, type ResumePoint } from './checkpoint/index.js';
+import type { Logger } from 'pino';
+import {
+  cleanStaleTemps,
+  newestGoodCheckpoint,
+  setAsideDamaged,
+  type ResumePoint,
+} from './checkpoint/index.js';
 import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
 import { makeSchedule } from './optim/index.js';
 import type { RunSummary } from './summary.js';
+import type { Trainer } from './trainer.js';
 
 /** The keys `--set` may change on a resumed run: its length and cadences. */
 export const RESUME_KEYS = [
@@ -72,6 +79,52 @@ export async function resumeStart(cfg: ExperimentConfig, runDir: string): Promis
       ? summary
       : undefined;
   return { ...point, previous, complete };
+}
+
+/**
+ * Where a resume of `runDir` starts; throws when there is nothing to resume from. Changes nothing on disk but the
+ * leftovers of an interrupted save.
+ */
+export async function prepareResume(cfg: ExperimentConfig, runDir: string): Promise<ResumeStart> {
+  // Recover an interrupted save first: a re-save killed between its two renames left the old checkpoint aside.
+  await cleanStaleTemps(join(runDir, 'checkpoints'));
+  const start = await resumeStart(cfg, runDir);
+  if (!start.checkpoint && start.damaged.length)
+    throw new Error(
+      `${runDir}: no checkpoint loads, so there is nothing to resume from:\n` +
+        start.damaged.map((d) => `  ${d.error.message}`).join('\n'),
+    );
+  // A run killed before its first checkpoint has a config.yaml but nothing to resume from: it starts over.
+  if (!start.checkpoint && !start.previous)
+    throw new Error(`${runDir}: not a run directory (no config.yaml) and no checkpoint to resume from`);
+  return start;
+}
+
+/** Continue from the resume point, after setting aside (and naming) any damaged newer checkpoint. */
+export async function continueRun(
+  trainer: Trainer,
+  { checkpoint, damaged }: ResumeStart,
+  runDir: string,
+  logger: Logger,
+  onCheckpoint?: (path: string, step: number) => void,
+): Promise<void> {
+  for (const d of damaged) {
+    const aside = await setAsideDamaged(d.path);
+    logger.warn(
+      { damaged: d.path, movedTo: aside, resumeFrom: checkpoint?.path },
+      `checkpoint ${d.path} is damaged (${d.error.message}); moved it to ${aside} and resuming from ${checkpoint?.path}`,
+    );
+  }
+  if (!checkpoint) {
+    logger.warn(
+      { runDir },
+      'no complete checkpoint yet (stopped before the first one): starting from step 0',
+    );
+    return;
+  }
+  await trainer.restore(checkpoint);
+  logger.info({ checkpoint: checkpoint.path, step: trainer.step }, 'resumed');
+  onCheckpoint?.(checkpoint.path, checkpoint.step);
 }
 
 async function readSummary(runDir: string): Promise<RunSummary | undefined> {

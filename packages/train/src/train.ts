@@ -1,6 +1,6 @@
 /**
  * `train(config)`: one run from a config to a run directory — the programmatic twin of `vtx train`. It reads as
- * setup (`setup`), the loop (`loop`) and the end (`finish`).
+ * checks (`validate`, before the run directory exists), setup (`setup`), the loop (`loop`) and the end (`finish`).
  *
  *   <run>/config.yaml         the fully resolved config (defaults, extends and --set applied)
  *   <run>/metrics.jsonl       one JSON line per logged step and per evaluation
@@ -23,23 +23,18 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { cleanStaleTemps, setAsideDamaged, writeFileAtomic } from './checkpoint/index.js';
-import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
-import {
-  checkExperiment,
-  experimentWarnings,
-  ExperimentConfig,
-  type ExperimentConfigInput,
-} from './experiment.js';
+import { writeFileAtomic } from './checkpoint/index.js';
+import { writeResolvedConfig } from './config/index.js';
+import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
-import { checkJudgeConfig } from './metrics/sample-quality.js';
-import { importConfigPlugins, pluginsRelativeTo } from './plugins.js';
-import { resumeChanges, resumeStart, type ResumeStart } from './resume.js';
+import { pluginsRelativeTo } from './plugins.js';
+import { continueRun, prepareResume, resumeChanges, type ResumeStart } from './resume.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
 import { writeSamples } from './samples.js';
 import type { RunSummary } from './summary.js';
 import { Trainer, type StepRecord } from './trainer.js';
+import { validate, type ValidRun } from './validate.js';
 
 export type { RunSummary } from './summary.js';
 
@@ -106,11 +101,8 @@ export async function train(
   input: ExperimentConfigInput | ExperimentConfig,
   opts: TrainOptions = {},
 ): Promise<RunSummary> {
-  // plugins first: they register the model kinds the config may name (relative paths: the working directory)
-  const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
-  const cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
-  checkExperiment(cfg);
-  await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
+  const valid = await validate(input); // every check that can fail before training, before the run directory
+  const { cfg } = valid;
   const runDir = opts.out ?? join('runs', cfg.name);
   const resume = opts.resume ? await prepareResume(cfg, runDir) : undefined;
   if (resume?.complete) {
@@ -134,11 +126,11 @@ export async function train(
     level: cfg.log.level,
     ...(opts.terminal ? { terminal: opts.terminal } : {}),
   });
-  for (const w of experimentWarnings(cfg)) log.logger.warn({ key: w.path }, `${w.path}: ${w.message}`);
+  for (const w of valid.warnings) log.logger.warn({ key: w.path }, `${w.path}: ${w.message}`);
   const held: Held = {};
   let run: Run | undefined;
   try {
-    run = await setup(cfg, runDir, resume, log, opts, held);
+    run = await setup(valid, runDir, resume, log, opts, held);
     return await finish(run, await loop(run));
   } finally {
     held.metrics?.close();
@@ -149,35 +141,19 @@ export async function train(
   }
 }
 
-/** Where a resume starts; throws when there is nothing to resume. Changes nothing but interrupted-save leftovers. */
-async function prepareResume(cfg: ExperimentConfig, runDir: string): Promise<ResumeStart> {
-  // Recover an interrupted save first: a re-save killed between its two renames left the old checkpoint aside.
-  await cleanStaleTemps(join(runDir, 'checkpoints'));
-  const start = await resumeStart(cfg, runDir);
-  if (!start.checkpoint && start.damaged.length)
-    throw new Error(
-      `${runDir}: no checkpoint loads, so there is nothing to resume from:\n` +
-        start.damaged.map((d) => `  ${d.error.message}`).join('\n'),
-    );
-  // A run killed before its first checkpoint has a config.yaml but nothing to resume from: it starts over.
-  if (!start.checkpoint && !start.previous)
-    throw new Error(`${runDir}: not a run directory (no config.yaml) and no checkpoint to resume from`);
-  return start;
-}
-
 /** Backend, model, resumed state and the run's writers, up to the first step. */
 async function setup(
-  validated: ExperimentConfig,
+  valid: ValidRun,
   runDir: string,
   resume: ResumeStart | undefined,
   { logger, route }: RunLogger,
   opts: TrainOptions,
   held: Held,
 ): Promise<Run> {
-  const backend = await chooseBackend(validated, logger);
-  const cfg = await withCaptionVocab(validated);
-  const trainer = (held.trainer = await Trainer.create(cfg, backend));
-  if (resume) await restore(trainer, resume, runDir, logger, opts);
+  const backend = await chooseBackend(valid.cfg, logger);
+  const cfg = await withCaptionVocab(valid.cfg);
+  const trainer = (held.trainer = await Trainer.create({ ...valid, cfg }, backend));
+  if (resume) await continueRun(trainer, resume, runDir, logger, opts.onCheckpoint);
   const changes = resume?.previous ? resumeChanges(resume.previous, cfg, trainer.step) : [];
   for (const line of changes) logger.info({ resume: true }, line);
   if (!resume || changes.length)
@@ -225,33 +201,6 @@ async function setup(
     window: EMPTY,
     samples: [],
   };
-}
-
-/** Continue from the resume point, after setting aside (and naming) any damaged newer checkpoint. */
-async function restore(
-  trainer: Trainer,
-  { checkpoint, damaged }: ResumeStart,
-  runDir: string,
-  logger: Logger,
-  opts: TrainOptions,
-): Promise<void> {
-  for (const d of damaged) {
-    const aside = await setAsideDamaged(d.path);
-    logger.warn(
-      { damaged: d.path, movedTo: aside, resumeFrom: checkpoint?.path },
-      `checkpoint ${d.path} is damaged (${d.error.message}); moved it to ${aside} and resuming from ${checkpoint?.path}`,
-    );
-  }
-  if (!checkpoint) {
-    logger.warn(
-      { runDir },
-      'no complete checkpoint yet (stopped before the first one): starting from step 0',
-    );
-    return;
-  }
-  await trainer.restore(checkpoint);
-  logger.info({ checkpoint: checkpoint.path, step: trainer.step }, 'resumed');
-  opts.onCheckpoint?.(checkpoint.path, checkpoint.step);
 }
 
 /** Train until the last step or a stop request; yields to the event loop after every step. */

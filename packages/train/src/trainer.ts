@@ -3,6 +3,8 @@
  * clipping, gradient accumulation and an EMA of the weights, for classification and diffusion objectives.
  * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
+ * (Over 350 lines: one class, the state a run resumes from and the four operations on it — step, evaluate, save,
+ * restore — each of which reads most of that state.)
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -29,7 +31,8 @@ import { SampleQuality } from './metrics/sample-quality.js';
 import { writeSideBySide } from './sora/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
-import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
+import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
+import { isValidRun, validate, type ValidRun } from './validate.js';
 import { TrainerState, type Segment } from './state.js';
 import {
   Ema,
@@ -126,35 +129,20 @@ export class Trainer {
 
   /**
    * Open the data, build the model for the data's clip shape, the optimizer, EMA and objective. The clip shape
-   * comes from the first batch (the model still accepts other sizes at run time).
+   * comes from the first batch (the model still accepts other sizes at run time). A config not yet through
+   * `validate` (./validate.ts) goes through it first.
    */
-  static async create(cfg: ExperimentConfig, backend: BackendChoice | null = null): Promise<Trainer> {
+  static async create(
+    run: ExperimentConfig | ValidRun,
+    backend: BackendChoice | null = null,
+  ): Promise<Trainer> {
+    const { cfg, sizes } = isValidRun(run) ? run : await validate(run);
     setSeed(cfg.seed);
-    if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
-      throw new Error(
-        `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
-      );
     const loader = await createLoader(cfg.data);
-    const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
-    // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
-    // first batch that holds one, after the run directory was set up.
-    const classes = numClassesOf(cfg.model); // classifiers only
-    const needed = loader.index.labels?.names.length ?? 0;
-    const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
-    if (modelClasses !== null && needed > modelClasses) {
-      await loader.close();
-      throw new Error(
-        `${join(loader.dir, 'index.json')}: the dataset has ${needed} classes (${loader.index.labels!.names.join(', ')}) ` +
-          `but model.numClasses is ${modelClasses}`,
-      );
-    }
     const start = loader.state();
     let first: Batch;
     let model: tfl.LayersModel;
-    let sizes: DeclaredSize[];
     try {
-      // every size the data declares, not only the first batch's: a bad one would otherwise fail mid-run
-      sizes = await checkRunSizes(cfg, loader);
       first = await loader.next();
       model = buildModel(cfg.model, first.clipShape); // throws on a clip/patch mismatch
     } catch (e) {
@@ -171,6 +159,7 @@ export class Trainer {
       : null;
     const task = modelTask(cfg.model);
     const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
+    const classes = numClassesOf(cfg.model); // classifiers only
     const objective: Objective =
       task === 'classify'
         ? new ClassifyObjective(model, {
