@@ -5,7 +5,7 @@ import { checkpointDirName } from './checkpoint/index.js';
 import { datasetCaptions } from './captions.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import type { EventWriter } from './run/index.js';
-import { toPixels } from './sora/latent-cache.js';
+import { toPixels } from './latent-cache.js';
 import type { Trainer } from './trainer.js';
 
 /**

@@ -23,18 +23,19 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { writeFileAtomic } from './checkpoint/index.js';
 import { writeResolvedConfig } from './config/index.js';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';
 import { continueRun, prepareResume, resumeChanges, type ResumeStart } from './resume.js';
-import { EventWriter, MetricsWriter, createLogger, createProgress, type Progress } from './run/index.js';
+import { EventWriter, createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
 import { writeSamples } from './samples.js';
 import type { RunSummary } from './summary.js';
 import { Trainer, type StepRecord } from './trainer.js';
 import { validate, type ValidRun } from './validate.js';
+import { writeFileAtomic, MetricsWriter } from '@vtx/runs';
+import type { SampleScoring } from './sample-scoring.js';
 
 export type { RunSummary } from './summary.js';
 
@@ -53,6 +54,8 @@ export interface TrainOptions {
   onCheckpoint?: (path: string, step: number) => void;
   /** When a gradient norm counts as a spike (logged as a warning and a TensorBoard scalar). Default: 10x median. */
   gradSpike?: GradSpikeOptions;
+  /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`); required when the config sets `eval.judge`. */
+  samples?: SampleScoring;
 }
 
 /** The rates of the steps since the last training record. */
@@ -101,7 +104,7 @@ export async function train(
   input: ExperimentConfigInput | ExperimentConfig,
   opts: TrainOptions = {},
 ): Promise<RunSummary> {
-  const valid = await validate(input); // every check that can fail before training, before the run directory
+  const valid = await validate(input, opts.samples); // every check that can fail before training, before the run directory
   const { cfg } = valid;
   const runDir = opts.out ?? join('runs', cfg.name);
   const resume = opts.resume ? await prepareResume(cfg, runDir) : undefined;
@@ -152,7 +155,7 @@ async function setup(
 ): Promise<Run> {
   const backend = await chooseBackend(valid.cfg, logger);
   const cfg = await withCaptionVocab(valid.cfg);
-  const trainer = (held.trainer = await Trainer.create({ ...valid, cfg }, backend));
+  const trainer = (held.trainer = await Trainer.create({ ...valid, cfg }, backend, opts.samples));
   if (resume) await continueRun(trainer, resume, runDir, logger, opts.onCheckpoint);
   const changes = resume?.previous ? resumeChanges(resume.previous, cfg, trainer.step) : [];
   for (const line of changes) logger.info({ resume: true }, line);

@@ -27,8 +27,8 @@ import { ClassifyObjective } from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
-import { SampleQuality } from './metrics/sample-quality.js';
-import { writeSideBySide } from './sora/side-by-side.js';
+import type { SampleScorer, SampleScoring } from './sample-scoring.js';
+import { writeSideBySide } from './media/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
@@ -103,7 +103,7 @@ export class Trainer {
   /** Updates done so far (the next update is number `step`). */
   step = 0;
   private evalLoader: DataLoader | null = null;
-  private sampleQuality: SampleQuality | null = null;
+  private sampleQuality: SampleScorer | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
   private readonly costs = new Map<string, ModelCost>();
@@ -112,7 +112,10 @@ export class Trainer {
   private segmentFrom = 0;
   private readonly started = performance.now();
 
-  private constructor(readonly parts: TrainerParts) {
+  private constructor(
+    readonly parts: TrainerParts,
+    private readonly scoring: SampleScoring | null = null,
+  ) {
     const { cfg } = parts;
     this.lr = makeSchedule(cfg.schedule, cfg.optim.lr, cfg.train.steps);
   }
@@ -135,8 +138,10 @@ export class Trainer {
   static async create(
     run: ExperimentConfig | ValidRun,
     backend: BackendChoice | null = null,
+    /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`). */
+    samples: SampleScoring | null = null,
   ): Promise<Trainer> {
-    const { cfg, sizes } = isValidRun(run) ? run : await validate(run);
+    const { cfg, sizes } = isValidRun(run) ? run : await validate(run, samples ?? undefined);
     setSeed(cfg.seed);
     const loader = await createLoader(cfg.data);
     const start = loader.state();
@@ -173,20 +178,23 @@ export class Trainer {
         : task === 'reconstruct' && cfg.model.kind === 'vae'
           ? new ReconstructObjective(model, cfg.model, cfg.seed)
           : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
-    return new Trainer({
-      cfg,
-      model,
-      clip,
-      cost: modelCost(cfg.model, clip),
-      sizes,
-      objective,
-      condition,
-      loader,
-      params,
-      optimizer,
-      ema,
-      backend,
-    });
+    return new Trainer(
+      {
+        cfg,
+        model,
+        clip,
+        cost: modelCost(cfg.model, clip),
+        sizes,
+        objective,
+        condition,
+        loader,
+        params,
+        optimizer,
+        ema,
+        backend,
+      },
+      samples,
+    );
   }
 
   get cfg(): ExperimentConfig {
@@ -339,8 +347,12 @@ export class Trainer {
     return ema ? ema.withEma(run) : run();
   }
 
-  private samplesJudge(evalData: DataConfigInput): SampleQuality {
-    this.sampleQuality ??= new SampleQuality(this.cfg.eval.judge!, evalData, this.cfg.seed);
+  private samplesJudge(evalData: DataConfigInput): SampleScorer {
+    if (!this.scoring)
+      throw new Error(
+        "eval.judge: scoring samples needs @vtx/eval's sampleScoring (Trainer.create's third argument)",
+      );
+    this.sampleQuality ??= this.scoring.scorer(this.cfg.eval.judge!, evalData, this.cfg.seed);
     return this.sampleQuality;
   }
 

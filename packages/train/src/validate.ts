@@ -4,7 +4,8 @@
  *   - pairings across sections (`checkExperiment`: diffusion output channels, the sampler of the process; a
  *     Gaussian run's sampling steps within its diffusion steps);
  *   - the objective the trainer has for the model's task;
- *   - `eval.judge` (`checkJudgeConfig`: a judge run that exists and reads the model's classes);
+ *   - `eval.judge` (`checkSampleScoring`: the scoring @vtx/eval provides is given, and its own check of the judge
+ *     run: it exists and reads the model's classes);
  *   - the data against the model: the dataset's classes within the model's, and every size the training data,
  *     the evaluation data and `sample.sizes` declare divisible by the model's patch (`checkRunSizes`);
  *   - what is valid but likely not meant (`experimentWarnings`), returned for the run's log.
@@ -20,7 +21,7 @@ import {
   ExperimentConfig,
   type ExperimentConfigInput,
 } from './experiment.js';
-import { checkJudgeConfig } from './metrics/sample-quality.js';
+import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
 import { importConfigPlugins } from './plugins.js';
 import { checkRunSizes, type DeclaredSize } from './sizes.js';
 
@@ -38,7 +39,11 @@ export function isValidRun(v: unknown): v is ValidRun {
 }
 
 /** Check `input` for everything that can fail before training; nothing is written (a built-in dataset is built). */
-export async function validate(input: ExperimentConfigInput | ExperimentConfig): Promise<ValidRun> {
+export async function validate(
+  input: ExperimentConfigInput | ExperimentConfig,
+  /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`); required when the config sets `eval.judge`. */
+  samples?: SampleScoring,
+): Promise<ValidRun> {
   // plugins first: they register the model kinds the config may name (relative paths: the working directory)
   const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
   const cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
@@ -48,7 +53,7 @@ export async function validate(input: ExperimentConfigInput | ExperimentConfig):
     throw new Error(
       `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
     );
-  await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
+  await checkSampleScoring(cfg, samples); // a bad eval.judge fails here, not at the first evaluation
   const dir = await resolveDataset(cfg.data.dataset, cfg.data.cacheDir);
   const { index } = await openDataset(dir, { verify: false }); // the loader verifies the shards when it reads them
   checkClasses(cfg, index.labels?.names ?? [], join(dir, 'index.json'));

@@ -31,9 +31,10 @@ const cases: { name: string; cfg: () => ExperimentConfigInput; want: RegExp; con
     config: false,
   },
   {
-    name: 'a judge on a classifier',
-    cfg: () => ({ ...classifier(), eval: { batches: 1, judge: { samples: 4 } } }),
-    want: /eval\.judge: only diffusion runs score samples/,
+    // @vtx/train alone cannot score samples: @vtx/eval's sampleScoring checks the judge itself (its own tests)
+    name: 'eval.judge without the scoring @vtx/eval provides',
+    cfg: () => tinyDiT(cache, { eval: { batches: 1, judge: { samples: 4 } } }),
+    want: /eval\.judge: scoring samples needs @vtx\/eval/,
     config: true,
   },
   {

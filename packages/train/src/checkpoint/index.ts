@@ -2,6 +2,5 @@
 export * from './errors.js';
 export * from './host-tensor.js';
 export * from './safetensors.js';
-export * from './atomic-io.js';
 export * from './checkpoint.js';
 export * from './recover.js';

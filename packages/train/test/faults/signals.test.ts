@@ -10,8 +10,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '@vtx/core';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, readMetrics, train } from '@vtx/train';
-import { recordFault, runVtx } from '../../src/faults/index.js';
+import { readMetrics } from '@vtx/runs';
+import { loadCheckpoint, train } from '@vtx/train';
+import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 
