@@ -8,35 +8,34 @@
  *   vtx data build frames <input> <out> [--height 64 --width 64 --fps 8 --max-frames 32 --on-error skip]
  *   vtx data inspect <dataset> [--json] [--sheet sheet.png|sheet.gif] [--sheet-clips 8]
  *
- * Bad input (DataError) and invalid options (zod) print one message to stderr and set exit code 1,
- * with no stack trace.
+ * Exit codes are the vtx CLI's (it reports what a handler throws): a flag that does not parse or a set of options
+ * the builder's spec rejects is a usage error (yargs' own, checked before the handler: exit 2); bad input data
+ * (DataError, naming the file and row) exits 1, with no stack trace.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 
-import { buildFromFrames } from './builders/frames.js';
-import { buildMovingMnist } from './builders/moving-mnist.js';
-import { buildNativeShapes } from './builders/native-shapes.js';
-import { buildSynthetic } from './builders/synthetic.js';
-import { buildFromVideos } from './builders/videos.js';
+import { buildFromFrames, FramesSpec } from './builders/frames.js';
+import { buildMovingMnist, MovingMnistSpec } from './builders/moving-mnist.js';
+import { buildNativeShapes, NativeShapesSpec } from './builders/native-shapes.js';
+import { buildSynthetic, SyntheticSpec } from './builders/synthetic.js';
+import { buildFromVideos, VideoSpec } from './builders/videos.js';
 import type { BuildOptions } from './builders/common.js';
-import { DataError } from './errors.js';
 import type { DatasetIndex } from './format/schema.js';
 import { formatSummary, inspectDataset } from './inspect.js';
 
 type Args = Record<string, unknown>;
 
-/** Run a handler; report DataError / zod errors as one line and exit code 1. */
-async function guarded(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof DataError) process.stderr.write(`error: ${e.message}\n`);
-    else if (e instanceof z.ZodError)
-      process.stderr.write(`error: invalid options:\n${z.prettifyError(e)}\n`);
-    else throw e;
-    process.exitCode = 1;
-  }
+/**
+ * A yargs check that the options make a valid builder spec: invalid ones are a usage error naming each option
+ * (thrown inside `.check`, yargs reports it as such), before any file is written.
+ */
+function validSpec(schema: z.ZodType, spec: (argv: Args) => unknown): (argv: Args) => true {
+  return (argv) => {
+    const r = schema.safeParse(spec(argv));
+    if (!r.success) throw new Error(`invalid options:\n${z.prettifyError(r.error)}`);
+    return true;
+  };
 }
 
 /** Keep only the options the user gave (so schema defaults apply to the rest). */
@@ -78,59 +77,64 @@ const opts = (argv: Args): BuildOptions => ({
   maxShardBytes: Number(argv['max-shard-mb'] ?? 256) * 2 ** 20,
 });
 
+/** The synthetic builder's spec from its flags (only those given: the schema's defaults apply to the rest). */
+const syntheticSpec = (argv: Args) => ({
+  kind: 'synthetic',
+  ...pick(argv, {
+    name: 'name',
+    count: 'count',
+    frames: 'frames',
+    height: 'height',
+    width: 'width',
+    seed: 'seed',
+    split: 'split',
+    holdout: 'holdout',
+    only: 'only',
+  }),
+});
+
 const synthetic: CommandModule = {
   command: 'synthetic <out>',
   describe: 'bouncing shapes: motion-class labels, attributes, descriptive + terse captions',
   builder: (y) =>
-    shared(y)
+    attributes(shared(y))
       .positional('out', { type: 'string', demandOption: true })
       .option('count', { type: 'number' })
       .option('frames', { type: 'number' })
       .option('height', { type: 'number' })
       .option('width', { type: 'number' })
       .option('seed', { type: 'number' })
-      .option('holdout', { type: 'string', describe: 'JSON list of held-out attribute patterns' })
-      .option('split', { choices: ['train', 'holdout'] })
-      .option('only', {
-        type: 'string',
-        describe: 'JSON: draw attributes from these values, e.g. {"size":["large"]}',
-      }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const spec = {
-        kind: 'synthetic',
-        ...pick(argv, {
-          name: 'name',
-          count: 'count',
-          frames: 'frames',
-          height: 'height',
-          width: 'width',
-          seed: 'seed',
-          split: 'split',
-        }),
-        ...attributeFlags(argv),
-      };
-      report(String(argv.out), await buildSynthetic(String(argv.out), spec as never, opts(argv)));
-    }),
+      .check(validSpec(SyntheticSpec, syntheticSpec)),
+  handler: async (argv: Args) =>
+    report(
+      String(argv.out),
+      await buildSynthetic(String(argv.out), syntheticSpec(argv) as never, opts(argv)),
+    ),
 };
 
-/** A flag holding JSON (`--holdout`, `--only`), or an error naming the flag. */
-function jsonFlag(argv: Args, flag: string): unknown {
-  const text = argv[flag] as string;
+/** A flag holding JSON (`--holdout`, `--only`): parsed by yargs, so text that is not JSON is a usage error. */
+const jsonFlag = (flag: string) => (text: string) => {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new DataError(`--${flag}: '${text}' is not JSON`);
+    throw new Error(`--${flag}: '${text}' is not JSON`);
   }
-}
+};
 
-/** The shapes kinds' attribute flags: `--holdout` patterns and `--only` values. */
-function attributeFlags(argv: Args): Record<string, unknown> {
-  return {
-    ...(argv.holdout === undefined ? {} : { holdout: jsonFlag(argv, 'holdout') }),
-    ...(argv.only === undefined ? {} : { only: jsonFlag(argv, 'only') }),
-  };
-}
+/** The shapes kinds' attribute flags: `--holdout` patterns, `--split` and `--only` values. */
+const attributes = (y: Argv) =>
+  y
+    .option('holdout', {
+      type: 'string',
+      describe: 'JSON list of held-out attribute patterns',
+      coerce: jsonFlag('holdout'),
+    })
+    .option('split', { choices: ['train', 'holdout'] })
+    .option('only', {
+      type: 'string',
+      describe: 'JSON: draw attributes from these values, e.g. {"size":["large"]}',
+      coerce: jsonFlag('only'),
+    });
 
 /** `8x16x32,8x32x16` or JSON `[[8,16,32],[8,32,16]]` -> [[8, 16, 32], [8, 32, 16]] (the spec validates the numbers). */
 function parseSizes(text: string): unknown {
@@ -139,47 +143,63 @@ function parseSizes(text: string): unknown {
     try {
       return JSON.parse(s) as unknown;
     } catch {
-      throw new DataError(`--sizes: '${text}' is not JSON; write 8x16x32,8x32x16 or [[8,16,32],[8,32,16]]`);
+      throw new Error(`--sizes: '${text}' is not JSON; write 8x16x32,8x32x16 or [[8,16,32],[8,32,16]]`);
     }
   }
   return s.split(',').map((size) => {
     const parts = size.trim().split('x');
     if (parts.length !== 3 || parts.some((p) => !/^\d+$/.test(p)))
-      throw new DataError(`--sizes: '${size.trim()}' is not FRAMESxHEIGHTxWIDTH (e.g. 8x16x32)`);
+      throw new Error(`--sizes: '${size.trim()}' is not FRAMESxHEIGHTxWIDTH (e.g. 8x16x32)`);
     return parts.map(Number);
   });
 }
+
+const nativeShapesSpec = (argv: Args) => ({
+  kind: 'native-shapes',
+  ...pick(argv, {
+    name: 'name',
+    count: 'count',
+    seed: 'seed',
+    split: 'split',
+    sizes: 'sizes',
+    holdout: 'holdout',
+    only: 'only',
+  }),
+});
 
 const nativeShapes: CommandModule = {
   command: 'native-shapes <out>',
   describe:
     'the bouncing shapes at several sizes (clip i has size i mod |sizes|): native resolutions and aspects',
   builder: (y) =>
-    shared(y)
+    attributes(shared(y))
       .positional('out', { type: 'string', demandOption: true })
       .option('count', { type: 'number' })
       .option('sizes', {
         type: 'string',
         describe: 'FRAMESxHEIGHTxWIDTH,... (default 8x16x32,8x32x16,8x16x16)',
+        coerce: parseSizes,
       })
       .option('seed', { type: 'number' })
-      .option('holdout', { type: 'string', describe: 'JSON list of held-out attribute patterns' })
-      .option('split', { choices: ['train', 'holdout'] })
-      .option('only', {
-        type: 'string',
-        describe: 'JSON: draw attributes from these values, e.g. {"size":["large"]}',
-      }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const spec = {
-        kind: 'native-shapes',
-        ...pick(argv, { name: 'name', count: 'count', seed: 'seed', split: 'split' }),
-        ...(argv.sizes === undefined ? {} : { sizes: parseSizes(argv.sizes as string) }),
-        ...attributeFlags(argv),
-      };
-      report(String(argv.out), await buildNativeShapes(String(argv.out), spec as never, opts(argv)));
-    }),
+      .check(validSpec(NativeShapesSpec, nativeShapesSpec)),
+  handler: async (argv: Args) =>
+    report(
+      String(argv.out),
+      await buildNativeShapes(String(argv.out), nativeShapesSpec(argv) as never, opts(argv)),
+    ),
 };
+
+const movingMnistSpec = (argv: Args) => ({
+  kind: 'moving-mnist',
+  ...pick(argv, {
+    name: 'name',
+    count: 'count',
+    frames: 'frames',
+    size: 'size',
+    digits: 'digits',
+    seed: 'seed',
+  }),
+});
 
 const movingMnist: CommandModule = {
   command: 'moving-mnist <out>',
@@ -191,22 +211,13 @@ const movingMnist: CommandModule = {
       .option('frames', { type: 'number' })
       .option('size', { type: 'number' })
       .option('digits', { type: 'number' })
-      .option('seed', { type: 'number' }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const spec = {
-        kind: 'moving-mnist',
-        ...pick(argv, {
-          name: 'name',
-          count: 'count',
-          frames: 'frames',
-          size: 'size',
-          digits: 'digits',
-          seed: 'seed',
-        }),
-      };
-      report(String(argv.out), await buildMovingMnist(String(argv.out), spec as never, opts(argv)));
-    }),
+      .option('seed', { type: 'number' })
+      .check(validSpec(MovingMnistSpec, movingMnistSpec)),
+  handler: async (argv: Args) =>
+    report(
+      String(argv.out),
+      await buildMovingMnist(String(argv.out), movingMnistSpec(argv) as never, opts(argv)),
+    ),
 };
 
 /** What the builders that read files (videos, frames) share: input and output, frame size and fps. */
@@ -217,10 +228,11 @@ const fromFiles = (y: Argv) =>
     .option('height', { type: 'number' })
     .option('width', { type: 'number' })
     .option('resize', { choices: ['crop', 'stretch'] })
-    .option('fps', { type: 'number' });
+    .option('fps', { type: 'number' })
+    .option('on-error', { choices: ['skip', 'fail'] });
 
 /** The spec of a file builder: its `fromFiles` options, `--on-error` and its own `options` (flag: key), as given. */
-const fileSpec = (kind: string, argv: Args, options: Record<string, string>) => ({
+const fileSpec = (kind: string, options: Record<string, string>) => (argv: Args) => ({
   kind,
   input: argv.input,
   ...pick(argv, {
@@ -234,6 +246,15 @@ const fileSpec = (kind: string, argv: Args, options: Record<string, string>) => 
   }),
 });
 
+const videoSpec = fileSpec('videos', {
+  stride: 'stride',
+  frames: 'frames',
+  'clip-stride': 'clipStride',
+  'max-clips': 'maxClipsPerVideo',
+  concurrency: 'concurrency',
+  ffmpeg: 'ffmpeg',
+});
+
 const videos: CommandModule = {
   command: 'videos <input> <out>',
   describe:
@@ -244,35 +265,22 @@ const videos: CommandModule = {
       .option('frames', { type: 'number' })
       .option('clip-stride', { type: 'number' })
       .option('max-clips', { type: 'number', describe: 'clips per video at most' })
-      .option('on-error', { choices: ['skip', 'fail'] })
       .option('concurrency', { type: 'number' })
-      .option('ffmpeg', { type: 'string' }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const spec = fileSpec('videos', argv, {
-        stride: 'stride',
-        frames: 'frames',
-        'clip-stride': 'clipStride',
-        'max-clips': 'maxClipsPerVideo',
-        concurrency: 'concurrency',
-        ffmpeg: 'ffmpeg',
-      });
-      report(String(argv.out), await buildFromVideos(String(argv.out), spec as never, opts(argv)));
-    }),
+      .option('ffmpeg', { type: 'string' })
+      .check(validSpec(VideoSpec, videoSpec)),
+  handler: async (argv: Args) =>
+    report(String(argv.out), await buildFromVideos(String(argv.out), videoSpec(argv) as never, opts(argv))),
 };
+
+const framesSpec = fileSpec('frames', { 'max-frames': 'maxFrames' });
 
 const frames: CommandModule = {
   command: 'frames <input> <out>',
   describe: 'folders of PNG/JPEG frames, one per clip (class subfolders or a manifest)',
   builder: (y) =>
-    fromFiles(y)
-      .option('max-frames', { type: 'number' })
-      .option('on-error', { choices: ['skip', 'fail'] }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const spec = fileSpec('frames', argv, { 'max-frames': 'maxFrames' });
-      report(String(argv.out), await buildFromFrames(String(argv.out), spec as never, opts(argv)));
-    }),
+    fromFiles(y).option('max-frames', { type: 'number' }).check(validSpec(FramesSpec, framesSpec)),
+  handler: async (argv: Args) =>
+    report(String(argv.out), await buildFromFrames(String(argv.out), framesSpec(argv) as never, opts(argv))),
 };
 
 const build: CommandModule = {
@@ -302,15 +310,14 @@ const inspect: CommandModule = {
       })
       .option('sheet-clips', { type: 'number', default: 8 })
       .option('verify', { type: 'boolean', default: true, describe: 'check shard checksums' }),
-  handler: (argv: Args) =>
-    guarded(async () => {
-      const s = await inspectDataset(String(argv.dataset), {
-        verify: argv.verify !== false,
-        ...(argv.sheet === undefined ? {} : { sheet: argv.sheet as string }),
-        sheetClips: Number(argv['sheet-clips'] ?? 8),
-      });
-      process.stdout.write(argv.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatSummary(s)}\n`);
-    }),
+  handler: async (argv: Args) => {
+    const s = await inspectDataset(String(argv.dataset), {
+      verify: argv.verify !== false,
+      ...(argv.sheet === undefined ? {} : { sheet: argv.sheet as string }),
+      sheetClips: Number(argv['sheet-clips'] ?? 8),
+    });
+    process.stdout.write(argv.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatSummary(s)}\n`);
+  },
 };
 
 /** `vtx data <build|inspect>`: mount with `yargs().command(dataCommand)`. */

@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
-import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
+import { isPlainObject, UsageError, validateConfig, writeResolvedConfig } from './config/index.js';
 import {
   checkExperiment,
   experimentWarnings,
@@ -98,7 +98,7 @@ export async function train(
   if (opts.resume && !resumeFrom && !hasRun)
     throw new Error(`${runDir}: not a run directory (no config.yaml) and no checkpoint to resume from`);
   if (!opts.resume && hasRun) {
-    throw new Error(
+    throw new UsageError(
       `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
     );
   }

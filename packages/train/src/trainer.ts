@@ -27,6 +27,7 @@ import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
 import { SampleQuality } from './metrics/sample-quality.js';
 import { writeSideBySide } from './sora/side-by-side.js';
+import { ConfigError } from './config/index.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
@@ -129,10 +130,13 @@ export class Trainer {
     const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
     if (modelClasses !== null && needed > modelClasses) {
       await loader.close();
-      throw new Error(
-        `${join(loader.dir, 'index.json')}: the dataset has ${needed} classes (${loader.index.labels!.names.join(', ')}) ` +
-          `but model.numClasses is ${modelClasses}`,
-      );
+      throw new ConfigError([
+        {
+          file: join(loader.dir, 'index.json'),
+          path: 'model.numClasses',
+          message: `${modelClasses}, but the dataset has ${needed} classes (${loader.index.labels!.names.join(', ')})`,
+        },
+      ]);
     }
     const start = loader.state();
     let first: Batch;

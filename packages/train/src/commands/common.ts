@@ -3,19 +3,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
 import { ModelConfig, preset, type ClipShape } from '@vtx/models';
-import { ConfigError, loadConfigFile, readConfigTree } from '../config/index.js';
+import { ConfigError, UsageError, loadConfigFile, readConfigTree } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
 import { declaredSizes, distinctClips } from '../sizes.js';
+import { SweepError } from '../sweep/index.js';
+
+export { UsageError };
 
 /** 0 ok, 1 failure, 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** A user-facing error: printed as one message (no stack trace) with an exit code. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Print an error for a person and set the exit code: config and usage errors 2, anything else 1. */
+/**
+ * Print an error for a person and set the exit code: config errors (an experiment's or a sweep's) and usage errors
+ * 2, anything else 1. The one place the CLI turns an error into an exit code: `main` calls it for whatever a command
+ * throws and for yargs' own parse errors.
+ */
 export function report(e: unknown): void {
   const debug = process.env['VTX_DEBUG'] === '1';
   if (e instanceof ConfigError) {
@@ -23,7 +25,7 @@ export function report(e: unknown): void {
     process.exitCode = EXIT.usage;
     return;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof SweepError) {
     process.stderr.write(`error: ${e.message}\n`);
     process.exitCode = EXIT.usage;
     return;

@@ -1,5 +1,6 @@
 /** `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`. */
 import { join } from 'node:path';
+import { BACKENDS } from '@vtx/core';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
@@ -36,7 +37,8 @@ export const trainCommand: CommandModule<object, Args> = {
       })
       .option('backend', {
         type: 'string',
-        describe: 'tfjs backend: tensorflow | native | wasm | cpu (default: the fastest that starts)',
+        choices: BACKENDS,
+        describe: 'tfjs backend (default: the fastest that starts)',
       })
       .option('plugin', pluginOption)
       .conflicts('resume', 'config')
