@@ -108,6 +108,11 @@ export const DataConfig = z.strictObject({
   transforms: TransformConfig.prefault({}),
   /** Empty: clips are grouped by their output shape. Otherwise each clip goes to the largest bucket it fits. */
   buckets: z.array(BucketConfig).default([]),
+  /**
+   * Number labels by these class names (an evaluation set by its training set's) instead of the dataset's own sorted
+   * names; a dataset label not among them is an error naming its index.json. Default: the dataset's own.
+   */
+  labels: z.array(z.string()).optional(),
   /** Which caption column becomes `batch.captions`. */
   caption: z.enum(['descriptive', 'terse']).default('descriptive'),
   /** This process's share of the rows: contiguous 1/count of them (data parallel, multi-machine). */

@@ -312,7 +312,7 @@ export class Trainer {
    */
   async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    const evalData = evalDataInput(cfg);
+    const evalData = evalDataInput(cfg, this.parts.loader.labelNames); // labels numbered as in training
     if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };
