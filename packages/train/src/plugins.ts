@@ -37,7 +37,7 @@ export async function resolve(specifier, context, next) {
     } catch {}
   }
   const r = await next(specifier, context);
-  return own(r.url) && r.format === 'commonjs' && /\.[cm]?[jt]sx?$/.test(r.url) && !/\.c[jt]s$/.test(r.url)
+  return own(r.url) && r.format === 'commonjs' && /\\.[cm]?[jt]sx?$/.test(r.url) && !/\\.c[jt]s$/.test(r.url)
     ? { ...r, format: 'module' }
     : r;
 }
