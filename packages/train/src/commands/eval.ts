@@ -42,7 +42,7 @@ export const evalCommand: CommandModule<object, Args> = {
       })
       .option('json', { type: 'boolean', default: false })
       .option('plugin', pluginOption)
-      .example('$0 eval runs/vivit-tiny --set eval.batches=32', 'a longer evaluation')
+      .example('$0 eval runs/vivit-factorised-encoder --set eval.batches=32', 'a longer evaluation')
       .example('$0 eval runs/default --judge runs/shapes-judge', 'sample quality with a judge'),
   handler: async (argv) => {
     try {

@@ -42,7 +42,7 @@ export const infoCommand: CommandModule<object, Args> = {
       .option('plugin', pluginOption)
       .example('$0 info DiT-XL/2', 'DiT-XL/2 at 256 px (32x32x4 latents): 675,129,632 params, 118.6 Gflops')
       .example('$0 info ViT-B/16 --clip 384,384,3', 'ViT-B/16 at 384 px')
-      .example('$0 info configs/vivit-tiny.yaml --json', 'the model of an experiment config')
+      .example('$0 info configs/vivit/factorised-encoder.yaml --json', 'the model of an experiment config')
       .example(
         '$0 info configs/sora/native-sizes.yaml',
         'a multi-size config: parameters once, tokens and Gflops at each size it declares',

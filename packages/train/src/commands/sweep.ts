@@ -173,8 +173,8 @@ export const sweepCommand: CommandModule = {
       .command(statusCmd)
       .command(taskCmd)
       .command(runCmd)
-      .example('$0 sweep configs/sweeps/dit-tiny.yaml', 'run a sweep on this machine')
-      .example('$0 sweep configs/sweeps/dit-tiny.yaml --launcher slurm', 'submit it as one Slurm job array')
-      .example('$0 sweep report runs/sweeps/dit-tiny', 'table, power-law fits and charts'),
+      .example('$0 sweep configs/sweeps/tiny.yaml', 'run a sweep on this machine')
+      .example('$0 sweep configs/sweeps/tiny.yaml --launcher slurm', 'submit it as one Slurm job array')
+      .example('$0 sweep report runs/sweeps/tiny', 'table, power-law fits and charts'),
   handler: () => {},
 };

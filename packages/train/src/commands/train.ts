@@ -51,12 +51,12 @@ export const trainCommand: CommandModule<object, Args> = {
         'the default tiny video DiT on built-in bouncing shapes',
       )
       .example(
-        '$0 train -c configs/vivit-tiny.yaml --set optim.lr=1e-3 --set train.steps=200',
+        '$0 train -c configs/vivit/factorised-encoder.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
-        '$0 train -c my-model.yaml --plugin ./my-model.ts',
+        '$0 train -c examples/new-model/my-model.yaml --plugin examples/new-model/my-model.ts',
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
