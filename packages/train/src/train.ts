@@ -282,7 +282,11 @@ export async function train(
 }
 
 function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
-  return startBackend(cfg.backend, { info: (m) => logger.info(m), warn: (m) => logger.warn(m) });
+  return startBackend(cfg.backend, {
+    info: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+    debug: (m) => logger.debug(m),
+  });
 }
 
 async function evaluate(
