@@ -150,6 +150,16 @@ export function validateConfig<S extends z.ZodType>(
   throw new ConfigError(issues);
 }
 
+/** `did you mean 'factorised-encoder'? ` for a string one typo away from one of the allowed strings, else ''. */
+function didYouMean(input: unknown, allowed: readonly unknown[]): string {
+  if (typeof input !== 'string') return '';
+  const hint = closest(
+    input,
+    allowed.filter((v): v is string => typeof v === 'string'),
+  );
+  return hint ? `did you mean '${hint}'? ` : '';
+}
+
 const show = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
@@ -171,14 +181,15 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
         : `expected ${expected}, got ${typeof input} ${show(input)}`;
     }
     case 'invalid_value':
-      return `expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}`;
+      return `${didYouMean(input, i.values)}expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}`;
     case 'invalid_union': {
       const u = i as { options?: unknown[]; discriminator?: string };
       const got =
         u.discriminator && typeof input === 'object' && input !== null
           ? (input as Record<string, unknown>)[u.discriminator]
           : input;
-      if (u.options) return `expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}`;
+      if (u.options)
+        return `${didYouMean(got, u.options)}expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}`;
       return `${i.message}, got ${show(input)}`;
     }
     case 'custom':

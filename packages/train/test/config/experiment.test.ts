@@ -1,6 +1,6 @@
 /** The experiment checks across config sections that no single key's schema can make. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/index.js';
+import { ConfigError, validateConfig } from '../../src/config/index.js';
 import { checkExperiment, experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
 
 describe('checks across sections (checkExperiment)', () => {
@@ -75,5 +75,34 @@ describe('warnings at the start of a run (experimentWarnings)', () => {
     expect(
       experimentWarnings(ExperimentConfig.parse({ name: 'c', model: { kind: 'vit', numClasses: 3 } })),
     ).toEqual([]);
+  });
+});
+
+describe('enum values', () => {
+  it("a typo of an allowed value gets a did-you-mean: 'factorized-encoder' -> 'factorised-encoder'", () => {
+    const e = (() => {
+      try {
+        validateConfig(
+          { name: 'v', model: { kind: 'vivit', variant: 'factorized-encoder', numClasses: 4 } },
+          ExperimentConfig,
+        );
+      } catch (x) {
+        return x;
+      }
+    })() as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.issues[0]).toMatchObject({ path: 'model.variant' });
+    expect(e.issues[0]!.message).toMatch(
+      /^did you mean 'factorised-encoder'\? expected one of "spatio-temporal"/,
+    );
+  });
+
+  it('no hint for a value unlike any allowed one', () => {
+    expect(() =>
+      validateConfig(
+        { name: 'v', model: { kind: 'vivit', variant: 'banana', numClasses: 4 } },
+        ExperimentConfig,
+      ),
+    ).toThrow(/model\.variant: expected one of/);
   });
 });
