@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
-import { ModelConfig, preset, type ClipShape } from '@vtx/models';
-import { ConfigError, UsageError, loadConfigFile, readConfigTree } from '../config/index.js';
+import { ModelConfig, PRESETS, preset, type ClipShape } from '@vtx/models';
+import { ConfigError, UsageError, closest, loadConfigFile, readConfigTree } from '../config/index.js';
 import { ExperimentConfig } from '../experiment.js';
 import { declaredSizes, distinctClips } from '../sizes.js';
 import { SweepError } from '../sweep/index.js';
@@ -55,13 +55,10 @@ export async function resolveModel(
   clip?: ClipShape,
 ): Promise<{ model: ModelConfig; clip: ClipShape; clips: ClipShape[]; source: string }> {
   if (!existsSync(spec)) {
-    try {
-      const p = preset(spec);
-      const c = clip ?? p.clip;
-      return { model: p.model, clip: c, clips: [c], source: `preset ${spec}` };
-    } catch (e) {
-      throw new UsageError(`'${spec}' is neither a file nor a model preset: ${(e as Error).message}`);
-    }
+    const name = presetName(spec);
+    const p = preset(name);
+    const c = clip ?? p.clip;
+    return { model: p.model, clip: c, clips: [c], source: `preset ${name}` };
   }
   const tree = await readConfigTree(spec);
   const raw = tree.value as Record<string, unknown>;
@@ -75,6 +72,22 @@ export async function resolveModel(
   const model = await loadConfigFile(spec, ModelConfig);
   if (!clip) throw new UsageError(`${spec}: give --clip T,H,W,C for a bare model config`);
   return { model, clip, clips: [clip], source: spec };
+}
+
+/**
+ * A preset's name from what a user typed: exact, else the one preset equal to it ignoring case (`dit-xl/2`). An
+ * unknown name is a usage error with the closest presets and where to see them all (`vtx info --list`).
+ */
+export function presetName(typed: string): string {
+  const names = Object.keys(PRESETS);
+  if (names.includes(typed)) return typed;
+  const folded = names.filter((n) => n.toLowerCase() === typed.toLowerCase());
+  if (folded.length === 1) return folded[0]!;
+  const hint = closest(typed, names);
+  throw new UsageError(
+    `'${typed}' is neither a file nor a model preset${hint ? ` (did you mean '${hint}'?)` : ''}; ` +
+      `'vtx info --list' lists the ${names.length} presets`,
+  );
 }
 
 /** The clip an experiment trains on, when its data config fixes it to one size (built-in datasets, crops, frames). */
