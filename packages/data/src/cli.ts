@@ -38,6 +38,17 @@ function validSpec(schema: z.ZodType, spec: (argv: Args) => unknown): (argv: Arg
   };
 }
 
+/**
+ * A builder flag's help from its spec: the key's description (zod `.describe`) and default, so `--help` and the
+ * spec say one thing. `key` is the spec's name for the flag.
+ */
+function specHelp(schema: z.ZodObject, key: string): { describe: string } {
+  const field = schema.shape[key] as z.ZodType | undefined;
+  const def = field?._zod.def as { type: string; defaultValue?: unknown } | undefined;
+  const fallback = def?.type === 'default' ? ` (default ${String(def.defaultValue)})` : '';
+  return { describe: `${field?.description ?? ''}${fallback}`.trim() };
+}
+
 /** Keep only the options the user gave (so schema defaults apply to the rest). */
 function pick(argv: Args, keys: Record<string, string>): Args {
   const out: Args = {};
@@ -221,15 +232,15 @@ const movingMnist: CommandModule = {
 };
 
 /** What the builders that read files (videos, frames) share: input and output, frame size and fps. */
-const fromFiles = (y: Argv) =>
+const fromFiles = (y: Argv, spec: z.ZodObject) =>
   shared(y)
-    .positional('input', { type: 'string', demandOption: true })
-    .positional('out', { type: 'string', demandOption: true })
-    .option('height', { type: 'number' })
-    .option('width', { type: 'number' })
-    .option('resize', { choices: ['crop', 'stretch'] })
-    .option('fps', { type: 'number' })
-    .option('on-error', { choices: ['skip', 'fail'] });
+    .positional('input', { type: 'string', demandOption: true, ...specHelp(spec, 'input') })
+    .positional('out', { type: 'string', demandOption: true, describe: 'the dataset directory to write' })
+    .option('height', { type: 'number', ...specHelp(spec, 'height') })
+    .option('width', { type: 'number', ...specHelp(spec, 'width') })
+    .option('resize', { choices: ['crop', 'stretch'], ...specHelp(spec, 'resize') })
+    .option('fps', { type: 'number', ...specHelp(spec, 'fps') })
+    .option('on-error', { choices: ['skip', 'fail'], ...specHelp(spec, 'onError') });
 
 /** The spec of a file builder: its `fromFiles` options, `--on-error` and its own `options` (flag: key), as given. */
 const fileSpec = (kind: string, options: Record<string, string>) => (argv: Args) => ({
@@ -260,13 +271,13 @@ const videos: CommandModule = {
   describe:
     'video files (folder with class subfolders, or a CSV/JSONL manifest path,label[,caption]) via ffmpeg',
   builder: (y) =>
-    fromFiles(y)
-      .option('stride', { type: 'number' })
-      .option('frames', { type: 'number' })
-      .option('clip-stride', { type: 'number' })
-      .option('max-clips', { type: 'number', describe: 'clips per video at most' })
-      .option('concurrency', { type: 'number' })
-      .option('ffmpeg', { type: 'string' })
+    fromFiles(y, VideoSpec)
+      .option('stride', { type: 'number', ...specHelp(VideoSpec, 'stride') })
+      .option('frames', { type: 'number', ...specHelp(VideoSpec, 'frames') })
+      .option('clip-stride', { type: 'number', ...specHelp(VideoSpec, 'clipStride') })
+      .option('max-clips', { type: 'number', ...specHelp(VideoSpec, 'maxClipsPerVideo') })
+      .option('concurrency', { type: 'number', ...specHelp(VideoSpec, 'concurrency') })
+      .option('ffmpeg', { type: 'string', ...specHelp(VideoSpec, 'ffmpeg') })
       .check(validSpec(VideoSpec, videoSpec)),
   handler: async (argv: Args) =>
     report(String(argv.out), await buildFromVideos(String(argv.out), videoSpec(argv) as never, opts(argv))),
@@ -278,7 +289,9 @@ const frames: CommandModule = {
   command: 'frames <input> <out>',
   describe: 'folders of PNG/JPEG frames, one per clip (class subfolders or a manifest)',
   builder: (y) =>
-    fromFiles(y).option('max-frames', { type: 'number' }).check(validSpec(FramesSpec, framesSpec)),
+    fromFiles(y, FramesSpec)
+      .option('max-frames', { type: 'number', ...specHelp(FramesSpec, 'maxFrames') })
+      .check(validSpec(FramesSpec, framesSpec)),
   handler: async (argv: Args) =>
     report(String(argv.out), await buildFromFrames(String(argv.out), framesSpec(argv) as never, opts(argv))),
 };

@@ -73,4 +73,18 @@ describe('--help examples', () => {
     }
     expect(seen).toEqual(expect.arrayContaining(['', 'train', 'sweep report', 'data build videos', 'judge']));
   });
+
+  it('data build videos and frames describe every option, with its default from the builder spec', async () => {
+    for (const kind of ['videos', 'frames']) {
+      const text = await help(['data', 'build', kind]);
+      const options = (text.split(/\nOptions:\n/)[1] ?? '')
+        .split('\n')
+        .filter((l) => /^\s+(-\w, )?--/.test(l));
+      expect(options.length).toBeGreaterThan(kind === 'videos' ? 12 : 8);
+      for (const line of options) expect(line, `${kind}: ${line}`).toMatch(/^\s+(-\w, )?--[\w-]+\s+[^\s[]/);
+    }
+    const videos = await help(['data', 'build', 'videos']);
+    expect(videos).toMatch(/--frames\s+frames per clip \(default 16\)/);
+    expect(videos).toMatch(/--concurrency\s+decoder worker threads \(default 2\)/);
+  });
 });
