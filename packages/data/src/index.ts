@@ -52,6 +52,7 @@ export {
   NormalizeConfig,
   BucketConfig,
   BuiltinDataset,
+  defaultCacheDir,
   type BuiltinDatasetInput,
   type DataConfigInput,
 } from './config.js';
