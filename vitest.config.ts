@@ -11,9 +11,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    projects: packages.map((name) => ({
-      extends: true,
-      test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
-    })),
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+      })),
+      // checks of the repository as a whole (test/): it is self-contained
+      { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
+    ],
   },
 });

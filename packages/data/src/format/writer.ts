@@ -3,8 +3,8 @@
  *
  * Rows are grouped into record batches of about `batchBytes` and batches into shards of about
  * `maxShardBytes`. Each shard is an Arrow IPC *file* (footer = random access for the loader) written
- * through the manual drain loop measured in shared/research/tfjs-in-node.md §4 (the Node-stream
- * writers buffer the whole file: ~1 GB RSS for a 1 GB shard; the drain loop stays ~140 MB).
+ * through a manual drain loop (docs/notes/arrow-io.md: the Node-stream writers buffer the whole
+ * file, ~1 GB RSS for a 0.94 GB file; the drain loop stays ~140 MB).
  * Everything goes to a temporary directory that replaces the target only in `finish()`.
  */
 import { createHash } from 'node:crypto';

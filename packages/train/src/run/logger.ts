@@ -3,7 +3,7 @@
  * it is a TTY: time, level, message, then each field as key=value with numbers to 4 significant digits) or as plain
  * JSON lines (CI, pipes). Pretty printing uses pino-pretty as a synchronous stream, not a transport
  * worker: `logger.flush()` does not flush a transport's pretty output, and the progress bar needs the lines routed
- * in-process (research/tfjs-in-node.md §6).
+ * in-process (docs/notes/logging.md).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

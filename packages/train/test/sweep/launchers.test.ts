@@ -89,6 +89,14 @@ function slurmUp(): boolean {
   }
 }
 
+/** The local cluster's config, as `scripts/slurm-local.sh env` prints it (the script picks its directory). */
+function slurmConf(): string {
+  const printed = execFileSync('bash', [join(ROOT, 'scripts/slurm-local.sh'), 'env'], { encoding: 'utf8' });
+  const conf = /^export SLURM_CONF=(.+)$/m.exec(printed)?.[1];
+  if (!conf) throw new Error(`scripts/slurm-local.sh env printed no SLURM_CONF: ${printed}`);
+  return conf.trim();
+}
+
 /**
  * Why the Slurm tests cannot run here, or null. The tests start the local cluster's daemons when Slurm is
  * installed and not running; they never install it (scripts/slurm-local.sh start does, as root).
@@ -115,7 +123,7 @@ describe('slurm launcher', () => {
         stdio: 'inherit',
         timeout: 600_000,
       });
-    process.env['SLURM_CONF'] ??= '/tmp/vtx-slurm/slurm.conf';
+    process.env['SLURM_CONF'] ??= slurmConf();
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-'));
     const file = sweepFile(
       tmp,
@@ -148,7 +156,7 @@ describe('slurm launcher', () => {
         stdio: 'inherit',
         timeout: 600_000,
       });
-    process.env['SLURM_CONF'] ??= '/tmp/vtx-slurm/slurm.conf';
+    process.env['SLURM_CONF'] ??= slurmConf();
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-stage-'));
     const file = sweepFile(
       tmp,
