@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'models', 'data', 'train', 'view', 'backend-native'];
+const packages = ['core', 'models', 'data', 'runs', 'train', 'eval', 'lab', 'cli', 'view', 'backend-native'];
 
 export default defineConfig({
   // Resolve @vtx/* to their TypeScript sources (the "@vtx/source" export condition): no build before tests.

@@ -16,7 +16,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as A from 'apache-arrow';
 
 import { DataError } from '../errors.js';
-import { assertReplaceable, fsyncPath, replaceDir, tempSibling, writeFileAtomic } from './atomic.js';
+import { nodeIO, tempSibling, writeFileAtomic } from '@vtx/runs';
+import { assertReplaceable, replaceDir } from './atomic.js';
 import {
   arrowSchema,
   clipBytes,
@@ -152,7 +153,7 @@ export class DatasetWriter {
         shards,
       } satisfies DatasetIndex);
       await writeFileAtomic(path.join(this.tmpDir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
-      await fsyncPath(this.tmpDir);
+      await nodeIO.syncDir(this.tmpDir);
       await replaceDir(this.tmpDir, this.target);
       this.done = true;
       return index;
