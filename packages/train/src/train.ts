@@ -21,12 +21,7 @@ import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
 import { cleanStaleTemps, latestCheckpoint } from './checkpoint/index.js';
 import { isPlainObject, UsageError, validateConfig, writeResolvedConfig } from './config/index.js';
-import {
-  checkExperiment,
-  experimentWarnings,
-  ExperimentConfig,
-  type ExperimentConfigInput,
-} from './experiment.js';
+import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
@@ -89,7 +84,6 @@ export async function train(
   // plugins first: they register the model kinds the config may name (relative paths: the working directory)
   const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
   let cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
-  checkExperiment(cfg);
   await checkSampleScoring(cfg, opts.samples); // a bad eval.judge fails here, not at the first evaluation
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
@@ -317,7 +311,7 @@ async function writeSamples(
   events: EventWriter | null,
   step: number,
 ): Promise<string[]> {
-  const { cfg, model, condition } = trainer.parts;
+  const { cfg, model, condition, process } = trainer.parts;
   const captions = cfg.sample.captions.length
     ? cfg.sample.captions
     : condition?.kind === 'caption'
@@ -327,7 +321,7 @@ async function writeSamples(
   const gifs: string[] = [];
   for (const clip of sizes) {
     const latents = await trainer.withEvalWeights(() =>
-      sampleClips(model, cfg.diffusion, condition!, {
+      sampleClips(model, process!, condition!, {
         count: cfg.sample.count,
         clip,
         classes: cfg.sample.classes,

@@ -17,7 +17,9 @@ import {
   type ClipShape,
   type ModelCost,
   conditionOf,
+  makeProcess,
   type Condition,
+  type NoiseProcess,
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -76,6 +78,8 @@ export interface TrainerParts {
   sizes: DeclaredSize[];
   objective: Objective;
   condition: Condition | null;
+  /** A diffusion run's noise process (made once from `cfg.diffusion`): its losses, samplers, output channels. */
+  process: NoiseProcess | null;
   loader: DataLoader;
   params: NamedParam[];
   optimizer: Optimizer;
@@ -130,7 +134,9 @@ export class Trainer {
         `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
       );
     const loader = await createLoader(cfg.data);
-    const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
+    const task = modelTask(cfg.model);
+    const cond = task === 'diffuse' ? conditionOf(cfg.model) : null;
+    const noiseProcess = task === 'diffuse' ? makeProcess(cfg.diffusion) : null;
     // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
     // first batch that holds one, after the run directory was set up.
     const classes = numClassesOf(cfg.model); // classifiers only
@@ -154,7 +160,7 @@ export class Trainer {
       // every size the data declares, not only the first batch's: a bad one would otherwise fail mid-run
       sizes = await checkRunSizes(cfg, loader);
       first = await loader.next();
-      model = buildModel(cfg.model, first.clipShape); // throws on a clip/patch mismatch
+      model = buildModel(cfg.model, first.clipShape, noiseProcess ?? undefined); // throws on a clip/patch mismatch
     } catch (e) {
       await loader.close(); // no worker thread or open shard left behind by a failed setup
       throw e;
@@ -167,8 +173,7 @@ export class Trainer {
     const ema = cfg.train.ema.enabled
       ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
       : null;
-    const task = modelTask(cfg.model);
-    const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
+    const condition = cond;
     const objective: Objective =
       task === 'classify'
         ? new ClassifyObjective(model, {
@@ -181,16 +186,17 @@ export class Trainer {
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'
           ? new ReconstructObjective(model, cfg.model, cfg.seed)
-          : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
+          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed);
     return new Trainer(
       {
         cfg,
         model,
         clip,
-        cost: modelCost(cfg.model, clip),
+        cost: modelCost(cfg.model, clip, noiseProcess ?? undefined),
         sizes,
         objective,
         condition,
+        process: noiseProcess,
         loader,
         params,
         optimizer,
@@ -214,7 +220,7 @@ export class Trainer {
     const key = clip.join('x');
     let c = this.costs.get(key);
     if (!c) {
-      c = modelCost(this.cfg.model, [...clip] as ClipShape);
+      c = modelCost(this.cfg.model, [...clip] as ClipShape, this.parts.process ?? undefined);
       this.costs.set(key, c);
     }
     return c;
@@ -343,8 +349,11 @@ export class Trainer {
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
         await this.writeReconstructions(objective, first, opts.samplesDir);
       if (scoreSamples && quality) {
-        const { model, clip, condition } = this.parts;
-        Object.assign(metrics, await quality.score({ model, cfg, clip, condition: condition! }));
+        const { model, clip, condition, process } = this.parts;
+        Object.assign(
+          metrics,
+          await quality.score({ model, cfg, clip, condition: condition!, process: process! }),
+        );
       }
       return metrics;
     };

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
-import { ModelConfig, PRESETS, preset, type ClipShape } from '@vtx/models';
+import { ModelConfig, PRESETS, makeProcess, preset, type ClipShape, type NoiseProcess } from '@vtx/models';
 import { SweepError } from '@vtx/lab';
 import {
   ConfigError,
@@ -60,7 +60,14 @@ export function parseClip(value: string | undefined, flag = '--clip'): ClipShape
 export async function resolveModel(
   spec: string,
   clip?: ClipShape,
-): Promise<{ model: ModelConfig; clip: ClipShape; clips: ClipShape[]; source: string }> {
+): Promise<{
+  model: ModelConfig;
+  clip: ClipShape;
+  clips: ClipShape[];
+  source: string;
+  /** An experiment config's noise process (a diffusion model's output channels); absent for presets and bare models. */
+  process?: NoiseProcess;
+}> {
   if (!existsSync(spec)) {
     const name = presetName(spec);
     const p = preset(name);
@@ -74,7 +81,7 @@ export async function resolveModel(
     const clips = clip ? [clip] : experimentClips(exp);
     if (!clips?.length)
       throw new UsageError(`${spec}: give --clip T,H,W,C (the config does not fix the clip size)`);
-    return { model: exp.model, clip: clips[0]!, clips, source: spec };
+    return { model: exp.model, clip: clips[0]!, clips, source: spec, process: makeProcess(exp.diffusion) };
   }
   const model = await loadConfigFile(spec, ModelConfig);
   if (!clip) throw new UsageError(`${spec}: give --clip T,H,W,C for a bare model config`);

@@ -66,8 +66,13 @@ export const infoCommand: CommandModule<object, Args> = {
     try {
       if (argv.list) return listPresets(argv.model ?? '', argv.json);
       await importPlugins(argv.plugin);
-      const { model, clips, source } = await resolveModel(argv.model!, parseClip(argv.clip));
-      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip) }));
+      const {
+        model,
+        clips,
+        source,
+        process: noiseProcess,
+      } = await resolveModel(argv.model!, parseClip(argv.clip));
+      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip, noiseProcess) }));
       const perSize = costs.map(({ clip, c }) => ({
         clip,
         tokens: c.tokens,

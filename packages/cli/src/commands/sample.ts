@@ -21,10 +21,10 @@ import {
   modelPatch,
   sampleClips,
   sampleConditions,
-  samplerMismatch,
   type ClipShape,
   type Condition,
-  type DiffusionConfig,
+  type NoiseProcess,
+  type SamplerName,
 } from '@vtx/models';
 import { UsageError, report } from './common.js';
 
@@ -33,7 +33,7 @@ interface Args {
   count: number;
   size: string[];
   steps?: string;
-  sampler?: DiffusionConfig['sampler'];
+  sampler?: SamplerName;
   cfgScale?: number;
   class: number[];
   caption: string[];
@@ -106,18 +106,18 @@ export const sampleCommand: CommandModule<object, Args> = {
     try {
       await startBackend();
       const run = await loadRun(argv.run, { weights: argv.weights });
-      if (!run.condition)
+      if (!run.condition || !run.process)
         throw new UsageError(
           `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,
         );
-      checkSamplerFlags(run.cfg.diffusion, argv);
+      checkSamplerFlags(run.process, argv);
       checkConditionFlags(run.condition, argv, argv.run);
       const names = await classNames(run.cfg);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
       const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
       const written: string[] = [];
       for (const clip of sizes.length ? sizes : [run.clip]) {
-        const latents = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
+        const latents = await sampleClips(run.model, run.process, run.condition, {
           count: argv.count,
           clip,
           classes: argv.class,
@@ -226,20 +226,17 @@ function rowLabels(
 }
 
 /**
- * `--steps` and `--sampler` against the run's diffusion process, before any sampling: a usage error (exit 2) naming
- * the flag, by the rule generate() applies (samplerMismatch).
+ * `--steps` and `--sampler` against the run's noise process, before any sampling: a usage error (exit 2) naming the
+ * flag, by the rule the process's config and `sampleClips` apply (`process.samplerMismatch`).
  */
-function checkSamplerFlags(d: DiffusionConfig, argv: Pick<Args, 'steps' | 'sampler'>): void {
-  const asked = {
-    ...d,
+function checkSamplerFlags(process: NoiseProcess, argv: Pick<Args, 'steps' | 'sampler'>): void {
+  const mismatch = process.samplerMismatch({
     ...(argv.steps ? { samplingSteps: argv.steps } : {}),
     ...(argv.sampler ? { sampler: argv.sampler } : {}),
-  };
-  const mismatch = samplerMismatch(asked);
+  });
   if (!mismatch) return;
   const flag = mismatch.key === 'sampler' ? 'sampler' : 'steps';
-  const label = argv[flag] ? `--${flag} ${argv[flag]}` : `the run's diffusion.${mismatch.key}`;
-  throw new UsageError(`${label}: ${mismatch.message}`);
+  throw new UsageError(`--${flag} ${argv[flag]}: ${mismatch.message}`);
 }
 
 /**

@@ -150,16 +150,6 @@ export function validateConfig<S extends z.ZodType>(
   throw new ConfigError(issues);
 }
 
-/** `did you mean 'factorised-encoder'? ` for a string one typo away from one of the allowed strings, else ''. */
-function didYouMean(input: unknown, allowed: readonly unknown[]): string {
-  if (typeof input !== 'string') return '';
-  const hint = closest(
-    input,
-    allowed.filter((v): v is string => typeof v === 'string'),
-  );
-  return hint ? `did you mean '${hint}'? ` : '';
-}
-
 const show = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
@@ -181,7 +171,7 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
         : `expected ${expected}, got ${typeof input} ${show(input)}`;
     }
     case 'invalid_value':
-      return `${didYouMean(input, i.values)}expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}`;
+      return `expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}${didYouMean(input, i.values)}`;
     case 'invalid_union': {
       const u = i as { options?: unknown[]; discriminator?: string };
       const got =
@@ -189,10 +179,13 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
           ? (input as Record<string, unknown>)[u.discriminator]
           : input;
       if (u.options)
-        return `${didYouMean(got, u.options)}expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}`;
+        return `expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}${didYouMean(got, u.options)}`;
       return `${i.message}, got ${show(input)}`;
     }
-    case 'custom':
+    case 'custom': // a check across keys reports on the object that holds them: its message says it all
+      return input === undefined || typeof input === 'object'
+        ? i.message
+        : `${i.message}, got ${show(input)}`;
     case 'invalid_element':
     case 'invalid_format':
     case 'invalid_key':
@@ -201,6 +194,13 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
     case 'too_small':
       return input === undefined ? i.message : `${i.message}, got ${show(input)}`;
   }
+}
+
+/** ' (did you mean "x"?)' when a string is a likely typo of one of the allowed values; else ''. */
+function didYouMean(got: unknown, allowed: readonly unknown[]): string {
+  const words = allowed.filter((v): v is string => typeof v === 'string');
+  const hint = typeof got === 'string' && words.length ? closest(got, words) : undefined;
+  return hint ? ` (did you mean ${show(hint)}?)` : '';
 }
 
 /**
