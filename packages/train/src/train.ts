@@ -23,7 +23,7 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { writeResolvedConfig } from './config/index.js';
+import { UsageError, writeResolvedConfig } from './config/index.js';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';
@@ -117,7 +117,7 @@ export async function train(
     return s;
   }
   if (!opts.resume && existsSync(join(runDir, 'config.yaml')))
-    throw new Error(
+    throw new UsageError(
       `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
     );
   // A fresh run whose setup fails (data, model, backend) removes the directory it created: no partial run is left
@@ -326,7 +326,11 @@ async function finish(run: Run, status: RunSummary['status']): Promise<RunSummar
 }
 
 function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
-  return startBackend(cfg.backend, { info: (m) => logger.info(m), warn: (m) => logger.warn(m) });
+  return startBackend(cfg.backend, {
+    info: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+    debug: (m) => logger.debug(m),
+  });
 }
 
 async function evaluate(run: Run, step: number): Promise<void> {

@@ -31,6 +31,7 @@ import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
 import type { SampleScorer, SampleScoring } from './sample-scoring.js';
 import { writeSideBySide } from './media/side-by-side.js';
+import { ConfigError } from './config/index.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
@@ -325,7 +326,7 @@ export class Trainer {
    */
   async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    const evalData = evalDataInput(cfg);
+    const evalData = evalDataInput(cfg, this.parts.loader.labelNames); // labels numbered as in training
     if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };

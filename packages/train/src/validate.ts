@@ -51,7 +51,8 @@ export async function validate(
   const dir = await resolveDataset(cfg.data.dataset, cfg.data.cacheDir);
   const { index } = await openDataset(dir, { verify: false }); // the loader verifies the shards when it reads them
   checkClasses(cfg, index.labels?.names ?? [], join(dir, 'index.json'));
-  const sizes = await checkRunSizes(cfg, { index, dir });
+  const labelNames = index.labels ? (cfg.data.labels ?? index.labels.names) : null; // as the loader numbers them
+  const sizes = await checkRunSizes(cfg, { index, dir, labelNames });
   return { cfg, sizes, warnings: experimentWarnings(cfg) };
 }
 
@@ -77,8 +78,11 @@ function checkClasses(cfg: ExperimentConfig, names: readonly string[], indexFile
   const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
   const modelClasses = cond?.kind === 'class' ? cond.numClasses : numClassesOf(cfg.model);
   if (modelClasses !== null && names.length > modelClasses)
-    throw new Error(
-      `${indexFile}: the dataset has ${names.length} classes (${names.join(', ')}) ` +
-        `but model.numClasses is ${modelClasses}`,
-    );
+    throw new ConfigError([
+      {
+        file: indexFile,
+        path: 'model.numClasses',
+        message: `${modelClasses}, but the dataset has ${names.length} classes (${names.join(', ')})`,
+      },
+    ]);
 }

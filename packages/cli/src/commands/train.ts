@@ -1,5 +1,6 @@
 /** `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`. */
 import { join } from 'node:path';
+import { BACKENDS } from '@vtx/core';
 import type { CommandModule } from 'yargs';
 import { sampleScoring } from '@vtx/eval';
 import {
@@ -42,7 +43,8 @@ export const trainCommand: CommandModule<object, Args> = {
       })
       .option('backend', {
         type: 'string',
-        describe: 'tfjs backend: tensorflow | native | wasm | cpu (default: the fastest that starts)',
+        choices: BACKENDS,
+        describe: 'tfjs backend (default: the fastest that starts)',
       })
       .option('plugin', pluginOption)
       .conflicts('resume', 'config')
@@ -55,7 +57,7 @@ export const trainCommand: CommandModule<object, Args> = {
         'the default tiny video DiT on built-in bouncing shapes',
       )
       .example(
-        '$0 train -c configs/vivit-tiny.yaml --set optim.lr=1e-3 --set train.steps=200',
+        '$0 train -c configs/vivit/factorised-encoder.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
@@ -64,7 +66,7 @@ export const trainCommand: CommandModule<object, Args> = {
         'train a run longer (a resumed run accepts train.steps and the every-N cadences)',
       )
       .example(
-        '$0 train -c my-model.yaml --plugin ./my-model.ts',
+        '$0 train -c examples/new-model/my-model.yaml --plugin examples/new-model/my-model.ts',
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
