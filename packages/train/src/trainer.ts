@@ -31,7 +31,6 @@ import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
 import type { SampleScorer, SampleScoring } from './sample-scoring.js';
 import { writeSideBySide } from './media/side-by-side.js';
-import { ConfigError } from './config/index.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
