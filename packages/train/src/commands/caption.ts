@@ -3,11 +3,11 @@
  * `vtx caption --expand "<prompt>"`: expand a short prompt to the descriptive caption style.
  */
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
 import { expandPrompt } from '../sora/prompt-expansion.js';
 import { recaptionDataset } from '../sora/recaption.js';
 import { resolveDatasetArg } from '../sora/dataset-arg.js';
 import { UsageError, report } from './common.js';
+import { startBackend } from '../backend.js';
 
 interface Args {
   captioner?: string;
@@ -46,9 +46,7 @@ export const captionCommand: CommandModule<object, Args> = {
       }
       if (!argv.captioner || !argv.dataset || !argv.out)
         throw new UsageError('give <captioner-run> <dataset> --out DIR, or --expand "prompt"');
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const index = await recaptionDataset({
         captionerRun: argv.captioner,
         dataset: await resolveDatasetArg(argv.dataset),

@@ -1,9 +1,9 @@
 /** `vtx encode <vae-run> <dataset> --out <latent-dataset>`: cache a dataset's VAE latents (float32 Arrow rows). */
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
 import { encodeDataset } from '../sora/latent-cache.js';
 import { resolveDatasetArg } from '../sora/dataset-arg.js';
 import { report } from './common.js';
+import { startBackend } from '../backend.js';
 
 interface Args {
   vae: string;
@@ -43,9 +43,7 @@ export const encodeCommand: CommandModule<object, Args> = {
       ),
   handler: async (argv) => {
     try {
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const dataset = await resolveDatasetArg(argv.dataset);
       const index = await encodeDataset({
         vaeRun: argv.vae,

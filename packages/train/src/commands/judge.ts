@@ -12,8 +12,8 @@ import { loadRun } from '../load-run.js';
 import { AttributeRunConfig, trainAttributeClassifier } from '../metrics/attribute-run.js';
 import { loadJudge } from '../metrics/judge.js';
 import { scoreRun } from '../metrics/score-run.js';
-import { selectBackend } from '@vtx/core';
 import { UsageError, parseClip, report } from './common.js';
+import { startBackend } from '../backend.js';
 
 interface Args {
   action: 'train' | 'score';
@@ -88,9 +88,7 @@ export const judgeCommand: CommandModule<object, Args> = {
         return;
       }
       if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
       const data = argv.data
