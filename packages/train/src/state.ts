@@ -8,5 +8,7 @@ export const TrainerState = z.strictObject({
   rng: z.strictObject({ seed: z.number().int(), counter: z.number().int() }),
   data: LoaderState,
   clip: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  /** The tfjs backend that wrote the checkpoint (a note only: the tensors are plain float32, any backend resumes). */
+  backend: z.string().optional(),
 });
 export type TrainerState = z.infer<typeof TrainerState>;

@@ -33,6 +33,7 @@ import { checkJudgeConfig } from './metrics/sample-quality.js';
 import { importConfigPlugins, pluginsRelativeTo } from './plugins.js';
 import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
 import { toPixels } from './sora/latent-cache.js';
+import type { TrainerState } from './state.js';
 import { Trainer, type StepRecord } from './trainer.js';
 
 export interface TrainOptions {
@@ -127,8 +128,13 @@ export async function train(
     if (!opts.resume) await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(cfg, runDir));
     trainer = await Trainer.create(cfg, backend);
     if (resumeFrom) {
-      await trainer.restore(resumeFrom);
+      const from = (await trainer.restore(resumeFrom)).state as TrainerState;
       logger.info({ checkpoint: resumeFrom, step: trainer.step }, 'resumed');
+      if (from.backend && from.backend !== backend.name)
+        logger.info(
+          { wroteOn: from.backend, resumesOn: backend.name },
+          `the checkpoint was written on backend ${from.backend}; resuming on ${backend.name} (same weights and state, float rounding may differ)`,
+        );
     } else if (opts.resume) {
       logger.warn(
         { runDir },

@@ -377,6 +377,7 @@ export class Trainer {
       rng: getRngState(),
       data: loader.state(),
       clip: [...clip],
+      backend: tf.getBackend(),
     };
     const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
     return saveCheckpoint(

@@ -16,6 +16,10 @@
  *    ~2e-4 off (cos 0.17: 0.98541 for 0.98559), enough to move DiT's timestep embedding 7e-5. The WGSL kernels
  *    here compute them as the Cephes `sinf`/`cosf` do: the argument reduced to [-π/4, π/4] against π/2 split in
  *    three float32 parts (exact for |x| < 2^15), then the minimax polynomials; within a few float32 ulps.
+ * 4. `AddN` binds every input as a storage buffer in one shader; past the device's
+ *    `maxStorageBuffersPerShaderStage` (8 unless raised) the pipeline is invalid and the sum is garbage — the
+ *    trainer's global gradient norm, a sum over every weight's squared norm, for one. The override sums in groups
+ *    that fit (as tfjs's own Concat does) and then sums the partial sums.
  *
  * No CPU fallbacks, unlike the wasm fixes: webgpu in Node has no synchronous readback (tfjs's `readSync` needs an
  * OffscreenCanvas), so a kernel cannot copy its inputs to the cpu backend. Known limits left as they are, unused
@@ -49,6 +53,7 @@ export const WEBGPU_BINARY_KERNELS = [
 interface WebGpuBackendLike {
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType): tf.TensorInfo;
+  device: { limits: { maxStorageBuffersPerShaderStage: number } };
 }
 
 let installed = false;
@@ -59,6 +64,7 @@ export function installWebGpuFixes(): void {
   for (const name of WEBGPU_BINARY_KERNELS) foldHighRankBinary(name);
   flattenHighRankSelect();
   for (const fn of ['sin', 'cos'] as const) reducedTrig(fn);
+  groupedAddN();
   installed = true;
 }
 
@@ -182,6 +188,36 @@ function reducedTrig(fn: 'sin' | 'cos'): void {
       const x = (inputs as { x: tf.TensorInfo }).x;
       const program = elementwiseProgram(x.shape, `vtx_cephes_${fn}`, `${CEPHES}\n        ${QUADRANTS[fn]}`);
       return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [x], 'float32');
+    },
+  });
+}
+
+function groupedAddN(): void {
+  const stock = tf.getKernel('AddN', 'webgpu');
+  if (!stock) return;
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      const backend = args.backend as unknown as WebGpuBackendLike;
+      const group = backend.device.limits.maxStorageBuffersPerShaderStage - 1; // one buffer is the output
+      const sum = (xs: tf.TensorInfo[]) =>
+        stock.kernelFunc({ ...args, inputs: xs as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+      let terms = Array.from(args.inputs as unknown as ArrayLike<tf.TensorInfo>);
+      const partials: tf.TensorInfo[] = [];
+      while (terms.length > group) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < terms.length; i += group) {
+          const chunk = terms.slice(i, i + group);
+          const p = chunk.length === 1 ? chunk[0]! : sum(chunk);
+          if (chunk.length > 1) partials.push(p);
+          next.push(p);
+        }
+        terms = next;
+      }
+      const out = sum(terms);
+      for (const p of partials) backend.disposeData(p.dataId);
+      return out;
     },
   });
 }

@@ -121,4 +121,17 @@ describe.skipIf(!webGpuTests.adapter)(`webgpu selection and fixes (${adapterLabe
     });
     expect(worst).toBeLessThan(2e-7); // the stock kernels (WGSL sin/cos) were ~2e-4 off on SwiftShader
   });
+
+  it('addN of more terms than a shader can bind (the global gradient norm) equals the sum', async () => {
+    await selectBackend({ importer, override: 'webgpu' });
+    const terms = Array.from({ length: 23 }, (_, i) => randn([3, 5], 40 + i));
+    const host = await Promise.all(terms.map((t) => t.data()));
+    const ref = Array.from({ length: 15 }, (_, j) => host.reduce((s, v) => s + v[j]!, 0));
+    const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const before = buffers();
+    const y = tf.addN(terms);
+    expect(relErr(await y.data(), ref)).toBeLessThan(1e-6);
+    y.dispose();
+    expect(buffers()).toBe(before); // the partial sums are released
+  });
 });
