@@ -20,6 +20,8 @@
  *    `maxStorageBuffersPerShaderStage` (8 unless raised) the pipeline is invalid and the sum is garbage — the
  *    trainer's global gradient norm, a sum over every weight's squared norm, for one. The override sums in groups
  *    that fit (as tfjs's own Concat does) and then sums the partial sums.
+ * 5. `dataSync()` / `arraySync()` of a tensor on the GPU fail in Node with "OffscreenCanvas is not defined" (tfjs
+ *    reads back synchronously through a canvas); they now fail saying what to use instead.
  *
  * No CPU fallbacks, unlike the wasm fixes: webgpu in Node has no synchronous readback (tfjs's `readSync` needs an
  * OffscreenCanvas), so a kernel cannot copy its inputs to the cpu backend. Known limits left as they are, unused
@@ -65,6 +67,7 @@ export function installWebGpuFixes(): void {
   flattenHighRankSelect();
   for (const fn of ['sin', 'cos'] as const) reducedTrig(fn);
   groupedAddN();
+  explainReadSync();
   installed = true;
 }
 
@@ -220,4 +223,23 @@ function groupedAddN(): void {
       return out;
     },
   });
+}
+
+function explainReadSync(): void {
+  if ('OffscreenCanvas' in globalThis) return; // a browser: tfjs's canvas readback works
+  const backend = tf.findBackend('webgpu') as {
+    readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
+  } | null;
+  if (!backend) return;
+  const stock = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return stock(dataId);
+    } catch (e) {
+      if (!(e instanceof ReferenceError) || !e.message.includes('OffscreenCanvas')) throw e;
+      throw new Error(
+        'webgpu in Node cannot read a tensor synchronously (dataSync, arraySync, print); use await data() or array()',
+      );
+    }
+  };
 }

@@ -4,7 +4,7 @@
  * Runs on SwiftShader where Chromium is installed (see ./webgpu-env.ts), else skips with the reason.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend, webGpuFixesInstalled } from '@vtx/core';
 import { randn, relErr } from '../helpers.js';
 import { forwardBackward, layerCases, moreLayerCases } from './layer-cases.js';
@@ -133,5 +133,14 @@ describe.skipIf(!webGpuTests.adapter)(`webgpu selection and fixes (${adapterLabe
     expect(relErr(await y.data(), ref)).toBeLessThan(1e-6);
     y.dispose();
     expect(buffers()).toBe(before); // the partial sums are released
+  });
+
+  it('a synchronous read of a tensor on the GPU says what to use instead', async () => {
+    await selectBackend({ importer, override: 'webgpu' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined); // tfjs's slow-readSync warning
+    const y = tf.square(randn([4, 4], 50));
+    expect(() => y.dataSync()).toThrow(/cannot read a tensor synchronously .*use await data\(\)/);
+    warn.mockRestore();
+    expect((await y.data()).length).toBe(16);
   });
 });
