@@ -12,9 +12,11 @@
  *
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
+ * `webgpu` lines name the adapter; on a software one (SwiftShader) they are marked `emulated`, its training steps
+ * are skipped unless `--with-emulated`, and they are never compared with PyTorch nor counted as the best.
  *
- *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm]
- *              [--steps 5] [--warmup 2] [--with-cpu] [--no-torch]
+ *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm,webgpu]
+ *              [--steps 5] [--warmup 2] [--with-cpu] [--with-emulated] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
  */
 import { spawnSync } from 'node:child_process';
@@ -28,10 +30,11 @@ const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
     workload: { type: 'string' },
-    backends: { type: 'string', default: 'native,wasm' },
+    backends: { type: 'string', default: 'native,wasm,webgpu' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     'with-cpu': { type: 'boolean', default: false },
+    'with-emulated': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
   },
 });
@@ -110,7 +113,11 @@ if (sections.has('matmul')) {
       600,
     );
     for (const l of r.lines)
-      emit({ ...l, peakAvx2Gflops: peakAvx2, ofPeak: +((l['gflops'] as number) / peakAvx2).toFixed(3) });
+      emit(
+        l['adapter'] && !l['emulated'] // a GPU: the CPU's peak says nothing about it
+          ? l
+          : { ...l, peakAvx2Gflops: peakAvx2, ofPeak: +((l['gflops'] as number) / peakAvx2).toFixed(3) },
+      );
     if (r.error) emit({ bench: 'matmul-1024', backend, skipped: r.error });
   }
   if (!torchMissing) {
@@ -177,10 +184,11 @@ if (sections.has('train')) {
         cpu ? '1' : args.steps,
         '--warmup',
         cpu ? '0' : args.warmup,
+        ...(args['with-emulated'] ? ['--with-emulated'] : []),
       ]);
       const line = r.lines.find((l) => l['workload'] === w.name);
-      if (!line) {
-        emit({ workload: w.name, impl: `vtx-${backend}`, skipped: r.error ?? 'no output' });
+      if (!line || 'skipped' in line) {
+        emit(line ?? { workload: w.name, impl: `vtx-${backend}`, skipped: r.error ?? 'no output' });
         continue;
       }
       const sec = line['secondsPerStep'] as number;
@@ -188,9 +196,12 @@ if (sections.has('train')) {
         ...line,
         tokensPerStep: tokens,
         peerParams: torch?.['params'],
-        ...(torch ? { ratioToPyTorch: +((torch['secondsPerStep'] as number) / sec).toFixed(3) } : {}),
+        ...(torch && !line['emulated']
+          ? { ratioToPyTorch: +((torch['secondsPerStep'] as number) / sec).toFixed(3) }
+          : {}),
       };
       emit(out);
+      if (line['emulated']) continue; // a CPU emulation of a GPU: never the best, never against PyTorch
       if (!best || sec < (best['secondsPerStep'] as number)) best = out;
     }
     if (!args['with-cpu'])

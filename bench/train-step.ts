@@ -1,10 +1,14 @@
 /**
  * One (workload, backend) measurement in its own process (clean peak RSS; wasm fixes cannot be uninstalled):
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
- * total time over one step (tf.profile) instead. With `--matmul`, prints the 1024x1024 matmul GFLOP/s.
+ * total time over one step (tf.profile) instead. With `--matmul`, prints the 1024x1024 matmul GFLOP/s. On `webgpu`
+ * the line names the adapter, and a software one (SwiftShader) is marked `emulated`: its training steps are timed
+ * only with `--with-emulated` (they take many seconds each and say nothing about a GPU).
  *
  *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, selectBackend, setSeed } from '@vtx/core';
@@ -18,23 +22,34 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     matmul: { type: 'boolean', default: false },
+    'with-emulated': { type: 'boolean', default: false },
   },
 });
 
 const backend = parseBackendName(args.backend, '--backend');
-await selectBackend({ override: backend, importer: (s) => import(s) });
+// the optional backend packages resolve from @vtx/train, the app package that depends on them
+const fromTrain = createRequire(new URL('../packages/train/package.json', import.meta.url));
+const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
+const { adapter } = await selectBackend({ override: backend, importer });
+/** On webgpu: which adapter, and whether it is a CPU emulation (never to be compared with PyTorch). */
+const gpu = adapter ? { adapter: adapter.description, ...(adapter.software ? { emulated: true } : {}) } : {};
 setSeed(0);
 
 if (args.matmul) {
   const n = 1024;
   const [a, b] = [tf.randomNormal([n, n], 0, 1, 'float32', 1), tf.randomNormal([n, n], 0, 1, 'float32', 2)];
-  const run = () => tf.tidy(() => tf.matMul(a, b)).dataSync();
-  run();
+  // read back with data(): webgpu in Node has no synchronous readback
+  const run = async () => {
+    const y = tf.matMul(a, b);
+    await y.data();
+    y.dispose();
+  };
+  await run();
   const times: number[] = [];
   const t0 = performance.now();
   while (times.length < 3 || (performance.now() - t0 < 3000 && times.length < 20)) {
     const t = performance.now();
-    run();
+    await run();
     times.push(performance.now() - t);
   }
   const ms = Math.min(...times);
@@ -42,6 +57,7 @@ if (args.matmul) {
     JSON.stringify({
       bench: 'matmul-1024',
       backend,
+      ...gpu,
       ms: +ms.toFixed(2),
       gflops: +((2 * n ** 3) / ms / 1e6).toFixed(1),
     }),
@@ -51,6 +67,11 @@ if (args.matmul) {
 
 const w = loadWorkloads().find((x) => x.name === args.workload);
 if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+if (gpu.emulated && !args['with-emulated']) {
+  const why = `software adapter (${gpu.adapter}): emulated on the CPU; pass --with-emulated to time it`;
+  console.log(JSON.stringify({ workload: w.name, impl: `vtx-${backend}`, ...gpu, skipped: why }));
+  process.exit(0);
+}
 const s = trainStep(w);
 
 if (args.profile) {
@@ -83,6 +104,7 @@ console.log(
   JSON.stringify({
     workload: w.name,
     impl: `vtx-${backend}`,
+    ...gpu,
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),

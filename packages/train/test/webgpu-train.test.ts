@@ -23,8 +23,8 @@ const host = (await importer('@vtx/backend-native').then(
   ? 'native'
   : 'cpu';
 
-/** Per step, relative: float32 on both sides, summed in other orders, carried through 12 AdamW updates. */
-const LOSS_TOL = 1e-4;
+/** Per step, relative (measured on SwiftShader: 2.2e-7 against native): float32 on both sides, 12 AdamW updates. */
+const LOSS_TOL = 1e-5;
 const STEPS = 12;
 
 const config = (name: string, backend: string) =>
