@@ -38,7 +38,7 @@ const losses = async (run: string) =>
   new Map(
     (await readMetrics(join(run, 'metrics.jsonl')))
       .filter((r) => 'loss' in r)
-      .map((r) => [r['step'] as number, r['loss'] as number]),
+      .map((r) => [r['step'], r['loss'] as number]),
   );
 
 function expectAgree(got: Map<number, number>, ref: Map<number, number>): void {
