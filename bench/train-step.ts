@@ -32,7 +32,9 @@ const fromTrain = createRequire(new URL('../packages/train/package.json', import
 const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
 const { adapter } = await selectBackend({ override: backend, importer });
 /** On webgpu: which adapter, and whether it is a CPU emulation (never to be compared with PyTorch). */
-const gpu = adapter ? { adapter: adapter.description, ...(adapter.software ? { emulated: true } : {}) } : {};
+const gpu: { adapter?: string; emulated?: true } = adapter
+  ? { adapter: adapter.description, ...(adapter.software ? { emulated: true as const } : {}) }
+  : {};
 setSeed(0);
 
 if (args.matmul) {

@@ -15,7 +15,7 @@
  * 3. `Sin` and `Cos` call WGSL's sin/cos, which the spec lets be 2^-11 off even on [-π, π]; SwiftShader's are
  *    ~2e-4 off (cos 0.17: 0.98541 for 0.98559), enough to move DiT's timestep embedding 7e-5. The WGSL kernels
  *    here compute them as the Cephes `sinf`/`cosf` do: the argument reduced to [-π/4, π/4] against π/2 split in
- *    three float32 parts (exact for |x| < 2^15), then the minimax polynomials; within a few float32 ulps.
+ *    three float32 parts (exact for |x| < 2^16·π/2), then the minimax polynomials; within a few float32 ulps.
  * 4. `AddN` binds every input as a storage buffer in one shader; past the device's
  *    `maxStorageBuffersPerShaderStage` (8 unless raised) the pipeline is invalid and the sum is garbage — the
  *    trainer's global gradient norm, a sum over every weight's squared norm, for one. The override sums in groups
