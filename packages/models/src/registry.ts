@@ -1,51 +1,44 @@
 /**
- * The zoo: one schema for every model (a discriminated union on `kind` for the built-in families, plus the kinds
- * registered at run time with `registerModel`), the builder, the cost counter, and the papers' presets by name
- * (`ViT-B/16`, `ViViT-B/16x2`, `DiT-XL/2`, …).
+ * The zoo: a table of model families (`family.ts`), the built-in ones and those registered at run time with
+ * `registerModel`. Every question about a model config — its schema, task, builder, cost, name, patch, classes,
+ * condition, presets — is answered by its family's descriptor; nothing outside this table branches on a kind.
+ * Adding a built-in family is one folder with a `family.ts` and one line in `BUILTIN_FAMILIES`.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { assertNever } from '@vtx/core';
 import { z } from 'zod';
-import { ditCost, videoDitCost, vitCost, vivitCost, type ModelCost } from './costs/model-cost.js';
-import { DiTConfig, DIT_PRESETS, ditName } from './dit/config.js';
-import { buildDiT } from './dit/dit.js';
-import type { Condition } from './sampling/condition.js';
-import type { ClipShape } from './types.js';
-import { VideoDiTConfig, videoDitName } from './video-dit/config.js';
-import { buildVideoDiT } from './video-dit/video-dit.js';
-import { ViTConfig, vitName } from './vit/config.js';
-import { buildViT } from './vit/vit.js';
-import { ViViTConfig, vivitName } from './vivit/config.js';
-import { buildViViT } from './vivit/vivit.js';
-import { VaeConfig, vaeName } from './vae/config.js';
-import { vaeCost } from './vae/cost.js';
-import { buildVae } from './vae/vae.js';
+import type { ModelCost } from './costs/model-cost.js';
+import { ditFamily } from './dit/family.js';
+import { MODEL_TASKS, type ModelFamily, type ModelPlugin, type ModelTask, type Preset } from './family.js';
+import type { ClipShape, Tubelet } from './types.js';
+import { vaeFamily } from './vae/family.js';
+import { videoDitFamily } from './video-dit/family.js';
+import { vitFamily } from './vit/family.js';
+import { vivitFamily } from './vivit/family.js';
 
-/** The built-in families, validated exactly as a plain zod discriminated union. */
-export const BuiltinModelConfig = z.discriminatedUnion('kind', [
-  ViTConfig,
-  ViViTConfig,
-  DiTConfig,
-  VideoDiTConfig,
-  VaeConfig,
-]);
+/** The built-in families, in the order error messages list their kinds. */
+export const BUILTIN_FAMILIES = [vitFamily, vivitFamily, ditFamily, videoDitFamily, vaeFamily] as const;
+type Builtin = (typeof BUILTIN_FAMILIES)[number];
+
+/** The schemas of a tuple of families, as a tuple (what `z.discriminatedUnion` takes). */
+type SchemasOf<T extends readonly unknown[]> = {
+  -readonly [K in keyof T]: T[K] extends { schema: infer S } ? S : never;
+};
+/** The built-in families' configs, validated exactly as a plain zod discriminated union. */
+export const BuiltinModelConfig = z.discriminatedUnion(
+  'kind',
+  BUILTIN_FAMILIES.map((f) => f.schema) as unknown as SchemasOf<typeof BUILTIN_FAMILIES>,
+);
 export type BuiltinModelConfig = z.infer<typeof BuiltinModelConfig>;
 /** The built-in kinds (`vit`, `vivit`, `dit`, `video-dit`, `vae`); `modelKinds()` adds the registered ones. */
-export type ModelKind = BuiltinModelConfig['kind'];
-export const BUILTIN_MODEL_KINDS: readonly ModelKind[] = BuiltinModelConfig.options.map(
-  (o) => o.shape.kind.value,
-);
-
-/** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT) or 'reconstruct' (VAE). */
-export type ModelTask = 'classify' | 'diffuse' | 'reconstruct';
-const TASKS: readonly ModelTask[] = ['classify', 'diffuse', 'reconstruct'];
+export type ModelKind = Builtin['kind'];
+export const BUILTIN_MODEL_KINDS: readonly ModelKind[] = BUILTIN_FAMILIES.map((f) => f.kind);
 
 /**
  * The static type of a config whose kind was added with `registerModel`. At run time `kind` holds the plugin's
  * own kind (`'video-mixer'`, …); the type says `'(plugin)'`, a string no kind can be (kinds are identifiers),
  * because TypeScript narrows a union only on literal types: with it, `cfg.kind === 'vit'` still narrows to
- * `ViTConfig`, and after `if (isPluginModel(cfg)) …` a switch over the built-in kinds is exhaustive. Its fields are
- * the plugin's business: its `build`, `cost`, `name`, … receive the config typed by its own schema.
+ * `ViTConfig`. Its fields are the plugin's business: its `build`, `cost`, `name`, … receive the config typed by its
+ * own schema.
  */
 export interface PluginModelConfig {
   readonly kind: '(plugin)';
@@ -54,39 +47,10 @@ export type ModelConfig = BuiltinModelConfig | PluginModelConfig;
 /** What `ModelConfig` accepts: a built-in config with its defaults optional, or a parsed plugin config. */
 export type ModelConfigInput = z.input<typeof BuiltinModelConfig> | PluginModelConfig;
 
-/**
- * A model family added from outside @vtx/models (see examples/new-model): after `registerModel(plugin)`, a config
- * with `kind: plugin.kind` validates through `plugin.schema`, and `buildModel` / `modelCost` / `modelName` /
- * `modelTask` (hence `vtx train`, `vtx eval`, `vtx info`, …) use the plugin's functions.
- *
- * The model `build` returns must follow its task's contract, like the built-in models:
- * - 'classify': input x (B, T, H, W, C) -> logits (B, numClasses);
- * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, C), or 2C channels
- *   when `diffusion.learnSigma` is on (DiT's contract; see `conditionTensors`);
- * - 'reconstruct': built and costed like any model; the trainer's reconstruction objective is the VAE's only.
- * Name every layer that holds weights: checkpoints store weights by name, and a model rebuilt to load one (resume,
- * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
- */
-export interface ModelPlugin<C extends { kind: string } = { kind: string }> {
-  /** The `kind:` configs use; letters, digits, '.', '_' and '-', not a built-in kind. */
-  kind: C['kind'];
-  /** `z.strictObject({ kind: z.literal(kind), ... })`: strict, so a misspelt key is an error, with defaults. */
-  schema: z.ZodType<C>;
-  task: ModelTask;
-  build(cfg: C, clip: ClipShape): tfl.LayersModel;
-  /** Parameters, tokens, Gflops and activation memory in closed form (no weights allocated). */
-  cost(cfg: C, clip: ClipShape): ModelCost;
-  /** Display name, e.g. `Mixer-4x64`. */
-  name(cfg: C): string;
-  /** 'classify': the classes the head predicts. Default: the config's `numClasses`. */
-  numClasses?(cfg: C): number;
-  /** 'diffuse': how the model is conditioned. Default: `{ kind: 'none' }` (unconditional). */
-  condition?(cfg: C): Condition;
-}
-
-// The registered plugins, by kind. Module-local: a plugin must import the same @vtx/models as the trainer (it does
-// when both resolve `@vtx/models` from one install).
-const plugins = new Map<string, ModelPlugin>();
+// The families by kind: the built-in ones, then the registered ones in registration order. Module-local: a plugin
+// must import the same @vtx/models as the trainer (it does when both resolve `@vtx/models` from one install).
+const families = new Map<string, ModelFamily>(BUILTIN_FAMILIES.map((f) => [f.kind, f as ModelFamily]));
+const builtin = new Set<string>(BUILTIN_MODEL_KINDS);
 const KIND = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
 interface ZodDefLike {
@@ -111,14 +75,13 @@ export function registerModel<C extends { kind: string }>(plugin: ModelPlugin<C>
   if (typeof kind !== 'string' || !KIND.test(kind))
     return fail("kind must be a name of letters, digits, '.', '_' and '-', starting with a letter");
   const k: string = kind;
-  if ((BUILTIN_MODEL_KINDS as readonly string[]).includes(k))
-    fail(`'${k}' is a built-in model kind; choose another kind`);
-  if (plugins.has(k))
+  if (builtin.has(k)) fail(`'${k}' is a built-in model kind; choose another kind`);
+  if (families.has(k))
     fail(
       `model kind '${k}' is already registered (two plugins with one kind, or one plugin module loaded twice)`,
     );
-  if (!TASKS.includes(plugin.task))
-    fail(`task must be one of ${TASKS.join(', ')}, got ${JSON.stringify(plugin.task)}`);
+  if (!MODEL_TASKS.includes(plugin.task))
+    fail(`task must be one of ${MODEL_TASKS.join(', ')}, got ${JSON.stringify(plugin.task)}`);
   for (const f of ['build', 'cost', 'name'] as const)
     if (typeof plugin[f] !== 'function') fail(`${f} must be a function`);
   const def = defOf(plugin.schema);
@@ -127,32 +90,37 @@ export function registerModel<C extends { kind: string }>(plugin: ModelPlugin<C>
     fail(`schema must be z.strictObject({ kind: z.literal('${k}'), ... })`);
   if (defOf(def?.catchall)?.type !== 'never')
     fail('schema must be strict (z.strictObject), so that a misspelt key in a config is an error');
-  plugins.set(k, plugin);
+  families.set(k, plugin);
 }
 
 /** Every kind a config may use: the built-in ones, then the registered ones in registration order. */
 export function modelKinds(): string[] {
-  return [...BUILTIN_MODEL_KINDS, ...plugins.keys()];
+  return [...families.keys()];
+}
+
+/** The family of a kind, built-in or registered, or undefined (unknown kinds). */
+export function modelFamily(kind: string): ModelFamily | undefined {
+  return families.get(kind);
 }
 
 /** The plugin of a registered kind, or undefined (built-in and unknown kinds). */
 export function modelPlugin(kind: string): ModelPlugin | undefined {
-  return plugins.get(kind);
+  return builtin.has(kind) ? undefined : families.get(kind);
 }
 
 /** Whether a (parsed) config is of a registered kind rather than a built-in one. */
 export function isPluginModel(cfg: ModelConfig): cfg is PluginModelConfig {
-  return !(BUILTIN_MODEL_KINDS as readonly string[]).includes(cfg.kind);
+  return !builtin.has(cfg.kind);
 }
 
-const unknownKind = (kind: unknown) =>
-  `unknown model kind ${JSON.stringify(kind)}; known kinds: ${modelKinds().join(', ')}`;
-
-function pluginOf(cfg: PluginModelConfig): ModelPlugin {
-  const kind = cfg.kind as string;
-  const p = plugins.get(kind);
-  if (!p) throw new Error(unknownKind(kind));
-  return p;
+/** The family of a config, with an error listing every known kind when there is none. */
+export function familyOf(cfg: ModelConfig): ModelFamily {
+  const f = families.get(cfg.kind);
+  if (!f)
+    throw new Error(
+      `unknown model kind ${JSON.stringify(cfg.kind)}; known kinds: ${modelKinds().join(', ')}`,
+    );
+  return f;
 }
 
 /**
@@ -186,178 +154,67 @@ export const ModelConfig = Object.assign(
 /** The schema `ModelConfig` checks a value against: the built-in union, a plugin's schema, or none (unknown kind). */
 export function modelSchemaFor(value: unknown): z.ZodType | undefined {
   const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
-  if (typeof kind === 'string' && !(BUILTIN_MODEL_KINDS as readonly string[]).includes(kind))
-    return plugins.get(kind)?.schema;
+  if (typeof kind === 'string' && !builtin.has(kind)) return families.get(kind)?.schema;
   return BuiltinModelConfig; // built-in kinds, and values without a usable kind (the union says what is wrong)
 }
 
 /** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT), 'reconstruct' (VAE), or the plugin's task. */
 export function modelTask(cfg: ModelConfig): ModelTask {
-  if (isPluginModel(cfg)) return pluginOf(cfg).task;
-  switch (cfg.kind) {
-    case 'vit':
-    case 'vivit':
-      return 'classify';
-    case 'dit':
-    case 'video-dit':
-      return 'diffuse';
-    case 'vae':
-      return 'reconstruct';
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+  return familyOf(cfg).task;
 }
 
 /** Classifiers: the classes the head predicts; null for other tasks. */
 export function numClassesOf(cfg: ModelConfig): number | null {
-  if (isPluginModel(cfg)) {
-    const p = pluginOf(cfg);
-    if (p.task !== 'classify') return null;
-    const n = p.numClasses ? p.numClasses(cfg) : (cfg as { numClasses?: unknown }).numClasses;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
-      throw new Error(
-        `model kind '${p.kind}' is a classifier: its config needs a positive integer numClasses, or its plugin a numClasses(cfg)`,
-      );
-    return n;
-  }
-  switch (cfg.kind) {
-    case 'vit':
-    case 'vivit':
-      return cfg.numClasses;
-    case 'dit':
-    case 'video-dit':
-    case 'vae':
-      return null;
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+  const f = familyOf(cfg);
+  if (f.task !== 'classify') return null;
+  const n = f.numClasses ? f.numClasses(cfg) : (cfg as { numClasses?: unknown }).numClasses;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+    throw new Error(
+      `model kind '${f.kind}' is a classifier: its config needs a positive integer numClasses, or its plugin a numClasses(cfg)`,
+    );
+  return n;
 }
 
 /**
  * The [t, h, w] step a clip's size must be a multiple of, and the config key that sets it: `patch` ([1, p, p] for
- * the image models ViT and DiT, the tubelet for ViViT and video DiT) or the VAE's `factors`. Null for a registered
- * kind (its `build` and `cost` say what they accept).
+ * the image models ViT and DiT, the tubelet for ViViT and video DiT) or the VAE's `factors`. Null for a family
+ * without a `patch` (its `build` and `cost` say what they accept).
  */
-export function modelPatch(cfg: ModelConfig): { key: string; patch: [number, number, number] } | null {
-  if (isPluginModel(cfg)) return null;
-  switch (cfg.kind) {
-    case 'vit':
-    case 'dit':
-      return { key: 'patch', patch: [1, cfg.patch, cfg.patch] };
-    case 'vivit':
-    case 'video-dit':
-      return { key: 'patch', patch: [...cfg.patch] };
-    case 'vae':
-      return { key: 'factors', patch: [...cfg.factors] };
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+export function modelPatch(cfg: ModelConfig): { key: string; patch: Tubelet } | null {
+  const f = familyOf(cfg);
+  return f.patch ? { key: f.patchKey ?? 'patch', patch: f.patch(cfg) } : null;
 }
 
 export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
-  if (isPluginModel(cfg)) return pluginOf(cfg).build(cfg, clip);
-  switch (cfg.kind) {
-    case 'vit':
-      return buildViT(cfg, clip);
-    case 'vivit':
-      return buildViViT(cfg, clip);
-    case 'dit':
-      return buildDiT(cfg, clip);
-    case 'video-dit':
-      return buildVideoDiT(cfg, clip);
-    case 'vae':
-      return buildVae(cfg, clip);
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+  return familyOf(cfg).build(cfg, clip);
 }
 
 /** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
 export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
-  if (isPluginModel(cfg)) return pluginOf(cfg).cost(cfg, clip);
-  switch (cfg.kind) {
-    case 'vit':
-      return vitCost(cfg, clip);
-    case 'vivit':
-      return vivitCost(cfg, clip);
-    case 'dit':
-      return ditCost(cfg, clip);
-    case 'video-dit':
-      return videoDitCost(cfg, clip);
-    case 'vae':
-      return vaeCost(cfg, clip);
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+  return familyOf(cfg).cost(cfg, clip);
 }
 
 export function modelName(cfg: ModelConfig): string {
-  if (isPluginModel(cfg)) return pluginOf(cfg).name(cfg);
-  switch (cfg.kind) {
-    case 'vit':
-      return vitName(cfg);
-    case 'vivit':
-      return vivitName(cfg);
-    case 'dit':
-      return ditName(cfg);
-    case 'video-dit':
-      return videoDitName(cfg);
-    case 'vae':
-      return vaeName(cfg);
-    default:
-      return assertNever(cfg, 'model kind');
-  }
+  return familyOf(cfg).name(cfg);
 }
 
-/** A named preset: the model config and the clip the paper uses it at. */
-export interface Preset {
-  model: Record<string, unknown> & { kind: ModelKind };
-  clip: ClipShape;
+/** Every named preset of the built-in families: ViT-{Ti,S,B,L,H}/{8,14,16,32} at 224 px, ViViT-{B,L}/16x2[-FE|-FSA|-FDP] and ViViT-H/14x2 at 32x224x224, DiT-{S,B,L,XL}/{2,4,8} on 32x32x4 latents (256 px). */
+export const PRESETS: Record<string, Preset> = Object.fromEntries(
+  BUILTIN_FAMILIES.flatMap((f) => Object.entries(f.presets ?? {})),
+);
+
+/** The presets of every family, built-in and registered. */
+export function modelPresets(): Record<string, Preset> {
+  return Object.fromEntries([...families.values()].flatMap((f) => Object.entries(f.presets ?? {})));
 }
 
-const VIT_PRESETS: Record<string, Preset> = Object.fromEntries(
-  (['Ti', 'S', 'B', 'L', 'H'] as const).flatMap((size) =>
-    [8, 14, 16, 32].map((patch) => [
-      `ViT-${size}/${patch}`,
-      { model: { kind: 'vit', size, patch, numClasses: 1000 }, clip: [1, 224, 224, 3] as ClipShape },
-    ]),
-  ),
-);
-
-const VIVIT_PRESETS: Record<string, Preset> = Object.fromEntries(
-  (['B', 'L', 'H'] as const).flatMap((size) => {
-    const patch = size === 'H' ? 14 : 16;
-    return [
-      ['', 'spatio-temporal'],
-      ['-FE', 'factorised-encoder'],
-      ['-FSA', 'factorised-self-attention'],
-      ['-FDP', 'factorised-dot-product'],
-    ].map(([suffix, variant]) => [
-      `ViViT-${size}/${patch}x2${suffix}`,
-      {
-        model: { kind: 'vivit', size, variant, patch: [2, patch, patch], numClasses: 400 },
-        clip: [32, size === 'H' ? 224 : 224, 224, 3] as ClipShape,
-      },
-    ]);
-  }),
-);
-
-const DIT_PRESETS_AT_256: Record<string, Preset> = Object.fromEntries(
-  Object.entries(DIT_PRESETS).map(([name, m]) => [
-    name,
-    { model: { ...m }, clip: [1, 32, 32, 4] as ClipShape },
-  ]),
-);
-
-/** Every named preset: ViT-{Ti,S,B,L,H}/{8,14,16,32} at 224 px, ViViT-{B,L}/16x2[-FE|-FSA|-FDP] and ViViT-H/14x2 at 32x224x224, DiT-{S,B,L,XL}/{2,4,8} on 32x32x4 latents (256 px). */
-export const PRESETS: Record<string, Preset> = { ...VIT_PRESETS, ...VIVIT_PRESETS, ...DIT_PRESETS_AT_256 };
-
-/** A preset by name, parsed into a full config, with a clear error listing close names. */
+/** A preset by name (of any family), parsed into a full config, with a clear error listing close names. */
 export function preset(name: string): { model: ModelConfig; clip: ClipShape } {
-  const p = PRESETS[name];
+  const all = modelPresets();
+  const p = all[name];
   if (!p) {
     const family = name.split('-')[0] ?? '';
-    const close = Object.keys(PRESETS)
+    const close = Object.keys(all)
       .filter((k) => k.startsWith(family))
       .slice(0, 12);
     throw new Error(`unknown model preset '${name}'${close.length ? `; known: ${close.join(', ')}, …` : ''}`);

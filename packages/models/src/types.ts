@@ -9,6 +9,13 @@ import { z } from 'zod';
 export const int = z.number().int();
 export const posInt = z.number().int().positive();
 export const Patch = z.tuple([posInt, posInt, posInt]);
+/** A patch or tubelet [pt, ph, pw]: the step of a clip's [frames, height, width] one token covers. */
+export type Tubelet = [number, number, number];
+
+/** An image model's square patch p as the tubelet [1, p, p] (an image is a 1-frame clip). */
+export function imagePatch(p: number): Tubelet {
+  return [1, p, p];
+}
 
 /** [frames, height, width, channels] of one clip; an image is a 1-frame clip. */
 export const ClipShape = z.tuple([posInt, posInt, posInt, posInt]);

@@ -1,10 +1,10 @@
 /**
  * Start a run from another run's weights (`init:` in the config): fine-tuning a model of the same kind (weights
- * copied by name where the shapes agree), or ViViT from an image ViT as the paper does (§3.4: encoder weights by
- * name, positions repeated over time, tubelets from the patch embedding by `tubelet` = inflate | central | random).
+ * copied by name where the shapes agree), or from another kind its family can adapt (`initFrom` of the family: ViViT
+ * from an image ViT as the paper does, §3.4, tubelets from the patch embedding by `tubelet` = inflate | central | random).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { initViViTFromViT, type ModelConfig } from '@vtx/models';
+import { modelFamily, type ModelConfig } from '@vtx/models';
 import type { InitSection } from './experiment.js';
 import { loadRun } from './load-run.js';
 
@@ -16,13 +16,12 @@ export async function initFromRun(
 ): Promise<number> {
   const source = await loadRun(init.from);
   try {
-    if (cfg.kind === 'vivit' && source.cfg.model.kind === 'vit') {
-      const r = initViViTFromViT(model, source.model, init.tubelet, { head: init.head });
-      return r.copied.length + r.adapted.length;
-    }
+    const adapt = modelFamily(cfg.kind)?.initFrom?.[source.cfg.model.kind]; // ViViT from ViT
+    if (adapt) return adapt(model, source.model, init);
     if (cfg.kind !== source.cfg.model.kind) {
+      const from = Object.keys(modelFamily(cfg.kind)?.initFrom ?? {});
       throw new Error(
-        `init.from ${init.from}: a ${source.cfg.model.kind} run cannot initialise a ${cfg.kind} model (only the same kind, or ViViT from ViT)`,
+        `init.from ${init.from}: a ${source.cfg.model.kind} run cannot initialise a ${cfg.kind} model (only the same kind${from.map((k) => `, or ${k}`).join('')})`,
       );
     }
     const from = new Map(source.model.weights.map((w) => [w.originalName, w]));

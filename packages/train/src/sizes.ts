@@ -78,8 +78,8 @@ export function distinctClips(sizes: readonly DeclaredSize[]): ClipShape[] {
 }
 
 /**
- * Why the model cannot take `clip`, or null: a size its patch (tubelet, VAE factors) does not divide. Registered
- * kinds, whose patch vtx does not know, are asked through their closed-form cost.
+ * Why the model cannot take `clip`, or null: a size its patch (tubelet, VAE factors) does not divide. Families
+ * without a `patch` are asked through their closed-form cost.
  */
 export function patchProblem(model: ModelConfig, clip: readonly number[]): string | null {
   const p = modelPatch(model);

@@ -18,6 +18,7 @@ import {
   type KernelInit,
   type Sym,
 } from '@vtx/core';
+import { add, layerNorm, mlp, selfAttention, type Cost, type Sets } from '../costs/count.js';
 
 export interface EncoderBlockSpec {
   heads: number;
@@ -58,4 +59,10 @@ export function encoderBlock(x: Sym, spec: EncoderBlockSpec, name: string, mask?
 export function residual(x: Sym, h: Sym, dropPath: number, name: string): Sym {
   const branch = dropPath > 0 ? sym(new DropPath({ rate: dropPath, name: `${name}.drop_path` }), h) : h;
   return sym(tfl.layers.add({ name: `${name}.residual` }), x, branch);
+}
+
+/** The block's count over n tokens of width d: one list of sequence sets per attention branch (`branchSets`). */
+export function encoderBlockCost(n: number, d: number, heads: number, ratio: number, branches: Sets[]): Cost {
+  const attns = branches.map((b) => add(layerNorm(n, d, true), selfAttention(n, d, heads, b)));
+  return add(...attns, layerNorm(n, d, true), mlp(n, d, Math.round(d * ratio)));
 }

@@ -1,6 +1,7 @@
 /** DiT configuration and sizes (Peebles & Xie 2023, Table 1) with the conditioning ablation of §3.2 / Fig. 5. */
 import { z } from 'zod';
-import { posInt } from '../types.js';
+import type { Preset } from '../family.js';
+import { posInt, type ClipShape } from '../types.js';
 
 /** Model sizes from the DiT paper, Table 1. */
 export const DIT_SIZES = {
@@ -52,4 +53,12 @@ export const DIT_PRESETS: Record<string, Pick<DiTConfig, 'kind' | 'size' | 'patc
   (['S', 'B', 'L', 'XL'] as const).flatMap((size) =>
     [2, 4, 8].map((patch) => [`DiT-${size}/${patch}`, { kind: 'dit' as const, size, patch }]),
   ),
+);
+
+/** The presets at the paper's 256 px: 32x32x4 latents. */
+export const DIT_PRESETS_AT_256: Record<string, Preset> = Object.fromEntries(
+  Object.entries(DIT_PRESETS).map(([name, m]) => [
+    name,
+    { model: { ...m }, clip: [1, 32, 32, 4] as ClipShape },
+  ]),
 );

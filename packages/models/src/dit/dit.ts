@@ -4,30 +4,17 @@
  * t_embedder.mlp.{0,2}, y_embedder.embedding_table, blocks.{i}.{attn,mlp,adaLN_modulation}, final_layer.*).
  *   inputs:  x (B, 1, H, W, C) noisy latents (an image is a 1-frame clip) · t (B, 1) timesteps · y (B, 1) labels
  *   output:  (B, 1, H, W, C') with C' = 2C when learnSigma (ε and the variance interpolation v)
- * Conditioning (§3.2): adaLN-Zero (default) or adaLN regress per-block shift/scale(/gate) from c = t + y;
- * cross-attention attends to the 2-token sequence [t, y]; in-context appends [t, y] as two tokens that are
- * dropped after the last block.
+ * How t and y reach the blocks is the config's `conditioning` (§3.2; adaLN-Zero by default): `conditioning.ts`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  FlattenGrid,
-  LabelEmbedder,
-  PatchEmbed,
-  SinCosPosEmbed,
-  SliceTokens,
-  TimestepEmbedder,
-  UnflattenGrid,
-  Unpatchify,
-  sym,
-  type Sym,
-} from '@vtx/core';
-import { ditBlock, finalLayer, type BlockModulation } from '../blocks/dit-block.js';
-import { gridOf, type ClipShape } from '../types.js';
+import { LabelEmbedder, PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym } from '@vtx/core';
+import { gridOf, imagePatch, type ClipShape } from '../types.js';
+import { DIT_CONDITIONING } from './conditioning.js';
 import { ditDims, ditName, type DiTConfig } from './config.js';
 
 export function buildDiT(cfg: DiTConfig, clip: ClipShape): tfl.LayersModel {
   const { depth, width, heads } = ditDims(cfg);
-  const patch: [number, number, number] = [1, cfg.patch, cfg.patch];
+  const patch = imagePatch(cfg.patch);
   gridOf(clip, patch, ditName(cfg));
   const [t, , , channels] = clip;
   const outChannels = cfg.learnSigma ? 2 * channels : channels;
@@ -37,63 +24,18 @@ export function buildDiT(cfg: DiTConfig, clip: ClipShape): tfl.LayersModel {
   const yIn = tfl.input({ shape: [1], name: 'y' });
 
   const xEmb = sym(new PatchEmbed({ patch, width, name: 'x_embedder.proj' }), xIn); // (B, 1, H', W', D)
-  let x = sym(new SinCosPosEmbed({ dims: '2d', name: 'pos_embed' }), xEmb); // (B, 1, H', W', D)
+  const x = sym(new SinCosPosEmbed({ dims: '2d', name: 'pos_embed' }), xEmb); // (B, 1, H', W', D)
   const tEmb = sym(new TimestepEmbedder({ width, name: 't_embedder' }), tIn); // (B, D)
-  const yEmb = sym(
-    new LabelEmbedder({ numClasses: cfg.numClasses, width, dropProb: cfg.classDropProb, name: 'y_embedder' }),
-    yIn,
-  ); // (B, D)
+  const labels = new LabelEmbedder({
+    numClasses: cfg.numClasses,
+    width,
+    dropProb: cfg.classDropProb,
+    name: 'y_embedder',
+  });
+  const yEmb = sym(labels, yIn); // (B, D)
 
-  const spec = { heads, mlpRatio: cfg.mlpRatio, axes: ['joint'] as const };
-  const out = pt(cfg.patch) * outChannels;
-  switch (cfg.conditioning) {
-    case 'adaLN-Zero':
-    case 'adaLN': {
-      const c = sym(tfl.layers.add({ name: 'c' }), tEmb, yEmb); // (B, D)
-      const modulation: BlockModulation = cfg.conditioning;
-      for (let i = 0; i < depth; i++) x = ditBlock(x, c, { ...spec, modulation }, `blocks.${i}`);
-      x = finalLayer(x, c, out, modulation, 'final_layer'); // (B, 1, H', W', p·p·C')
-      break;
-    }
-    case 'cross-attention': {
-      const ctx = conditionTokens(tEmb, yEmb, width); // (B, 2, D)
-      for (let i = 0; i < depth; i++)
-        x = ditBlock(x, null, { ...spec, modulation: 'none' }, `blocks.${i}`, { ctx });
-      x = finalLayer(x, null, out, 'none', 'final_layer');
-      break;
-    }
-    case 'in-context': {
-      const tokens = sym(new FlattenGrid({ name: 'flatten' }), x); // (B, N, D)
-      let seq = sym(
-        tfl.layers.concatenate({ axis: 1, name: 'in_context' }),
-        conditionTokens(tEmb, yEmb, width),
-        tokens,
-      ); // (B, 2 + N, D)
-      for (let i = 0; i < depth; i++)
-        seq = ditBlock(seq, null, { ...spec, modulation: 'none' }, `blocks.${i}`);
-      seq = sym(new SliceTokens({ start: 2, name: 'drop_condition_tokens' }), seq); // (B, N, D)
-      x = finalLayer(
-        sym(new UnflattenGrid({ name: 'unflatten' }), seq, xEmb),
-        null,
-        out,
-        'none',
-        'final_layer',
-      );
-      break;
-    }
-  }
-  const y = sym(new Unpatchify({ patch, channels: outChannels, name: 'unpatchify' }), x); // (B, 1, H, W, C')
+  const body = { depth, width, heads, mlpRatio: cfg.mlpRatio, out: cfg.patch * cfg.patch * outChannels };
+  const out = DIT_CONDITIONING[cfg.conditioning].build({ x, xEmb, tEmb, yEmb }, body); // (B, 1, H', W', p·p·C')
+  const y = sym(new Unpatchify({ patch, channels: outChannels, name: 'unpatchify' }), out); // (B, 1, H, W, C')
   return tfl.model({ inputs: [xIn, tIn, yIn], outputs: y, name: ditName(cfg) });
 }
-
-/** [t, y] embeddings (B, D) each -> a 2-token sequence (B, 2, D). */
-function conditionTokens(tEmb: Sym, yEmb: Sym, width: number): Sym {
-  const tok = (s: Sym, name: string) => sym(tfl.layers.reshape({ targetShape: [1, width], name }), s);
-  return sym(
-    tfl.layers.concatenate({ axis: 1, name: 'condition_tokens' }),
-    tok(tEmb, 't_token'),
-    tok(yEmb, 'y_token'),
-  );
-}
-
-const pt = (p: number) => p * p;

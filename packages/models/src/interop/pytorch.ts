@@ -1,6 +1,7 @@
 /**
  * Weights and tensors in the PyTorch reference layouts, so official checkpoints load and outputs compare
- * without transposes:
+ * without transposes. What differs by family (the reference, which configs it covers, the inputs, fixed tables) is
+ * the family's `pytorch` descriptor (`family.ts`); the name and layout rules below are shared:
  *   - DiT (facebookresearch/DiT models.py, adaLN-Zero): `x_embedder.proj.weight` (D, C, p, p),
  *     `t_embedder.mlp.0.weight` (D, 256), `y_embedder.embedding_table.weight`, `blocks.{i}.attn.qkv.weight`
  *     (3D, D), `blocks.{i}.adaLN_modulation.1.weight` (6D, D), `final_layer.linear.weight`, the fixed `pos_embed`.
@@ -11,33 +12,34 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { sincos2d, type NamedArray, type NamedArrays } from '@vtx/core';
-import { ditName } from '../dit/config.js';
-import type { ModelConfig } from '../registry.js';
-import { gridOf, type ClipShape } from '../types.js';
-import { vitName } from '../vit/config.js';
+import type { NamedArray, NamedArrays } from '@vtx/core';
+import type { PyTorchLayout } from '../family.js';
+import { familyOf, modelFamily, modelKinds, modelPatch, type ModelConfig } from '../registry.js';
+import type { ClipShape } from '../types.js';
 
-export type Reference = 'facebookresearch/DiT' | 'timm';
+/** The family's PyTorch layout for a config, or a clear error why it has none. */
+function layoutOf(cfg: ModelConfig): PyTorchLayout<ModelConfig> {
+  const layout = familyOf(cfg).pytorch;
+  if (!layout) {
+    const kinds = modelKinds().filter((k) => modelFamily(k)?.pytorch);
+    throw new Error(
+      `PyTorch interop is available for ${kinds.map((k) => `'${k}'`).join(', ')} models, not '${cfg.kind}'`,
+    );
+  }
+  const why = layout.unsupported?.(cfg);
+  if (why) throw new Error(`PyTorch interop: ${why}`);
+  return layout;
+}
 
-/** Which reference layout a config can exchange weights with, or a clear error why none. */
-export function pytorchReference(cfg: ModelConfig): Reference {
-  if (cfg.kind === 'dit') {
-    if (cfg.conditioning !== 'adaLN-Zero') {
-      throw new Error(
-        `PyTorch interop: ${ditName(cfg)} with ${cfg.conditioning} has no official checkpoint layout (adaLN-Zero only)`,
-      );
-    }
-    return 'facebookresearch/DiT';
-  }
-  if (cfg.kind === 'vit') {
-    if (cfg.pool !== 'cls' || cfg.posEmbed !== 'learned') {
-      throw new Error(
-        `PyTorch interop: ${vitName(cfg)} needs pool 'cls' and posEmbed 'learned' (timm's layout)`,
-      );
-    }
-    return 'timm';
-  }
-  throw new Error(`PyTorch interop is available for 'dit' and 'vit' models, not '${cfg.kind}'`);
+/** Which reference layout a config can exchange weights with (e.g. 'facebookresearch/DiT', 'timm'), or a clear error why none. */
+export function pytorchReference(cfg: ModelConfig): string {
+  return layoutOf(cfg).reference;
+}
+
+/** The [ph, pw] of a model's patch embedding (a 2-D convolution in the reference). */
+function spatialPatch(cfg: ModelConfig): [number, number] {
+  const p = modelPatch(cfg)?.patch ?? [1, 1, 1];
+  return [p[1], p[2]];
 }
 
 type Transform = 'linear' | 'conv' | 'same' | 'pos';
@@ -109,7 +111,12 @@ function toVtx(t: NamedArray, transform: Transform, shape: number[], name: strin
 }
 
 /** A vtx weight -> the PyTorch tensor. */
-function toTorch(data: Float32Array, shape: number[], transform: Transform, patch: number): NamedArray {
+function toTorch(
+  data: Float32Array,
+  shape: number[],
+  transform: Transform,
+  [ph, pw]: [number, number],
+): NamedArray {
   switch (transform) {
     case 'same':
       return { shape, data };
@@ -119,21 +126,22 @@ function toTorch(data: Float32Array, shape: number[], transform: Transform, patc
       return { shape: [shape[1]!, shape[0]!], data: transpose2d(data, shape[0]!, shape[1]!) };
     case 'conv': {
       const [rows, d] = shape as [number, number];
-      const c = rows / (patch * patch);
+      const c = rows / (ph * pw);
       const w = new Float32Array(data.length);
       for (let o = 0; o < d; o++)
         for (let ch = 0; ch < c; ch++)
-          for (let i = 0; i < patch; i++)
-            for (let j = 0; j < patch; j++)
-              w[((o * c + ch) * patch + i) * patch + j] = data[((i * patch + j) * c + ch) * d + o]!;
-      return { shape: [d, c, patch, patch], data: w };
+          for (let i = 0; i < ph; i++)
+            for (let j = 0; j < pw; j++)
+              w[((o * c + ch) * ph + i) * pw + j] = data[((i * pw + j) * c + ch) * d + o]!;
+      return { shape: [d, c, ph, pw], data: w };
     }
   }
 }
 
 /**
  * Load PyTorch-named tensors into a built model (in place). Every reference tensor must be used and every vtx
- * weight assigned; DiT's fixed `pos_embed` is checked against the table vtx computes.
+ * weight assigned; fixed tables the reference stores (DiT's sin-cos `pos_embed`) are checked against the ones vtx
+ * computes.
  */
 export function importPyTorchWeights(
   model: tfl.LayersModel,
@@ -141,7 +149,7 @@ export function importPyTorchWeights(
   tensors: NamedArrays,
   clip: ClipShape,
 ): void {
-  pytorchReference(cfg);
+  const layout = layoutOf(cfg);
   const used = new Set<string>();
   for (const w of model.weights) {
     const { name, transform } = torchName(w.originalName);
@@ -153,18 +161,17 @@ export function importPyTorchWeights(
     used.add(name);
     w.write(tf.tensor(toVtx(t, transform, w.shape as number[], name), w.shape as number[]));
   }
-  if (cfg.kind === 'dit') {
-    const pos = tensors['pos_embed'];
-    if (pos) {
-      used.add('pos_embed');
-      const [, h, w] = gridOf(clip, [1, cfg.patch, cfg.patch]);
-      const ours = sincos2d(pos.shape.at(-1)!, h, w);
-      const worst = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - pos.data[i]!)), 0);
-      if (pos.data.length !== ours.length || worst > 1e-4) {
-        throw new Error(
-          `PyTorch interop: the checkpoint's pos_embed [${pos.shape.join(', ')}] is not DiT's sin-cos table for a ${h}x${w} grid`,
-        );
-      }
+  for (const [name, ours] of Object.entries(layout.fixed?.(cfg, clip) ?? {})) {
+    const theirs = tensors[name];
+    if (!theirs) continue;
+    used.add(name);
+    let worst = 0;
+    for (let i = 0; i < ours.data.length; i++)
+      worst = Math.max(worst, Math.abs(ours.data[i]! - theirs.data[i]!));
+    if (theirs.data.length !== ours.data.length || worst > 1e-4) {
+      throw new Error(
+        `PyTorch interop: the checkpoint's ${name} [${theirs.shape.join(', ')}] is not the fixed table ${layout.reference} computes for clip ${clip.slice(0, 3).join('x')}`,
+      );
     }
   }
   const unused = Object.keys(tensors).filter((n) => !used.has(n));
@@ -174,21 +181,16 @@ export function importPyTorchWeights(
     );
 }
 
-/** A built model's weights under the PyTorch reference names and layouts (DiT includes its fixed pos_embed). */
+/** A built model's weights under the PyTorch reference names and layouts, with the fixed tables the reference stores. */
 export function exportPyTorchWeights(model: tfl.LayersModel, cfg: ModelConfig, clip: ClipShape): NamedArrays {
-  pytorchReference(cfg);
-  const patch = cfg.kind === 'dit' || cfg.kind === 'vit' ? cfg.patch : 1;
+  const layout = layoutOf(cfg);
+  const patch = spatialPatch(cfg);
   const out: NamedArrays = {};
   for (const w of model.weights) {
     const { name, transform } = torchName(w.originalName);
     out[name] = toTorch(w.read().dataSync() as Float32Array, w.shape as number[], transform, patch);
   }
-  if (cfg.kind === 'dit') {
-    const [, h, w] = gridOf(clip, [1, cfg.patch, cfg.patch]);
-    const d = out['x_embedder.proj.bias']!.shape[0]!;
-    out['pos_embed'] = { shape: [1, h * w, d], data: sincos2d(d, h, w) };
-  }
-  return out;
+  return { ...out, ...layout.fixed?.(cfg, clip) };
 }
 
 /** (N, C, H, W) -> (N, 1, H, W, C): PyTorch image batches to vtx 1-frame clips. */
@@ -217,26 +219,19 @@ export function predictPyTorchLayout(
   cfg: ModelConfig,
   inputs: NamedArrays,
 ): NamedArrays {
+  const names = layoutOf(cfg).inputs;
   const need = (k: string) => {
     const v = inputs[k];
-    if (!v)
-      throw new Error(
-        `predict: the inputs have no '${k}' (expected ${cfg.kind === 'dit' ? 'x, t, y' : 'x'})`,
-      );
+    if (!v) throw new Error(`predict: the inputs have no '${k}' (expected ${names.join(', ')})`);
     return v;
   };
   const x = nchwToClips(need('x'));
-  if (cfg.kind === 'dit') {
-    const n = x.shape[0];
-    const t = tf.tensor2d(Float32Array.from(need('t').data), [n, 1]);
-    const y = tf.tensor2d(Float32Array.from(need('y').data), [n, 1]);
-    const out = model.apply([x, t, y], { training: false }) as tf.Tensor;
-    const res = { out: clipsToNchw(out) };
-    tf.dispose([x, t, y, out]);
-    return res;
-  }
-  const logits = model.apply(x, { training: false }) as tf.Tensor;
-  const res = { out: { shape: logits.shape, data: logits.dataSync() as Float32Array } };
-  tf.dispose([x, logits]);
+  const n = x.shape[0];
+  const vectors = names.slice(1).map((k) => tf.tensor2d(Float32Array.from(need(k).data), [n, 1]));
+  const xs = [x, ...vectors];
+  const y = model.apply(xs.length === 1 ? x : xs, { training: false }) as tf.Tensor;
+  // a clip (N, 1, H, W, C) goes back to (N, C, H, W); logits stay as they are
+  const res = { out: y.rank === 5 ? clipsToNchw(y) : { shape: y.shape, data: y.dataSync() as Float32Array } };
+  tf.dispose([...xs, y]);
   return res;
 }

@@ -1,46 +1,24 @@
 /**
  * How a diffusion model is conditioned, and its conditioning inputs: class labels (B, 1), a tokenized caption
  * (ids and mask, (B, M)), or none — plus the null condition of classifier-free guidance (the null class, or the
- * empty caption). Registered diffusion models (`registerModel`) say theirs with `condition(cfg)`. Shared by the trainer, `vtx sample` and the browser sampler.
+ * empty caption). Each diffusion family says its own with `condition(cfg)` (`family.ts`). Shared by the trainer,
+ * `vtx sample` and the browser sampler.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNever } from '@vtx/core';
-import { isPluginModel, modelPlugin, type ModelConfig } from '../registry.js';
-import { Tokenizer } from '../text/tokenizer.js';
+import { familyOf, type ModelConfig } from '../registry.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 
 export type Condition =
   | { kind: 'class'; numClasses: number }
   | { kind: 'caption'; tokenizer: Tokenizer; dropProb: number }
   | { kind: 'none' };
 
-/** The condition of a diffusion model's config; classifiers and autoencoders have none (an error). */
+/** The condition of a diffusion model's config (its family's `condition`); classifiers and autoencoders have none (an error). */
 export function conditionOf(model: ModelConfig): Condition {
-  if (isPluginModel(model)) {
-    const plugin = modelPlugin(model.kind);
-    if (!plugin) throw new Error(`unknown model kind '${model.kind}'`);
-    if (plugin.task !== 'diffuse')
-      throw new Error(`${model.kind} is not a diffusion model: it has no diffusion conditioning`);
-    return plugin.condition?.(model) ?? { kind: 'none' };
-  }
-  switch (model.kind) {
-    case 'video-dit':
-      if (model.condition === 'caption') {
-        return {
-          kind: 'caption',
-          tokenizer: new Tokenizer(model.text.vocab, model.text.maxLength),
-          dropProb: model.classDropProb,
-        };
-      }
-      return model.condition === 'none' ? { kind: 'none' } : { kind: 'class', numClasses: model.numClasses };
-    case 'dit':
-      return { kind: 'class', numClasses: model.numClasses };
-    case 'vit':
-    case 'vivit':
-    case 'vae':
-      throw new Error(`${model.kind} is not a diffusion model: it has no diffusion conditioning`);
-    default:
-      return assertNever(model, 'model kind');
-  }
+  const family = familyOf(model);
+  if (family.task !== 'diffuse')
+    throw new Error(`${model.kind} is not a diffusion model: it has no diffusion conditioning`);
+  return family.condition?.(model) ?? { kind: 'none' };
 }
 
 /** The conditioning tensors for labels or captions (what the model takes after x and t). */

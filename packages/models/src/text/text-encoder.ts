@@ -7,7 +7,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FlattenGrid, LayerNorm, LearnedPosEmbed, nextSeed, normalSeed, sym, type Sym } from '@vtx/core';
 import { z } from 'zod';
-import { encoderBlock } from '../blocks/encoder-block.js';
+import { encoderBlock, encoderBlockCost } from '../blocks/encoder-block.js';
+import { add, branchSets, layerNorm, table, times, type Cost } from '../costs/count.js';
 import { posInt } from '../types.js';
 
 export const TextEncoderConfig = z.strictObject({
@@ -43,4 +44,14 @@ export function textEncoder(ids: Sym, mask: Sym, cfg: TextEncoderConfig, name: s
     x = encoderBlock(x, { heads: cfg.heads, mlpRatio: 4, axes: ['joint'] }, `${name}.blocks.${i}`, mask);
   }
   return sym(new LayerNorm({ epsilon: 1e-6, name: `${name}.norm` }), x); // (B, M, Dt)
+}
+
+/** The encoder's count: token and position tables, the blocks over M tokens, the final norm. */
+export function textEncoderCost(cfg: TextEncoderConfig): Cost {
+  const { maxLength: m, width: d } = cfg;
+  return add(
+    { ...table((cfg.vocab.length + 3) * d + m * d), acts: m * d },
+    times(encoderBlockCost(m, d, cfg.heads, 4, branchSets(['joint'], [m, 1, 1])), cfg.depth),
+    layerNorm(m, d, true),
+  );
 }

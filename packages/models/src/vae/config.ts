@@ -6,6 +6,7 @@
  *   clip (T, H, W, C) -> latents (T / ft, H / fh, W / fw, c)
  * The compression factors are the tubelet [ft, fh, fw]: one latent cell per tubelet.
  */
+import type { AttentionAxis } from '@vtx/core';
 import { z } from 'zod';
 import { Patch, posInt } from '../types.js';
 
@@ -33,6 +34,11 @@ export const VaeConfig = z.strictObject({
   beta: z.number().min(0).default(1e-3),
 });
 export type VaeConfig = z.infer<typeof VaeConfig>;
+
+/** The attention branches of every block (the model and its cost): joint, or space then time. */
+export function vaeAxes(cfg: Pick<VaeConfig, 'attention'>): AttentionAxis[] {
+  return cfg.attention === 'joint' ? ['joint'] : ['space', 'time'];
+}
 
 export function vaeDecoderDepth(cfg: VaeConfig): number {
   return cfg.decoderDepth ?? cfg.depth;

@@ -11,23 +11,14 @@
  * (x -> moments) and decoder (z -> x̂) as the nested models they are.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  LayerNorm,
-  Linear,
-  PatchEmbed,
-  SinCosPosEmbed,
-  Unpatchify,
-  sym,
-  type AttentionAxis,
-  type Sym,
-} from '@vtx/core';
+import { LayerNorm, Linear, PatchEmbed, SinCosPosEmbed, Unpatchify, sym, type Sym } from '@vtx/core';
 import { encoderBlock } from '../blocks/encoder-block.js';
 import type { ClipShape } from '../types.js';
-import { latentShape, vaeDecoderDepth, vaeName, type VaeConfig } from './config.js';
+import { latentShape, vaeAxes, vaeDecoderDepth, vaeName, type VaeConfig } from './config.js';
 import { GaussianSample } from './gaussian.js';
 
 function blocks(x: Sym, cfg: VaeConfig, n: number, prefix: string): Sym {
-  const axes: AttentionAxis[] = cfg.attention === 'joint' ? ['joint'] : ['space', 'time'];
+  const axes = vaeAxes(cfg);
   for (let i = 0; i < n; i++)
     x = encoderBlock(x, { heads: cfg.heads, mlpRatio: cfg.mlpRatio, axes }, `${prefix}.blocks.${i}`);
   return sym(new LayerNorm({ epsilon: 1e-6, name: `${prefix}.norm` }), x);

@@ -15,6 +15,10 @@ export const VIDEO_DIT_ATTENTION = [
   'interleaved', // alternate spatial-only and temporal-only blocks (Latte variant 1)
 ] as const;
 
+/** What the model is conditioned on (besides t): a class label, a caption, or nothing. */
+export const VIDEO_DIT_CONDITIONS = ['class', 'caption', 'none'] as const;
+export type VideoDiTCondition = (typeof VIDEO_DIT_CONDITIONS)[number];
+
 export const VideoDiTConfig = z.strictObject({
   kind: z.literal('video-dit'),
   size: z.enum(['S', 'B', 'L', 'XL']).default('S'),
@@ -29,7 +33,7 @@ export const VideoDiTConfig = z.strictObject({
    * 'class': c = t + label (adaLN-Zero); 'caption': captions by cross-attention, c = t (+ the pooled caption with
    * text.pooled); 'none': c = t.
    */
-  condition: z.enum(['class', 'caption', 'none']).default('class'),
+  condition: z.enum(VIDEO_DIT_CONDITIONS).default('class'),
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
   learnSigma: z.boolean().default(true),

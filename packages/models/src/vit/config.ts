@@ -1,6 +1,7 @@
 /** ViT configuration and sizes (Dosovitskiy et al. 2021, Table 1; Ti and S from DeiT / AugReg). */
 import { z } from 'zod';
-import { posInt } from '../types.js';
+import type { Preset } from '../family.js';
+import { posInt, type ClipShape } from '../types.js';
 
 export const VIT_SIZES = {
   Ti: { depth: 12, width: 192, heads: 3 },
@@ -41,3 +42,13 @@ export function vitDims(cfg: ViTConfig): { depth: number; width: number; heads: 
 export function vitName(cfg: ViTConfig): string {
   return `ViT-${cfg.size}/${cfg.patch}`;
 }
+
+/** The paper's models ViT-{Ti,S,B,L,H}/{8,14,16,32} on 224 px ImageNet (1000 classes). */
+export const VIT_PRESETS: Record<string, Preset> = Object.fromEntries(
+  (['Ti', 'S', 'B', 'L', 'H'] as const).flatMap((size) =>
+    [8, 14, 16, 32].map((patch) => [
+      `ViT-${size}/${patch}`,
+      { model: { kind: 'vit', size, patch, numClasses: 1000 }, clip: [1, 224, 224, 3] as ClipShape },
+    ]),
+  ),
+);

@@ -19,12 +19,12 @@ import {
   type Sym,
 } from '@vtx/core';
 import { encoderBlock } from '../blocks/encoder-block.js';
-import { gridOf, type ClipShape } from '../types.js';
+import { gridOf, imagePatch, type ClipShape } from '../types.js';
 import { vitDims, vitName, type ViTConfig } from './config.js';
 
 export function buildViT(cfg: ViTConfig, clip: ClipShape): tfl.LayersModel {
   const { depth, width, heads } = vitDims(cfg);
-  const patch: [number, number, number] = [1, cfg.patch, cfg.patch];
+  const patch = imagePatch(cfg.patch); // [1, p, p]
   const [t, , , c] = clip;
   const grid = gridOf(clip, patch, vitName(cfg));
 

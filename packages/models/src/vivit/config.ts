@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { VIT_SIZES } from '../vit/config.js';
-import { Patch, posInt } from '../types.js';
+import type { Preset } from '../family.js';
+import { Patch, posInt, type ClipShape } from '../types.js';
 
 export const VIVIT_VARIANTS = [
   'spatio-temporal', // model 1: joint attention over all tokens
@@ -47,3 +48,22 @@ export function vivitUsesCls(cfg: ViViTConfig): boolean {
 export function vivitName(cfg: ViViTConfig): string {
   return `ViViT-${cfg.size}/${cfg.patch[1]}x${cfg.patch[0]} (${cfg.variant})`;
 }
+
+/** The paper's models ViViT-{B,L}/16x2 and ViViT-H/14x2, each variant (-FE, -FSA, -FDP), on 32x224x224 Kinetics-400 clips. */
+export const VIVIT_PRESETS: Record<string, Preset> = Object.fromEntries(
+  (['B', 'L', 'H'] as const).flatMap((size) => {
+    const patch = size === 'H' ? 14 : 16;
+    return [
+      ['', 'spatio-temporal'],
+      ['-FE', 'factorised-encoder'],
+      ['-FSA', 'factorised-self-attention'],
+      ['-FDP', 'factorised-dot-product'],
+    ].map(([suffix, variant]) => [
+      `ViViT-${size}/${patch}x2${suffix}`,
+      {
+        model: { kind: 'vivit', size, variant, patch: [2, patch, patch], numClasses: 400 },
+        clip: [32, 224, 224, 3] as ClipShape,
+      },
+    ]);
+  }),
+);

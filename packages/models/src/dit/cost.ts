@@ -1,0 +1,19 @@
+/** DiT's parameters, tokens, Gflops and activations in closed form: the stem, then its conditioning's blocks. */
+import { add, linear, table, timestepEmbedder } from '../costs/count.js';
+import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
+import { gridOf, imagePatch, type ClipShape } from '../types.js';
+import { DIT_CONDITIONING } from './conditioning.js';
+import { ditDims, type DiTConfig } from './config.js';
+
+export function ditCost(cfg: DiTConfig, clip: ClipShape): ModelCost {
+  const { depth, width: d, heads } = ditDims(cfg);
+  const grid = gridOf(clip, imagePatch(cfg.patch));
+  const n = grid[0] * grid[1] * grid[2];
+  const outC = (cfg.learnSigma ? 2 : 1) * clip[3];
+  const p2 = cfg.patch * cfg.patch;
+  const labels = table((cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d); // + the null class of CFG
+  const stem = add(linear(n, p2 * clip[3], d), timestepEmbedder(d), labels);
+  const body = { depth, width: d, heads, mlpRatio: cfg.mlpRatio, out: p2 * outC };
+  const { cost, tokens } = DIT_CONDITIONING[cfg.conditioning].cost(n, grid, body);
+  return modelCostOf(add(stem, cost), tokens, n * d); // fixed: the sin-cos pos_embed table
+}
