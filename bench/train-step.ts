@@ -1,17 +1,15 @@
 /**
  * One (workload, backend) measurement in its own process (clean peak RSS; wasm fixes cannot be uninstalled):
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
- * total time over one step (tf.profile) instead. With `--matmul`, prints the 1024x1024 matmul GFLOP/s. On `webgpu`
- * the line names the adapter, and a software one (SwiftShader) is marked `emulated`: its training steps are timed
- * only with `--with-emulated` (they take many seconds each and say nothing about a GPU).
+ * total time over one step (tf.profile) and the kernel count instead; with `--curve N`, the losses of N steps;
+ * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps),
+ * `--fused-attention` adds the opt-in fused attention.
  *
  *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseBackendName, selectBackend, setSeed } from '@vtx/core';
+import { parseBackendName, selectBackend, setFusedOps, setSeed } from '@vtx/core';
 import { loadWorkloads, trainStep } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -22,36 +20,30 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     matmul: { type: 'boolean', default: false },
-    'with-emulated': { type: 'boolean', default: false },
+    // the fused transformer ops of @vtx/core off: stock tfjs ops composed on every backend (A/B runs)
+    'no-fused': { type: 'boolean', default: false },
+    // the fused grid attention too (opt-in in @vtx/core: setFusedOps(true, { attention: true }))
+    'fused-attention': { type: 'boolean', default: false },
+    // print the loss of each of N steps from the same seed instead of timing (fused vs composed curves)
+    curve: { type: 'string' },
   },
 });
 
 const backend = parseBackendName(args.backend, '--backend');
-// the optional backend packages resolve from @vtx/train, the app package that depends on them
-const fromTrain = createRequire(new URL('../packages/train/package.json', import.meta.url));
-const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
-const { adapter } = await selectBackend({ override: backend, importer });
-/** On webgpu: which adapter, and whether it is a CPU emulation (never to be compared with PyTorch). */
-const gpu: { adapter?: string; emulated?: true } = adapter
-  ? { adapter: adapter.description, ...(adapter.software ? { emulated: true as const } : {}) }
-  : {};
+await selectBackend({ override: backend, importer: (s) => import(s) });
 setSeed(0);
+setFusedOps(!args['no-fused'], { attention: args['fused-attention'] });
 
 if (args.matmul) {
   const n = 1024;
   const [a, b] = [tf.randomNormal([n, n], 0, 1, 'float32', 1), tf.randomNormal([n, n], 0, 1, 'float32', 2)];
-  // read back with data(): webgpu in Node has no synchronous readback
-  const run = async () => {
-    const y = tf.matMul(a, b);
-    await y.data();
-    y.dispose();
-  };
-  await run();
+  const run = () => tf.tidy(() => tf.matMul(a, b)).dataSync();
+  run();
   const times: number[] = [];
   const t0 = performance.now();
   while (times.length < 3 || (performance.now() - t0 < 3000 && times.length < 20)) {
     const t = performance.now();
-    await run();
+    run();
     times.push(performance.now() - t);
   }
   const ms = Math.min(...times);
@@ -59,7 +51,6 @@ if (args.matmul) {
     JSON.stringify({
       bench: 'matmul-1024',
       backend,
-      ...gpu,
       ms: +ms.toFixed(2),
       gflops: +((2 * n ** 3) / ms / 1e6).toFixed(1),
     }),
@@ -69,12 +60,14 @@ if (args.matmul) {
 
 const w = loadWorkloads().find((x) => x.name === args.workload);
 if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
-if (gpu.emulated && !args['with-emulated']) {
-  const why = `software adapter (${gpu.adapter}): emulated on the CPU; pass --with-emulated to time it`;
-  console.log(JSON.stringify({ workload: w.name, impl: `vtx-${backend}`, ...gpu, skipped: why }));
+const s = trainStep(w);
+
+if (args.curve) {
+  const losses: number[] = [];
+  for (let i = 0; i < Number(args.curve); i++) losses.push(await s.step());
+  console.log(JSON.stringify({ workload: w.name, backend, fused: !args['no-fused'], losses }));
   process.exit(0);
 }
-const s = trainStep(w);
 
 if (args.profile) {
   await s.step();
@@ -88,7 +81,13 @@ if (args.profile) {
   }
   const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
   console.log(
-    JSON.stringify({ workload: w.name, backend, kernelMs: +total.toFixed(1), kernels: prof.kernels.length }),
+    JSON.stringify({
+      workload: w.name,
+      backend,
+      fused: !args['no-fused'],
+      kernelMs: +total.toFixed(1),
+      kernels: prof.kernels.length,
+    }),
   );
   for (const [name, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25))
     console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(6)} calls`);
@@ -105,8 +104,7 @@ const sec = (performance.now() - t0) / 1000 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
-    impl: `vtx-${backend}`,
-    ...gpu,
+    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['fused-attention'] ? '-fused-attention' : ''}`,
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),
