@@ -9,6 +9,7 @@
  *     the log says where the rate continues from.
  *   - A completed run resumed with nothing to add changes nothing.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -122,8 +123,15 @@ export async function continueRun(
     );
     return;
   }
-  await trainer.restore(checkpoint);
+  const { state } = await trainer.restore(checkpoint);
   logger.info({ checkpoint: checkpoint.path, step: trainer.step }, 'resumed');
+  const wroteOn = (state as { backend?: string }).backend;
+  const resumesOn = tf.getBackend();
+  if (wroteOn && wroteOn !== resumesOn)
+    logger.info(
+      { wroteOn, resumesOn },
+      `the checkpoint was written on backend ${wroteOn}; resuming on ${resumesOn} (same weights and state, float rounding may differ)`,
+    );
   onCheckpoint?.(checkpoint.path, checkpoint.step);
 }
 

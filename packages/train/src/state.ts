@@ -18,5 +18,7 @@ export const TrainerState = z.strictObject({
   clip: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   /** The segments before and including the one that saved this checkpoint (absent in checkpoints before it). */
   segments: z.array(Segment).optional(),
+  /** The tfjs backend that wrote the checkpoint (a note only: the tensors are plain float32, any backend resumes). */
+  backend: z.string().optional(),
 });
 export type TrainerState = z.infer<typeof TrainerState>;

@@ -402,6 +402,7 @@ export class Trainer {
       data: loader.state(),
       clip: [...clip],
       segments: this.segments(),
+      backend: tf.getBackend(),
     };
     const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
     return saveCheckpoint(

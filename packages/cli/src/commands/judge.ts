@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parse } from 'yaml';
-import { loadConfigFile, loadRun } from '@vtx/train';
+import { loadConfigFile, loadRun, startBackend } from '@vtx/train';
 import { AttributeRunConfig, trainAttributeClassifier, loadJudge, scoreRun } from '@vtx/eval';
-import { selectBackend } from '@vtx/core';
 import { UsageError, parseClip, report } from './common.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -85,9 +84,7 @@ export const judgeCommand: CommandModule<object, Args> = {
         return;
       }
       if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
       const data = argv.data

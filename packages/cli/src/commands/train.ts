@@ -44,7 +44,8 @@ export const trainCommand: CommandModule<object, Args> = {
       .option('backend', {
         type: 'string',
         choices: BACKENDS,
-        describe: 'tfjs backend (default: the fastest that starts)',
+        describe:
+          'tfjs backend: tensorflow | webgpu | native | wasm | cpu (default: the fastest that starts; webgpu on a software adapter only when named)',
       })
       .option('plugin', pluginOption)
       .conflicts('resume', 'config')

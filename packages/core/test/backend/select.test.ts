@@ -86,8 +86,8 @@ describe('selectBackend', () => {
     await tf.setBackend('cpu');
   });
 
-  it("the default order takes the first backend that starts, 'native' where its addon loads, else 'wasm'", async () => {
-    expect(DEFAULT_ORDER).toEqual(['tensorflow', 'native', 'wasm', 'cpu']);
+  it("the default order takes the first backend that starts: a hardware 'webgpu', else 'native' where its addon loads, else 'wasm'", async () => {
+    expect(DEFAULT_ORDER).toEqual(['tensorflow', 'webgpu', 'native', 'wasm', 'cpu']);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const nativeLoads = await importer('@vtx/backend-native').then(
       () => true,
@@ -95,10 +95,18 @@ describe('selectBackend', () => {
     );
     const choice = await selectBackend({ importer });
     warn.mockRestore();
-    expect(choice.name).toBe(nativeLoads ? 'native' : 'wasm');
-    expect(choice.skipped.map((s) => s.name)).toEqual(
-      nativeLoads ? ['tensorflow'] : ['tensorflow', 'native'],
-    );
+    if (choice.name === 'webgpu') {
+      // a machine with a GPU driver: only a hardware adapter is taken without being named
+      expect(choice.adapter?.software).toBe(false);
+      expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow']);
+    } else {
+      expect(choice.name).toBe(nativeLoads ? 'native' : 'wasm');
+      expect(choice.skipped.map((s) => s.name)).toEqual(
+        nativeLoads ? ['tensorflow', 'webgpu'] : ['tensorflow', 'webgpu', 'native'],
+      );
+      // no Vulkan driver at all, or only a software one (SwiftShader where VK_ICD_FILENAMES names it)
+      expect(choice.skipped[1]!.reason).toMatch(/^(no WebGPU adapter|only a software adapter)/);
+    }
     for (const s of choice.skipped) expect(s.reason.length).toBeGreaterThan(0);
     await tf.setBackend('cpu');
   });
