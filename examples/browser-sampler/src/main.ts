@@ -1,12 +1,13 @@
 /**
  * The browser sampler page: load a `vtx export` (default ./model/, or ?model=URL), pick a class or type a caption,
  * set steps, guidance and seed, watch each step's prediction of the clean clip, save the result as a GIF.
- * URL parameters: model=<export dir URL>, backend=wasm|webgl|cpu (default wasm).
+ * URL parameters: model=<export dir URL>, backend=webgpu|wasm|webgl|cpu (default: webgpu on a hardware adapter,
+ * else wasm).
  * `window.vtxSampler` exposes the state (ready, last clip, steps seen, error) for scripts and end-to-end tests.
  */
 import '@vtx/core'; // registers the vtx layers, gradients and chained ops
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type PageBackend } from './backend.js';
+import { defaultBackend, useBackend, type PageBackend } from './backend.js';
 import { drawFrame, drawStrip, encodeGif, type Clip } from './frames.js';
 import { loadExport, type LoadedExport } from './load-export.js';
 import { sampleClip } from './sample.js';
@@ -84,7 +85,7 @@ async function clipOf(x: tf.Tensor): Promise<Clip> {
 }
 
 async function start(): Promise<void> {
-  const backend = (params.get('backend') ?? 'wasm') as PageBackend;
+  const backend = (params.get('backend') as PageBackend | null) ?? (await defaultBackend());
   ui.backend.value = backend;
   await useBackend(backend);
   state.backend = tf.getBackend();

@@ -6,6 +6,8 @@ export * from './types.js';
 export * from './rng.js';
 export * from './backend/select.js';
 export * from './backend/wasm-fixes.js';
+export * from './backend/webgpu.js';
+export * from './backend/webgpu-fixes.js';
 export * from './ops/fused.js';
 export * from './ops/gelu.js';
 export * from './ops/layer-norm.js';

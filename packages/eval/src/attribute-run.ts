@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { BACKENDS, selectBackend, setSeed } from '@vtx/core';
+import { BACKENDS, setSeed } from '@vtx/core';
 import { createLoader, DataConfig, type Batch, type DataLoader } from '@vtx/data';
 import { AttributeClassifierConfig, attributeHeads, buildAttributeClassifier, ClipShape } from '@vtx/models';
 import { z } from 'zod';
@@ -33,6 +33,7 @@ import {
   readParams,
   ScheduleConfig,
   clipsOf,
+  startBackend,
 } from '@vtx/train';
 import type { Judge } from './judge.js';
 import { writeFileAtomic } from '@vtx/runs';
@@ -122,7 +123,7 @@ export async function trainAttributeClassifier(
   let cfg = validateConfig(input, AttributeRunConfig);
   const runDir = opts.out ?? join('runs', cfg.name);
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  await selectBackend(cfg.backend ? { override: cfg.backend } : {});
+  await startBackend(cfg.backend);
   setSeed(cfg.seed);
   const loader = await createLoader(cfg.data);
   const evalLoader = await createLoader({ ...cfg.data, shuffle: false, ...cfg.eval.data });

@@ -106,5 +106,5 @@ describe('a trained caption model follows its prompts', () => {
     const guided = await draw(2);
     expect(guided.right, `backgrounds (RGB) ${guided.seen}`).toBeGreaterThanOrEqual(15);
     run.model.dispose();
-  });
+  }, 600_000); // 500 training updates: ~20 s on a quiet machine, over 2 min on a loaded one
 });

@@ -147,7 +147,13 @@ describe('sampling', () => {
       base('rf-seed-0', {
         seed: 0,
         model: tinyVideoDiT,
-        diffusion: { process: 'rectified-flow', timestepSampling: 'logit-normal', learnSigma: false },
+        // a config train() accepts (Trainer.create runs the same checks): rectified flow samples with euler
+        diffusion: {
+          process: 'rectified-flow',
+          timestepSampling: 'logit-normal',
+          learnSigma: false,
+          sampler: 'euler',
+        },
         train: { steps: 3, ema: { enabled: false } },
       }),
     );

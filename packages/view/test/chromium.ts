@@ -24,11 +24,22 @@ export function findChromium(): { path: string | null; reason: string } {
   return { path: null, reason: 'chromium is not installed (run scripts/install-browser.sh)' };
 }
 
-/** Launch headless chromium (no sandbox: CI containers run as root). */
-export function launchChromium(executablePath: string): Promise<Browser> {
+/**
+ * Launch headless chromium (no sandbox: CI containers run as root). `webgpu`: with WebGPU on Chromium's own
+ * SwiftShader Vulkan (a software adapter, `isFallbackAdapter`), instead of no GPU at all.
+ */
+export function launchChromium(executablePath: string, opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  const gpu = opts.webgpu
+    ? [
+        '--enable-unsafe-webgpu',
+        '--enable-features=Vulkan',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+      ]
+    : ['--disable-gpu'];
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', ...gpu],
   });
 }

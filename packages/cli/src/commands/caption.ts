@@ -3,10 +3,10 @@
  * `vtx caption --expand "<prompt>"`: expand a short prompt to the descriptive caption style.
  */
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
 import { expandPrompt, recaptionDataset } from '@vtx/eval';
 import { resolveDatasetArg } from '../dataset-arg.js';
 import { UsageError, report } from './common.js';
+import { startBackend } from '@vtx/train';
 
 interface Args {
   captioner?: string;
@@ -45,9 +45,7 @@ export const captionCommand: CommandModule<object, Args> = {
       }
       if (!argv.captioner || !argv.dataset || !argv.out)
         throw new UsageError('give <captioner-run> <dataset> --out DIR, or --expand "prompt"');
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const index = await recaptionDataset({
         captionerRun: argv.captioner,
         dataset: await resolveDatasetArg(argv.dataset),

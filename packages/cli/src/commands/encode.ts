@@ -1,7 +1,6 @@
 /** `vtx encode <vae-run> <dataset> --out <latent-dataset>`: cache a dataset's VAE latents (float32 Arrow rows). */
 import type { CommandModule } from 'yargs';
-import { selectBackend } from '@vtx/core';
-import { encodeDataset } from '@vtx/train';
+import { encodeDataset, startBackend } from '@vtx/train';
 import { resolveDatasetArg } from '../dataset-arg.js';
 import { report } from './common.js';
 
@@ -43,9 +42,7 @@ export const encodeCommand: CommandModule<object, Args> = {
       ),
   handler: async (argv) => {
     try {
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const dataset = await resolveDatasetArg(argv.dataset);
       const index = await encodeDataset({
         vaeRun: argv.vae,

@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parse } from 'yaml';
-import { loadConfigFile, loadRun } from '@vtx/train';
+import { loadConfigFile, loadRun, startBackend } from '@vtx/train';
 import { AttributeRunConfig, trainAttributeClassifier, loadJudge, scoreRun } from '@vtx/eval';
-import { selectBackend } from '@vtx/core';
 import { UsageError, parseClip, report } from './common.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -73,8 +72,8 @@ export const judgeCommand: CommandModule<object, Args> = {
         default: 'judge',
         describe: 'score: writes <gen-run>/<name>.json and .gif',
       })
-      .example('$0 judge train --config configs/sora/judge.yaml', 'train the judge')
-      .example('$0 judge score runs/sora-judge runs/sora-t2v-descriptive --count 32', 'score a run'),
+      .example('$0 judge train --config configs/sora/ablations/judge.yaml', 'train the judge')
+      .example('$0 judge score runs/sora-judge runs/sora-t2v-terse --count 32', 'score a run'),
   handler: async (argv) => {
     try {
       if (argv.action === 'train') {
@@ -85,9 +84,7 @@ export const judgeCommand: CommandModule<object, Args> = {
         return;
       }
       if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
-      await selectBackend(
-        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
-      );
+      await startBackend();
       const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
       const data = argv.data

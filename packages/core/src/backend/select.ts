@@ -1,25 +1,31 @@
 /**
- * Run-time backend selection: `tensorflow` (tfjs-node-gpu, else tfjs-node) > `native` (@vtx/backend-native, the
- * threaded N-API kernels over the cpu backend) > `wasm` > `cpu`, overridable.
+ * Run-time backend selection: `tensorflow` (tfjs-node-gpu, else tfjs-node) > `webgpu` (a hardware GPU adapter
+ * through Dawn or the browser; a software one only by name, see ./webgpu.ts) > `native` (@vtx/backend-native,
+ * the threaded N-API kernels over the cpu backend) > `wasm` > `cpu`, overridable.
  *
- * tfjs-node(-gpu) are optional: their install downloads libtensorflow, and where that failed the package is
+ * tfjs-node(-gpu) and webgpu are optional: their install downloads libtensorflow, and where that failed the package is
  * still linked but throws on import, so every candidate is tried with a dynamic `import()` and skipped with
  * a logged reason. `native` is skipped with its reason ("native unavailable: addon not built …") where the addon
- * could not be built or loaded. After `wasm` is chosen the training fixes in `./wasm-fixes.ts` are installed.
+ * could not be built or loaded. After `wasm` or `webgpu` is chosen the training fixes in `./wasm-fixes.ts` or
+ * `./webgpu-fixes.ts` are installed.
  * Browser-safe: Node-only packages are reached only through variable `import()` specifiers.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../types.js'; // registers gradients and chained ops
 import { installWasmFixes } from './wasm-fixes.js';
+import { loadWebGpu, type GpuAdapterSummary } from './webgpu.js';
+import { installWebGpuFixes } from './webgpu-fixes.js';
 
 export const BACKENDS = ['tensorflow', 'native', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
-export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'native', 'wasm', 'cpu'];
+export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export interface BackendLog {
   info(msg: string): void;
   warn(msg: string): void;
+  /** Why each skipped backend did not start (a missing native addon's message, say): one line each. */
+  debug?(msg: string): void;
 }
 
 export interface SelectBackendOptions {
@@ -41,13 +47,20 @@ export interface BackendChoice {
   name: BackendName;
   /** Why each earlier candidate was skipped. */
   skipped: { name: BackendName; reason: string }[];
+  /** For `webgpu`: the adapter it runs on. */
+  adapter?: GpuAdapterSummary;
 }
 
 const silent: BackendLog = { info: () => undefined, warn: () => undefined };
 // A variable specifier keeps bundlers and tsc from requiring the optional packages.
 const defaultImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
-async function load(name: BackendName, dynImport: (specifier: string) => Promise<unknown>): Promise<void> {
+/** Import what registers backend `name`; for `webgpu`, the adapter found (software only when `byName`). */
+async function load(
+  name: BackendName,
+  dynImport: (specifier: string) => Promise<unknown>,
+  byName: boolean,
+): Promise<GpuAdapterSummary | undefined> {
   switch (name) {
     case 'tensorflow':
       try {
@@ -76,8 +89,7 @@ async function load(name: BackendName, dynImport: (specifier: string) => Promise
       await dynImport('@tensorflow/tfjs-backend-webgl');
       return;
     case 'webgpu':
-      await dynImport('@tensorflow/tfjs-backend-webgpu');
-      return;
+      return loadWebGpu(dynImport, byName);
     case 'cpu':
       return;
   }
@@ -100,15 +112,21 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
     try {
-      await load(name, opts.importer ?? defaultImport);
+      const adapter = await load(name, opts.importer ?? defaultImport, name === opts.override);
       if (!tf.findBackendFactory(name)) throw new Error('not registered after import');
       if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
       await tf.ready();
       if (name === 'wasm') installWasmFixes();
+      if (name === 'webgpu') installWebGpuFixes();
       tf.env().set('PROD', true);
-      const why = skipped.map((s) => `${s.name} skipped (${s.reason})`).join('; ');
-      log.info(`tfjs backend: ${name}${opts.override ? ' (override)' : ''}${why ? `; ${why}` : ''}`);
-      return { name, skipped };
+      // the reasons (long addon paths) at debug level: a person needs only the choice and what was passed over
+      const passed = skipped.length ? ` (skipped: ${skipped.map((s) => s.name).join(', ')})` : '';
+      const on = adapter
+        ? ` on ${adapter.description}${adapter.software ? ' (software, emulated)' : ''}`
+        : '';
+      log.info(`tfjs backend: ${name}${on}${opts.override ? ' (override)' : ''}${passed}`);
+      for (const s of skipped) log.debug?.(`tfjs backend ${s.name} skipped: ${s.reason}`);
+      return { name, skipped, ...(adapter ? { adapter } : {}) };
     } catch (e) {
       skipped.push({ name, reason: firstLine(e) });
       if (opts.override) break;

@@ -3,118 +3,21 @@
  * override computes the textbook product for every rank, transpose combination and broadcast.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CrossAttention,
-  LabelEmbedder,
-  LayerNorm,
-  LearnedPosEmbed,
-  Mlp,
-  PatchEmbed,
-  SelfAttention,
-  TimestepEmbedder,
-  WASM_CPU_FALLBACKS,
-  selectBackend,
-  setSeed,
-  wasmFixesInstalled,
-} from '@vtx/core';
-import { projectLoss, randn, randomizeWeights, relErr } from '../helpers.js';
-
-interface Case {
-  name: string;
-  layer: tfl.layers.Layer;
-  inputs: () => tf.Tensor[];
-  /** Also differentiate with respect to the first input (float inputs only). */
-  inputGrad: boolean;
-}
-
-function makeCases(): Case[] {
-  setSeed(1);
-  const grid = () => randn([2, 2, 4, 4, 16], 2);
-  const cases: Case[] = [
-    ...(['joint', 'space', 'time', 'split'] as const).map((axis) => ({
-      name: `attention ${axis}`,
-      layer: new SelfAttention({ heads: 4, axis }),
-      inputs: () => [grid()],
-      inputGrad: true,
-    })),
-    {
-      name: 'attention joint + mask',
-      layer: new SelfAttention({ heads: 2 }),
-      inputs: () => [
-        randn([2, 12, 16], 3),
-        tf.tensor2d([...Array<number>(9).fill(1), 0, 0, 0, ...Array<number>(12).fill(1)], [2, 12]),
-      ],
-      inputGrad: true,
-    },
-    {
-      name: 'cross-attention + mask',
-      layer: new CrossAttention({ heads: 4 }),
-      inputs: () => [grid(), randn([2, 5, 12], 4), tf.tensor2d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [2, 5])],
-      inputGrad: true,
-    },
-    {
-      name: 'patch embed',
-      layer: new PatchEmbed({ patch: [2, 4, 4], width: 32 }),
-      inputs: () => [randn([2, 4, 8, 8, 3], 5)],
-      inputGrad: true,
-    },
-    { name: 'layer norm', layer: new LayerNorm(), inputs: () => [grid()], inputGrad: true },
-    { name: 'mlp exact', layer: new Mlp(), inputs: () => [grid()], inputGrad: true },
-    { name: 'mlp tanh', layer: new Mlp({ gelu: 'tanh' }), inputs: () => [grid()], inputGrad: true },
-    {
-      name: 'learned pos-embed resized',
-      layer: new LearnedPosEmbed({ grid: [1, 2, 2], prefix: 1 }),
-      inputs: () => [grid(), randn([2, 1, 16], 6)],
-      inputGrad: true,
-    },
-    {
-      name: 'timestep embedder',
-      layer: new TimestepEmbedder({ width: 16 }),
-      inputs: () => [tf.tensor1d([1, 500])],
-      inputGrad: false,
-    },
-    {
-      name: 'label embedder (gather -> UnsortedSegmentSum)',
-      layer: new LabelEmbedder({ numClasses: 6, width: 16 }),
-      inputs: () => [tf.tensor1d([1, 5, 1, 6, 0, 1], 'int32')],
-      inputGrad: false,
-    },
-  ];
-  for (const c of cases) {
-    c.layer.apply(c.inputs()); // build
-    randomizeWeights(c.layer, 7); // biases and zero-initialised parts non-zero
-  }
-  return cases;
-}
-
-/** Output and every gradient of sum(y · R), as plain arrays. */
-function forwardBackward(c: Case): Float32Array[] {
-  return tf.tidy(() => {
-    const xs = c.inputs();
-    const vars = c.layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    const x0 = c.inputGrad ? tf.variable(xs[0]!) : null;
-    const inputs = x0 ? [x0, ...xs.slice(1)] : xs;
-    const f = () => c.layer.apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
-    const y = f();
-    const { grads } = tf.variableGrads(() => projectLoss(f()), x0 ? [x0, ...vars] : vars);
-    const out = [y, ...Object.values(grads)].map((t) => t.dataSync() as Float32Array);
-    x0?.dispose();
-    return out;
-  });
-}
+import { WASM_CPU_FALLBACKS, selectBackend, wasmFixesInstalled } from '@vtx/core';
+import { projectLoss, randn, relErr } from '../helpers.js';
+import { forwardBackward, layerCases } from './layer-cases.js';
 
 describe('cpu / wasm parity (forward and backward)', () => {
-  const cases = makeCases();
+  const cases = layerCases();
   const onCpu = new Map<string, Float32Array[]>();
   const onWasm = new Map<string, Float32Array[]>();
 
   beforeAll(async () => {
     expect(tf.getBackend()).toBe('cpu');
-    for (const c of cases) onCpu.set(c.name, forwardBackward(c));
+    for (const c of cases) onCpu.set(c.name, await forwardBackward(c));
     await selectBackend({ override: 'wasm' });
-    for (const c of cases) onWasm.set(c.name, forwardBackward(c));
+    for (const c of cases) onWasm.set(c.name, await forwardBackward(c));
   });
 
   afterAll(async () => {

@@ -40,6 +40,24 @@ const cycle = <T>(xs: readonly T[], n: number): T[] =>
   Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
 
 /**
+ * What each of `count` samples is conditioned on: the class labels (the given ones cycled, default 0, 1, 2, …) of a
+ * class-conditional model, the captions (cycled, default the empty one) of a caption model; null for the other.
+ */
+export function sampleConditions(
+  cond: Condition,
+  count: number,
+  opts: Pick<SampleClipsOptions, 'classes' | 'captions'> = {},
+): { labels: number[] | null; captions: string[] | null } {
+  return {
+    labels:
+      cond.kind === 'class'
+        ? cycle(opts.classes?.length ? opts.classes : [...Array(cond.numClasses).keys()], count)
+        : null,
+    captions: cond.kind === 'caption' ? cycle(opts.captions?.length ? opts.captions : [''], count) : null,
+  };
+}
+
+/**
  * (count, T, H, W, C) samples in the data's range. `steps`, `sampler`, `cfgScale` and `eta` replace the process's
  * settings (an error when they do not fit it: `process.withSampling`).
  */
@@ -52,11 +70,7 @@ export async function sampleClips(
   const n = opts.count;
   const { steps: samplingSteps, sampler, cfgScale, eta } = opts;
   const sampling = process.withSampling({ samplingSteps, sampler, cfgScale, eta });
-  const labels =
-    cond.kind === 'class'
-      ? cycle(opts.classes?.length ? opts.classes : [...Array(cond.numClasses).keys()], n)
-      : null;
-  const captions = cond.kind === 'caption' ? cycle(opts.captions?.length ? opts.captions : [''], n) : null;
+  const { labels, captions } = sampleConditions(cond, n, opts);
   const conditional = conditionTensors(cond, labels, captions, n);
   const guidance = cond.kind !== 'none' && sampling.config.cfgScale !== 1;
   const nulls = guidance ? nullCondition(cond, n) : [];

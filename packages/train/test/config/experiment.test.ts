@@ -122,3 +122,32 @@ describe('warnings at the start of a run (experimentWarnings)', () => {
     ).toEqual([]);
   });
 });
+
+describe('enum values', () => {
+  it("a typo of an allowed value gets a did-you-mean: 'factorized-encoder' -> 'factorised-encoder'", () => {
+    const e = (() => {
+      try {
+        validateConfig(
+          { name: 'v', model: { kind: 'vivit', variant: 'factorized-encoder', numClasses: 4 } },
+          ExperimentConfig,
+        );
+      } catch (x) {
+        return x;
+      }
+    })() as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.issues[0]).toMatchObject({ path: 'model.variant' });
+    expect(e.issues[0]!.message).toMatch(
+      /^expected one of "spatio-temporal".* \(did you mean "factorised-encoder"\?\)$/,
+    );
+  });
+
+  it('no hint for a value unlike any allowed one', () => {
+    expect(() =>
+      validateConfig(
+        { name: 'v', model: { kind: 'vivit', variant: 'banana', numClasses: 4 } },
+        ExperimentConfig,
+      ),
+    ).toThrow(/model\.variant: expected one of/);
+  });
+});

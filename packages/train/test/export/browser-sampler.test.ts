@@ -1,13 +1,13 @@
 /**
  * examples/browser-sampler end to end in headless Chromium: the page loads a `vtx export` of a tiny trained video
- * DiT and, on the wasm backend, produces the same clip as the Node sampler (`sampleClips`, what `vtx sample` runs)
- * for the same seed, class, steps and guidance; then saves it as a GIF.
+ * DiT and, on the wasm backend and on webgpu (SwiftShader), produces the same clip as the Node sampler
+ * (`sampleClips`, what `vtx sample` runs) for the same seed, class, steps and guidance; then saves it as a GIF.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { selectBackend } from '@vtx/core';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRun } from '../../src/export/index.js';
@@ -67,69 +67,7 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
 
   it("matches the Node sampler's clip for the same seed on wasm, and saves a GIF", async () => {
     const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?model=model/&backend=wasm`);
-    await page.waitForFunction(
-      () =>
-        (window as unknown as PageWindow).vtxSampler.ready ||
-        (window as unknown as PageWindow).vtxSampler.error,
-      null,
-      {
-        timeout: 20_000,
-      },
-    );
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
-    expect(await page.locator('#class option').allTextContents()).toEqual([
-      '0: left-to-right',
-      '1: right-to-left',
-      '2: top-to-bottom',
-      '3: bottom-to-top',
-    ]);
-
-    await page.selectOption('#class', '2');
-    await page.fill('#steps', 'ddim4');
-    await page.fill('#guidance', '2.5');
-    await page.fill('#seed', '7');
-    await page.click('#sample');
-    await page.waitForFunction(
-      () =>
-        (window as unknown as PageWindow).vtxSampler.last ||
-        (window as unknown as PageWindow).vtxSampler.error,
-      null,
-      {
-        timeout: 20_000,
-      },
-    );
-    const got = await page.evaluate(() => ({
-      last: (window as unknown as PageWindow).vtxSampler.last!,
-      steps: (window as unknown as PageWindow).vtxSampler.stepsSeen,
-    }));
-    expect(errors).toEqual([]);
-    expect(got.steps).toBe(4); // the page watched every denoising step
-    expect(got.last.shape).toEqual([4, 16, 16, 3]);
-
-    // the reference: the Node trainer's sampler on the same EMA weights, class, steps, guidance and seed
-    const ref = await loadRun(run);
-    const x = await sampleClips(ref.model, ref.process!, ref.condition!, {
-      count: 1,
-      clip: ref.clip,
-      classes: [2],
-      steps: 'ddim4',
-      cfgScale: 2.5,
-      seed: 7,
-    });
-    const want = Array.from(await x.data());
-    x.dispose();
-    ref.model.dispose();
-    expect(got.last.data.length).toBe(want.length);
-    let maxDiff = 0;
-    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.last.data[i]! - want[i]!));
-    expect(maxDiff).toBeLessThan(1e-3);
-    const spread = Math.max(...want) - Math.min(...want);
-    expect(spread).toBeGreaterThan(0.1); // not a constant clip that would match anything
-
+    await sampleOnPage(page, 'wasm');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
     expect(download.suggestedFilename()).toBe('tiny-video-dit-class2-seed7.gif');
     const gif = await download.createReadStream();
@@ -139,4 +77,89 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
     expect(bytes.subarray(0, 6).toString('latin1')).toBe('GIF89a');
     await page.close();
   });
+
+  it('matches it on webgpu too (SwiftShader in headless Chromium, named: a software adapter is no default)', async () => {
+    const gpuBrowser = await launchChromium(chrome.path!, { webgpu: true });
+    try {
+      await sampleOnPage(await gpuBrowser.newPage(), 'webgpu');
+      // unnamed, the page takes webgpu only on a hardware adapter: here it stays on wasm
+      const page = await gpuBrowser.newPage();
+      await page.goto(`${url}?model=model/`);
+      await page.waitForFunction(() => (window as unknown as PageWindow).vtxSampler.ready, null, {
+        timeout: 60_000,
+      });
+      expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
+      expect(await page.evaluate(() => typeof (navigator as { gpu?: unknown }).gpu)).toBe('object');
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
 });
+
+/** Open the page on `backend`, sample class 2 with ddim4, guidance 2.5, seed 7; expect the Node sampler's clip. */
+async function sampleOnPage(page: Page, backend: string): Promise<void> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}?model=model/&backend=${backend}`);
+  await page.waitForFunction(
+    () =>
+      (window as unknown as PageWindow).vtxSampler.ready ||
+      (window as unknown as PageWindow).vtxSampler.error,
+    null,
+    { timeout: 60_000 },
+  );
+  expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
+  expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe(backend);
+  expect(await page.locator('#class option').allTextContents()).toEqual([
+    '0: left-to-right',
+    '1: right-to-left',
+    '2: top-to-bottom',
+    '3: bottom-to-top',
+  ]);
+
+  await page.selectOption('#class', '2');
+  await page.fill('#steps', 'ddim4');
+  await page.fill('#guidance', '2.5');
+  await page.fill('#seed', '7');
+  await page.click('#sample');
+  await page.waitForFunction(
+    () =>
+      (window as unknown as PageWindow).vtxSampler.last || (window as unknown as PageWindow).vtxSampler.error,
+    null,
+    { timeout: 120_000 },
+  );
+  const got = await page.evaluate(() => ({
+    last: (window as unknown as PageWindow).vtxSampler.last!,
+    steps: (window as unknown as PageWindow).vtxSampler.stepsSeen,
+  }));
+  expect(errors).toEqual([]);
+  expect(got.steps).toBe(4); // the page watched every denoising step
+  expect(got.last.shape).toEqual([4, 16, 16, 3]);
+
+  const want = await nodeReference();
+  expect(got.last.data.length).toBe(want.length);
+  let maxDiff = 0;
+  for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.last.data[i]! - want[i]!));
+  expect(maxDiff).toBeLessThan(1e-3);
+  const spread = Math.max(...want) - Math.min(...want);
+  expect(spread).toBeGreaterThan(0.1); // not a constant clip that would match anything
+}
+
+let reference: number[] | undefined;
+/** The Node trainer's sampler on the same EMA weights, class, steps, guidance and seed (what `vtx sample` runs). */
+async function nodeReference(): Promise<number[]> {
+  if (reference) return reference;
+  const ref = await loadRun(run);
+  const x = await sampleClips(ref.model, ref.process!, ref.condition!, {
+    count: 1,
+    clip: ref.clip,
+    classes: [2],
+    steps: 'ddim4',
+    cfgScale: 2.5,
+    seed: 7,
+  });
+  reference = Array.from(await x.data());
+  x.dispose();
+  ref.model.dispose();
+  return reference;
+}
