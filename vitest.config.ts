@@ -1,6 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'models', 'data', 'runs', 'train', 'eval', 'lab', 'cli', 'view', 'backend-native'];
+const packages = [
+  'core',
+  'models',
+  'data',
+  'runs',
+  'train',
+  'eval',
+  'lab',
+  'cli',
+  'view',
+  'backend-native',
+  'mpi',
+];
 
 export default defineConfig({
   // Resolve @vtx/* to their TypeScript sources (the "@vtx/source" export condition): no build before tests.

@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 
 namespace vtx {
@@ -85,7 +87,13 @@ void Pool::run(int n, const std::function<void(int)>& fn) {
   }
 }
 
+// The pool's size, fixed at the first parallel kernel: VTX_THREADS when set (data-parallel ranks sharing a
+// machine divide its cores), else the machine's cores; at most 64.
 static int default_threads() {
+  if (const char* env = std::getenv("VTX_THREADS")) {
+    int n = std::atoi(env);
+    if (n >= 1) return std::min(n, 64);
+  }
   unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(std::min(hc, 64u));
 }

@@ -1,5 +1,5 @@
 /**
- * Loading the N-API addon (`build/Release/vtx_native.node`, built by `scripts/install.cjs` at install). A missing
+ * Loading the N-API addon (`build/Release/vtx_native.node`, built by the repository's `scripts/build-addon.cjs` at install). A missing
  * or unloadable addon is not an error here: `loadAddon()` returns the reason, and the backend reports itself
  * unavailable so that vtx falls back to wasm with one log line.
  */

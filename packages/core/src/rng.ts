@@ -64,3 +64,45 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Where the rows of the batch being computed sit in the global batch they were cut from (data-parallel training:
+ * rank r holds rows [offset, offset + B) of `global`), or null for a whole batch. Row-wise random draws (noise,
+ * timesteps, dropped labels, dropped paths) are made for the global batch and sliced, so N ranks draw exactly what
+ * one process draws for the same rows.
+ */
+export interface BatchPart {
+  offset: number;
+  global: number;
+}
+
+let batchPart: BatchPart | null = null;
+
+/** Run `fn` with the current batch's place in its global batch (the trainer sets it around each micro-batch). */
+export function withBatchPart<T>(part: BatchPart | null, fn: () => T): T {
+  const prev = batchPart;
+  batchPart = part;
+  try {
+    return fn();
+  } finally {
+    batchPart = prev;
+  }
+}
+
+/**
+ * A row-wise draw of `shape` (rows first): `draw` is called with the global batch's shape and its rows
+ * [offset, offset + shape[0]) are kept, or with `shape` itself when the batch is whole.
+ */
+export function rowDraw(shape: readonly number[], draw: (shape: number[]) => tf.Tensor): tf.Tensor {
+  const rows = shape[0]!;
+  const part = batchPart;
+  if (!part || part.global === rows) return draw([...shape]);
+  return tf.tidy(() => tf.slice(draw([part.global, ...shape.slice(1)]), part.offset, rows));
+}
+
+/** Host-side row draws: `n` values of `next` for rows [offset, offset + n) of the global batch. */
+export function rowValues(n: number, next: () => number): number[] {
+  const part = batchPart;
+  const all = Array.from({ length: part && part.global !== n ? part.global : n }, next);
+  return part && part.global !== n ? all.slice(part.offset, part.offset + n) : all;
+}

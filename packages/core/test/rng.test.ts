@@ -6,9 +6,12 @@ import {
   mulberry32,
   nextSeed,
   normalSeed,
+  rowDraw,
+  rowValues,
   seededNormal,
   setRngState,
   setSeed,
+  withBatchPart,
 } from '@vtx/core';
 
 describe('seeded RNG', () => {
@@ -78,5 +81,23 @@ describe('seeded RNG', () => {
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.01); // σ = 0.002
     const lowDecile = xs.filter((x) => x < 0.1).length / xs.length;
     expect(Math.abs(lowDecile - 0.1)).toBeLessThan(0.01);
+  });
+});
+
+describe('row-wise draws of a batch part (data parallel)', () => {
+  it('are the global batch draws of the part’s rows, device and host side', () => {
+    const uniform = (s: number[]) => tf.randomUniform(s, 0, 1, 'float32', 17);
+    const whole = uniform([5, 2]).arraySync() as number[][];
+    const part = withBatchPart({ offset: 2, global: 5 }, () => rowDraw([3, 2], uniform).arraySync());
+    expect(part).toEqual(whole.slice(2, 5));
+    // outside a part, or for a whole batch, the draw is the batch's own
+    expect(rowDraw([5, 2], uniform).arraySync()).toEqual(whole);
+    expect(withBatchPart({ offset: 0, global: 5 }, () => rowDraw([5, 2], uniform).arraySync())).toEqual(
+      whole,
+    );
+    const host = rowValues(5, mulberry32(3));
+    expect(withBatchPart({ offset: 1, global: 5 }, () => rowValues(2, mulberry32(3)))).toEqual(
+      host.slice(1, 3),
+    );
   });
 });

@@ -120,10 +120,23 @@ export const DataConfig = z.strictObject({
   labels: z.array(z.string()).optional(),
   /** Which caption column becomes `batch.captions`. */
   caption: z.enum(['descriptive', 'terse']).default('descriptive'),
-  /** This process's share of the rows: contiguous 1/count of them (data parallel, multi-machine). */
+  /**
+   * The part of the dataset this loader ever reads: contiguous 1/count of the rows (a fixed split of the data,
+   * e.g. independent jobs on disjoint parts). Its position is not portable across counts.
+   */
   shard: z
     .strictObject({ index: nonneg.default(0), count: pos.default(1) })
     .refine((s) => s.index < s.count, 'shard.index must be < shard.count')
+    .prefault({}),
+  /**
+   * Data-parallel training: this process's contiguous rows of every global batch (rank r of n takes rows
+   * [⌊r·B/n⌋, ⌊(r+1)·B/n⌋) of each planned batch of B rows). The plan, the shuffle and the position stay those of
+   * one process, so n ranks see exactly the rows one process would, and a run resumes on any number of ranks.
+   * The trainer sets it from the MPI world; leave it at its default in configs.
+   */
+  dataParallel: z
+    .strictObject({ rank: nonneg.default(0), ranks: pos.default(1) })
+    .refine((d) => d.rank < d.ranks, 'dataParallel.rank must be < dataParallel.ranks')
     .prefault({}),
   shuffle: z.boolean().default(true),
   /** Rows held by the streaming shuffle buffer (memory: this many clips). */

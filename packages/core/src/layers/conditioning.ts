@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { silu } from '../ops/gelu.js';
-import { nextSeed } from '../rng.js';
+import { nextSeed, rowDraw } from '../rng.js';
 import { PKG, first, firstShape, linear, type Kwargs, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
@@ -133,7 +133,9 @@ export class LabelEmbedder extends tfl.layers.Layer {
     return tf.tidy(() => {
       let y = tf.cast(first(inputs), 'int32').reshape([-1]); // (B,)
       if (kwargs['training'] === true && this.dropProb > 0) {
-        const drop = tf.less(tf.randomUniform(y.shape, 0, 1, 'float32', nextSeed()), this.dropProb);
+        const seed = nextSeed();
+        const u = rowDraw(y.shape, (s) => tf.randomUniform(s, 0, 1, 'float32', seed)); // (B,)
+        const drop = tf.less(u, this.dropProb);
         y = tf.where(drop, tf.fill(y.shape, this.numClasses, 'int32'), y);
       }
       return tf.gather(this.table.read(), y); // (B, D)

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { nextSeed } from '../rng.js';
+import { nextSeed, rowDraw } from '../rng.js';
 import { PKG, first, type Kwargs, type LayerArgs, type Shape } from '../types.js';
 
 export interface DropPathArgs extends LayerArgs {
@@ -34,7 +34,9 @@ export class DropPath extends tfl.layers.Layer {
       if (kwargs['training'] !== true || this.rate === 0) return x.clone();
       const keep = 1 - this.rate;
       const shape = [x.shape[0], ...Array<number>(x.rank - 1).fill(1)];
-      const mask = tf.floor(tf.add(keep, tf.randomUniform(shape, 0, 1, 'float32', nextSeed()))); // (B, 1, …) of 0/1
+      const seed = nextSeed();
+      const u = rowDraw(shape, (s) => tf.randomUniform(s, 0, 1, 'float32', seed));
+      const mask = tf.floor(tf.add(keep, u)); // (B, 1, …) of 0/1
       return tf.mul(x, tf.div(mask, keep));
     });
   }

@@ -40,6 +40,11 @@ export interface Batch {
   ids: string[];
   /** Global dataset row of each clip. */
   rows: Int32Array;
+  /**
+   * Where these rows sit in the global batch they were cut from (data parallel): rows [offset, offset + B) of
+   * `global`. One process: offset 0, global = B. Draws keyed to the global batch (noise, timesteps) slice here.
+   */
+  part: { offset: number; global: number };
   /** The thread that assembled the batch (0 = main thread). */
   threadId: number;
 }
@@ -81,12 +86,15 @@ export class BatchProducer {
   async *epoch(epoch: number, from = 0): AsyncGenerator<Batch> {
     const plan = planEpoch(this.layout, this.cfg, epoch);
     const needed = new Set<number>();
-    for (let b = from; b < plan.batches.length; b++) for (const r of plan.batches[b]!.rows) needed.add(r);
+    const parts = plan.batches.map((pb) => rankPart(pb.rows.length, this.cfg.dataParallel));
+    const mine = plan.batches.map((pb, b) => pb.rows.slice(parts[b]!.offset, parts[b]!.end));
+    for (let b = from; b < plan.batches.length; b++) for (const r of mine[b]!) needed.add(r);
     const held = new Map<number, HeldRow>();
     let next = 0; // next segment to read
     for (let b = from; b < plan.batches.length; b++) {
       const pb = plan.batches[b]!;
-      for (const r of pb.rows) {
+      const rowIds = mine[b]!;
+      for (const r of rowIds) {
         while (!held.has(r)) {
           const seg = plan.segments[next++];
           if (!seg) throw new Error(`plan error: row ${r} is not in any segment`);
@@ -108,17 +116,25 @@ export class BatchProducer {
           }
         }
       }
-      const rows = pb.rows.map((r) => {
+      const rows = rowIds.map((r) => {
         const h = held.get(r)!;
         held.delete(r);
         needed.delete(r);
         return h;
       });
-      yield this.assemble(epoch, b, pb.bucket, pb.rows, rows);
+      const part = { offset: parts[b]!.offset, global: pb.rows.length };
+      yield this.assemble(epoch, b, pb.bucket, rowIds, rows, part);
     }
   }
 
-  private assemble(epoch: number, index: number, bucket: number, rowIds: number[], rows: HeldRow[]): Batch {
+  private assemble(
+    epoch: number,
+    index: number,
+    bucket: number,
+    rowIds: number[],
+    rows: HeldRow[],
+    part: Batch['part'],
+  ): Batch {
     const { targets, channels } = this.layout;
     const target = targets[bucket]!;
     const clipShape = targetShape(target, channels);
@@ -165,6 +181,7 @@ export class BatchProducer {
       attributes,
       ids: rows.map((r) => r.id),
       rows: Int32Array.from(rowIds),
+      part,
       threadId,
     };
   }
@@ -228,4 +245,9 @@ export function fromWire(w: WireError): Error {
   const e = new Error(w.message);
   e.name = w.name;
   return e;
+}
+
+/** Rank `rank` of `ranks`'s contiguous rows [offset, end) of a global batch of `n` rows. */
+export function rankPart(n: number, { rank, ranks }: { rank: number; ranks: number }) {
+  return { offset: Math.floor((rank * n) / ranks), end: Math.floor(((rank + 1) * n) / ranks) };
 }

@@ -4,7 +4,7 @@
  * LabelEmbedder.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { mulberry32 } from '@vtx/core';
+import { mulberry32, rowValues } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { conditionTensors, type Condition } from '@vtx/models';
 
@@ -12,8 +12,8 @@ import { conditionTensors, type Condition } from '@vtx/models';
 export function trainingCondition(cond: Condition, batch: Batch, seed: number): tf.Tensor[] {
   const n = batch.shape[0]!;
   if (cond.kind === 'caption' && batch.captions && cond.dropProb > 0) {
-    const rand = mulberry32(seed);
-    const captions = batch.captions.map((c) => (rand() < cond.dropProb ? '' : c));
+    const drop = rowValues(n, mulberry32(seed)); // row-wise: the global batch's draws, this batch's rows
+    const captions = batch.captions.map((c, i) => (drop[i]! < cond.dropProb ? '' : c));
     return conditionTensors(cond, null, captions, n);
   }
   return conditionTensors(cond, batch.labels, batch.captions, n);

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mix32, seededNormal } from '@vtx/core';
+import { mix32, rowDraw, seededNormal } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { LossBuckets, conditionTensors, denoiser, type Condition, type NoiseProcess } from '@vtx/models';
 import { trainingCondition } from './conditioning.js';
@@ -33,8 +33,9 @@ export class DiffuseObjective implements Objective {
   loss(batch: Batch, step: number): LossOutput {
     const x0 = clipsOf(tf, batch);
     const seed = mix32(this.seed, step);
-    const t = this.process.sampleTimesteps(x0.shape[0], seed);
-    const noise = seededNormal(x0.shape, mix32(seed, 1));
+    // row-wise draws for the global batch (data parallel: this rank keeps its rows)
+    const t = rowDraw([x0.shape[0]], ([b]) => this.process.sampleTimesteps(b!, seed)) as tf.Tensor1D;
+    const noise = rowDraw(x0.shape, (s) => seededNormal(s, mix32(seed, 1)));
     const extra = trainingCondition(this.cond, batch, mix32(seed, 2));
     const l = this.process.trainingLosses(denoiser(this.model, true), x0, t, { noise, extra });
     const metrics: Record<string, tf.Scalar> = {};

@@ -26,6 +26,7 @@ function batch(labels: number[], t: number, value: (b: number, t: number) => num
     attributes: null,
     ids: labels.map((_, i) => `clip-${i}`),
     rows: Int32Array.from(labels.keys()),
+    part: { offset: 0, global: b },
     threadId: 0,
   };
 }

@@ -1,15 +1,18 @@
-// `install` lifecycle script: build the addon from source with node-gyp and the machine's compiler, against
-// the running Node's own headers (no downloads). It never fails the install: when the build cannot run it logs
-// one line and exits 0, and @vtx/backend-native then reports "native unavailable" at run time (vtx falls back
-// to wasm). A failed AVX2 build is retried once as the portable build.
-/* global process, console, require, __dirname */
+// Builds a package's N-API addon from source with node-gyp and the machine's compiler, against the running Node's
+// own headers (no downloads). Used by the `install` lifecycle scripts of @vtx/backend-native and @vtx/mpi, run in
+// the package's folder: `node ../../scripts/build-addon.cjs <what is unavailable without it> [ENV=1 to retry]`.
+// It never fails the install: when the build cannot run it logs one line and exits 0, and the package then reports
+// itself unavailable at run time.
+/* global process, console, require */
 /* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const root = process.cwd();
+const name = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name;
+const [unavailable = 'unavailable', retryEnv] = process.argv.slice(2);
 
 function nodeGyp() {
   const candidates = [
@@ -53,35 +56,35 @@ function build(gyp, dir, env) {
 
 function main() {
   if (process.env.VTX_NATIVE_SKIP_BUILD === '1') {
-    console.log('@vtx/backend-native: build skipped (VTX_NATIVE_SKIP_BUILD=1); native unavailable');
+    console.log(`${name}: build skipped (VTX_NATIVE_SKIP_BUILD=1); ${unavailable}`);
     return;
   }
   const gyp = nodeGyp();
   const dir = nodeDir();
   if (!gyp || !dir) {
-    console.log(
-      `@vtx/backend-native: not built (${!gyp ? 'node-gyp not found' : 'Node headers not found next to node'}); native unavailable, vtx will use wasm`,
-    );
+    const why = !gyp ? 'node-gyp not found' : 'Node headers not found next to node';
+    console.log(`${name}: not built (${why}); ${unavailable}`);
     return;
   }
   let r = build(gyp, dir, {});
-  let portable = false;
-  if (r.status !== 0) {
-    portable = true;
-    r = build(gyp, dir, { VTX_NATIVE_PORTABLE: '1' });
+  let retried = false;
+  if (r.status !== 0 && retryEnv) {
+    retried = true;
+    const [key, value] = retryEnv.split('=');
+    r = build(gyp, dir, { [key]: value });
   }
   if (r.status !== 0) {
-    const why =
-      `${r.stderr || ''}${r.stdout || ''}`.split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`;
-    console.log(`@vtx/backend-native: build failed (${why.trim()}); native unavailable, vtx will use wasm`);
+    const out = `${r.stderr || ''}${r.stdout || ''}`;
+    const why = out.split('\n').find((l) => /error/i.test(l)) ?? `exit ${r.status}`;
+    console.log(`${name}: build failed (${why.trim()}); ${unavailable}`);
     return;
   }
-  console.log(`@vtx/backend-native: built ${portable ? 'portable' : 'native'} kernels`);
+  console.log(`${name}: built${retried ? ` with ${retryEnv}` : ''}`);
 }
 
 try {
   main();
 } catch (e) {
-  console.log(`@vtx/backend-native: build skipped (${e && e.message}); native unavailable`);
+  console.log(`${name}: build skipped (${e && e.message}); ${unavailable}`);
 }
 process.exitCode = 0;
