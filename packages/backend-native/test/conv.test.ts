@@ -139,14 +139,14 @@ describe.skipIf(unavailable)('native convolutions', () => {
       tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad, 'NHWC');
     const outShape = runOn('cpu', [host(c.x, 1), host(c.f, 2)], conv)[0]!.shape;
     const inputs = [host(c.x, 3), host(c.f, 4, 0.3), host(outShape, 5)];
-    expect(parity(inputs, (x, f) => conv(x!, f!))).toBeLessThan(1e-5);
-    expect(parity(inputs, (x, f, cot) => gradsOf(conv, cot!)([x!, f!]))).toBeLessThan(1e-5);
+    expect(parity(inputs, (x, f) => conv(x, f))).toBeLessThan(1e-5);
+    expect(parity(inputs, (x, f, cot) => gradsOf(conv, cot)([x, f]))).toBeLessThan(1e-5);
   });
 
   it('Conv2D with dilation 2 (forward; tfjs has no dilated conv2d gradient)', () => {
     const conv = (x: tf.Tensor, f: tf.Tensor) =>
       tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same', 'NHWC', [2, 2]);
-    expect(parity([host([2, 9, 8, 3], 6), host([3, 3, 3, 4], 7)], (x, f) => conv(x!, f!))).toBeLessThan(1e-5);
+    expect(parity([host([2, 9, 8, 3], 6), host([3, 3, 3, 4], 7)], (x, f) => conv(x, f))).toBeLessThan(1e-5);
   });
 
   it.each(CASES_3D)('Conv3D $name: forward, input and filter gradients agree with cpu', (c) => {
@@ -154,8 +154,8 @@ describe.skipIf(unavailable)('native convolutions', () => {
       tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, c.strides, c.pad);
     const outShape = runOn('cpu', [host(c.x, 1), host(c.f, 2)], conv)[0]!.shape;
     const inputs = [host(c.x, 8), host(c.f, 9, 0.3), host(outShape, 10)];
-    expect(parity(inputs, (x, f) => conv(x!, f!))).toBeLessThan(1e-5);
-    expect(parity(inputs, (x, f, cot) => gradsOf(conv, cot!)([x!, f!]))).toBeLessThan(1e-5);
+    expect(parity(inputs, (x, f) => conv(x, f))).toBeLessThan(1e-5);
+    expect(parity(inputs, (x, f, cot) => gradsOf(conv, cot)([x, f]))).toBeLessThan(1e-5);
   });
 
   it('each kernel computes on the native path (a fallback that throws is never called)', () => {
@@ -171,8 +171,8 @@ describe.skipIf(unavailable)('native convolutions', () => {
         return tf.engine().makeTensorFromTensorInfo(out).dataSync();
       };
       tf.tidy(() => {
-        const x = tf.tensor(host([2, 5, 6, 3], 17).values, [2, 5, 6, 3]) as tf.Tensor4D;
-        const f = tf.tensor(host([3, 3, 3, 2], 18).values, [3, 3, 3, 2]) as tf.Tensor4D;
+        const x = tf.tensor4d(host([2, 5, 6, 3], 17).values, [2, 5, 6, 3]);
+        const f = tf.tensor4d(host([3, 3, 3, 2], 18).values, [3, 3, 3, 2]);
         const a2 = {
           strides: [1, 1],
           pad: 'same',
@@ -197,8 +197,8 @@ describe.skipIf(unavailable)('native convolutions', () => {
             df!.dataSync(),
           ),
         ).toBeLessThan(1e-5);
-        const v = tf.reshape(x, [2, 1, 5, 6, 3]) as tf.Tensor5D;
-        const g = tf.reshape(f, [1, 3, 3, 3, 2]) as tf.Tensor5D;
+        const v = tf.reshape<tf.Rank.R5>(x, [2, 1, 5, 6, 3]);
+        const g = tf.reshape<tf.Rank.R5>(f, [1, 3, 3, 3, 2]);
         const a3 = { strides: [1, 1, 1], pad: 'same', dataFormat: 'NDHWC', dilations: 1 };
         const y3 = tf.reshape(y, [2, 1, 5, 6, 2]);
         expect(relErr(run(conv3dKernel, { x: v, filter: g }, a3), y.dataSync())).toBeLessThan(1e-5);

@@ -73,7 +73,7 @@ function info2d(args: KernelArgs, x: number[], filter: number[], dilations: numb
     filter as [number, number, number, number],
     strides,
     dilations,
-    pad as 'valid',
+    pad,
     rounding,
   );
 }
