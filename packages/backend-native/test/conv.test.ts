@@ -178,7 +178,6 @@ describe.skipIf(unavailable)('native convolutions', () => {
           pad: 'same',
           dataFormat: 'NHWC',
           dilations: 1,
-          dimRoundingMode: undefined,
         };
         const y = tf.conv2d(x, f, 1, 'same');
         expect(relErr(run(conv2dKernel, { x, filter: f }, a2), y.dataSync())).toBeLessThan(1e-5);

@@ -30,7 +30,7 @@ function near(data: Uint8Array, f: number, rgb: readonly number[], cols?: [numbe
 describe('occlusion dataset', () => {
   it('every clip is visible twice before the bar, hidden at least once, visible twice after', () => {
     for (let i = 0; i < spec.count; i++) {
-      const vis = occlusionClip(spec, i).meta['visibility'] as Visibility[];
+      const vis = occlusionClip(spec, i).meta!['visibility'] as Visibility[];
       const first = vis.indexOf('hidden');
       const last = vis.lastIndexOf('hidden');
       expect(first).toBeGreaterThan(0);
@@ -47,8 +47,8 @@ describe('occlusion dataset', () => {
       const c = occlusionClip(spec, i);
       const data = c.data;
       const a = c.attributes as ShapeAttributes;
-      const bar = c.meta['occluder'] as { x0: number; x1: number };
-      const vis = c.meta['visibility'] as Visibility[];
+      const bar = c.meta!['occluder'] as { x0: number; x1: number };
+      const vis = c.meta!['visibility'] as Visibility[];
       const fg = COLOUR_RGB[a.colour];
       const visibleAreas: number[] = [];
       for (let f = 0; f < T; f++) {

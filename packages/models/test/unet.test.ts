@@ -5,6 +5,7 @@
  * clear errors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { setSeed } from '@vtx/core';
 import {
   ModelConfig,
@@ -68,7 +69,7 @@ describe('the U-Net family', () => {
 
   it('mixes frames only in the video form: a change to frame 0 reaches frame 1 through temporal attention', () => {
     const clip: ClipShape = [2, 4, 4, 2];
-    const frame1 = (m: tf.LayersModel, x: tf.Tensor) =>
+    const frame1 = (m: tfl.LayersModel, x: tf.Tensor) =>
       (m.apply([x, tf.tensor2d([[10]]), tf.tensor2d([[1]])]) as tf.Tensor).slice([0, 1], [1, 1]);
     const x = tf.randomNormal([1, ...clip], 0, 1, 'float32', 3);
     const changed = tf.concat([tf.add(x.slice([0, 0], [1, 1]), 1), x.slice([0, 1], [1, 1])], 1);

@@ -39,7 +39,9 @@ describe('configs/unet-tiny.yaml', () => {
     for (const r of losses) expect(Number.isFinite(r['loss'])).toBe(true);
     for (const f of ['checkpoints', 'samples/step-000003.png', 'summary.json'])
       expect(existsSync(join(out, f)), f).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed' });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({
+      status: 'completed',
+    });
   }, 600_000);
 
   it('`vtx info` describes its model: parameters and Gflops of the closed form', async () => {

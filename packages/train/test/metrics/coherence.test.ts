@@ -21,7 +21,7 @@ const toUnit = (bytes: Uint8Array) => Float32Array.from(bytes, (v) => v / 127.5 
 
 function clip(i: number) {
   const c = occlusionClip(spec, i);
-  const vis = c.meta['visibility'] as Visibility[];
+  const vis = c.meta!['visibility'] as Visibility[];
   return {
     bytes: new Uint8Array(c.data),
     attrs: c.attributes as ShapeAttributes,
