@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'models', 'data', 'train', 'view', 'backend-native'];
+const packages = ['core', 'models', 'data', 'runs', 'train', 'eval', 'lab', 'cli', 'view', 'backend-native'];
 
 export default defineConfig({
   // Resolve @vtx/* to their TypeScript sources (the "@vtx/source" export condition): no build before tests.
@@ -11,9 +11,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    projects: packages.map((name) => ({
-      extends: true,
-      test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
-    })),
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+      })),
+      // checks of the repository as a whole (test/): it is self-contained
+      { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
+    ],
   },
 });

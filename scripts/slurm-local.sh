@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A single-node Slurm cluster on this machine, for the `vtx sweep --launcher slurm` tests and for trying sweeps.
-# Debian slurm-wlm + munge, run as root without systemd (recipe: /work/shared/research/slurm-local.md).
+# Debian slurm-wlm + munge, run as root without systemd (the recipe and how it was checked: docs/notes/slurm-local.md).
 #
 #   scripts/slurm-local.sh start    install slurm-wlm + munge if missing, start munged, slurmctld, slurmd; wait
 #                                   until the node is idle; print `export SLURM_CONF=...`. Idempotent.
@@ -8,12 +8,12 @@
 #   scripts/slurm-local.sh status   exit 0 when the controller answers and the node is up
 #   scripts/slurm-local.sh env      print `export SLURM_CONF=...`
 #
-# State, spool, logs and pid files live in $VTX_SLURM_DIR (default /tmp/vtx-slurm); the config is
-# $VTX_SLURM_DIR/slurm.conf. Unusual ports (16817/16818) so a real Slurm on the machine is not disturbed.
+# State, spool, logs and pid files live in $VTX_SLURM_DIR (default: vtx-slurm in $TMPDIR, else in /tmp); the config
+# is $VTX_SLURM_DIR/slurm.conf, and `env` prints where it is. Unusual ports (16817/16818) so a real Slurm on the machine is not disturbed.
 # Accounting is off: follow jobs with squeue / scontrol, not sacct.
 set -euo pipefail
 
-DIR="${VTX_SLURM_DIR:-/tmp/vtx-slurm}"
+DIR="${VTX_SLURM_DIR:-${TMPDIR:-/tmp}/vtx-slurm}"
 CONF="$DIR/slurm.conf"
 APT_PACKAGES=(slurm-wlm munge)
 

@@ -10,9 +10,10 @@ size (S, depth 4, width 96, 1x2x2 tubelets on 4x16x16 clips). Training: v-predic
 50 warmup steps then cosine decay to 0.1, batch 16, label dropout 0.1, EMA with warmup. Sampling: DDIM over 50
 steps spread on [0, 999] with guidance 2, x0 clipped to [-1, 1].
 
-    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts export /tmp/peer   # the default's 512 clips
-    /usr/bin/python3 bench/peer/default_recipe.py --data /tmp/peer --lr 3e-3            # writes /tmp/peer/samples-*
-    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts score /tmp/peer/samples-ema /tmp/peer/samples-live
+    peer=$(mktemp -d)                                                                  # any empty directory
+    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts export "$peer"      # the default's 512 clips
+    /usr/bin/python3 bench/peer/default_recipe.py --data "$peer" --lr 3e-3             # writes $peer/samples-*
+    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts score "$peer/samples-ema" "$peer/samples-live"
 """
 import argparse, math, os, sys, time
 

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { syntheticClip, SyntheticSpec } from '@vtx/data';
-import { motionScore } from '@vtx/train';
+import { motionScore } from '@vtx/eval';
 
 const CLIP = [4, 16, 16, 3] as const;
 const [command, ...args] = process.argv.slice(2);

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 import { encodePng, resizeImage, type RgbImage } from './builders/image.js';
-import { writeFileAtomic } from './format/atomic.js';
+import { writeFileAtomic } from '@vtx/runs';
 import { openDataset, readRows } from './format/reader.js';
 import { shapeKey, type ClipRecord, type DatasetIndex } from './format/schema.js';
 import { gifenc } from './util/gifenc.js';

@@ -5,7 +5,9 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { afterAll, vi } from 'vitest';
 
-import { dataCommand, type ClipRecord, type ClipShape } from '../src/index.js';
+// `vtx data` is @vtx/cli's command over this package's builders: these tests drive it as users do.
+import { dataCommand } from '../../cli/src/commands/data.js';
+import type { ClipRecord, ClipShape } from '../src/index.js';
 
 const made: string[] = [];
 afterAll(() => {

@@ -17,7 +17,7 @@ describe('parameter counts equal the reference implementations', () => {
     ['ViT-L/16', 304_326_632], // timm vit_large_patch16_224
     ['ViT-H/14', 632_045_800], // timm vit_huge_patch14_224
     ['DiT-XL/2', 675_129_632], // facebookresearch/DiT, including the fixed pos_embed
-    ['DiT-S/4', 32_945_024], // shared/bench torch peer: "exactly DiT-S/4's 32,945,024"
+    ['DiT-S/4', 32_945_024], // the PyTorch peer bench/peer/torch_reference.py; term by term: docs/notes/parameter-counts.md
   ])('%s has %i parameters', (name, params) => {
     expect(total(name).params).toBe(params);
   });

@@ -19,7 +19,7 @@ import { modelName, modelTask, sampleClips } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { datasetCaptions, withCaptionVocab } from './captions.js';
-import { cleanStaleTemps, latestCheckpoint, writeFileAtomic } from './checkpoint/index.js';
+import { cleanStaleTemps, latestCheckpoint } from './checkpoint/index.js';
 import { isPlainObject, validateConfig, writeResolvedConfig } from './config/index.js';
 import {
   checkExperiment,
@@ -29,11 +29,12 @@ import {
 } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
-import { checkJudgeConfig } from './metrics/sample-quality.js';
+import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
 import { importConfigPlugins, pluginsRelativeTo } from './plugins.js';
-import { EventWriter, MetricsWriter, createLogger, createProgress } from './run/index.js';
-import { toPixels } from './sora/latent-cache.js';
+import { EventWriter, createLogger, createProgress } from './run/index.js';
+import { toPixels } from './latent-cache.js';
 import { Trainer, type StepRecord } from './trainer.js';
+import { writeFileAtomic, MetricsWriter } from '@vtx/runs';
 
 export interface TrainOptions {
   /** Run directory. Default `runs/<name>`. */
@@ -48,6 +49,8 @@ export interface TrainOptions {
   onStep?: (record: StepRecord) => void;
   /** When a gradient norm counts as a spike (logged as a warning and a TensorBoard scalar). Default: 10x median. */
   gradSpike?: GradSpikeOptions;
+  /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`); required when the config sets `eval.judge`. */
+  samples?: SampleScoring;
 }
 
 export interface RunSummary {
@@ -87,7 +90,7 @@ export async function train(
   const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
   let cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
   checkExperiment(cfg);
-  await checkJudgeConfig(cfg); // a bad eval.judge fails here, not at the first evaluation
+  await checkSampleScoring(cfg, opts.samples); // a bad eval.judge fails here, not at the first evaluation
   const runDir = opts.out ?? join('runs', cfg.name);
   const ckptDir = join(runDir, 'checkpoints');
   // Recover an interrupted save first: a re-save killed between its two renames left the old checkpoint aside.
@@ -125,7 +128,7 @@ export async function train(
     const backend = await chooseBackend(cfg, logger);
     cfg = await withCaptionVocab(cfg);
     if (!opts.resume) await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(cfg, runDir));
-    trainer = await Trainer.create(cfg, backend);
+    trainer = await Trainer.create(cfg, backend, opts.samples);
     if (resumeFrom) {
       await trainer.restore(resumeFrom);
       logger.info({ checkpoint: resumeFrom, step: trainer.step }, 'resumed');

@@ -25,8 +25,8 @@ import { ClassifyObjective } from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
-import { SampleQuality } from './metrics/sample-quality.js';
-import { writeSideBySide } from './sora/side-by-side.js';
+import type { SampleScorer, SampleScoring } from './sample-scoring.js';
+import { writeSideBySide } from './media/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
 import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
@@ -100,12 +100,15 @@ export class Trainer {
   /** Updates done so far (the next update is number `step`). */
   step = 0;
   private evalLoader: DataLoader | null = null;
-  private sampleQuality: SampleQuality | null = null;
+  private sampleQuality: SampleScorer | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
   private readonly costs = new Map<string, ModelCost>();
 
-  private constructor(readonly parts: TrainerParts) {
+  private constructor(
+    readonly parts: TrainerParts,
+    private readonly scoring: SampleScoring | null = null,
+  ) {
     const { cfg } = parts;
     this.lr = makeSchedule(cfg.schedule, cfg.optim.lr, cfg.train.steps);
   }
@@ -114,7 +117,12 @@ export class Trainer {
    * Open the data, build the model for the data's clip shape, the optimizer, EMA and objective. The clip shape
    * comes from the first batch (the model still accepts other sizes at run time).
    */
-  static async create(cfg: ExperimentConfig, backend: BackendChoice | null = null): Promise<Trainer> {
+  static async create(
+    cfg: ExperimentConfig,
+    backend: BackendChoice | null = null,
+    /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`). */
+    samples: SampleScoring | null = null,
+  ): Promise<Trainer> {
     setSeed(cfg.seed);
     if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
       throw new Error(
@@ -170,20 +178,23 @@ export class Trainer {
         : task === 'reconstruct' && cfg.model.kind === 'vae'
           ? new ReconstructObjective(model, cfg.model, cfg.seed)
           : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
-    return new Trainer({
-      cfg,
-      model,
-      clip,
-      cost: modelCost(cfg.model, clip),
-      sizes,
-      objective,
-      condition,
-      loader,
-      params,
-      optimizer,
-      ema,
-      backend,
-    });
+    return new Trainer(
+      {
+        cfg,
+        model,
+        clip,
+        cost: modelCost(cfg.model, clip),
+        sizes,
+        objective,
+        condition,
+        loader,
+        params,
+        optimizer,
+        ema,
+        backend,
+      },
+      samples,
+    );
   }
 
   get cfg(): ExperimentConfig {
@@ -336,8 +347,12 @@ export class Trainer {
     return ema ? ema.withEma(run) : run();
   }
 
-  private samplesJudge(evalData: DataConfigInput): SampleQuality {
-    this.sampleQuality ??= new SampleQuality(this.cfg.eval.judge!, evalData, this.cfg.seed);
+  private samplesJudge(evalData: DataConfigInput): SampleScorer {
+    if (!this.scoring)
+      throw new Error(
+        "eval.judge: scoring samples needs @vtx/eval's sampleScoring (Trainer.create's third argument)",
+      );
+    this.sampleQuality ??= this.scoring.scorer(this.cfg.eval.judge!, evalData, this.cfg.seed);
     return this.sampleQuality;
   }
 

@@ -12,12 +12,12 @@ import {
   Trainer,
   listCheckpoints,
   loadRun,
-  readMetrics,
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
 import { sampleClips } from '@vtx/models';
 import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
+import { readMetrics } from '@vtx/runs';
 
 const dir = wasmRunsDir('train');
 const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;

@@ -1,6 +1,7 @@
 /** The dashboard's JSON API, shared by the `vtx view` server (src/server.ts) and the page (client/). */
 
 /** One line of a run's metrics.jsonl: train records (loss, lr, throughput…) or eval records (`val/...`). */
+/** A metrics.jsonl record as the page receives it: @vtx/runs' MetricsRecord (restated: the page cannot import Node packages). */
 export interface MetricsRecord {
   step: number;
   [key: string]: unknown;
@@ -27,7 +28,7 @@ export interface RunEntry {
 }
 
 export interface Verdict {
-  /** 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive' (packages/train/src/ablate). */
+  /** 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive' (packages/lab/src/ablate). */
   verdict: string;
   /** The explanation under the verdict heading (Markdown lines). */
   lines: string[];

@@ -6,28 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { Fit, MetricsRecord, RunDetail, SweepDetail, SweepEntry, SweepRow } from './api-types.js';
-import { fitPowerLaw } from './fit.js';
+import type { Fit, RunDetail, SweepDetail, SweepEntry, SweepRow } from './api-types.js';
+import { fitPowerLaw, parseMetrics } from '@vtx/runs';
 import { readJson, readRunEntry, reportDir } from './scan.js';
-
-const NONFINITE = new Set(['NaN', 'Infinity', '-Infinity']);
-
-/** Parse complete metrics.jsonl lines (NaN/±Infinity arrive as strings); a torn line is skipped. */
-export function parseMetrics(text: string): MetricsRecord[] {
-  const out: MetricsRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line, (_k, v: unknown) =>
-        typeof v === 'string' && NONFINITE.has(v) ? Number(v) : v,
-      ) as MetricsRecord;
-      if (typeof r.step === 'number') out.push(r);
-    } catch {
-      // a line being written right now
-    }
-  }
-  return out;
-}
 
 /** Bytes of `text` up to and including its last newline: what can be parsed now, and where to continue. */
 export function completeLines(buf: Buffer): { text: string; bytes: number } {

@@ -1,11 +1,9 @@
 /**
- * @vtx/view — the local dashboard: `vtx view <run|sweep|dir>` (viewCommand, a yargs command module the vtx CLI
- * mounts) and its programmatic form `startViewServer`. Node-only; the page itself is client/ (Vite + uPlot).
+ * @vtx/view — the local dashboard: `startViewServer` serves a run, sweep or directory of runs (the
+ * `vtx view` command of @vtx/cli calls it); the scanners and details readers behind its API. Node-only; the page itself is client/ (Vite + uPlot).
  */
 export * from './api-types.js';
-export * from './fit.js';
 export * from './scan.js';
 export * from './details.js';
 export * from './client-build.js';
 export * from './server.js';
-export * from './command.js';

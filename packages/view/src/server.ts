@@ -14,7 +14,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { ensureClient } from './client-build.js';
-import { completeLines, parseMetrics, runDetail, sweepDetail } from './details.js';
+import { parseMetrics } from '@vtx/runs';
+import { completeLines, runDetail, sweepDetail } from './details.js';
 import { readJson, scan } from './scan.js';
 
 export interface ViewServerOptions {

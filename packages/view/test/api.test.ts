@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  fitPowerLaw,
-  parseMetrics,
   parseVerdict,
   scan,
   startViewServer,
@@ -16,6 +14,7 @@ import {
   type ViewServer,
 } from '@vtx/view';
 import { SWEEP, liveRun, reportedSweep, scalingSweep } from './fixtures.js';
+import { fitPowerLaw, parseMetrics } from '@vtx/runs';
 
 const root = mkdtempSync(join(tmpdir(), 'vtx-view-api-'));
 let view: ViewServer;

@@ -1,5 +1,5 @@
 /**
- * Fixes that make training usable on the tfjs `wasm` backend (measured in shared/research/tfjs-in-node.md §2):
+ * Fixes that make training usable on the tfjs `wasm` backend (the measurements: docs/notes/wasm-backend.md):
  *
  * 1. `BatchMatMul`: stock wasm uses XNNPACK only for untransposed batch-1 matmul and runs everything else
  *    (every gradient matmul, all of attention) in a scalar loop at ~1 GFLOP/s. The override materialises

@@ -1,5 +1,5 @@
 /**
- * Space-time patches as pure reshapes (no conv3d: it runs at 0.2 GFLOP/s on wasm, see tfjs-in-node.md §2.3).
+ * Space-time patches as pure reshapes (no conv3d: it runs at 0.2 GFLOP/s on wasm, docs/notes/wasm-backend.md).
  * Every permutation is rank 4 (rank ≥ 5 transposes fall back to a slow generic path on wasm, and WebGL
  * stops at rank 6), so a tubelet split is two rank-4 transposes.
  * Patch vectors are ordered (pt, ph, pw, C), channels last.

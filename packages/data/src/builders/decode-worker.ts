@@ -1,8 +1,8 @@
 /**
  * Worker-thread entry for the video builder: decodes one video at a time with ffmpeg (spawned here,
- * so the pipe is drained promptly even while the main thread writes shards; §5 of
- * shared/research/tfjs-in-node.md measured 0.38 s vs 6.9 s when the reading thread is busy) and
- * posts each finished clip with its buffer transferred.
+ * so the pipe is drained promptly even while the main thread writes shards: 120 frames took 0.38 s
+ * with a free reading thread and 6.9 s with a busy one, docs/notes/video-decoding.md) and posts each
+ * finished clip with its buffer transferred.
  *
  * In: job {job, path, clip}. Out: clip {job, k, data, firstFrame} | done {job, info, frames} | error {job, reason}.
  */

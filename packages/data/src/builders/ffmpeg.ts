@@ -1,5 +1,5 @@
 /**
- * The Debian `ffmpeg` CLI as a decoder (shared/research/tfjs-in-node.md §5): one spawned process per
+ * The Debian `ffmpeg` CLI as a decoder (why: docs/notes/video-decoding.md): one spawned process per
  * video, raw RGB24 frames on stdout at the target size (scaled to cover, then centre-cropped, or
  * stretched) and fps. Binary: `FFMPEG_PATH` or `ffmpeg` on PATH; `ffprobe` next to it.
  */

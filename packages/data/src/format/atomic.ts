@@ -1,49 +1,13 @@
 /**
- * Atomic file and directory replacement: write to a temporary name next to the target, fsync, rename.
- * A crash or an error part-way leaves the previous file or dataset at the target path intact.
+ * Atomic dataset directory replacement: build under a temporary name next to the target, fsync, rename. A crash or
+ * an error part-way leaves the previous dataset at the target path intact. Files are written with @vtx/runs'
+ * writeFileAtomic (the one atomic writer); its tempSibling names the temporary directories.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { nodeIO, tempSibling } from '@vtx/runs';
 
 import { DataError } from '../errors.js';
-
-/** A unique sibling name for `target` (same directory, so rename stays on one filesystem). */
-export function tempSibling(target: string, tag = 'tmp'): string {
-  const dir = path.dirname(target);
-  return path.join(dir, `.${path.basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
-}
-
-/** fsync a file or directory by path (directory fsync makes a rename durable; ignored where unsupported). */
-export async function fsyncPath(p: string): Promise<void> {
-  const fh = await fs.open(p, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Write `data` to `target` atomically: temp file, fsync, rename. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempSibling(target);
-  try {
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, target);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await fsyncPath(path.dirname(target));
-}
 
 /**
  * Move a finished dataset directory `tmpDir` to `target`, replacing a previous dataset there.
@@ -64,7 +28,7 @@ export async function replaceDir(tmpDir: string, target: string): Promise<void> 
     if (aside) await fs.rename(aside, target);
     throw e;
   }
-  await fsyncPath(path.dirname(target));
+  await nodeIO.syncDir(path.dirname(target));
   if (aside) await fs.rm(aside, { recursive: true, force: true });
 }
 

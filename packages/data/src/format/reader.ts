@@ -2,7 +2,7 @@
  * Reading a vtx dataset: `openDataset` validates index.json (format, schema version, shard sizes and,
  * by default, sha256), `ShardReader` gives random access to one shard's record batches through the
  * async *file* reader over a file handle, the only Arrow JS reader that neither buffers the whole file
- * nor scans it (shared/research/tfjs-in-node.md §4: ~140 MB RSS for a 938 MB file). Clip bytes are
+ * nor scans it (docs/notes/arrow-io.md: ~140 MB RSS for a 938 MB file). Clip bytes are
  * zero-copy views into the record batch. Every check failure is a DataError naming the file and row.
  */
 import { createHash } from 'node:crypto';

@@ -3,8 +3,8 @@
  *
  * Rows are grouped into record batches of about `batchBytes` and batches into shards of about
  * `maxShardBytes`. Each shard is an Arrow IPC *file* (footer = random access for the loader) written
- * through the manual drain loop measured in shared/research/tfjs-in-node.md §4 (the Node-stream
- * writers buffer the whole file: ~1 GB RSS for a 1 GB shard; the drain loop stays ~140 MB).
+ * through a manual drain loop (docs/notes/arrow-io.md: the Node-stream writers buffer the whole
+ * file, ~1 GB RSS for a 0.94 GB file; the drain loop stays ~140 MB).
  * Everything goes to a temporary directory that replaces the target only in `finish()`.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +16,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as A from 'apache-arrow';
 
 import { DataError } from '../errors.js';
-import { assertReplaceable, fsyncPath, replaceDir, tempSibling, writeFileAtomic } from './atomic.js';
+import { nodeIO, tempSibling, writeFileAtomic } from '@vtx/runs';
+import { assertReplaceable, replaceDir } from './atomic.js';
 import {
   arrowSchema,
   clipBytes,
@@ -152,7 +153,7 @@ export class DatasetWriter {
         shards,
       } satisfies DatasetIndex);
       await writeFileAtomic(path.join(this.tmpDir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
-      await fsyncPath(this.tmpDir);
+      await nodeIO.syncDir(this.tmpDir);
       await replaceDir(this.tmpDir, this.target);
       this.done = true;
       return index;

@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of the loader. Reads shards, transforms and batches off the training thread
- * (shared/research/tfjs-in-node.md §5: I/O and decoding on a blocked main thread stall), and posts
+ * (docs/notes/video-decoding.md: I/O and decoding on a blocked main thread stall), and posts
  * each batch with its buffers transferred, never copied. Flow control by credits: the main thread
  * grants `prefetch` batches and one more per batch it consumes.
  *

@@ -1,7 +1,7 @@
 /**
  * The pre-LN transformer encoder block of ViT (Dosovitskiy et al. 2021, eq. 2-3) and its space-time
  * factorisations (ViViT, Arnab et al. 2021, §3.3), as a function over symbolic tensors that creates named
- * leaf layers (keras.applications style; see style-anchors §2).
+ * leaf layers (keras.applications style).
  *   one axis (joint | split):  x = x + attn(norm1(x));  x = x + mlp(norm2(x))          timm names
  *   several axes (space, time): x = x + attn_space(norm_space(x)); x = x + attn_time(norm_time(x)); x = x + mlp(norm2(x))
  * Residual branches pass through DropPath (stochastic depth) when `dropPath > 0`.

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { nodeIO, tempSibling, type DurableIO } from './atomic-io.js';
+import { nodeIO, tempSibling, type DurableIO } from '@vtx/runs';
 import { CheckpointError } from './errors.js';
 import type { TensorGroup } from './host-tensor.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';

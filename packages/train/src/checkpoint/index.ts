@@ -2,5 +2,4 @@
 export * from './errors.js';
 export * from './host-tensor.js';
 export * from './safetensors.js';
-export * from './atomic-io.js';
 export * from './checkpoint.js';

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { writeFileAtomic } from '../checkpoint/atomic-io.js';
+import { writeFileAtomic } from '@vtx/runs';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { isPlainObject, joinPath, mergeTrees, originOf, type Origins, type Tree } from './merge.js';
 import { applyOverrides, type Override } from './overrides.js';

@@ -8,11 +8,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NamedArrays } from '@vtx/core';
-import { encodeSafetensors } from '@vtx/core';
+import { type NamedArrays, encodeSafetensors } from '@vtx/core';
 import { MOTION_CLASSES, openDataset } from '@vtx/data';
 import { datasetCaptions } from '../captions.js';
-import { writeFileAtomic } from '../checkpoint/index.js';
 import type { ExperimentConfig } from '../experiment.js';
 import { loadRun } from '../load-run.js';
 import { namedParams } from '../optim/index.js';
@@ -24,6 +22,7 @@ import {
   ExportManifest,
   type ExportCondition,
 } from './format.js';
+import { writeFileAtomic } from '@vtx/runs';
 
 export interface ExportOptions {
   /** EMA weights (what DiT samples with; the default when the run keeps an EMA) or the live ones. */

@@ -2,12 +2,13 @@
  * Clips as pictures a person can look at: a batch of clips (N, T, H, W, C) in [-1, 1] tiled into a grid, written
  * as an animated GIF (one grid per frame) or as a PNG contact sheet (one row per clip, one column per frame).
  * 1-channel clips are shown grey; clips with more than 3 channels (latents) show their first three.
- * Writes are atomic (temp file + rename).
+ * Writes are atomic (@vtx/runs' writeFileAtomic: temp file, fsync, rename).
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import * as gifencModule from 'gifenc';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from '@vtx/runs';
 
 export interface ClipArray {
   data: Float32Array;
@@ -71,9 +72,7 @@ export function gridFrames(
 
 async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await fs.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, bytes);
-  await fs.rename(tmp, path);
+  await writeFileAtomic(path, bytes);
 }
 
 /** An animated GIF of the clip grid at `fps` frames per second. */

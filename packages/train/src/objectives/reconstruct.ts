@@ -9,7 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, seededNormal } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { klToStandardNormal, latentShape, splitMoments, type VaeConfig } from '@vtx/models';
-import { psnr, ssim } from '../metrics/reconstruction.js';
+import { psnr, ssim } from './psnr-ssim.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
 export class ReconstructObjective implements Objective {

@@ -1,5 +1,4 @@
-/** The run directory: metrics.jsonl, TensorBoard event files, pino logs, progress bar. */
-export * from './metrics.js';
+/** The run directory (its file format is @vtx/runs'): TensorBoard event files, pino logs, progress bar. */
 export * from './crc32c.js';
 export * from './tensorboard.js';
 export * from './log-route.js';

@@ -2,7 +2,7 @@
  * The run logger (pino): JSON lines to `<run>/train.log` always, and to the terminal either pretty (when it is a
  * TTY) or as plain JSON lines (CI, pipes). Pretty printing uses pino-pretty as a synchronous stream, not a transport
  * worker: `logger.flush()` does not flush a transport's pretty output, and the progress bar needs the lines routed
- * in-process (research/tfjs-in-node.md §6).
+ * in-process (docs/notes/logging.md).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -10,12 +10,10 @@ import {
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
-  nodeIO,
   saveCheckpoint,
-  writeFileAtomic,
   type CheckpointData,
-  type DurableIO,
 } from '../../src/checkpoint/index.js';
+import { nodeIO, writeFileAtomic, type DurableIO } from '@vtx/runs';
 
 let root: string;
 beforeEach(async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ExperimentConfig, loadConfigFile, train } from '@vtx/train';
-import { recordFault, runVtx } from '../../src/faults/index.js';
+import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, tempDir, toYaml } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';
 

@@ -19,14 +19,14 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '@vtx/train';
-import { fingerprintTree, FaultyIO, recordFault, REPO_ROOT, type IOFault } from '../../src/faults/index.js';
-import { syntheticCheckpoint } from '../../src/faults/synthetic-checkpoint.js';
+import { fingerprintTree, FaultyIO, recordFault, REPO_ROOT, type IOFault } from './lib/index.js';
+import { syntheticCheckpoint } from './lib/synthetic-checkpoint.js';
 import { LONG, tempDir } from './helpers.js';
 
 const dir = tempDir('ckpt-io');
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-const CHILD = fileURLToPath(new URL('../../src/faults/crash-save.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./lib/crash-save.ts', import.meta.url));
 
 /** A root with checkpoints at steps 1 and 2. */
 let roots = 0;

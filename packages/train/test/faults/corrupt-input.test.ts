@@ -11,15 +11,8 @@ import { openDataset, readRows } from '@vtx/data';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, loadCheckpoint, train } from '@vtx/train';
-import {
-  fingerprintTree,
-  flipBit,
-  overwriteBytes,
-  recordFault,
-  runVtx,
-  truncateFile,
-} from '../../src/faults/index.js';
-import { syntheticCheckpoint } from '../../src/faults/synthetic-checkpoint.js';
+import { fingerprintTree, flipBit, overwriteBytes, recordFault, runVtx, truncateFile } from './lib/index.js';
+import { syntheticCheckpoint } from './lib/synthetic-checkpoint.js';
 import { CHILD_ENV, LONG, tempDir, toYaml } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { buildSynthetic, openDataset } from '@vtx/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@vtx/train';
-import { fingerprintTree, recordFault } from '../../src/faults/index.js';
-import { syntheticCheckpoint } from '../../src/faults/synthetic-checkpoint.js';
+import { fingerprintTree, recordFault } from './lib/index.js';
+import { syntheticCheckpoint } from './lib/synthetic-checkpoint.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir('diskfull');

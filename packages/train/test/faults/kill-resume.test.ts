@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { mulberry32 } from '@vtx/core';
 import { describe, expect, it } from 'vitest';
 import { listCheckpoints, loadCheckpoint, train, type ExperimentConfigInput } from '@vtx/train';
-import { recordFault, runVtx } from '../../src/faults/index.js';
+import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatLedger, readLedger } from '../../src/faults/ledger.js';
+import { formatLedger, readLedger } from './lib/ledger.js';
 
 /** The ledger file of this vitest run (the config passes it to the test workers as VTX_FAULT_LEDGER). */
 export const ledgerPath = (): string => join(tmpdir(), `vtx-fault-ledger-${process.pid}.jsonl`);

@@ -16,7 +16,7 @@ import {
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
-import { recordFault, runVtx } from '../../src/faults/index.js';
+import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';
 

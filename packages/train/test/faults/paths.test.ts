@@ -9,7 +9,7 @@ import { DatasetWriter } from '@vtx/data';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, ExperimentConfig, saveCheckpoint, train } from '@vtx/train';
-import { recordFault } from '../../src/faults/index.js';
+import { recordFault } from './lib/index.js';
 import { LONG, tempDir } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';
 

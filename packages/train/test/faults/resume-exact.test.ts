@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest, train, type ExperimentConfigInput } from '@vtx/train';
-import { recordFault } from '../../src/faults/index.js';
+import { recordFault } from './lib/index.js';
 import { LONG, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 

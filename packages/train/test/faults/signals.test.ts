@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, train } from '@vtx/train';
-import { recordFault, runVtx } from '../../src/faults/index.js';
+import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier, wasmRunsDir } from '../helpers/tiny.js';
 

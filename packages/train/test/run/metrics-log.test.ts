@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsWriter, createLogger, createProgress, readMetrics } from '../../src/run/index.js';
+import { createLogger, createProgress } from '../../src/run/index.js';
+import { MetricsWriter, readMetrics } from '@vtx/runs';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,0 +1,62 @@
+/** `vtx ablate <name>` runs a paper ablation and writes its report to docs/ablations/<name>/; `--list` lists them. */
+import type { CommandModule } from 'yargs';
+import { ABLATIONS, runAblation, SweepError } from '@vtx/lab';
+import { UsageError, report } from './common.js';
+
+interface Args {
+  name?: string;
+  list: boolean;
+  runs?: string;
+  docs?: string;
+  reportOnly: boolean;
+}
+
+export const ablateCommand: CommandModule<object, Args> = {
+  command: 'ablate [name]',
+  describe: 'run a paper ablation at small scale and write its report (docs/ablations/<name>/)',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'ablation name (see --list)' })
+      .option('list', { type: 'boolean', default: false, describe: 'list the ablations' })
+      .option('runs', { type: 'string', describe: 'sweep directory root (default runs/ablations)' })
+      .option('docs', { type: 'string', describe: 'report root (default docs/ablations)' })
+      .option('reportOnly', {
+        alias: 'report-only',
+        type: 'boolean',
+        default: false,
+        describe: 're-report an existing sweep',
+      })
+      .check((a) => {
+        if (!a.list && !a.name) throw new Error('give an ablation name, or --list');
+        return true;
+      })
+      .example('$0 ablate --list', 'the ablations and the findings they test')
+      .example('$0 ablate dit-conditioning', 'adaLN-Zero vs adaLN vs cross-attention vs in-context'),
+  handler: async (argv) => {
+    if (argv.list) {
+      for (const a of ABLATIONS)
+        process.stdout.write(`${a.name.padEnd(22)} ${a.title}\n${''.padEnd(22)} ${a.paper}\n`);
+      return;
+    }
+    const stop = new AbortController();
+    const onSignal = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    try {
+      const r = await runAblation(argv.name!, {
+        ...(argv.runs ? { runs: argv.runs } : {}),
+        ...(argv.docs ? { docs: argv.docs } : {}),
+        reportOnly: argv.reportOnly,
+        signal: stop.signal,
+        onEvent: (l) => process.stderr.write(`${l}\n`),
+      });
+      if (r.unavailable) process.stdout.write(`${r.ablation.name}: not run: ${r.unavailable}\n`);
+      else
+        process.stdout.write(`${r.ablation.name}: ${r.verdict!.verdict}\n${r.verdict!.lines.join('\n')}\n`);
+      process.stdout.write(`report: ${r.readme}\n`);
+    } catch (e) {
+      report(e instanceof SweepError ? new UsageError(e.message) : e);
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * `vtx judge train --config FILE`: train an attribute classifier (judge / captioner) on real clips.
+ * `vtx judge score <judge-run> <gen-run>`: attribute (or class) accuracy, Fréchet distance (judge features) and
+ * framing of a generative run's samples, against reference rows (default: the generative run's evaluation data).
+ */
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { parse } from 'yaml';
+import { loadConfigFile, loadRun } from '@vtx/train';
+import { AttributeRunConfig, trainAttributeClassifier, loadJudge, scoreRun } from '@vtx/eval';
+import { selectBackend } from '@vtx/core';
+import { UsageError, parseClip, report } from './common.js';
+import { writeFileAtomic } from '@vtx/runs';
+
+interface Args {
+  action: 'train' | 'score';
+  judgeRun?: string;
+  genRun?: string;
+  config?: string;
+  set: string[];
+  out?: string;
+  data?: string;
+  count: number;
+  caption?: 'descriptive' | 'terse';
+  expand: boolean;
+  size?: string;
+  steps?: string;
+  cfgScale?: number;
+  seed: number;
+  name: string;
+}
+
+export const judgeCommand: CommandModule<object, Args> = {
+  command: 'judge <action> [judge-run] [gen-run]',
+  describe: 'train an attribute classifier (judge/captioner), or score a generative run with one',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['train', 'score'] as const, demandOption: true })
+      .positional('judge-run', {
+        type: 'string',
+        describe: 'score: the judge run (an attribute classifier, or a ViT/ViViT classification run)',
+      })
+      .positional('gen-run', { type: 'string', describe: 'score: the diffusion run to sample and judge' })
+      .option('config', { alias: 'c', type: 'string', describe: 'train: attribute classifier config (YAML)' })
+      .option('set', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'train: override a key (YAML value)',
+      })
+      .option('out', { type: 'string', describe: 'train: run directory (default runs/<name>)' })
+      .option('data', {
+        type: 'string',
+        describe:
+          "score: reference data as inline YAML data fields, e.g. '{dataset: {kind: synthetic, seed: 2}}'",
+      })
+      .option('count', { type: 'number', default: 32, describe: 'score: samples (and reference clips)' })
+      .option('caption', { choices: ['descriptive', 'terse'] as const, describe: 'score: prompt column' })
+      .option('expand', {
+        type: 'boolean',
+        default: false,
+        describe: 'score: expand prompts before sampling',
+      })
+      .option('size', {
+        type: 'string',
+        describe: 'score: sample size T,H,W (model input; latent size for latents)',
+      })
+      .option('steps', { type: 'string', describe: 'score: sampling steps, e.g. ddim25' })
+      .option('cfg-scale', { type: 'number' })
+      .option('seed', { type: 'number', default: 0 })
+      .option('name', {
+        type: 'string',
+        default: 'judge',
+        describe: 'score: writes <gen-run>/<name>.json and .gif',
+      })
+      .example('$0 judge train --config configs/sora/judge.yaml', 'train the judge')
+      .example('$0 judge score runs/sora-judge runs/sora-t2v-descriptive --count 32', 'score a run'),
+  handler: async (argv) => {
+    try {
+      if (argv.action === 'train') {
+        if (!argv.config) throw new UsageError('judge train needs --config FILE');
+        const cfg = await loadConfigFile(argv.config, AttributeRunConfig, argv.set);
+        const r = await trainAttributeClassifier(cfg, argv.out ? { out: argv.out } : {});
+        process.stdout.write(`run: ${r.runDir}\n${JSON.stringify(r.metrics, null, 2)}\n`);
+        return;
+      }
+      if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
+      await selectBackend(
+        process.env['VTX_BACKEND'] ? { override: process.env['VTX_BACKEND'] as 'wasm' } : {},
+      );
+      const judge = await loadJudge(argv.judgeRun);
+      const gen = await loadRun(argv.genRun);
+      const data = argv.data
+        ? { ...gen.cfg.data, ...(parse(argv.data) as Record<string, unknown>) }
+        : { ...gen.cfg.data, ...gen.cfg.eval.data };
+      const size = parseClip(argv.size ? `${argv.size},1` : undefined, '--size');
+      const score = await scoreRun(argv.genRun, judge, {
+        data,
+        count: argv.count,
+        expand: argv.expand,
+        seed: argv.seed,
+        stem: join(argv.genRun, 'samples', argv.name),
+        ...(argv.caption ? { caption: argv.caption } : {}),
+        ...(size ? { size: [size[0], size[1], size[2]] as [number, number, number] } : {}),
+        ...(argv.steps ? { steps: argv.steps } : {}),
+        ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
+      });
+      const file = join(argv.genRun, `${argv.name}.json`);
+      await writeFileAtomic(file, `${JSON.stringify({ judge: argv.judgeRun, ...score }, null, 2)}\n`);
+      const acc = Object.entries(score.accuracy)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ');
+      process.stdout.write(
+        `accuracy: ${acc}\nfrechet: ${score.frechet.toFixed(3)}\nframing: ${score.framing.toFixed(3)}\n${file}\n`,
+      );
+    } catch (e) {
+      report(e);
+    }
+  },
+};

@@ -1,0 +1,217 @@
+/** `vtx sample <run>`: generate clips from a trained diffusion run (DDPM/DDIM, guidance, class or caption). */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { CommandModule } from 'yargs';
+import {
+  startBackend,
+  loadRun,
+  gridFrames,
+  writeGifGrid,
+  writePngSheet,
+  type ClipArray,
+  patchProblem,
+  toPixels,
+  latentSourceOf,
+} from '@vtx/train';
+import { modelPatch, sampleClips, samplerMismatch, type ClipShape, type DiffusionConfig } from '@vtx/models';
+import { UsageError, report } from './common.js';
+
+interface Args {
+  run: string;
+  count: number;
+  size: string[];
+  steps?: string;
+  sampler?: DiffusionConfig['sampler'];
+  cfgScale?: number;
+  class: number[];
+  caption: string[];
+  seed: number;
+  out?: string;
+  weights: 'ema' | 'live';
+  mp4: boolean;
+}
+
+export const sampleCommand: CommandModule<object, Args> = {
+  command: 'sample <run>',
+  describe:
+    'generate clips from a trained diffusion run; writes a GIF grid, a PNG contact sheet (and MP4 with ffmpeg)',
+  builder: (y) =>
+    y
+      .positional('run', { type: 'string', demandOption: true, describe: 'run directory' })
+      .option('count', { type: 'number', default: 8 })
+      .option('size', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe:
+          "model-input size T,H,W to sample at, one or more (default: the run's training clip); for a latent run " +
+          'the latent size (a VAE with factors 2x4x4 decodes 4,8,8 to 8x32x32 pixels); each a multiple of the ' +
+          "model's patch. Several sizes write one GIF/PNG each, <out>-TxHxW",
+      })
+      .option('steps', {
+        type: 'string',
+        describe: "sampling steps / respacing, e.g. 50 or ddim25 (default: the config's)",
+      })
+      .option('sampler', {
+        choices: ['ddpm', 'ddim', 'euler'] as const,
+        describe: "default: the config's (a Gaussian run: ddpm or ddim; a rectified-flow run: euler)",
+      })
+      .option('cfg-scale', { type: 'number', describe: 'classifier-free guidance scale (1 = none)' })
+      .option('class', {
+        type: 'number',
+        array: true,
+        default: [],
+        describe: 'class labels to sample (cycled)',
+      })
+      .option('caption', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'captions to sample (cycled)',
+      })
+      .option('seed', { type: 'number', default: 0 })
+      .option('out', {
+        type: 'string',
+        describe:
+          'output file stem (default <run>/samples/sample-<seed>); with --size, -TxHxW is appended (unless --out and one size)',
+      })
+      .option('weights', { choices: ['ema', 'live'] as const, default: 'ema' as const })
+      .option('mp4', { type: 'boolean', default: true, describe: 'also write an MP4 when ffmpeg is on PATH' })
+      .example(
+        '$0 sample runs/default --class 0 1 2 3 --steps 50 --cfg-scale 2',
+        'guided samples of four classes (50 Euler steps for a rectified-flow run, 50 DDIM steps for a Gaussian one)',
+      )
+      .example(
+        '$0 sample runs/native-sizes --size 4,24,40 8,16,32',
+        'samples at sizes the run did not train on (sample-0-4x24x40.gif, sample-0-8x16x32.gif)',
+      ),
+  handler: async (argv) => {
+    try {
+      await startBackend();
+      const run = await loadRun(argv.run, { weights: argv.weights });
+      if (!run.condition)
+        throw new UsageError(
+          `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,
+        );
+      checkSamplerFlags(run.cfg.diffusion, argv);
+      const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
+      const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
+      const written: string[] = [];
+      for (const clip of sizes.length ? sizes : [run.clip]) {
+        const latents = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
+          count: argv.count,
+          clip,
+          classes: argv.class,
+          captions: argv.caption,
+          seed: argv.seed,
+          ...(argv.steps ? { steps: argv.steps } : {}),
+          ...(argv.sampler ? { sampler: argv.sampler } : {}),
+          ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
+        });
+        const x = await toPixels(run.cfg, latents); // a latent run decodes through the VAE its dataset names
+        const clips: ClipArray = {
+          data: (await x.data()) as Float32Array,
+          shape: x.shape as ClipArray['shape'],
+        };
+        x.dispose();
+        // with --size the file names say the size, unless --out names the one set of files
+        const size = clip.slice(0, 3).join('x');
+        const base = argv.out ?? join(argv.run, 'samples', `sample-${argv.seed}`);
+        const named = sizes.length > 1 || (sizes.length === 1 && argv.out === undefined);
+        const stem = named ? `${base}-${size}` : base;
+        await writeGifGrid(`${stem}.gif`, clips);
+        await writePngSheet(`${stem}.png`, clips);
+        written.push(`${stem}.gif`, `${stem}.png`);
+        if (argv.mp4 && writeMp4(`${stem}.mp4`, clips)) written.push(`${stem}.mp4`);
+        if (latent && sizes.length)
+          process.stderr.write(`${size} latents decoded to ${clips.shape.slice(1, 4).join('x')} pixels\n`);
+      }
+      process.stdout.write(`${written.join('\n')}\n`);
+    } catch (e) {
+      report(e);
+    } finally {
+      tf.disposeVariables();
+    }
+  },
+};
+
+/**
+ * `--steps` and `--sampler` against the run's diffusion process, before any sampling: a usage error (exit 2) naming
+ * the flag, by the rule generate() applies (samplerMismatch).
+ */
+function checkSamplerFlags(d: DiffusionConfig, argv: Pick<Args, 'steps' | 'sampler'>): void {
+  const asked = {
+    ...d,
+    ...(argv.steps ? { samplingSteps: argv.steps } : {}),
+    ...(argv.sampler ? { sampler: argv.sampler } : {}),
+  };
+  const mismatch = samplerMismatch(asked);
+  if (!mismatch) return;
+  const flag = mismatch.key === 'sampler' ? 'sampler' : 'steps';
+  const label = argv[flag] ? `--${flag} ${argv[flag]}` : `the run's diffusion.${mismatch.key}`;
+  throw new UsageError(`${label}: ${mismatch.message}`);
+}
+
+/**
+ * `--size T,H,W` (also TxHxW) -> the clip (T, H, W, C of the run's clip), checked against the model's patch: a size it
+ * does not divide is a usage error that names the patch and the nearest sizes that work.
+ */
+export function parseSize(
+  value: string,
+  runClip: ClipShape,
+  model: Parameters<typeof patchProblem>[0],
+  runDir: string,
+): ClipShape {
+  const parts = value.split(/[,x]/).map((v) => Number(v.trim()));
+  if (parts.length !== 3 || !parts.every((n) => Number.isInteger(n) && n > 0))
+    throw new UsageError(`--size ${value}: expected T,H,W (frames, height, width), positive integers`);
+  const clip: ClipShape = [parts[0]!, parts[1]!, parts[2]!, runClip[3]];
+  const problem = patchProblem(model, clip);
+  if (problem) {
+    const p = modelPatch(model);
+    const near = p
+      ? ` (e.g. ${[Math.floor, Math.ceil]
+          .map((round) => clip.slice(0, 3).map((n, a) => Math.max(1, round(n / p.patch[a]!)) * p.patch[a]!))
+          .map((c) => c.join(','))
+          .filter((c, i, all) => all.indexOf(c) === i)
+          .join(' or ')})`
+      : '';
+    throw new UsageError(`--size ${value}: ${problem} of ${runDir}; a size must be a multiple of it${near}`);
+  }
+  return clip;
+}
+
+/** Encode the clip grid as H.264 MP4 with the ffmpeg CLI; false when ffmpeg is not installed. */
+function writeMp4(path: string, clips: ClipArray): boolean {
+  const { frames, width, height } = gridFrames(clips);
+  const w = width - (width % 2);
+  const h = height - (height % 2);
+  const raw = Buffer.concat(
+    frames.map((f) => {
+      const out = Buffer.alloc(w * h * 4);
+      for (let y = 0; y < h; y++) out.set(f.subarray(y * width * 4, y * width * 4 + w * 4), y * w * 4);
+      return out;
+    }),
+  );
+  const args = [
+    '-y',
+    '-loglevel',
+    'error',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgba',
+    '-s',
+    `${w}x${h}`,
+    '-r',
+    '8',
+    '-i',
+    '-',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ];
+  const r = spawnSync(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { input: raw });
+  return r.status === 0;
+}

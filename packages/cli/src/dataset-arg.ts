@@ -1,0 +1,22 @@
+/**
+ * A dataset on the command line: a dataset directory (with index.json), a run directory (its config's training
+ * data), or a built-in spec as inline YAML ('{kind: synthetic, count: 64, seed: 1}', '{kind: native-shapes}').
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BuiltinDataset, DataConfig, resolveDataset } from '@vtx/data';
+import { parse } from 'yaml';
+import { readConfigTree } from '@vtx/train';
+
+export async function resolveDatasetArg(arg: string, cacheDir = '.vtx-cache/data'): Promise<string> {
+  if (existsSync(join(arg, 'index.json'))) return arg;
+  if (existsSync(join(arg, 'config.yaml'))) {
+    const tree = await readConfigTree(join(arg, 'config.yaml'));
+    const data = DataConfig.parse((tree.value as { data?: unknown }).data ?? {});
+    return resolveDataset(data.dataset, data.cacheDir);
+  }
+  if (arg.trim().startsWith('{')) return resolveDataset(BuiltinDataset.parse(parse(arg)), cacheDir);
+  throw new Error(
+    `'${arg}' is not a dataset directory, a run directory, or an inline built-in spec ('{kind: synthetic}')`,
+  );
+}

@@ -1,0 +1,95 @@
+/** Every shipped config validates (extends resolved, no unknown keys) and `vtx info` can describe its model. */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { modelCost } from '@vtx/models';
+import { describe, expect, it } from 'vitest';
+import { checkExperiment, experimentWarnings, ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { experimentClip } from '../src/commands/common.js';
+import { AttributeRunConfig } from '../../eval/src/attribute-run.js';
+
+const root = new URL('../../../configs/', import.meta.url).pathname;
+// configs/sora holds pipeline steps of several schemas (judge, captioner) and runs on data built by earlier steps;
+// packages/train/test/sora/configs.test.ts validates them; configs/judges are judge runs (below)
+const isExperiment = (p: string) =>
+  !p.includes(`${root}sweeps`) &&
+  !p.includes(`${root}ablations`) &&
+  !p.includes(`${root}sora`) &&
+  !p.includes(`${root}judges`) &&
+  !p.endsWith('base.yaml');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? yamlFiles(p) : p.endsWith('.yaml') ? [p] : [];
+  });
+}
+
+describe('shipped configs', () => {
+  const files = yamlFiles(root).filter(isExperiment);
+  it('include a config for every zoo family and the paper sizes', () => {
+    const names = files.map((f) => relative(root, f));
+    for (const n of [
+      'default.yaml',
+      'vit-tiny.yaml',
+      'dit-tiny.yaml',
+      'unet-tiny.yaml',
+      'video-dit-mnist.yaml',
+      'vivit/factorised-encoder.yaml',
+      'paper/dit-xl2-256.yaml',
+    ]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it.each(files.map((f) => [relative(root, f), f]))(
+    '%s validates, warns of nothing and has a describable model',
+    async (_, file) => {
+      const cfg = await loadConfigFile(file, ExperimentConfig);
+      expect(() => checkExperiment(cfg, file)).not.toThrow();
+      expect(experimentWarnings(cfg), 'a shipped config starts its run without warnings').toEqual([]);
+      const clip = experimentClip(cfg);
+      expect(clip, 'the clip size is known before the data is opened').toBeDefined();
+      const cost = modelCost(cfg.model, clip!);
+      expect(cost.params).toBeGreaterThan(0);
+      expect(cost.gflops).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('shipped judge configs', () => {
+  // each judge reads the clips of the config it judges: an attribute classifier (vtx judge train) or a ViT/ViViT
+  // classification run whose classes are the judged model's
+  const judged: Record<string, string> = {
+    'judges/shapes-4x16.yaml': 'default.yaml',
+    'judges/mnist-32.yaml': 'dit-tiny.yaml',
+    'judges/mnist-8x32.yaml': 'video-dit-mnist.yaml',
+  };
+  const judges = yamlFiles(join(root, 'judges'));
+  it('name the config each one judges', () => {
+    expect(judges.map((f) => relative(root, f)).sort()).toEqual(Object.keys(judged).sort());
+  });
+
+  it.each(judges.map((f) => [relative(root, f), f]))(
+    '%s validates as a judge run and reads the clips of the config it judges',
+    async (name, f) => {
+      const target = await loadConfigFile(join(root, judged[name]!), ExperimentConfig);
+      const targetClip = experimentClip(target);
+      const raw = await loadConfigFile(f, AttributeRunConfig).catch(() => null);
+      if (raw) {
+        expect(raw.model.kind).toBe('attribute-classifier');
+        const d = raw.data.dataset as { frames: number; height: number; width: number };
+        expect([d.frames, d.height, d.width]).toEqual(targetClip!.slice(0, 3));
+        return;
+      }
+      const cfg = await loadConfigFile(f, ExperimentConfig);
+      expect(['vit', 'vivit']).toContain(cfg.model.kind);
+      expect(experimentClip(cfg)).toEqual(targetClip);
+      expect((cfg.model as { numClasses: number }).numClasses).toBe(
+        (target.model as { numClasses: number }).numClasses,
+      );
+      // its data is not the judged run's: another dataset seed
+      const seedOf = (c: ExperimentConfig) => (c.data.dataset as { seed: number }).seed;
+      expect(seedOf(cfg)).not.toBe(seedOf(target));
+    },
+  );
+});

@@ -1,0 +1,328 @@
+/**
+ * Sample quality of a diffusion run with a judge (./judge.ts) — the one implementation behind `vtx judge score`
+ * (./score-run.ts) and evaluation with `eval.judge` (Trainer.evaluate, so in-training evaluations and `vtx eval`):
+ *   generateSamples  sample clips with the run's sampler settings (latents decoded through the run's VAE), in [-1, 1]
+ *   requestsOf       what each sample was asked for, in the judge's terms
+ *   scoreSamples     the judge's accuracy on those requests and the Fréchet distance to real reference clips
+ *   sampleMetrics    the names evaluation reports: sample/frechet, sample/acc/<attribute>, sample/acc/mean,
+ *                    sample/class-acc; on bouncing shapes also sample/one-subject and sample/direction-acc
+ *                    (a closed-form reader, ./motion.ts)
+ *   SampleQuality    the evaluator: real reference features computed once, the judge loaded per scoring
+ *   checkJudgeConfig eval.judge checked before a run starts (a ConfigError naming eval.judge.run and the path)
+ *   sampleScoring    the two above as the trainer's SampleScoring (train(cfg, { samples: sampleScoring }))
+ * What a sample is asked for: a class-conditional sample, its class (a classification judge reads it directly; an
+ * attribute judge through the attribute whose vocabulary is the dataset's class names, e.g. `direction` for the
+ * bouncing shapes); a caption-conditional sample, the attributes (or class) of the reference row whose caption
+ * prompted it. Unconditional runs get the Fréchet distance only.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mix32 } from '@vtx/core';
+import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
+import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
+import {
+  ConfigError,
+  decodeLatents,
+  evalDataInput,
+  latentSourceOf,
+  type EvalJudgeSection,
+  type ExperimentConfig,
+  type Generator,
+  type SampleScorer,
+  type SampleScoring,
+} from '@vtx/train';
+import { motionScore } from './motion.js';
+import {
+  CLASS_HEAD,
+  attributeAccuracy,
+  inspectJudge,
+  judgeClips,
+  judgeFrechet,
+  loadJudge,
+  realFeatures,
+  referenceRows,
+  type Judge,
+  type JudgeOutput,
+  type ReferenceRows,
+  type ReferenceSet,
+} from './judge.js';
+
+export interface GenerateOptions {
+  count: number;
+  /** Class per sample (cycled); default 0, 1, 2, … */
+  classes?: readonly number[];
+  /** Caption per sample (cycled). */
+  captions?: readonly string[];
+  seed: number;
+  /** Respacing, e.g. 'ddim25'; default the run's diffusion.samplingSteps. */
+  steps?: string;
+  cfgScale?: number;
+  /** Sample at this clip (the model's input; latent size for latent runs); default the run's. */
+  clip?: ClipShape;
+  /** Samples per sampler call. Default 32. Chunk k > 0 is seeded mix32(seed, k). */
+  batch?: number;
+}
+
+const cycle = <T>(xs: readonly T[], n: number): T[] =>
+  Array.from({ length: n }, (_, i) => xs[i % xs.length]!);
+
+/** Samples (N, T, H, W, C) as pixels in [-1, 1]: decoded through the VAE a latent run's dataset names. */
+export async function generateSamples(gen: Generator, opts: GenerateOptions): Promise<tf.Tensor> {
+  const n = opts.count;
+  const batch = opts.batch ?? 32;
+  const classes = opts.classes?.length ? cycle(opts.classes, n) : [];
+  const captions = opts.captions?.length ? cycle(opts.captions, n) : [];
+  const source = await latentSourceOf(gen.cfg);
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let s = 0, k = 0; s < n; s += batch, k++) {
+      const m = Math.min(batch, n - s);
+      const x = await sampleClips(gen.model, gen.cfg.diffusion, gen.condition, {
+        count: m,
+        clip: opts.clip ?? gen.clip,
+        classes: classes.slice(s, s + m),
+        captions: captions.slice(s, s + m),
+        seed: k === 0 ? opts.seed : mix32(opts.seed, k),
+        ...(opts.steps ? { steps: opts.steps } : {}),
+        ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+      });
+      parts.push(source ? await decodeLatents(source, x) : tf.clipByValue(x, -1, 1));
+      x.dispose();
+    }
+    return parts.length === 1 ? parts[0]! : tf.concat(parts);
+  } finally {
+    if (parts.length > 1) tf.dispose(parts);
+  }
+}
+
+/** What the samples were asked for (one row per sample) and which judge heads to score. */
+export interface SampleRequests {
+  wanted: Record<string, string>[];
+  heads: string[];
+}
+
+/**
+ * What sample i was asked for, in the judge's terms: `classes[i]` for a class-conditional run, the attributes
+ * (or class) of reference row i for a caption-conditional one.
+ */
+export function requestsOf(
+  judge: Pick<Judge, 'kind' | 'heads'>,
+  condition: Condition | null,
+  classes: readonly number[],
+  ref: Pick<ReferenceSet, 'attributes' | 'labels' | 'labelNames'>,
+): SampleRequests {
+  const none: SampleRequests = { wanted: [], heads: [] };
+  if (!condition || condition.kind === 'none') return none;
+  if (judge.kind === 'class') {
+    const k = judge.heads[0]!.values.length;
+    const want = condition.kind === 'class' ? classes : ref.labels;
+    if (!want.some((c) => c >= 0 && c < k)) return none;
+    return {
+      wanted: want.map((c): Record<string, string> => (c >= 0 && c < k ? { [CLASS_HEAD]: String(c) } : {})),
+      heads: [CLASS_HEAD],
+    };
+  }
+  if (condition.kind === 'caption') return { wanted: ref.attributes, heads: judge.heads.map((h) => h.name) };
+  // class-conditional, attribute judge: the attribute whose values are the class names
+  const names = ref.labelNames;
+  const head = names && judge.heads.find((h) => sameList(h.values, names));
+  if (!names || !head) return none;
+  return { wanted: classes.map((c) => ({ [head.name]: names[c] ?? '' })), heads: [head.name] };
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+export interface SampleScore {
+  /** Per judged head and `mean` (empty when nothing was asked for). */
+  accuracy: Record<string, number>;
+  /** Fréchet distance of the samples' judge features to the reference's. */
+  frechet: number;
+  /** The judge's reading of the samples. */
+  judged: JudgeOutput;
+}
+
+/** Judge samples (N, T, H, W, C) in [-1, 1] against what they were asked for and the real reference. */
+export async function scoreSamples(
+  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
+  x: tf.Tensor,
+  requests: SampleRequests,
+  ref: JudgeOutput,
+): Promise<SampleScore> {
+  const judged = await judgeClips(judge, x);
+  return {
+    accuracy: requests.heads.length
+      ? attributeAccuracy(judged.predictions, requests.wanted, requests.heads)
+      : {},
+    frechet: judgeFrechet(judged, ref),
+    judged,
+  };
+}
+
+/** A score as evaluation metrics: sample/frechet and sample/acc/<head> + sample/acc/mean, or sample/class-acc. */
+export function sampleMetrics(
+  kind: Judge['kind'],
+  score: Pick<SampleScore, 'accuracy' | 'frechet'>,
+): Record<string, number> {
+  const out: Record<string, number> = { 'sample/frechet': score.frechet };
+  if (kind === 'class') {
+    const acc = score.accuracy[CLASS_HEAD];
+    if (acc !== undefined) out['sample/class-acc'] = acc;
+  } else {
+    for (const [k, v] of Object.entries(score.accuracy)) out[`sample/acc/${k}`] = v;
+  }
+  return out;
+}
+
+/**
+ * The evaluator behind `eval.judge`: at each scoring, N samples (classes cycled, or the captions of the first N
+ * evaluation rows) from the evaluation weights, judged against the same N real evaluation clips (their features are
+ * computed once and kept on the host). The judge is loaded for each scoring and freed after it, so no tensors stay
+ * allocated between evaluations.
+ */
+export class SampleQuality implements SampleScorer {
+  private ref: ReferenceSet | null = null;
+  private rows: ReferenceRows | null = null;
+
+  constructor(
+    readonly settings: EvalJudgeSection,
+    /** The evaluation data (unshuffled). */
+    private readonly data: DataConfigInput,
+    /** Sampling seed: the same noise at every scoring, so scores of one run compare. */
+    private readonly seed: number,
+  ) {}
+
+  /** Whether an evaluation after `step` updates scores samples (`every`, and always at the end). */
+  due(step: number, final: boolean): boolean {
+    const every = this.settings.every;
+    return every === undefined || final || step % every === 0;
+  }
+
+  async score(gen: Generator): Promise<Record<string, number>> {
+    if (this.settings.run === undefined) return this.scoreShapes(gen);
+    const judge = await loadJudge(this.settings.run);
+    try {
+      this.ref ??= await realFeatures(judge, this.data, this.settings.samples);
+      const ref = this.ref;
+      if (ref.n < 2)
+        throw new Error(`eval.judge: the evaluation data has ${ref.n} clips; the Fréchet distance needs 2`);
+      const cond = gen.condition;
+      const { x, classes } = await this.generate(gen, ref);
+      try {
+        const score = await scoreSamples(judge, x, requestsOf(judge, cond, classes, ref), ref);
+        return { ...sampleMetrics(judge.kind, score), ...(await shapesMetrics(x, cond, classes, ref)) };
+      } finally {
+        x.dispose();
+      }
+    } finally {
+      judge.dispose();
+    }
+  }
+
+  /** One sample per reference row: classes cycled (class-conditional), or the rows' captions; the same seed each time. */
+  private async generate(
+    gen: Generator,
+    rows: Pick<ReferenceRows, 'n' | 'captions'>,
+  ): Promise<{ x: tf.Tensor; classes: number[] }> {
+    const cond = gen.condition;
+    const classes = cond.kind === 'class' ? cycle([...Array(cond.numClasses).keys()], rows.n) : [];
+    const x = await generateSamples(gen, {
+      count: rows.n,
+      classes,
+      captions: cond.kind === 'caption' ? rows.captions : [],
+      seed: this.seed,
+      ...(this.settings.steps ? { steps: this.settings.steps } : {}),
+    });
+    return { x, classes };
+  }
+
+  /** Without a judge run: the closed-form reader's metrics on bouncing-shapes evaluation data. */
+  private async scoreShapes(gen: Generator): Promise<Record<string, number>> {
+    const rows = (this.rows ??= await referenceRows(this.data, this.settings.samples));
+    const cond = gen.condition;
+    const { x, classes } = await this.generate(gen, rows);
+    try {
+      const m = await shapesMetrics(x, cond, classes, rows);
+      if (!Object.keys(m).length)
+        throw new Error(
+          'eval.judge has no run, and the evaluation data is not the bouncing shapes: nothing to score it with ' +
+            '(set eval.judge.run to a judge run)',
+        );
+      return m;
+    } finally {
+      x.dispose();
+    }
+  }
+}
+
+/**
+ * On bouncing-shapes data (the reference rows' labels are the motion classes), the closed-form reader of
+ * ./motion.ts: sample/one-subject (fraction of samples showing one subject in every frame, 1 on real clips) and,
+ * when the samples were asked for a motion (the class, or the caption's direction), sample/direction-acc.
+ */
+async function shapesMetrics(
+  x: tf.Tensor,
+  cond: Condition,
+  classes: readonly number[],
+  ref: Pick<ReferenceRows, 'attributes' | 'labelNames'>,
+): Promise<Record<string, number>> {
+  if (!ref.labelNames || !sameList(ref.labelNames, MOTION_CLASSES)) return {};
+  const asked =
+    cond.kind === 'class'
+      ? classes
+      : cond.kind === 'caption'
+        ? ref.attributes.map((a) => MOTION_CLASSES.indexOf(a['direction'] ?? ''))
+        : [];
+  const s = motionScore(
+    (await x.data()) as Float32Array,
+    x.shape,
+    asked.length && asked.every((c) => c >= 0) ? asked : [],
+  );
+  return {
+    'sample/one-subject': s.oneSubject,
+    ...(s.directionAcc === null ? {} : { 'sample/direction-acc': s.directionAcc }),
+  };
+}
+
+/**
+ * Check `eval.judge` before a run starts: a diffusion run, a judge run that exists with a checkpoint, and a
+ * classification judge reading as many classes as a class-conditional model has. Throws a ConfigError naming the
+ * key and the path; `file` labels where the setting came from.
+ */
+export async function checkJudgeConfig(cfg: ExperimentConfig, file = '<config>'): Promise<void> {
+  const judge = cfg.eval.judge;
+  if (!judge) return;
+  const fail = (path: string, message: string) => new ConfigError([{ file, path, message }]);
+  if (modelTask(cfg.model) !== 'diffuse')
+    throw fail('eval.judge', `only diffusion runs score samples (model.kind is '${cfg.model.kind}')`);
+  if (judge.run === undefined) {
+    const dataset = evalDataInput(cfg).dataset;
+    const kind = typeof dataset === 'object' ? dataset.kind : undefined;
+    if (kind !== undefined && kind !== 'synthetic' && kind !== 'native-shapes')
+      throw fail(
+        'eval.judge.run',
+        `required for '${kind}' data: without a judge run only bouncing-shapes data (kind synthetic or ` +
+          'native-shapes) can be scored, by the closed-form reader',
+      );
+    return;
+  }
+  let info;
+  try {
+    info = await inspectJudge(judge.run);
+  } catch (e) {
+    throw fail('eval.judge.run', `'${judge.run}' is not a judge run: ${(e as Error).message}`);
+  }
+  const cond = conditionOf(cfg.model);
+  const numClasses = cond.kind === 'class' ? cond.numClasses : null;
+  if (info.kind === 'class' && numClasses !== null && info.numClasses !== numClasses)
+    throw fail(
+      'eval.judge.run',
+      `'${judge.run}' classifies ${info.numClasses} classes but model.numClasses is ${numClasses}: a ` +
+        'classification judge must read the classes the model is conditioned on',
+    );
+}
+
+/** What train() and Trainer.create take to score samples with `eval.judge`: SampleQuality and checkJudgeConfig. */
+export const sampleScoring: SampleScoring = {
+  check: checkJudgeConfig,
+  scorer: (settings, data, seed) => new SampleQuality(settings, data, seed),
+};
