@@ -16,6 +16,8 @@ export default defineConfig({
         extends: true as const,
         test: { name: `@vtx/${name}`, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
       })),
+      // the benchmark harness's rules and workloads file (bench/measure.ts, bench/peer/workloads.json)
+      { extends: true as const, test: { name: 'bench', root: 'bench', include: ['test/**/*.test.ts'] } },
       // checks of the repository as a whole (test/): it is self-contained
       { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
     ],

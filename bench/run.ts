@@ -1,20 +1,26 @@
 /**
  * `pnpm bench`: the project's benchmarks in one invocation, one JSON object per line.
  *
- *   1. machine: CPU model, cores, clock, SIMD, fp32 peak (cores x GHz x 32 flop/cycle for AVX2 FMA).
+ *   1. machine: CPU model, cores, clock, SIMD, fp32 peak (cores x GHz x 32 flop/cycle with AVX2 FMA, 64 with
+ *      AVX-512), and a `load` line: the 1-minute load average before the start (and after, in the summary).
  *   2. matmul-1024: GFLOP/s of a 1024x1024 matmul on every available backend (and PyTorch), vs that peak.
- *   3. training steps: the four workloads of bench/peer/workloads.json as full steps (fresh batch, forward,
+ *   3. training steps: the workloads of bench/peer/workloads.json as full steps (fresh batch, forward,
  *      backward, AdamW) on every available backend, and the PyTorch peer (bench/peer/torch_reference.py, same
- *      shapes, batch, AdamW) when `/usr/bin/python3 -c "import torch"` works; each line has seconds/step,
- *      tokens/s, achieved GFLOP/s (from modelCost's training flops, the same count for every implementation),
- *      peak RSS and ratioToPyTorch = PyTorch's seconds per step / ours (> 1: faster than PyTorch).
+ *      shapes, batch, AdamW) when `/usr/bin/python3 -c "import torch"` works. Implementations alternate
+ *      (PyTorch, native, wasm, PyTorch, native, wasm, … for `--rounds` rounds, each round its own process of
+ *      `--warmup` + `--steps` steps); per implementation the best and median round's seconds/step, tokens/s,
+ *      GFLOP/s at the best (modelCost's training flops, the same count for every implementation), the fraction of
+ *      the peak, peak RSS, and the ratio PyTorch s/step ÷ ours (> 1: faster than PyTorch) of the best and of the
+ *      median. The ratio is withheld, with the reason, when the load average exceeded 0.5 per core before the
+ *      start (bench/measure.ts): a loaded machine flatters vtx.
  *   4. the other bench scripts: bench/core-micro.ts --quick and bench/data-loader.ts, when present.
  *
+ * `native-unfused` is the native backend with @vtx/core's fused ops off (`setFusedOps(false)`), for an A/B.
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
  *
- *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm]
- *              [--steps 5] [--warmup 2] [--with-cpu] [--no-torch]
+ *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm,native-unfused]
+ *              [--rounds 3] [--steps 5] [--warmup 2] [--with-cpu] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,13 +28,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadWorkloads, workloadCost } from './workloads.js';
+import { alternation, loadGate, ratio, summarize } from './measure.js';
+import { loadWorkloads, workloadCost, type Workload } from './workloads.js';
 
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
     workload: { type: 'string' },
     backends: { type: 'string', default: 'native,wasm' },
+    rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     'with-cpu': { type: 'boolean', default: false },
@@ -57,7 +65,7 @@ function runJson(cmd: string, argv: string[], timeoutS = 1800): { lines: Line[];
 }
 
 // ---- machine ------------------------------------------------------------------------------------------
-function machine(): Line & { peakAvx2: number } {
+function machine(): Line & { peak: number } {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const flags = new Set(
     cpuinfo
@@ -83,7 +91,8 @@ function machine(): Line & { peakAvx2: number } {
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
     loadavg1m: +os.loadavg()[0]!.toFixed(2),
-    peakAvx2,
+    // the fp32 peak the fractions are taken of: AVX-512 where the CPU has it
+    peak: flags.has('avx512f') ? +(cores * ghz * 64).toFixed(1) : peakAvx2,
   };
 }
 
@@ -94,23 +103,25 @@ function torchAvailable(): string | null {
   return r.status === 0 ? null : 'python3-torch not installed (bench/install-peer.sh)';
 }
 
+// the load before anything of ours runs: the gate for every ratio of this invocation
+const gate = loadGate(os.loadavg()[0]!, os.availableParallelism());
 const m = machine();
-const { peakAvx2, ...machineLine } = m;
-if (sections.has('machine')) emit(machineLine);
+const { peak, ...machineLine } = m;
+if (sections.has('machine')) emit({ ...machineLine, peakGflops: peak });
 const torchMissing = torchAvailable();
 const backends = args.backends.split(',').filter(Boolean);
 if (args['with-cpu']) backends.push('cpu');
 
 // ---- matmul 1024 --------------------------------------------------------------------------------------
 if (sections.has('matmul')) {
-  for (const backend of backends) {
+  for (const backend of backends.filter((b) => !b.endsWith('-unfused'))) {
     const r = runJson(
       NODE[0]!,
       [...NODE.slice(1), here('./train-step.ts'), '--matmul', '--backend', backend],
       600,
     );
     for (const l of r.lines)
-      emit({ ...l, peakAvx2Gflops: peakAvx2, ofPeak: +((l['gflops'] as number) / peakAvx2).toFixed(3) });
+      emit({ ...l, peakGflops: peak, ofPeak: +((l['gflops'] as number) / peak).toFixed(3) });
     if (r.error) emit({ bench: 'matmul-1024', backend, skipped: r.error });
   }
   if (!torchMissing) {
@@ -127,71 +138,105 @@ if (sections.has('matmul')) {
     ].join('\n');
     const r = runJson(PYTHON, ['-c', py], 300);
     for (const l of r.lines)
-      emit({ ...l, peakAvx2Gflops: peakAvx2, ofPeak: +((l['gflops'] as number) / peakAvx2).toFixed(3) });
+      emit({ ...l, peakGflops: peak, ofPeak: +((l['gflops'] as number) / peak).toFixed(3) });
   }
 }
 
 // ---- training steps -----------------------------------------------------------------------------------
+/** One round of one implementation on one workload: its JSON line (secondsPerStep, …) or why it failed. */
+function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
+  if (impl === 'pytorch') {
+    const py = [
+      'import json, resource, runpy, sys',
+      `sys.argv = ["torch_reference.py", "--workload", ${JSON.stringify(w.name)}, "--steps", ${JSON.stringify(args.steps)}, "--warmup", ${JSON.stringify(args.warmup)}]`,
+      `runpy.run_path(${JSON.stringify(here('./peer/torch_reference.py'))}, run_name="__main__")`,
+      'print(json.dumps({"peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))',
+    ].join('\n');
+    const r = runJson(PYTHON, ['-c', py]);
+    const main = r.lines.find((l) => l['workload'] === w.name);
+    const rss = r.lines.find((l) => 'peakRssMB' in l && !('workload' in l));
+    return main
+      ? { line: { ...main, impl: 'pytorch', peakRssMB: rss?.['peakRssMB'] } }
+      : { error: r.error ?? 'no output' };
+  }
+  // 'native-unfused': the native backend with @vtx/core's fused ops off (an A/B of the fused kernels)
+  const unfused = impl.endsWith('-unfused');
+  const backend = impl.slice('vtx-'.length).replace(/-unfused$/, '');
+  const cpu = backend === 'cpu';
+  const r = runJson(NODE[0]!, [
+    ...NODE.slice(1),
+    here('./train-step.ts'),
+    ...(unfused ? ['--no-fused'] : []),
+    '--workload',
+    w.name,
+    '--backend',
+    backend,
+    '--steps',
+    cpu ? '1' : args.steps,
+    '--warmup',
+    cpu ? '0' : args.warmup,
+  ]);
+  const line = r.lines.find((l) => l['workload'] === w.name);
+  return line ? { line } : { error: r.error ?? 'no output' };
+}
+
 if (sections.has('train')) {
   const workloads = loadWorkloads().filter((w) => !args.workload || w.name === args.workload);
   if (!workloads.length) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+  const rounds = Number(args.rounds);
+  emit({ bench: 'load', when: 'before', ...gate });
+  if (!gate.quiet) console.error(`pnpm bench: ${gate.reason}`);
   const summary: Record<string, Line> = {};
   for (const w of workloads) {
     // the flop count every implementation is credited with: the zoo model's closed-form training cost
     const { gflop, tokens } = workloadCost(w);
-    let torch: Line | undefined;
     if (torchMissing) emit({ workload: w.name, impl: 'pytorch', skipped: torchMissing });
-    else {
-      const py = [
-        'import json, resource, runpy, sys',
-        `sys.argv = ["torch_reference.py", "--workload", ${JSON.stringify(w.name)}, "--steps", ${JSON.stringify(args.steps)}, "--warmup", ${JSON.stringify(args.warmup)}]`,
-        `runpy.run_path(${JSON.stringify(here('./peer/torch_reference.py'))}, run_name="__main__")`,
-        'print(json.dumps({"peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))',
-      ].join('\n');
-      const r = runJson(PYTHON, ['-c', py]);
-      const main = r.lines.find((l) => l['workload'] === w.name);
-      const rss = r.lines.find((l) => 'peakRssMB' in l && !('workload' in l));
-      if (main) {
-        const sec = main['secondsPerStep'] as number;
-        torch = {
-          ...main,
-          gflopPerStep: +gflop.toFixed(2),
-          gflops: +(gflop / sec).toFixed(2),
-          peakRssMB: rss?.['peakRssMB'],
-          ratioToPyTorch: 1,
-        };
-        emit(torch);
-      } else emit({ workload: w.name, impl: 'pytorch', skipped: r.error ?? 'no output' });
-    }
-    let best: Line | undefined;
-    for (const backend of backends) {
-      const cpu = backend === 'cpu';
-      const r = runJson(NODE[0]!, [
-        ...NODE.slice(1),
-        here('./train-step.ts'),
-        '--workload',
-        w.name,
-        '--backend',
-        backend,
-        '--steps',
-        cpu ? '1' : args.steps,
-        '--warmup',
-        cpu ? '0' : args.warmup,
-      ]);
-      const line = r.lines.find((l) => l['workload'] === w.name);
-      if (!line) {
-        emit({ workload: w.name, impl: `vtx-${backend}`, skipped: r.error ?? 'no output' });
+    const impls = [...(torchMissing ? [] : ['pytorch']), ...backends.map((b) => `vtx-${b}`)];
+    const seconds = new Map<string, number[]>(impls.map((i) => [i, []]));
+    const last = new Map<string, Line>();
+    const failed = new Set<string>();
+    for (const [n, impl] of alternation(impls, rounds).entries()) {
+      if (failed.has(impl)) continue;
+      const r = runOnce(w, impl);
+      if (!r.line) {
+        failed.add(impl);
+        emit({ workload: w.name, impl, skipped: r.error });
         continue;
       }
-      const sec = line['secondsPerStep'] as number;
+      const sec = r.line['secondsPerStep'] as number;
+      seconds.get(impl)!.push(sec);
+      last.set(impl, r.line);
+      emit({ workload: w.name, impl, round: Math.floor(n / impls.length) + 1, secondsPerStep: sec });
+    }
+    const peer = seconds.get('pytorch')?.length ? summarize(seconds.get('pytorch')!) : undefined;
+    const rows: Line = {};
+    for (const impl of impls) {
+      const times = seconds.get(impl)!;
+      if (!times.length) continue;
+      const s = summarize(times);
+      const l = last.get(impl)!;
+      const gflops = gflop / s.best;
       const out: Line = {
-        ...line,
+        workload: w.name,
+        impl: l['impl'],
+        params: l['params'],
         tokensPerStep: tokens,
-        peerParams: torch?.['params'],
-        ...(torch ? { ratioToPyTorch: +((torch['secondsPerStep'] as number) / sec).toFixed(3) } : {}),
+        secondsPerStepBest: +s.best.toFixed(4),
+        secondsPerStepMedian: +s.median.toFixed(4),
+        rounds: s.rounds,
+        stepsPerRound: Number(impl === 'vtx-cpu' ? 1 : args.steps),
+        gflopPerStep: +gflop.toFixed(2),
+        gflops: +gflops.toFixed(2),
+        ofPeak: +(gflops / peak).toFixed(3),
+        peakRssMB: l['peakRssMB'],
+        ...(impl === 'pytorch' ? {} : ratio(peer, s, gate)),
       };
       emit(out);
-      if (!best || sec < (best['secondsPerStep'] as number)) best = out;
+      rows[impl] = {
+        best: out['secondsPerStepBest'],
+        median: out['secondsPerStepMedian'],
+        ...('ratioBest' in out ? { ratioBest: out['ratioBest'], ratioMedian: out['ratioMedian'] } : {}),
+      };
     }
     if (!args['with-cpu'])
       emit({
@@ -200,14 +245,17 @@ if (sections.has('train')) {
         skipped:
           'pure-JS cpu backend: minutes per step at ~0.5 GFLOP/s matmul; pass --with-cpu to measure one step',
       });
-    if (best)
-      summary[w.name] = {
-        best: best['impl'],
-        secondsPerStep: best['secondsPerStep'],
-        ratioToPyTorch: best['ratioToPyTorch'],
-      };
+    summary[w.name] = rows;
   }
-  emit({ bench: 'summary', loadavg1m: +os.loadavg()[0]!.toFixed(2), workloads: summary });
+  const after = loadGate(os.loadavg()[0]!, m['cores'] as number);
+  emit({
+    bench: 'summary',
+    loadBefore: gate.loadavg1m,
+    loadAfter: after.loadavg1m,
+    cores: gate.cores,
+    ...(gate.quiet ? {} : { ratiosWithheld: gate.reason }),
+    workloads: summary,
+  });
 }
 
 // ---- the other bench scripts --------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 /**
  * One (workload, backend) measurement in its own process (clean peak RSS; wasm fixes cannot be uninstalled):
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
- * total time over one step (tf.profile) instead. With `--matmul`, prints the 1024x1024 matmul GFLOP/s.
+ * total time over one step (tf.profile) and the kernel count instead; with `--curve N`, the losses of N steps;
+ * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps),
+ * `--fused-attention` adds the opt-in fused attention.
  *
  *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseBackendName, selectBackend, setSeed } from '@vtx/core';
+import { parseBackendName, selectBackend, setFusedOps, setSeed } from '@vtx/core';
 import { loadWorkloads, trainStep } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -18,12 +20,19 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     matmul: { type: 'boolean', default: false },
+    // the fused transformer ops of @vtx/core off: stock tfjs ops composed on every backend (A/B runs)
+    'no-fused': { type: 'boolean', default: false },
+    // the fused grid attention too (opt-in in @vtx/core: setFusedOps(true, { attention: true }))
+    'fused-attention': { type: 'boolean', default: false },
+    // print the loss of each of N steps from the same seed instead of timing (fused vs composed curves)
+    curve: { type: 'string' },
   },
 });
 
 const backend = parseBackendName(args.backend, '--backend');
 await selectBackend({ override: backend, importer: (s) => import(s) });
 setSeed(0);
+setFusedOps(!args['no-fused'], { attention: args['fused-attention'] });
 
 if (args.matmul) {
   const n = 1024;
@@ -53,6 +62,13 @@ const w = loadWorkloads().find((x) => x.name === args.workload);
 if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
 const s = trainStep(w);
 
+if (args.curve) {
+  const losses: number[] = [];
+  for (let i = 0; i < Number(args.curve); i++) losses.push(await s.step());
+  console.log(JSON.stringify({ workload: w.name, backend, fused: !args['no-fused'], losses }));
+  process.exit(0);
+}
+
 if (args.profile) {
   await s.step();
   const prof = await tf.profile(() => s.step());
@@ -65,7 +81,13 @@ if (args.profile) {
   }
   const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
   console.log(
-    JSON.stringify({ workload: w.name, backend, kernelMs: +total.toFixed(1), kernels: prof.kernels.length }),
+    JSON.stringify({
+      workload: w.name,
+      backend,
+      fused: !args['no-fused'],
+      kernelMs: +total.toFixed(1),
+      kernels: prof.kernels.length,
+    }),
   );
   for (const [name, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25))
     console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(6)} calls`);
@@ -82,7 +104,7 @@ const sec = (performance.now() - t0) / 1000 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
-    impl: `vtx-${backend}`,
+    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['fused-attention'] ? '-fused-attention' : ''}`,
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),

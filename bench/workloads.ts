@@ -55,7 +55,7 @@ export function workloadModel(w: Workload): ModelConfig {
       ...dims,
     });
   }
-  if (w.attention === 'joint') {
+  if (w.attention === 'joint' && w.clip[0] === 1) {
     if (pt !== 1 || ph !== pw) throw new Error(`workload ${w.name}: DiT needs a square 1xPxP patch`);
     return ModelConfig.parse({
       kind: 'dit',
@@ -68,7 +68,7 @@ export function workloadModel(w: Workload): ModelConfig {
   return ModelConfig.parse({
     kind: 'video-dit',
     patch: w.patch,
-    attention: 'factorised',
+    attention: w.attention === 'joint' ? 'joint' : 'factorised',
     condition: 'class',
     numClasses: w.classes,
     learnSigma: !!w.learnSigma,

@@ -2,14 +2,20 @@
 // storage (zero-copy: pointers into the JS ArrayBuffers) and writes into a caller-allocated output; shapes and
 // strides come as Float64Arrays. Calls are synchronous on the JS thread, which runs chunk 0 of each parallel
 // region while the pool's workers run the rest.
+// Over 350 lines: one thin binding per kernel (argument unpacking and length checks), alike and independent;
+// they stay together so that every check of a JS-supplied buffer is in one file.
 #include <node_api.h>
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "conv.h"
+#include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
@@ -261,6 +267,151 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ---- fused transformer kernels (fused.h): every buffer's length is checked against the shape ----------------
+
+// Whether each buffer holds at least `want` floats (null buffers are skipped).
+static bool enough(Args& g, const char* what, int64_t want, std::initializer_list<std::pair<float*, size_t>> bufs) {
+  for (auto& b : bufs)
+    if (b.first && static_cast<int64_t>(b.second) < want) return g.fail(std::string(what) + ": buffer too short"), false;
+  return true;
+}
+
+// layerNorm(x, gamma|null, beta|null, y, rows, d, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, ng = 0, nb = 0, ny;
+  float *x = g.f32(0, &nx), *gamma = g.f32(1, &ng, true), *beta = g.f32(2, &nb, true), *y = g.f32(3, &ny);
+  int64_t rows = g.num(4), d = g.num(5);
+  float eps = g.num(6);
+  if (g.failed) return nullptr;
+  if (!gamma != !beta) return g.fail("layerNorm: gamma and beta go together"), nullptr;
+  if (!enough(g, "layerNorm", rows * d, {{x, nx}, {y, ny}}) || !enough(g, "layerNorm", d, {{gamma, ng}, {beta, nb}}))
+    return nullptr;
+  vtx::layer_norm(x, gamma, beta, y, rows, d, eps);
+  return undefined(env);
+}
+
+// layerNormGrad(dy, x, gamma|null, dx, dgamma|null, dbeta|null, rows, d, eps)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t n0, n1, n2 = 0, n3, n4 = 0, n5 = 0;
+  float *dy = g.f32(0, &n0), *x = g.f32(1, &n1), *gamma = g.f32(2, &n2, true), *dx = g.f32(3, &n3);
+  float *dgamma = g.f32(4, &n4, true), *dbeta = g.f32(5, &n5, true);
+  int64_t rows = g.num(6), d = g.num(7);
+  float eps = g.num(8);
+  if (g.failed) return nullptr;
+  if (gamma && (!dgamma || !dbeta)) return g.fail("layerNormGrad: gamma needs dgamma and dbeta"), nullptr;
+  if (!enough(g, "layerNormGrad", rows * d, {{dy, n0}, {x, n1}, {dx, n3}}) ||
+      !enough(g, "layerNormGrad", d, {{gamma, n2}, {dgamma, n4}, {dbeta, n5}}))
+    return nullptr;
+  vtx::layer_norm_grad(dy, x, gamma, dx, gamma ? dgamma : nullptr, gamma ? dbeta : nullptr, rows, d, eps);
+  return undefined(env);
+}
+
+// A (b, n, d) kernel with three token-shaped or per-sample buffers in and up to three out: kind picks which.
+napi_value AdaLN(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  std::string kind = g.str(0);
+  size_t n[6] = {0};
+  float* a[6];
+  for (int i = 0; i < 6; i++) a[i] = g.f32(i + 1, &n[i], true);
+  int64_t b = g.num(7), t = g.num(8), d = g.num(9);
+  if (g.failed) return nullptr;
+  const int64_t tok = b * t * d, per = b * d;
+  auto need = [&](std::initializer_list<std::pair<int, int64_t>> want) {
+    for (auto& w : want)
+      if (!a[w.first] || static_cast<int64_t>(n[w.first]) < w.second) return g.fail("adaLN " + kind + ": buffer " + std::to_string(w.first) + " missing or too short"), false;
+    return true;
+  };
+  if (kind == "modulate") {  // x, shift, scale, y
+    if (!need({{0, tok}, {1, per}, {2, per}, {3, tok}})) return nullptr;
+    vtx::modulate(a[0], a[1], a[2], a[3], b, t, d);
+  } else if (kind == "modulateGrad") {  // dy, x, scale, dx, dshift, dscale
+    if (!need({{0, tok}, {1, tok}, {2, per}, {3, tok}, {4, per}, {5, per}})) return nullptr;
+    vtx::modulate_grad(a[0], a[1], a[2], a[3], a[4], a[5], b, t, d);
+  } else if (kind == "gatedResidual") {  // x, h, gate, y
+    if (!need({{0, tok}, {1, tok}, {2, per}, {3, tok}})) return nullptr;
+    vtx::gated_residual(a[0], a[1], a[2], a[3], b, t, d);
+  } else if (kind == "gatedResidualGrad") {  // dy, h, gate, dh, dgate
+    if (!need({{0, tok}, {1, tok}, {2, per}, {3, tok}, {4, per}})) return nullptr;
+    vtx::gated_residual_grad(a[0], a[1], a[2], a[3], a[4], b, t, d);
+  } else {
+    return g.fail("adaLN: unknown kind " + kind), nullptr;
+  }
+  return undefined(env);
+}
+
+// activation(act, x, y) / activationGrad(act, dy, x, dx): act 0 gelu exact, 1 gelu tanh, 2 silu
+napi_value Activation(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int act = g.num(0);
+  size_t nx, ny;
+  float *x = g.f32(1, &nx), *y = g.f32(2, &ny);
+  if (g.failed) return nullptr;
+  if (act < 0 || act > 2) return g.fail("activation: unknown act"), nullptr;
+  if (ny < nx) return g.fail("activation: output too short"), nullptr;
+  vtx::activation(static_cast<vtx::Act>(act), x, y, static_cast<int64_t>(nx));
+  return undefined(env);
+}
+
+napi_value ActivationGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int act = g.num(0);
+  size_t n0, n1, n2;
+  float *dy = g.f32(1, &n0), *x = g.f32(2, &n1), *dx = g.f32(3, &n2);
+  if (g.failed) return nullptr;
+  if (act < 0 || act > 2) return g.fail("activationGrad: unknown act"), nullptr;
+  if (n0 != n1 || n2 < n1) return g.fail("activationGrad: sizes"), nullptr;
+  vtx::activation_grad(static_cast<vtx::Act>(act), dy, x, dx, static_cast<int64_t>(n1));
+  return undefined(env);
+}
+
+// The attention geometry from args [i, i + 6): b, t, hw, heads, dh, axis; checked against the buffers.
+static bool attn_shape(Args& g, size_t i, vtx::AttnShape* s) {
+  s->b = g.num(i), s->t = g.num(i + 1), s->hw = g.num(i + 2), s->heads = g.num(i + 3), s->dh = g.num(i + 4);
+  const int axis = g.num(i + 5);
+  if (g.failed) return false;
+  if (axis < 0 || axis > 3) return g.fail("attention: unknown axis"), false;
+  if (s->b < 0 || s->t < 1 || s->hw < 1 || s->heads < 1 || s->dh < 1) return g.fail("attention: bad shape"), false;
+  if (axis == 3 && s->heads % 2) return g.fail("attention: split needs an even number of heads"), false;
+  s->axis = static_cast<vtx::AttnAxis>(axis);
+  return true;
+}
+
+// attention(qkv, mask|null, o, lse, b, t, hw, heads, dh, axis)
+napi_value Attention(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nq, nm = 0, no, nl;
+  float *qkv = g.f32(0, &nq), *mask = g.f32(1, &nm, true), *o = g.f32(2, &no), *lse = g.f32(3, &nl);
+  vtx::AttnShape s;
+  if (g.failed || !attn_shape(g, 4, &s)) return nullptr;
+  const int64_t n = s.b * s.t * s.hw, d = s.heads * s.dh;
+  if (!enough(g, "attention", 3 * n * d, {{qkv, nq}}) || !enough(g, "attention", n * d, {{o, no}}) ||
+      !enough(g, "attention", n * s.heads, {{lse, nl}}) || !enough(g, "attention", n, {{mask, nm}}))
+    return nullptr;
+  if (mask && s.axis != vtx::AttnAxis::Joint) return g.fail("attention: a mask needs joint attention"), nullptr;
+  vtx::attention_fwd(qkv, mask, o, lse, s);
+  return undefined(env);
+}
+
+// attentionGrad(dout, qkv, o, lse, mask|null, dqkv, b, t, hw, heads, dh, axis)
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t n0, n1, n2, n3, n4 = 0, n5;
+  float *dout = g.f32(0, &n0), *qkv = g.f32(1, &n1), *o = g.f32(2, &n2), *lse = g.f32(3, &n3);
+  float *mask = g.f32(4, &n4, true), *dqkv = g.f32(5, &n5);
+  vtx::AttnShape s;
+  if (g.failed || !attn_shape(g, 6, &s)) return nullptr;
+  const int64_t n = s.b * s.t * s.hw, d = s.heads * s.dh;
+  if (!enough(g, "attentionGrad", 3 * n * d, {{qkv, n1}, {dqkv, n5}}) ||
+      !enough(g, "attentionGrad", n * d, {{dout, n0}, {o, n2}}) || !enough(g, "attentionGrad", n * s.heads, {{lse, n3}}) ||
+      !enough(g, "attentionGrad", n, {{mask, n4}}))
+    return nullptr;
+  if (mask && s.axis != vtx::AttnAxis::Joint) return g.fail("attentionGrad: a mask needs joint attention"), nullptr;
+  vtx::attention_bwd(dout, qkv, o, lse, mask, dqkv, s);
+  return undefined(env);
+}
+
 // setGemm(name) -> boolean
 napi_value SetGemm(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -290,6 +441,8 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
              {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"conv", Conv}, {"setGemm", SetGemm},
+             {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
+             {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};
   for (auto& f : fns) {
     napi_value v;

@@ -82,6 +82,79 @@ export interface NativeAddon {
    * sd sh sw, dd dh dw, pd ph pw, od oh ow (channels-last; 2-D is d = kd = 1).
    */
   conv(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Ints): void;
+  /** Fused layer norm over rows of d (native/fused.h); gamma and beta both null or both set. */
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /** Its backward: dx, and dgamma / dbeta when gamma is set (statistics recomputed from x). */
+  layerNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  /**
+   * adaLN kernels over tokens (b, n, d) and per-sample vectors (b, d); the buffers by kind:
+   *   modulate: x, shift, scale, y · modulateGrad: dy, x, scale, dx, dshift, dscale ·
+   *   gatedResidual: x, h, gate, y · gatedResidualGrad: dy, h, gate, dh, dgate (unused slots null).
+   */
+  adaLN(
+    kind: 'modulate' | 'modulateGrad' | 'gatedResidual' | 'gatedResidualGrad',
+    a0: Float32Array,
+    a1: Float32Array,
+    a2: Float32Array,
+    a3: Float32Array,
+    a4: Float32Array | null,
+    a5: Float32Array | null,
+    b: number,
+    n: number,
+    d: number,
+  ): void;
+  /** y = act(x) / dx = dy·act'(x); act 0 GELU exact, 1 GELU tanh, 2 SiLU. */
+  activation(act: number, x: Float32Array, y: Float32Array): void;
+  activationGrad(act: number, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /**
+   * Fused self-attention over a (t, hw) token grid (native/attention.h): q, k, v read from qkv (b, t·hw, 3·D),
+   * o (b, t·hw, D) and the row log-sum-exp (b, t·hw, heads) written; axis 0 joint, 1 space, 2 time, 3 split.
+   */
+  attention(
+    qkv: Float32Array,
+    mask: Float32Array | null,
+    o: Float32Array,
+    lse: Float32Array,
+    b: number,
+    t: number,
+    hw: number,
+    heads: number,
+    dh: number,
+    axis: number,
+  ): void;
+  /** Its backward: dqkv (b, t·hw, 3·D) from dout, the forward's qkv, o and lse. */
+  attentionGrad(
+    dout: Float32Array,
+    qkv: Float32Array,
+    o: Float32Array,
+    lse: Float32Array,
+    mask: Float32Array | null,
+    dqkv: Float32Array,
+    b: number,
+    t: number,
+    hw: number,
+    heads: number,
+    dh: number,
+    axis: number,
+  ): void;
   /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
   setGemm(name: string): boolean;
   info(): { gemm: string; threads: number; avx2: boolean };

@@ -27,6 +27,7 @@ import {
 } from './kernels/conv.js';
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
+import { attentionKernels, fusedKernels } from './kernels/fused.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import { transposeKernel } from './kernels/transpose.js';
@@ -136,8 +137,20 @@ export function registerNativeBackend(priority = 3): NativeStatus {
       throw new Error(`${ADAMW_KERNEL}: param, grad, m and v must be float32`);
     }) as unknown as tf.KernelFunc,
   });
+  // the fused transformer kernels @vtx/core uses when the backend has them (no cpu counterparts)
+  const fused = { ...fusedKernels(addon), ...attentionKernels(addon) };
+  for (const [kernelName, kernelFunc] of Object.entries(fused))
+    tf.registerKernel({
+      kernelName,
+      backendName: BACKEND_NAME,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
   const info = addon.info();
-  return (status = { available: true, ...info, kernels: Object.keys(NATIVE_KERNELS) });
+  return (status = {
+    available: true,
+    ...info,
+    kernels: [...Object.keys(NATIVE_KERNELS), ADAMW_KERNEL, ...Object.keys(fused)],
+  });
 }
 
 /** The addon, for benchmarks and tests that call it directly (e.g. to force a GEMM implementation). */

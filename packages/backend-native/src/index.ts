@@ -23,6 +23,7 @@ export { adamwUpdate, ADAMW_KERNEL } from './adamw.js';
 export type { AdamWHyper } from './adamw.js';
 export { broadcastPlan } from './kernels/elementwise.js';
 export { transposePlan } from './kernels/transpose.js';
+export { FUSED } from './kernels/fused.js';
 
 const status = registerNativeBackend();
 if (!status.available) throw new Error(`native unavailable: ${status.reason}`);

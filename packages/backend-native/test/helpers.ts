@@ -87,3 +87,42 @@ export function parity(inputs: Host[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf
   });
   return worst;
 }
+
+export type Op = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** Values and the gradient of Σ y·w with respect to every input, on the current backend. */
+export function valueAndGrads(op: Op, inputs: Float32Array[], shapes: number[][], w: Float32Array) {
+  return tf.tidy(() => {
+    const xs = inputs.map((v, i) => tf.tensor(v, shapes[i]));
+    const y = op(...xs);
+    const wt = tf.tensor(w, y.shape);
+    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(op(...a), wt)))(xs);
+    return {
+      y: y.dataSync().slice() as Float32Array,
+      grads: grads.map((g) => g.dataSync().slice() as Float32Array),
+    };
+  });
+}
+
+/** Central-difference gradient of Σ ref(xs)·w in float64. */
+export function numericGrads(
+  ref: (...xs: Float64Array[]) => Float64Array,
+  inputs: Float64Array[],
+  w: Float64Array,
+): Float64Array[] {
+  const loss = (xs: Float64Array[]) => ref(...xs).reduce((a, v, i) => a + v * w[i]!, 0);
+  const h = 1e-6;
+  return inputs.map((x) => {
+    const g = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const keep = x[i]!;
+      x[i] = keep + h;
+      const up = loss(inputs);
+      x[i] = keep - h;
+      const down = loss(inputs);
+      x[i] = keep;
+      g[i] = (up - down) / (2 * h);
+    }
+    return g;
+  });
+}

@@ -2,6 +2,7 @@
  * The @vtx/core and @vtx/models test suites with every test file starting on the 'native' backend instead of
  * `cpu` (tests that switch backends explicitly still do):
  *   pnpm vitest run --config packages/backend-native/test/suites-on-native.config.ts
+ * with the fused transformer ops on (default) or off (`VTX_FUSED=0`).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';

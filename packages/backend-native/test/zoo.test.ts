@@ -1,20 +1,26 @@
 /**
  * The zoo trains on 'native': for every model kind and variant (the models package's tiny cases), the loss and
  * the gradient of every trainable weight of one forward + backward pass agree with the `cpu` backend, from the
- * same weights and inputs.
+ * same weights and inputs, with the fused transformer ops (layer norm, adaLN, GELU/SiLU and the opt-in
+ * attention; `@vtx/core` `setFusedOps`) on and off: 'cpu' always composes stock ops, so "on" compares fused
+ * against composed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setFusedOps } from '@vtx/core';
 import { CASES, gradientProbe } from '../../models/test/helpers.js';
 import { relErr, unavailable } from './helpers.js';
 
 afterEach(async () => {
+  setFusedOps(true);
   tf.disposeVariables();
   await tf.setBackend('cpu');
 });
 
 describe.skipIf(unavailable)('zoo forward + backward, native vs cpu', () => {
-  it.each(CASES)('$name', async ({ model: cfg, clip }) => {
+  const both = CASES.flatMap((c) => [true, false].map((fused) => ({ ...c, fused })));
+  it.each(both)('$name (fused ops: $fused)', async ({ model: cfg, clip, fused }) => {
+    setFusedOps(fused, { attention: true });
     await tf.setBackend('cpu');
     const { vars, loss } = gradientProbe(cfg, clip, true);
     const pass = () =>

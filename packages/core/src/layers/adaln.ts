@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { silu } from '../ops/gelu.js';
+import { gatedResidual, modulate } from '../ops/modulate.js';
 import { PKG, asList, first, lastDim, linear, shapeList, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
@@ -29,6 +30,15 @@ export class AdaLNModulation extends tfl.layers.Layer {
   readonly units: number | null;
   private kernel!: tfl.LayerVariable;
   private bias!: tfl.LayerVariable;
+  /** The chunks of the last call, with what they were computed from (see `call`). */
+  private last: {
+    c: tf.Tensor;
+    cData: tf.DataId;
+    scope: unknown;
+    w: tf.DataId;
+    b: tf.DataId;
+    chunks: tf.Tensor[];
+  } | null = null;
 
   constructor(args: AdaLNModulationArgs) {
     super(args);
@@ -52,12 +62,32 @@ export class AdaLNModulation extends tfl.layers.Layer {
     return Array.from({ length: this.chunks }, () => [s[0] ?? null, u]);
   }
 
+  /**
+   * tfjs-layers' functional executor (`engine/executor.ts` `execute`) applies a layer once per output tensor, so
+   * a block's 6-chunk modulation would run 6 times per forward pass: a repeated call with the same c (same values),
+   * the same weights and inside the same engine scope (one model execution) returns the chunks it already computed.
+   */
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
-    return tf.tidy(() => {
-      const c = first(inputs); // (B, D)
-      const h = linear(silu(c), this.kernel.read(), this.bias.read()); // (B, chunks·D)
+    const c = first(inputs); // (B, D)
+    const [w, b] = [this.kernel.read(), this.bias.read()];
+    const scope = tf.engine().state.activeScope;
+    const last = this.last;
+    if (
+      last &&
+      last.c === c &&
+      last.cData === c.dataId &&
+      last.scope === scope &&
+      last.w === w.dataId &&
+      last.b === b.dataId &&
+      !last.chunks.some((t) => t.isDisposed)
+    )
+      return last.chunks;
+    const chunks = tf.tidy(() => {
+      const h = linear(silu(c), w, b); // (B, chunks·D)
       return tf.split(h, this.chunks, -1); // chunks × (B, D)
     });
+    this.last = { c, cData: c.dataId, scope, w: w.dataId, b: b.dataId, chunks };
+    return chunks;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -65,12 +95,6 @@ export class AdaLNModulation extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(AdaLNModulation, PKG);
-
-/** (B, D) -> (B, 1, …, 1, D) so it broadcasts over the token axes of a rank-`rank` tensor. */
-function perSample(v: tf.Tensor, rank: number): tf.Tensor {
-  const [b, d] = v.shape as [number, number];
-  return v.reshape([b, ...Array<number>(rank - 2).fill(1), d]);
-}
 
 /** DiT's `modulate()`: [x (B, …, D), shift (B, D), scale (B, D)] -> x·(1 + scale) + shift. */
 export class Modulate extends tfl.layers.Layer {
@@ -83,7 +107,7 @@ export class Modulate extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, shift, scale] = asList(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      return tf.add(tf.mul(x, tf.add(1, perSample(scale, x.rank))), perSample(shift, x.rank));
+      return modulate(x, shift, scale);
     });
   }
 }
@@ -100,7 +124,7 @@ export class GatedResidual extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, h, gate] = asList(inputs) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      return tf.add(x, tf.mul(perSample(gate, h.rank), h));
+      return gatedResidual(x, h, gate);
     });
   }
 }

@@ -8,7 +8,10 @@
  *     time, outputs concatenated before the projection.
  * x (B, T', H', W', D) [or (B, N, D) for 'joint'] -> same shape. Optional second input for 'joint': a
  * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
- * [q | k | v], each head-major, and `proj` (D, D).
+ * [q | k | v], each head-major, and `proj` (D, D). With the fused attention opted in
+ * (`setFusedOps(true, { attention: true })`) on a backend with the kernel (`ops/grid-attention.ts`), the qkv
+ * projection is one matmul read in place by that kernel; otherwise each of q, k, v is projected by its weight
+ * columns and attended with stock tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -21,6 +24,8 @@ import {
   toSequences,
   type SequenceAxis,
 } from '../ops/attention.js';
+import { FUSED_KERNELS, fusedAttentionEnabled, useFused } from '../ops/fused.js';
+import { gridAttention } from '../ops/grid-attention.js';
 import { PKG, asList, firstShape, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer, type KernelInit } from './linear.js';
 
@@ -83,6 +88,18 @@ export class SelfAttention extends tfl.layers.Layer {
       const dh = d / this.heads;
       if (mask && this.axis !== 'joint')
         throw new Error(`${this.name}: a padding mask needs joint attention`);
+      const w = this.qkvKernel.read();
+      const b = this.qkvB?.read() ?? null;
+      const fused = FUSED_KERNELS[mask ? 'attentionMasked' : 'attention'];
+      if (fusedAttentionEnabled() && useFused(fused, x) && (x.rank === 5 || this.axis === 'joint')) {
+        // one qkv projection and one attention kernel reading it in place (ops/grid-attention.ts)
+        const bsz = x.shape[0];
+        const grid: [number, number] =
+          x.rank === 5 ? [x.shape[1]!, x.shape[2]! * x.shape[3]!] : [1, x.size / bsz / d];
+        const qkv = linear(x, w, b).reshape([bsz, grid[0] * grid[1], 3 * d]); // (B, N, 3D)
+        const o = gridAttention(qkv, this.heads, this.axis, grid, mask ?? null).reshape(x.shape); // (…, D)
+        return linear(o, this.projKernel.read(), this.projB.read());
+      }
       const bias = mask ? maskToBias(mask) : null;
       const groups: [SequenceAxis, number, number][] =
         this.axis === 'split'
@@ -91,8 +108,6 @@ export class SelfAttention extends tfl.layers.Layer {
               ['time', this.heads / 2, this.heads],
             ]
           : [[this.axis, 0, this.heads]];
-      const w = this.qkvKernel.read();
-      const b = this.qkvB?.read() ?? null;
       const project = (offset: number, c0: number, width: number) =>
         linear(x, w.slice([0, offset + c0], [d, width]), b ? b.slice([offset + c0], [width]) : null);
       const outs = groups.map(([axis, h0, h1]) => {

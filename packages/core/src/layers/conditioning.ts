@@ -13,14 +13,25 @@ import { nextSeed } from '../rng.js';
 import { PKG, first, firstShape, linear, type Kwargs, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
+/** The frequency row (1, half) of `timestepFeatures`, kept per backend and size (a fixed tensor). */
+const freqRows = new Map<string, tf.Tensor>();
+function frequencies(half: number, maxPeriod: number): tf.Tensor {
+  const key = `${tf.getBackend()}:${half}:${maxPeriod}`;
+  let f = freqRows.get(key);
+  if (!f || f.isDisposed) {
+    const values = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half));
+    f = tf.keep(tf.tensor2d(values, [1, half]));
+    freqRows.set(key, f);
+  }
+  return f;
+}
+
 /** DiT's `timestep_embedding`: t (B,) -> (B, dim) = [cos(t·f) | sin(t·f)], f_i = maxPeriod^(-i/half). */
 export function timestepFeatures(t: tf.Tensor, dim: number, maxPeriod = 10000): tf.Tensor {
   return tf.tidy(() => {
     const half = Math.floor(dim / 2);
-    const freqs = tf.tensor1d(
-      Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / half)),
-    );
-    const args = tf.mul(tf.cast(t, 'float32').reshape([-1, 1]), freqs.reshape([1, half])); // (B, half)
+    const tf32 = t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+    const args = tf.mul(tf32.reshape([-1, 1]), frequencies(half, maxPeriod)); // (B, half)
     const emb = tf.concat([tf.cos(args), tf.sin(args)], -1);
     return dim % 2 ? tf.concat([emb, tf.zeros([emb.shape[0], 1])], -1) : emb;
   });

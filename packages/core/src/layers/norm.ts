@@ -1,11 +1,11 @@
 /**
- * LayerNorm (Ba et al. 2016) over the last axis, written for training speed: broadcasting arithmetic
- * instead of tfjs-layers' `layerNormalization`, whose Tile gradient issues one slice per repetition
- * (40x slower on wasm; tensorflow/tfjs#2120) and whose non-affine gradient throws (tfjs#5939).
+ * LayerNorm (Ba et al. 2016) over the last axis, as a layer owning gamma and beta; the op (`ops/layer-norm.ts`)
+ * is one fused kernel where the backend has it and broadcasting tfjs ops elsewhere.
  *   x (…, D) -> (x - mean) / sqrt(var + eps) · gamma + beta
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { layerNorm } from '../ops/layer-norm.js';
 import { PKG, first, lastDim, type LayerArgs, type Shape } from '../types.js';
 
 export interface LayerNormArgs extends LayerArgs {
@@ -42,14 +42,9 @@ export class LayerNorm extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = first(inputs); // (…, D)
-      const mean = tf.mean(x, -1, true); // (…, 1)
-      const xc = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(xc), -1, true);
-      const y = tf.mul(xc, tf.rsqrt(tf.add(variance, this.epsilon)));
-      return this.gamma && this.beta ? tf.add(tf.mul(y, this.gamma.read()), this.beta.read()) : y;
-    });
+    return tf.tidy(() =>
+      layerNorm(first(inputs), this.gamma?.read() ?? null, this.beta?.read() ?? null, this.epsilon),
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

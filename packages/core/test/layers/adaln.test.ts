@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { AdaLNModulation, GatedResidual, LayerNorm, Mlp, Modulate, SelfAttention, setSeed } from '@vtx/core';
 import {
@@ -57,6 +58,24 @@ describe('AdaLNModulation', () => {
     const c = tf.variable(c0, true, 'ada_c');
     const r = gradCheck(() => projectLoss(tf.concat(runMany(mod, c), -1)), [c, ...layerVars(mod)]);
     expect(r.worst, r.where).toBeLessThanOrEqual(1);
+  });
+
+  it('runs once per model execution although tfjs-layers applies it once per output chunk', async () => {
+    setSeed(6);
+    const c = tfl.input({ shape: [4] });
+    const chunks = new AdaLNModulation({ chunks: 6, zeroInit: false }).apply(c) as tfl.SymbolicTensor[];
+    const model = tfl.model({
+      inputs: c,
+      outputs: tfl.layers.concatenate().apply(chunks) as tfl.SymbolicTensor,
+    });
+    const x = randn([2, 4], 7);
+    const prof = await tf.profile(() => tf.tidy(() => model.apply(x) as tf.Tensor));
+    const matmuls = prof.kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul');
+    expect(matmuls).toHaveLength(1);
+    // and the chunks are the ones a single call computes, in order
+    const layer = model.layers[1] as AdaLNModulation;
+    const once = tf.concat(runMany(layer, x), -1);
+    expect(maxAbsDiff(model.apply(x) as tf.Tensor, once)).toBe(0);
   });
 });
 
