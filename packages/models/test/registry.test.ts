@@ -133,7 +133,16 @@ describe('ModelConfig with registered kinds', () => {
     const issue = r.error!.issues[0]! as z.core.$ZodIssue & { options?: unknown[] };
     expect(issue.code).toBe('invalid_union');
     expect(issue.path).toEqual(['kind']);
-    expect(issue.options).toEqual(['vit', 'vivit', 'dit', 'video-dit', 'vae', 'unet', 'test-probe', 'test-echo']);
+    expect(issue.options).toEqual([
+      'vit',
+      'vivit',
+      'dit',
+      'video-dit',
+      'vae',
+      'unet',
+      'test-probe',
+      'test-echo',
+    ]);
   });
 
   it('validates built-in kinds exactly as the built-in union does', () => {
