@@ -50,7 +50,7 @@ export interface UNetDims {
   emb: number;
   /** The [1, f, f] step a clip must be a multiple of: f = 2^(levels - 1). */
   step: Tubelet;
-  heads(channels: number): number;
+  heads: (channels: number) => number;
 }
 
 export function unetDims(cfg: UNetConfig): UNetDims {
