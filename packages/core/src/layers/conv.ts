@@ -68,7 +68,7 @@ export class Conv2D extends tfl.layers.Layer {
       if (x.rank < 4) throw new Error(`${this.name}: expects (B, …, H, W, C), got rank ${x.rank}`);
       const [h, w, c] = x.shape.slice(-3) as [number, number, number];
       const lead = x.shape.slice(0, -3);
-      const frames = x.reshape<tf.Rank.R4>([-1, h, w, c]); // (B·…, H, W, Cin)
+      const frames = tf.reshape<tf.Rank.R4>(x, [-1, h, w, c]); // (B·…, H, W, Cin)
       const kernel = this.kernel.read() as tf.Tensor4D;
       const y = tf.add(tf.conv2d(frames, kernel, this.strides, this.pad), this.bias.read()); // (B·…, H', W', Cout)
       return y.reshape([...lead, ...y.shape.slice(1)]);
