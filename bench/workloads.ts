@@ -13,7 +13,16 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { buildModel, ModelConfig, modelCost, type ClipShape, type ModelCost } from '@vtx/models';
+import {
+  DiffusionConfig,
+  ModelConfig,
+  buildModel,
+  makeProcess,
+  modelCost,
+  type ClipShape,
+  type ModelCost,
+  type NoiseProcess,
+} from '@vtx/models';
 import { AdamW, namedParams } from '@vtx/train';
 
 export interface Workload {
@@ -61,7 +70,6 @@ export function workloadModel(w: Workload): ModelConfig {
       kind: 'dit',
       patch: ph,
       numClasses: w.classes,
-      learnSigma: !!w.learnSigma,
       ...dims,
     });
   }
@@ -71,9 +79,13 @@ export function workloadModel(w: Workload): ModelConfig {
     attention: w.attention === 'joint' ? 'joint' : 'factorised',
     condition: 'class',
     numClasses: w.classes,
-    learnSigma: !!w.learnSigma,
     ...dims,
   });
+}
+
+/** A diffusion workload's process: it sets the model's output channels (2C with `learnSigma`, as the peer's). */
+export function workloadProcess(w: Workload): NoiseProcess {
+  return makeProcess(DiffusionConfig.parse({ learnSigma: !!w.learnSigma }));
 }
 
 /** Training GFLOP (forward + backward = 3x the forward multiply-adds, x 2 flops), tokens and params per step. */
@@ -83,7 +95,7 @@ export function workloadCost(w: Workload): {
   params: number;
   cost: ModelCost;
 } {
-  const cost = modelCost(workloadModel(w), w.clip);
+  const cost = modelCost(workloadModel(w), w.clip, workloadProcess(w));
   return { gflop: 2 * w.batch * cost.trainGflops, tokens: w.batch * cost.tokens, params: cost.params, cost };
 }
 
@@ -103,7 +115,7 @@ export interface TrainStep {
 /** Build the model, optimizer and one training step for a workload on the current backend. */
 export function trainStep(w: Workload, seed = 0): TrainStep {
   const cfg = workloadModel(w);
-  const model = buildModel(cfg, w.clip);
+  const model = buildModel(cfg, w.clip, workloadProcess(w));
   const { cost, gflop, tokens } = workloadCost(w);
   const params = namedParams(model);
   const opt = new AdamW(params, { lr: 1e-4, weightDecay: 0 });

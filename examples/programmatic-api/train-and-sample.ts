@@ -42,7 +42,7 @@ export async function trainAndSample(
 ): Promise<{ runDir: string; gif: string; shape: number[] }> {
   const summary = await train(tinyConfig(steps), { out });
   const run = await loadRun(summary.runDir); // EMA weights of the newest checkpoint
-  const x = await sampleClips(run.model, run.cfg.diffusion, run.condition!, {
+  const x = await sampleClips(run.model, run.process!, run.condition!, {
     count: 4,
     clip: run.clip,
     classes: [0, 1, 2, 3],

@@ -17,6 +17,7 @@ import {
   buildModel,
   conditionOf,
   importPyTorchWeights,
+  makeProcess,
   sampleClips,
   type ClipShape,
 } from '@vtx/models';
@@ -44,9 +45,12 @@ export async function sampleFromPyTorch(
   steps = 'ddim10',
 ): Promise<tf.Tensor> {
   const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(weights)), weights);
-  const model = buildModel(TINY_DIT, TINY_CLIP);
+  // DiT's learned sigma (the default process): the model outputs 2C channels, as the PyTorch weights have
+  const diffusion = makeProcess(
+    DiffusionConfig.parse({ samplingSteps: steps, sampler: 'ddim', cfgScale: 1.5 }),
+  );
+  const model = buildModel(TINY_DIT, TINY_CLIP, diffusion);
   importPyTorchWeights(model, TINY_DIT, tensors, TINY_CLIP); // throws naming any missing or unexpected tensor
-  const diffusion = DiffusionConfig.parse({ samplingSteps: steps, sampler: 'ddim', cfgScale: 1.5 });
   const x = await sampleClips(model, diffusion, conditionOf(TINY_DIT), {
     count: classes.length,
     clip: TINY_CLIP,

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeSafetensors } from '@vtx/core';
-import { buildModel, type ClipShape, type DiffusionConfig, type ModelConfig } from '@vtx/models';
+import {
+  DiffusionConfig,
+  buildModel,
+  makeProcess,
+  type ClipShape,
+  type ModelConfig,
+  type NoiseProcess,
+} from '@vtx/models';
 
 /** model.json of a `vtx-browser-export` v1 (the fields the page reads). */
 export interface ExportManifest {
@@ -17,7 +24,8 @@ export interface ExportManifest {
   weights: 'ema' | 'live';
   clip: ClipShape;
   model: ModelConfig;
-  diffusion: DiffusionConfig;
+  /** The run's `diffusion:` as written (parsed here: an export from before the process union has flat keys). */
+  diffusion: unknown;
   condition:
     | { kind: 'class'; numClasses: number; classNames: string[] }
     | { kind: 'caption'; vocab: string[]; maxLength: number; examples: string[] }
@@ -29,6 +37,10 @@ export interface ExportManifest {
 
 export interface LoadedExport {
   manifest: ExportManifest;
+  /** The noise process of the manifest's `diffusion` (its sampler, and the model's output channels). */
+  process: NoiseProcess;
+  /** Its settings, for the page's defaults. */
+  diffusion: DiffusionConfig;
   model: tfl.LayersModel;
 }
 
@@ -56,7 +68,9 @@ export async function loadExport(base: URL): Promise<LoadedExport> {
     );
   }
   const { tensors } = decodeSafetensors(bytes, weightsUrl.href);
-  const model = buildModel(manifest.model, manifest.clip);
+  const diffusion = DiffusionConfig.parse(manifest.diffusion);
+  const process = makeProcess(diffusion);
+  const model = buildModel(manifest.model, manifest.clip, process);
   const weights = model.trainableWeights;
   const missing = weights.filter((w) => !tensors[w.originalName]).map((w) => w.originalName);
   if (missing.length) throw new Error(`${weightsUrl.href}: missing weights ${missing.join(', ')}`);
@@ -73,5 +87,5 @@ export async function loadExport(base: URL): Promise<LoadedExport> {
     w.write(value);
     value.dispose();
   }
-  return { manifest, model };
+  return { manifest, process, diffusion, model };
 }

@@ -91,9 +91,10 @@ async function start(): Promise<void> {
   setStatus(`loading ${modelUrl.href} on ${state.backend}…`);
   loaded = await loadExport(modelUrl);
   const m = loaded.manifest;
+  const d = loaded.diffusion;
   ui.info.textContent =
     `${m.name}: ${m.model.kind} (${(m.params / 1e6).toFixed(2)}M params), step ${m.step}, ${m.weights} weights, ` +
-    `clip ${m.clip.join('x')}, ${m.diffusion.process} ${m.diffusion.sampler}`;
+    `clip ${m.clip.join('x')}, ${d.process} ${d.sampler}`;
   const cond = m.condition;
   if (cond.kind === 'class') {
     cond.classNames.forEach((name, i) => ui.cls.add(new Option(`${i}: ${name}`, String(i))));
@@ -103,8 +104,8 @@ async function start(): Promise<void> {
     ui.caption.value = cond.examples[0] ?? '';
     ui.captionField.hidden = false;
   }
-  ui.steps.value = m.diffusion.samplingSteps;
-  ui.guidance.value = String(m.diffusion.cfgScale);
+  ui.steps.value = d.samplingSteps;
+  ui.guidance.value = String(d.cfgScale);
   ui.guidance.disabled = cond.kind === 'none';
   ui.sample.disabled = false;
   state.ready = true;
@@ -113,17 +114,17 @@ async function start(): Promise<void> {
 
 async function run(): Promise<void> {
   if (!loaded || state.busy) return;
-  const { model, manifest } = loaded;
+  const { diffusion } = loaded;
   state.busy = true;
   state.stepsSeen = 0;
   ui.sample.disabled = true;
   ui.save.disabled = true;
   const seed = Number(ui.seed.value) || 0;
-  const steps = ui.steps.value.trim() || manifest.diffusion.samplingSteps;
-  const cfgScale = Number(ui.guidance.value) || manifest.diffusion.cfgScale;
+  const steps = ui.steps.value.trim() || diffusion.samplingSteps;
+  const cfgScale = Number(ui.guidance.value) || diffusion.cfgScale;
   const began = performance.now();
   try {
-    const x = await sampleClip(model, manifest, {
+    const x = await sampleClip(loaded, {
       label: Number(ui.cls.value || 0),
       caption: ui.caption.value,
       steps,

@@ -3,9 +3,8 @@
  * export, seed and settings give the same clip in the browser.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { Tokenizer, sampleClips, type Condition, type SampleStepCallback } from '@vtx/models';
-import type { ExportManifest } from './load-export.js';
+import type { ExportManifest, LoadedExport } from './load-export.js';
 
 export interface SampleRequest {
   /** Class id (class-conditional models). */
@@ -33,12 +32,9 @@ function conditionOfManifest(cond: ExportManifest['condition']): Condition {
 }
 
 /** One clip (1, T, H, W, C) in [-1, 1] from the exported model: @vtx/models' sampleClips, as `vtx sample` uses. */
-export function sampleClip(
-  model: tfl.LayersModel,
-  manifest: ExportManifest,
-  req: SampleRequest,
-): Promise<tf.Tensor> {
-  return sampleClips(model, manifest.diffusion, conditionOfManifest(manifest.condition), {
+export function sampleClip(loaded: LoadedExport, req: SampleRequest): Promise<tf.Tensor> {
+  const { model, manifest, process } = loaded;
+  return sampleClips(model, process, conditionOfManifest(manifest.condition), {
     count: 1,
     clip: manifest.clip,
     classes: [req.label ?? 0],

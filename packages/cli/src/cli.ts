@@ -48,9 +48,10 @@ export async function main(argv: string[]): Promise<void> {
       .alias('h', 'help')
       .wrap(Math.min(110, process.stdout.columns || 110))
       .fail((msg, err) => {
-        // report here (yargs may re-wrap what is thrown), then stop yargs from running the handler
-        // command handlers report their own errors, so whatever reaches here is a usage error
-        if (!reported) report(new UsageError(`${msg ?? err?.message}\nrun 'vtx --help' for usage`));
+        // The one exit path: yargs' own parse and check errors come with a message (usage, 2); what a command's
+        // handler throws comes alone and is reported by its type (report: config and usage 2, else 1). Report here
+        // (yargs may re-wrap what is thrown), then stop yargs from running the handler.
+        if (!reported) report(msg === null ? err : new UsageError(`${msg}\nrun 'vtx --help' for usage`));
         reported = true;
         throw err ?? new UsageError(msg);
       })

@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BuiltinDataset, DataConfig, resolveDataset } from '@vtx/data';
+import { BuiltinDataset, DataConfig, defaultCacheDir, resolveDataset } from '@vtx/data';
 import { parse } from 'yaml';
 import { readConfigTree } from '@vtx/train';
 
-export async function resolveDatasetArg(arg: string, cacheDir = '.vtx-cache/data'): Promise<string> {
+export async function resolveDatasetArg(arg: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (existsSync(join(arg, 'index.json'))) return arg;
   if (existsSync(join(arg, 'config.yaml'))) {
     const tree = await readConfigTree(join(arg, 'config.yaml'));

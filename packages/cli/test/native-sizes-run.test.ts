@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@vtx/core';
-import { resolveDataset } from '@vtx/data';
+import { resolveDataset, type DatasetIndex } from '@vtx/data';
 import { modelCost } from '@vtx/models';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +17,7 @@ import {
   ConfigError,
   ExperimentConfig,
   gridFrames,
+  labelColumnWidth,
   train,
   type ExperimentConfigInput,
 } from '../../train/src/index.js';
@@ -88,12 +89,20 @@ async function vtx(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 /** (width, height) of the PNG contact sheet of `count` clips of T x H x W: one row per clip, one column per frame. */
-function sheetSize(count: number, [t, h, w]: number[]): [number, number] {
+/** A contact sheet's size: `count` rows of clips of size [t, h, w], with a column for `labels` when given. */
+function sheetSize(count: number, [t, h, w]: number[], labels?: string[]): [number, number] {
   const g = gridFrames(
     { data: new Float32Array(count * t! * h! * w! * 3), shape: [count * t!, 1, h!, w!, 3] },
     { cols: t! },
   );
-  return [g.width, g.height];
+  return [g.width + (labels ? labelColumnWidth(labels) : 0), g.height];
+}
+
+/** The labels of `vtx sample`'s rows without --class: each class of the dataset in turn, with its name. */
+async function classRows(count: number): Promise<string[]> {
+  const ds = await resolveDataset(cfg('multi').data!.dataset!, cacheDir);
+  const { labels } = JSON.parse(readFileSync(join(ds, 'index.json'), 'utf8')) as DatasetIndex;
+  return Array.from({ length: count }, (_, k) => `class ${k % 4} (${labels!.names[k % 4]})`);
 }
 const pngSize = (path: string): [number, number] => {
   const png = PNG.sync.read(readFileSync(path));
@@ -130,7 +139,7 @@ describe('a multi-size run', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toEqual([`${stem}.gif`, `${stem}.png`]);
-    expect(pngSize(`${stem}.png`)).toEqual(sheetSize(3, [2, 12, 20]));
+    expect(pngSize(`${stem}.png`)).toEqual(sheetSize(3, [2, 12, 20], await classRows(3)));
 
     const two = await vtx('sample', runDir, '--size', '1x4x8', '3,8,8', '--count', '2', '--no-mp4');
     expect(two.code).toBe(0);
@@ -140,7 +149,7 @@ describe('a multi-size run', () => {
     ]) {
       const png = join(runDir, 'samples', `sample-0-${z.join('x')}.png`);
       expect(existsSync(png.replace(/png$/, 'gif'))).toBe(true);
-      expect(pngSize(png)).toEqual(sheetSize(2, z));
+      expect(pngSize(png)).toEqual(sheetSize(2, z, await classRows(2)));
     }
   });
 

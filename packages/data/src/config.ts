@@ -102,15 +102,25 @@ export const BuiltinDataset = z.discriminatedUnion('kind', [
 export type BuiltinDataset = z.infer<typeof BuiltinDataset>;
 export type BuiltinDatasetInput = z.input<typeof BuiltinDataset>;
 
+/** Where built-in datasets are cached when a config does not say: `VTX_CACHE_DIR`, else `.vtx-cache/data`. */
+export function defaultCacheDir(): string {
+  return globalThis.process?.env['VTX_CACHE_DIR'] || '.vtx-cache/data';
+}
+
 export const DataConfig = z.strictObject({
   /** A dataset directory, or a built-in spec (default: the synthetic bouncing shapes). */
   dataset: z.union([z.string(), BuiltinDataset]).prefault({ kind: 'synthetic' }),
-  /** Where built-in datasets are built, keyed by a hash of their spec. */
-  cacheDir: z.string().default('.vtx-cache/data'),
+  /** Where built-in datasets are built, keyed by a hash of their spec (default: defaultCacheDir()). */
+  cacheDir: z.string().default(defaultCacheDir),
   batchSize: pos.default(16),
   transforms: TransformConfig.prefault({}),
   /** Empty: clips are grouped by their output shape. Otherwise each clip goes to the largest bucket it fits. */
   buckets: z.array(BucketConfig).default([]),
+  /**
+   * Number labels by these class names (an evaluation set by its training set's) instead of the dataset's own sorted
+   * names; a dataset label not among them is an error naming its index.json. Default: the dataset's own.
+   */
+  labels: z.array(z.string()).optional(),
   /** Which caption column becomes `batch.captions`. */
   caption: z.enum(['descriptive', 'terse']).default('descriptive'),
   /** This process's share of the rows: contiguous 1/count of them (data parallel, multi-machine). */

@@ -49,15 +49,30 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 /**
- * Run `vtx data ...` through yargs; returns what it wrote to stdout and stderr. Sets `process.exitCode` on a
- * failure: a test file that calls it resets that (and the mocks, should the command throw) after each test.
+ * Run `vtx data ...` through yargs, reporting as the vtx CLI does: an error yargs raises while parsing (a flag that
+ * does not parse, options the builder's spec rejects) exits 2, one a handler throws (bad input data) exits 1, each as
+ * one `error:` line. Returns what it wrote to stdout and stderr and sets `process.exitCode`: a test file that calls
+ * it resets that (and the mocks, should the command throw) after each test.
  */
 export async function dataCli(...args: string[]): Promise<{ out: string; err: string }> {
   let out = '';
   let err = '';
+  let usage = false;
   vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  await yargs().command(dataCommand).strict().fail(false).parseAsync(args);
+  try {
+    await yargs()
+      .command(dataCommand)
+      .strict()
+      .fail((msg, e) => {
+        usage = msg !== null;
+        throw e ?? new Error(msg);
+      })
+      .parseAsync(args);
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = usage ? 2 : 1;
+  }
   vi.restoreAllMocks();
   return { out, err };
 }

@@ -84,7 +84,8 @@ describe('vtx data CLI', () => {
       '[{"colour":"purple"}]',
     );
     expect(invalid.err).toContain('invalid options');
-    expect(process.exitCode).toBe(1);
+    expect(process.exitCode).toBe(2); // a usage error: the options, not the data
+    expect(fs.existsSync(path.join(root, 'x'))).toBe(false);
   });
 
   it('--only restricts attribute values; a flag that is not JSON is named in the error', async () => {
@@ -117,7 +118,7 @@ describe('vtx data CLI', () => {
       process.exitCode = undefined;
       const bad = await cli(...args.slice(0, 3), path.join(root, 'bad'), flag, text);
       expect(bad.err).toBe(`error: ${flag}: '${text}' is not JSON\n`);
-      expect(process.exitCode).toBe(1);
+      expect(process.exitCode).toBe(2);
       expect(fs.existsSync(path.join(root, 'bad'))).toBe(false);
     }
   });

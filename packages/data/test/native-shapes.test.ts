@@ -301,7 +301,7 @@ describe('vtx data build native-shapes', () => {
     );
     expect(json.out).toContain('built');
     const bad = await cli('data', 'build', 'native-shapes', path.join(root, 'bad'), '--sizes', '2x8x1');
-    expect(process.exitCode).toBe(1);
+    expect(process.exitCode).toBe(2);
     expect(bad.err).toMatch(/sizes\[0\]/);
     expect(bad.err).toMatch(/height and width/);
     const garbled = await cli('data', 'build', 'native-shapes', path.join(root, 'bad'), '--sizes', '2x8');

@@ -76,7 +76,7 @@ export async function generateSamples(gen: Generator, opts: GenerateOptions): Pr
   try {
     for (let s = 0, k = 0; s < n; s += batch, k++) {
       const m = Math.min(batch, n - s);
-      const x = await sampleClips(gen.model, gen.cfg.diffusion, gen.condition, {
+      const x = await sampleClips(gen.model, gen.process, gen.condition, {
         count: m,
         clip: opts.clip ?? gen.clip,
         classes: classes.slice(s, s + m),

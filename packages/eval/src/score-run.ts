@@ -56,7 +56,7 @@ export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions)
   // a class-conditional run is asked for the class of each reference row
   const classes = run.condition.kind === 'class' ? ref.labels.map((l) => Math.max(0, l)) : [];
   const x = await generateSamples(
-    { model: run.model, cfg: run.cfg, clip: run.clip, condition: run.condition },
+    { model: run.model, cfg: run.cfg, clip: run.clip, condition: run.condition, process: run.process! },
     {
       count: ref.n,
       clip,

@@ -55,7 +55,6 @@ describe('a trained caption model follows its prompts', () => {
           ...tinyVideoDiT,
           attention: 'joint',
           condition: 'caption',
-          learnSigma: false,
           text: { maxLength: 16, width: 32, depth: 1, heads: 2 },
         },
         diffusion: {
@@ -80,7 +79,7 @@ describe('a trained caption model follows its prompts', () => {
     const asked = Array.from({ length: 16 }, (_, i) => BACKGROUNDS[i % 2]!);
     const other = (i: number) => BACKGROUNDS.find((b) => b !== asked[i])!;
     const draw = async (cfgScale: number) => {
-      const x = await sampleClips(run.model, run.cfg.diffusion, run.condition!, {
+      const x = await sampleClips(run.model, run.process!, run.condition!, {
         count: 16,
         clip: run.clip,
         classes: [],

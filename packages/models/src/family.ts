@@ -7,8 +7,9 @@
  *
  * The model `build` returns must follow its task's contract:
  * - 'classify': input x (B, T, H, W, C) -> logits (B, numClasses);
- * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, C), or 2C channels
- *   when `diffusion.learnSigma` is on (DiT's contract; see `conditionTensors`);
+ * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, outChannels), the
+ *   channels the run's noise process reads (`process.outputChannels(C)`: 2C with `diffusion.learnSigma`; DiT's
+ *   contract; see `conditionTensors`);
  * - 'reconstruct': built and costed like any model; the trainer's reconstruction objective is the VAE's only.
  * Name every layer that holds weights: checkpoints store weights by name, and a model rebuilt to load one (resume,
  * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
@@ -52,9 +53,10 @@ export interface ModelFamily<C extends { kind: string } = { kind: string }> {
   /** `z.strictObject({ kind: z.literal(kind), ... })`: strict, so a misspelt key is an error, with defaults. */
   schema: z.ZodType<C>;
   task: ModelTask;
-  build(cfg: C, clip: ClipShape): tfl.LayersModel;
+  /** `outChannels`: what a 'diffuse' model outputs (the process's `outputChannels(C)`); other tasks ignore it. */
+  build(cfg: C, clip: ClipShape, outChannels: number): tfl.LayersModel;
   /** Parameters, tokens, Gflops and activation memory in closed form (no weights allocated). */
-  cost(cfg: C, clip: ClipShape): ModelCost;
+  cost(cfg: C, clip: ClipShape, outChannels: number): ModelCost;
   /** Display name, e.g. `DiT-XL/2`. */
   name(cfg: C): string;
   /**

@@ -7,6 +7,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import type { ModelCost } from './costs/model-cost.js';
+import { defaultProcess, type NoiseProcess } from './diffusion/process.js';
 import { ditFamily } from './dit/family.js';
 import { MODEL_TASKS, type ModelFamily, type ModelPlugin, type ModelTask, type Preset } from './family.js';
 import type { ClipShape, Tubelet } from './types.js';
@@ -193,13 +194,22 @@ export function modelPatch(cfg: ModelConfig): { key: string; patch: Tubelet } | 
   return f.patch ? { key: f.patchKey ?? 'patch', patch: f.patch(cfg) } : null;
 }
 
-export function buildModel(cfg: ModelConfig, clip: ClipShape): tfl.LayersModel {
-  return familyOf(cfg).build(cfg, clip);
+/**
+ * The model of a config for a clip size. A diffusion model outputs the channels `process` reads (default: the
+ * default process's, 2C with a learned variance); other models ignore it.
+ */
+export function buildModel(cfg: ModelConfig, clip: ClipShape, process?: NoiseProcess): tfl.LayersModel {
+  return familyOf(cfg).build(cfg, clip, outChannels(clip, process));
 }
 
-/** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights. */
-export function modelCost(cfg: ModelConfig, clip: ClipShape): ModelCost {
-  return familyOf(cfg).cost(cfg, clip);
+/** Parameters, tokens, Gflops and activation memory for a clip size, without allocating weights (`process` as in `buildModel`). */
+export function modelCost(cfg: ModelConfig, clip: ClipShape, process?: NoiseProcess): ModelCost {
+  return familyOf(cfg).cost(cfg, clip, outChannels(clip, process));
+}
+
+/** A diffusion model's output channels: the ones its process reads. */
+function outChannels(clip: ClipShape, process: NoiseProcess | undefined): number {
+  return (process ?? defaultProcess()).outputChannels(clip[3]);
 }
 
 export function modelName(cfg: ModelConfig): string {

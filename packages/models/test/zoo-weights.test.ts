@@ -2,12 +2,14 @@
  * Checkpoints written before model families became descriptors still load: `fixtures/zoo-weights.safetensors`
  * (written once by `fixtures/make-zoo-weights.ts` on the code of commit 9b36b77) holds, for every built-in kind ×
  * variant, the weights under their checkpoint names, inputs and the forward output. Today's builders must name and
- * shape every weight exactly as then (none missing, none extra) and compute the same outputs from them.
+ * shape every weight exactly as then (none missing, none extra) and compute the same outputs from them. A diffusion
+ * model's output channels now come from its noise process: a stored `learnSigma` (the model key of then) becomes the
+ * process's `diffusion.learnSigma`, as an experiment config's does.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors } from '@vtx/core';
-import { buildModel, ModelConfig, type ClipShape } from '@vtx/models';
+import { buildModel, DiffusionConfig, makeProcess, ModelConfig, type ClipShape } from '@vtx/models';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const file = 'zoo-weights.safetensors';
@@ -28,7 +30,9 @@ describe('weights written by the previous model code', () => {
 
   it.each(Object.keys(cases))('%s: same names and shapes, same outputs', (name) => {
     const { model, clip } = cases[name]!;
-    const m = buildModel(ModelConfig.parse(model), clip);
+    const { learnSigma, ...cfg } = model as { learnSigma?: boolean };
+    const process = makeProcess(DiffusionConfig.parse({ learnSigma: learnSigma ?? true }));
+    const m = buildModel(ModelConfig.parse(cfg), clip, process);
     const stored = Object.keys(tensors)
       .filter((k) => k.startsWith(`${name}/`))
       .map((k) => k.slice(name.length + 1));

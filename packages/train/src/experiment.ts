@@ -4,16 +4,9 @@
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
-import {
-  ClipShape,
-  DiffusionConfig,
-  ModelConfig,
-  modelTask,
-  samplerMismatch,
-  samplingStart,
-} from '@vtx/models';
+import { ClipShape, DiffusionConfig, ModelConfig, makeProcess, modelTask } from '@vtx/models';
 import { z } from 'zod';
-import { ConfigError, setBeforeValidation } from './config/index.js';
+import { setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
 import { importConfigPlugins } from './plugins.js';
@@ -123,7 +116,7 @@ export const InitSection = z.strictObject({
 });
 export type InitSection = z.infer<typeof InitSection>;
 
-export const ExperimentConfig = z.strictObject({
+const ExperimentObject = z.strictObject({
   /** Run name: names the run directory, so letters, digits, '.', '_' and '-' only. */
   name: z
     .string()
@@ -145,7 +138,10 @@ export const ExperimentConfig = z.strictObject({
   clip: ClipShape.optional(),
   /** Start from another run's weights (fine-tuning, or ViViT from an image ViT). */
   init: InitSection.optional(),
-  /** The diffusion process (DiT, video DiT); ignored by classifiers. */
+  /**
+   * The noise process (DiT, video DiT; ignored by classifiers): `process: gaussian` (the default) or
+   * `rectified-flow`, each with its own keys; it also sets a diffusion model's output channels (`learnSigma`).
+   */
   diffusion: DiffusionConfig.prefault({}),
   optim: OptimizerConfig.prefault({ kind: 'adamw' }),
   schedule: ScheduleConfig.prefault({}),
@@ -154,53 +150,47 @@ export const ExperimentConfig = z.strictObject({
   sample: SampleSection.prefault({}),
   log: LogSection.prefault({}),
 });
-export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
-// Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
-setBeforeValidation(ExperimentConfig, importConfigPlugins);
-export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
 
 /**
- * What one key's schema cannot check, before a run directory exists (each a ConfigError naming the key):
- *   - a diffusion model's output channels are the ones its process reads (model.learnSigma and diffusion.learnSigma
- *     agree: 2C outputs with a learned variance, C without);
- *   - the sampler belongs to the process (rectified flow: 'euler' over a plain step count such as 50; the Gaussian
- *     process: 'ddpm' or 'ddim', never 'euler').
+ * `model.learnSigma`, from before a model's output channels came from the noise process: configs and run directories
+ * written then carry it beside `diffusion.learnSigma`, and were checked to agree. On a diffusion model it is dropped
+ * when it agrees with the process's `diffusion.learnSigma` (so every run written then loads, with the same weights),
+ * and is an error naming the key when it does not. Anywhere else it stays, for the model's schema to judge.
  */
-export function checkExperiment(cfg: ExperimentConfig, file = '<config>'): void {
-  if (modelTask(cfg.model) !== 'diffuse') return;
-  const fail = (path: string, message: string) => new ConfigError([{ file, path, message }]);
-  const sigma = (cfg.model as { learnSigma?: unknown }).learnSigma;
-  const d = cfg.diffusion;
-  if (typeof sigma === 'boolean' && sigma !== d.learnSigma)
-    throw fail(
-      'diffusion.learnSigma',
-      `is ${d.learnSigma} but model.learnSigma is ${sigma}: the model must output the channels the process reads ` +
-        '(2C with a learned variance, C without); set both to the same value',
-    );
-  const mismatch = samplerMismatch(d);
-  if (mismatch) throw fail(`diffusion.${mismatch.key}`, mismatch.message);
+function liftModelLearnSigma(value: unknown, ctx: z.RefinementCtx): unknown {
+  if (!isRecord(value) || !isRecord(value['model']) || !('learnSigma' in value['model'])) return value;
+  const { learnSigma: sigma, ...model } = value['model'];
+  const parsed = ModelConfig.safeParse(model);
+  if (!parsed.success || modelTask(parsed.data) !== 'diffuse') return value;
+  const diffusion = DiffusionConfig.safeParse(value['diffusion'] ?? {});
+  if (diffusion.success && sigma !== diffusion.data.learnSigma)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['model', 'learnSigma'],
+      message:
+        `moved to diffusion.learnSigma: the noise process sets a model's output channels (2C with a learned ` +
+        `variance, C without). This config says ${JSON.stringify(sigma)} here but diffusion.learnSigma is ` +
+        `${diffusion.data.learnSigma}: delete model.learnSigma and set diffusion.learnSigma: ${JSON.stringify(sigma)}`,
+    });
+  return { ...value, model };
 }
 
-/** Sampling that starts where the schedule keeps more than this fraction of the signal gets a warning. */
-const START_SIGNAL_WARN = 0.02; // cosine ddim50 starts at 3.0%; linear ddim10 at 1.7%, linear ends at 0.65%
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const ExperimentConfig = z.preprocess(liftModelLearnSigma, ExperimentObject);
+export type ExperimentConfig = z.infer<typeof ExperimentObject>;
+// Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
+setBeforeValidation(ExperimentConfig, importConfigPlugins);
+export type ExperimentConfigInput = z.input<typeof ExperimentObject>;
 
 /**
- * What is valid but likely not meant, for the log at the start of a run (each names its key): a Gaussian run whose
- * respaced sampling starts where the training schedule still keeps a visible part of the signal (DDIM's leading
- * spacing with the cosine schedule), though sampling starts from pure noise.
+ * What is valid but likely not meant, for the log at the start of a run (each names its key): the noise process's
+ * own warnings (a Gaussian run whose respaced sampling starts where the schedule keeps a visible part of the signal).
  */
 export function experimentWarnings(cfg: ExperimentConfig): { path: string; message: string }[] {
-  const d = cfg.diffusion;
-  if (modelTask(cfg.model) !== 'diffuse' || d.process !== 'gaussian' || samplerMismatch(d)) return [];
-  const { t, signal, count: n } = samplingStart(d);
-  if (signal <= START_SIGNAL_WARN) return [];
-  return [
-    {
-      path: 'diffusion.samplingSteps',
-      message:
-        `'${d.samplingSteps}' starts sampling at t = ${t} of ${d.steps}, where the ${d.schedule} schedule keeps ` +
-        `${(100 * signal).toFixed(1)}% of the signal, but from pure noise: samples drift toward the mean (lighter, ` +
-        `off-colour flat areas; Lin et al. 2024). samplingSteps: ${n} spaces the ${n} steps to end at t = ${d.steps - 1}`,
-    },
-  ];
+  if (modelTask(cfg.model) !== 'diffuse') return [];
+  return makeProcess(cfg.diffusion)
+    .warnings()
+    .map((w) => ({ path: `diffusion.${w.key}`, message: w.message }));
 }

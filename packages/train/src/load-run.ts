@@ -1,7 +1,15 @@
 /** A finished (or running) run as a model ready for inference: its resolved config, the weights of a checkpoint. */
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { buildModel, modelTask, type ClipShape, conditionOf, type Condition } from '@vtx/models';
+import {
+  buildModel,
+  conditionOf,
+  makeProcess,
+  modelTask,
+  type ClipShape,
+  type Condition,
+  type NoiseProcess,
+} from '@vtx/models';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
 import { loadConfigFile } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
@@ -13,6 +21,8 @@ export interface LoadedRun {
   model: tfl.LayersModel;
   clip: ClipShape;
   condition: Condition | null;
+  /** A diffusion run's noise process; null for other runs. */
+  process: NoiseProcess | null;
   checkpoint: string;
   step: number;
 }
@@ -32,13 +42,16 @@ export async function loadRun(
   const ckpt = await loadCheckpoint(checkpoint, { groups: [want === 'ema' ? 'ema' : 'weights'] });
   const state = TrainerState.parse(ckpt.state);
   const clip = state.clip;
-  const model = buildModel(cfg.model, clip);
+  const diffuse = modelTask(cfg.model) === 'diffuse';
+  const noiseProcess = diffuse ? makeProcess(cfg.diffusion) : null;
+  const model = buildModel(cfg.model, clip, noiseProcess ?? undefined);
   assignParams(namedParams(model), ckpt.groups[want === 'ema' ? 'ema' : 'weights']!);
   return {
     cfg,
     model,
     clip,
-    condition: modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null,
+    condition: diffuse ? conditionOf(cfg.model) : null,
+    process: noiseProcess,
     checkpoint,
     step: ckpt.step,
   };

@@ -7,15 +7,56 @@
  * and `vtx train|eval|info|predict --plugin FILE` adds more (relative to the working directory). After loading,
  * `plugins` holds absolute paths; the run directory's config.yaml holds them relative to itself, so
  * `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
- * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere.
+ * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere. A plugin may live anywhere:
+ * it shares vtx's packages and loads as an ES module (HOOKS below).
  */
 import { promises as fs } from 'node:fs';
+import { register } from 'node:module';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, SET_SOURCE, issueAt, originOf, type ConfigTree, type Tree } from './config/index.js';
 
+/**
+ * Module hooks (node:module `register`) for plugins outside vtx's tree: a bare specifier a plugin file imports
+ * (`@vtx/models`, `@tensorflow/tfjs-layers`, `zod`) resolves as vtx's own modules resolve it, so the plugin registers
+ * into the one model registry vtx reads and shares its tfjs engine (vtx's resolution first; the plugin's own
+ * node_modules for what vtx lacks); and the plugin's own files load as ES modules whatever the nearest package.json
+ * says (without `"type": "module"` a `.ts` file would load as CommonJS, through a second copy of the packages). Files
+ * under vtx's root or in any node_modules resolve as usual. Source text: hooks run on Node's loader thread.
+ */
+const HOOKS = `
+import { isBuiltin } from 'node:module';
+let vtx, root;
+export function initialize(data) { vtx = data.vtx; root = data.root; }
+const own = (url) => url.startsWith('file:') && !url.startsWith(root) && !url.includes('/node_modules/');
+const bare = (s) => !/^([./]|[a-zA-Z][a-zA-Z0-9+.-]*:|#)/.test(s) && !isBuiltin(s);
+export async function resolve(specifier, context, next) {
+  if (context.parentURL && own(context.parentURL) && bare(specifier)) {
+    try {
+      return await next(specifier, { ...context, parentURL: vtx });
+    } catch {}
+  }
+  const r = await next(specifier, context);
+  return own(r.url) && r.format === 'commonjs' && /\\.[cm]?[jt]sx?$/.test(r.url) && !/\\.c[jt]s$/.test(r.url)
+    ? { ...r, format: 'module' }
+    : r;
+}
+`;
+
+let hooked = false;
+
+/** Install HOOKS once per process, before the first plugin is imported. */
+function sharePackages(): void {
+  if (hooked) return;
+  hooked = true;
+  register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, {
+    data: { vtx: import.meta.url, root: new URL('../../../', import.meta.url).href },
+  });
+}
+
 /** Why a plugin module could not be imported, or undefined when it was (Node caches modules: once per process). */
 async function importModule(file: string): Promise<string | undefined> {
+  sharePackages();
   try {
     const st = await fs.stat(file);
     if (!st.isFile()) return 'not a file';

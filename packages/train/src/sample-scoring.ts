@@ -6,7 +6,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DataConfigInput } from '@vtx/data';
-import type { ClipShape, Condition } from '@vtx/models';
+import type { ClipShape, Condition, NoiseProcess } from '@vtx/models';
 import { ConfigError } from './config/index.js';
 import type { EvalJudgeSection, ExperimentConfig } from './experiment.js';
 
@@ -17,6 +17,8 @@ export interface Generator {
   /** The model's input clip (latent size for latent runs). */
   clip: ClipShape;
   condition: Condition;
+  /** The run's noise process (its sampler, steps and guidance scale). */
+  process: NoiseProcess;
 }
 
 /** One run's sample scorer: reference features kept between evaluations. */

@@ -3,10 +3,12 @@
  * bucket, or for each clip shape of the dataset after `transforms.frames` / `crop`), each named by the config key
  * that declares it; the check that the model's patch divides every one of them (and every `sample.sizes` entry), so
  * a multi-size run fails at setup rather than at the first batch of a bad size; and the sizes samples are drawn at.
+ * Evaluation data numbers its labels by the training data's class names (evalDataInput), checked here too.
  */
 import { join } from 'node:path';
 import {
   DataConfig,
+  labelRemap,
   layout,
   openDataset,
   resolveDataset,
@@ -99,25 +101,30 @@ export function patchProblem(model: ModelConfig, clip: readonly number[]): strin
   );
 }
 
-/** The data config evaluation reads: the training data with `eval.data`'s keys replaced, unshuffled. */
-export function evalDataInput(cfg: ExperimentConfig): DataConfigInput {
-  return { ...cfg.data, shuffle: false, ...cfg.eval.data };
+/**
+ * The data config evaluation reads: the training data with `eval.data`'s keys replaced, unshuffled, its labels
+ * numbered by `labels` (the class names of the training loader, so both number a class alike) when given.
+ */
+export function evalDataInput(cfg: ExperimentConfig, labels?: readonly string[] | null): DataConfigInput {
+  return { ...cfg.data, shuffle: false, ...cfg.eval.data, ...(labels ? { labels: [...labels] } : {}) };
 }
 
 /**
  * Before training: every size the training data, the evaluation data and `sample.sizes` declare must be one the
  * model takes. Throws one ConfigError listing each bad size by its key (`data.dataset.sizes.1`, `data.buckets.0`,
- * the dataset's index.json) and the model's patch. `train` is the training loader's index and directory.
+ * the dataset's index.json) and the model's patch; an evaluation label the training data lacks is a DataError naming
+ * the evaluation index.json. `train` is the training loader (its index, directory and class names).
  */
 export async function checkRunSizes(
   cfg: ExperimentConfig,
-  train: { index: DatasetIndex; dir: string },
+  train: { index: DatasetIndex; dir: string; labelNames: string[] | null },
 ): Promise<DeclaredSize[]> {
   const sizes = declaredSizes(train.index, train.dir, cfg.data);
-  const evalData = DataConfig.parse(evalDataInput(cfg));
+  const evalData = DataConfig.parse(evalDataInput(cfg, train.labelNames));
   const evalDir = await resolveDataset(evalData.dataset, evalData.cacheDir);
   const evalIndex =
     evalDir === train.dir ? train.index : (await openDataset(evalDir, { verify: false })).index;
+  labelRemap(evalIndex, evalDir, evalData.labels); // an evaluation label the model lacks: before training, not at eval
   const overridden = cfg.eval.data;
   const evalSizes = declaredSizes(evalIndex, evalDir, evalData, (k) =>
     k.split('.')[0]! in overridden ? `eval.data.${k}` : `data.${k}`,

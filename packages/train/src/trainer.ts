@@ -3,6 +3,8 @@
  * clipping, gradient accumulation and an EMA of the weights, for classification and diffusion objectives.
  * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
+ * (Over 350 lines: one class, the state a run resumes from and the four operations on it — step, evaluate, save,
+ * restore — each of which reads most of that state.)
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +19,9 @@ import {
   type ClipShape,
   type ModelCost,
   conditionOf,
+  makeProcess,
   type Condition,
+  type NoiseProcess,
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -29,8 +33,9 @@ import type { SampleScorer, SampleScoring } from './sample-scoring.js';
 import { writeSideBySide } from './media/side-by-side.js';
 import { checkFinite } from './guards/index.js';
 import { initFromRun } from './init.js';
-import { checkRunSizes, evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
-import { TrainerState } from './state.js';
+import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
+import { isValidRun, validate, type ValidRun } from './validate.js';
+import { TrainerState, type Segment } from './state.js';
 import {
   Ema,
   GradAccumulator,
@@ -62,7 +67,7 @@ export interface StepRecord {
   seconds: number;
 }
 
-export { TrainerState };
+export { TrainerState, type Segment };
 
 export interface TrainerParts {
   cfg: ExperimentConfig;
@@ -75,6 +80,8 @@ export interface TrainerParts {
   sizes: DeclaredSize[];
   objective: Objective;
   condition: Condition | null;
+  /** A diffusion run's noise process (made once from `cfg.diffusion`): its losses, samplers, output channels. */
+  process: NoiseProcess | null;
   loader: DataLoader;
   params: NamedParam[];
   optimizer: Optimizer;
@@ -104,6 +111,10 @@ export class Trainer {
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
   private readonly costs = new Map<string, ModelCost>();
+  /** The segments of earlier processes (from the checkpoint this one resumed), and where this one began. */
+  private earlier: Segment[] = [];
+  private segmentFrom = 0;
+  private readonly started = performance.now();
 
   private constructor(
     readonly parts: TrainerParts,
@@ -113,44 +124,38 @@ export class Trainer {
     this.lr = makeSchedule(cfg.schedule, cfg.optim.lr, cfg.train.steps);
   }
 
+  /** The run's segments so far: those before this process, then this one up to now (wall time since `create`). */
+  segments(): Segment[] {
+    const now = {
+      fromStep: this.segmentFrom,
+      toStep: this.step,
+      seconds: (performance.now() - this.started) / 1000,
+    };
+    return [...this.earlier, now];
+  }
+
   /**
    * Open the data, build the model for the data's clip shape, the optimizer, EMA and objective. The clip shape
-   * comes from the first batch (the model still accepts other sizes at run time).
+   * comes from the first batch (the model still accepts other sizes at run time). A config not yet through
+   * `validate` (./validate.ts) goes through it first.
    */
   static async create(
-    cfg: ExperimentConfig,
+    run: ExperimentConfig | ValidRun,
     backend: BackendChoice | null = null,
     /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`). */
     samples: SampleScoring | null = null,
   ): Promise<Trainer> {
+    const { cfg, sizes } = isValidRun(run) ? run : await validate(run, samples ?? undefined);
     setSeed(cfg.seed);
-    if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
-      throw new Error(
-        `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
-      );
     const loader = await createLoader(cfg.data);
-    const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
-    // Data/config mismatch caught before anything is built: labels past the model's classes would fail only at the
-    // first batch that holds one, after the run directory was set up.
-    const classes = numClassesOf(cfg.model); // classifiers only
-    const needed = loader.index.labels?.names.length ?? 0;
-    const modelClasses = cond?.kind === 'class' ? cond.numClasses : classes;
-    if (modelClasses !== null && needed > modelClasses) {
-      await loader.close();
-      throw new Error(
-        `${join(loader.dir, 'index.json')}: the dataset has ${needed} classes (${loader.index.labels!.names.join(', ')}) ` +
-          `but model.numClasses is ${modelClasses}`,
-      );
-    }
+    const task = modelTask(cfg.model);
+    const noiseProcess = task === 'diffuse' ? makeProcess(cfg.diffusion) : null;
     const start = loader.state();
     let first: Batch;
     let model: tfl.LayersModel;
-    let sizes: DeclaredSize[];
     try {
-      // every size the data declares, not only the first batch's: a bad one would otherwise fail mid-run
-      sizes = await checkRunSizes(cfg, loader);
       first = await loader.next();
-      model = buildModel(cfg.model, first.clipShape); // throws on a clip/patch mismatch
+      model = buildModel(cfg.model, first.clipShape, noiseProcess ?? undefined); // throws on a clip/patch mismatch
     } catch (e) {
       await loader.close(); // no worker thread or open shard left behind by a failed setup
       throw e;
@@ -163,8 +168,8 @@ export class Trainer {
     const ema = cfg.train.ema.enabled
       ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
       : null;
-    const task = modelTask(cfg.model);
     const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
+    const classes = numClassesOf(cfg.model); // classifiers only
     const objective: Objective =
       task === 'classify'
         ? new ClassifyObjective(model, {
@@ -177,16 +182,17 @@ export class Trainer {
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'
           ? new ReconstructObjective(model, cfg.model, cfg.seed)
-          : new DiffuseObjective(model, cfg.diffusion, condition!, cfg.seed);
+          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed);
     return new Trainer(
       {
         cfg,
         model,
         clip,
-        cost: modelCost(cfg.model, clip),
+        cost: modelCost(cfg.model, clip, noiseProcess ?? undefined),
         sizes,
         objective,
         condition,
+        process: noiseProcess,
         loader,
         params,
         optimizer,
@@ -210,7 +216,7 @@ export class Trainer {
     const key = clip.join('x');
     let c = this.costs.get(key);
     if (!c) {
-      c = modelCost(this.cfg.model, [...clip] as ClipShape);
+      c = modelCost(this.cfg.model, [...clip] as ClipShape, this.parts.process ?? undefined);
       this.costs.set(key, c);
     }
     return c;
@@ -319,7 +325,7 @@ export class Trainer {
    */
   async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    const evalData = evalDataInput(cfg);
+    const evalData = evalDataInput(cfg, this.parts.loader.labelNames); // labels numbered as in training
     if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };
@@ -339,8 +345,11 @@ export class Trainer {
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
         await this.writeReconstructions(objective, first, opts.samplesDir);
       if (scoreSamples && quality) {
-        const { model, clip, condition } = this.parts;
-        Object.assign(metrics, await quality.score({ model, cfg, clip, condition: condition! }));
+        const { model, clip, condition, process } = this.parts;
+        Object.assign(
+          metrics,
+          await quality.score({ model, cfg, clip, condition: condition!, process: process! }),
+        );
       }
       return metrics;
     };
@@ -392,6 +401,7 @@ export class Trainer {
       rng: getRngState(),
       data: loader.state(),
       clip: [...clip],
+      segments: this.segments(),
     };
     const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
     return saveCheckpoint(
@@ -404,9 +414,10 @@ export class Trainer {
     );
   }
 
-  /** Continue from a checkpoint directory written by `save`. */
-  async restore(dir: string): Promise<LoadedCheckpoint> {
-    const ckpt = await loadCheckpoint(dir);
+  /** Continue from a checkpoint written by `save` (its directory, or the checkpoint already loaded). */
+  async restore(from: string | LoadedCheckpoint): Promise<LoadedCheckpoint> {
+    const ckpt = typeof from === 'string' ? await loadCheckpoint(from) : from;
+    const dir = ckpt.path;
     const parsed = TrainerState.safeParse(ckpt.state);
     if (!parsed.success)
       throw new Error(`${dir}: the checkpoint's trainer state is not valid: ${parsed.error.message}`);
@@ -423,6 +434,8 @@ export class Trainer {
     setRngState(state.rng);
     loader.restore(state.data);
     this.step = state.step;
+    this.earlier = state.segments ?? [];
+    this.segmentFrom = state.step;
     return ckpt;
   }
 

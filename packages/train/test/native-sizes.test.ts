@@ -94,7 +94,7 @@ describe('native sizes', () => {
         worker: false,
       },
       model: { kind: 'video-dit', size: 'S', depth: 1, width: 16, heads: 2, patch: [1, 4, 4], numClasses: 4 },
-      diffusion: { steps: 50 },
+      diffusion: { steps: 50, samplingSteps: '10' }, // the default 250 sampling steps do not fit in 50
       train: { steps: 2 },
     });
     const trainer = await Trainer.create(cfg);

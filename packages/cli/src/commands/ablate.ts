@@ -1,7 +1,7 @@
 /** `vtx ablate <name>` runs a paper ablation and writes its report to docs/ablations/<name>/; `--list` lists them. */
 import type { CommandModule } from 'yargs';
-import { ABLATIONS, runAblation, SweepError } from '@vtx/lab';
-import { UsageError, report } from './common.js';
+import { ABLATIONS, runAblation } from '@vtx/lab';
+import { report } from './common.js';
 
 interface Args {
   name?: string;
@@ -16,7 +16,11 @@ export const ablateCommand: CommandModule<object, Args> = {
   describe: 'run a paper ablation at small scale and write its report (docs/ablations/<name>/)',
   builder: (y) =>
     y
-      .positional('name', { type: 'string', describe: 'ablation name (see --list)' })
+      .positional('name', {
+        type: 'string',
+        choices: ABLATIONS.map((a) => a.name),
+        describe: 'ablation name (see --list)',
+      })
       .option('list', { type: 'boolean', default: false, describe: 'list the ablations' })
       .option('runs', { type: 'string', describe: 'sweep directory root (default runs/ablations)' })
       .option('docs', { type: 'string', describe: 'report root (default docs/ablations)' })
@@ -54,7 +58,7 @@ export const ablateCommand: CommandModule<object, Args> = {
         process.stdout.write(`${r.ablation.name}: ${r.verdict!.verdict}\n${r.verdict!.lines.join('\n')}\n`);
       process.stdout.write(`report: ${r.readme}\n`);
     } catch (e) {
-      report(e instanceof SweepError ? new UsageError(e.message) : e);
+      report(e);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }

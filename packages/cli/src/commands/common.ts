@@ -2,9 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
-import { ModelConfig, preset, type ClipShape } from '@vtx/models';
+import { ModelConfig, PRESETS, makeProcess, preset, type ClipShape, type NoiseProcess } from '@vtx/models';
+import { SweepError } from '@vtx/lab';
 import {
   ConfigError,
+  UsageError,
+  closest,
   loadConfigFile,
   readConfigTree,
   ExperimentConfig,
@@ -12,15 +15,16 @@ import {
   distinctClips,
 } from '@vtx/train';
 
+export { UsageError };
+
 /** 0 ok, 1 failure, 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** A user-facing error: printed as one message (no stack trace) with an exit code. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Print an error for a person and set the exit code: config and usage errors 2, anything else 1. */
+/**
+ * Print an error for a person and set the exit code: config errors (an experiment's or a sweep's) and usage errors
+ * 2, anything else 1. The one place the CLI turns an error into an exit code: `main` calls it for whatever a command
+ * throws and for yargs' own parse errors.
+ */
 export function report(e: unknown): void {
   const debug = process.env['VTX_DEBUG'] === '1';
   if (e instanceof ConfigError) {
@@ -28,7 +32,7 @@ export function report(e: unknown): void {
     process.exitCode = EXIT.usage;
     return;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof SweepError) {
     process.stderr.write(`error: ${e.message}\n`);
     process.exitCode = EXIT.usage;
     return;
@@ -56,15 +60,19 @@ export function parseClip(value: string | undefined, flag = '--clip'): ClipShape
 export async function resolveModel(
   spec: string,
   clip?: ClipShape,
-): Promise<{ model: ModelConfig; clip: ClipShape; clips: ClipShape[]; source: string }> {
+): Promise<{
+  model: ModelConfig;
+  clip: ClipShape;
+  clips: ClipShape[];
+  source: string;
+  /** An experiment config's noise process (a diffusion model's output channels); absent for presets and bare models. */
+  process?: NoiseProcess;
+}> {
   if (!existsSync(spec)) {
-    try {
-      const p = preset(spec);
-      const c = clip ?? p.clip;
-      return { model: p.model, clip: c, clips: [c], source: `preset ${spec}` };
-    } catch (e) {
-      throw new UsageError(`'${spec}' is neither a file nor a model preset: ${(e as Error).message}`);
-    }
+    const name = presetName(spec);
+    const p = preset(name);
+    const c = clip ?? p.clip;
+    return { model: p.model, clip: c, clips: [c], source: `preset ${name}` };
   }
   const tree = await readConfigTree(spec);
   const raw = tree.value as Record<string, unknown>;
@@ -73,11 +81,27 @@ export async function resolveModel(
     const clips = clip ? [clip] : experimentClips(exp);
     if (!clips?.length)
       throw new UsageError(`${spec}: give --clip T,H,W,C (the config does not fix the clip size)`);
-    return { model: exp.model, clip: clips[0]!, clips, source: spec };
+    return { model: exp.model, clip: clips[0]!, clips, source: spec, process: makeProcess(exp.diffusion) };
   }
   const model = await loadConfigFile(spec, ModelConfig);
   if (!clip) throw new UsageError(`${spec}: give --clip T,H,W,C for a bare model config`);
   return { model, clip, clips: [clip], source: spec };
+}
+
+/**
+ * A preset's name from what a user typed: exact, else the one preset equal to it ignoring case (`dit-xl/2`). An
+ * unknown name is a usage error with the closest presets and where to see them all (`vtx info --list`).
+ */
+export function presetName(typed: string): string {
+  const names = Object.keys(PRESETS);
+  if (names.includes(typed)) return typed;
+  const folded = names.filter((n) => n.toLowerCase() === typed.toLowerCase());
+  if (folded.length === 1) return folded[0]!;
+  const hint = closest(typed, names);
+  throw new UsageError(
+    `'${typed}' is neither a file nor a model preset${hint ? ` (did you mean '${hint}'?)` : ''}; ` +
+      `'vtx info --list' lists the ${names.length} presets`,
+  );
 }
 
 /** The clip an experiment trains on, when its data config fixes it to one size (built-in datasets, crops, frames). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import {
   startBackend,
+  humanNumber,
   latestCheckpoint,
   loadConfigFile,
   ExperimentConfig,
@@ -42,9 +43,13 @@ export const evalCommand: CommandModule<object, Args> = {
         describe:
           'diffusion runs: score samples with this judge run (sets eval.judge.run): sample/frechet and accuracy',
       })
-      .option('json', { type: 'boolean', default: false })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'one JSON line, every digit (default: a line per metric, 4 significant digits)',
+      })
       .option('plugin', pluginOption)
-      .example('$0 eval runs/vivit-tiny --set eval.batches=32', 'a longer evaluation')
+      .example('$0 eval runs/vivit-factorised-encoder --set eval.batches=32', 'a longer evaluation')
       .example('$0 eval runs/default --judge runs/shapes-judge', 'sample quality with a judge'),
   handler: async (argv) => {
     try {
@@ -72,7 +77,7 @@ export const evalCommand: CommandModule<object, Args> = {
         argv.json
           ? `${JSON.stringify(out)}\n`
           : `${Object.entries(out)
-              .map(([k, v]) => `${k}: ${v}`)
+              .map(([k, v]) => `${k}: ${typeof v === 'number' ? humanNumber(v) : v}`)
               .join('\n')}\n`,
       );
     } catch (e) {

@@ -3,13 +3,14 @@
  * weights; for a multi-size config (native-shapes sizes, buckets), tokens and Gflops at each size it declares.
  */
 import type { CommandModule } from 'yargs';
-import { modelCost, modelName } from '@vtx/models';
+import { PRESETS, modelCost, modelName, preset } from '@vtx/models';
 import { importPlugins } from '@vtx/train';
-import { parseClip, report, resolveModel } from './common.js';
+import { UsageError, parseClip, report, resolveModel } from './common.js';
 import { pluginOption } from './plugin-option.js';
 
 interface Args {
-  model: string;
+  model?: string;
+  list: boolean;
   clip?: string;
   plugin: string[];
   batch: number;
@@ -19,14 +20,23 @@ interface Args {
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export const infoCommand: CommandModule<object, Args> = {
-  command: 'info <model>',
+  command: 'info [model]',
   describe: 'parameters, tokens, Gflops and activation memory of a model (a preset name or a config file)',
   builder: (y) =>
     y
       .positional('model', {
         type: 'string',
-        demandOption: true,
-        describe: 'a preset (DiT-XL/2, ViT-B/16, ViViT-B/16x2-FE, …) or a YAML config',
+        describe:
+          'a preset (DiT-XL/2, ViT-B/16, ViViT-B/16x2-FE, …; any case) or a YAML config; with --list, a filter',
+      })
+      .option('list', {
+        type: 'boolean',
+        default: false,
+        describe: 'list every preset (those containing [model], any case): parameters and clip',
+      })
+      .check((a) => {
+        if (!a.list && !a.model) throw new Error('give a preset or a config, or --list');
+        return true;
       })
       .option('clip', {
         type: 'string',
@@ -41,8 +51,9 @@ export const infoCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('plugin', pluginOption)
       .example('$0 info DiT-XL/2', 'DiT-XL/2 at 256 px (32x32x4 latents): 675,129,632 params, 118.6 Gflops')
+      .example('$0 info --list vivit', 'every ViViT preset with its parameters and clip')
       .example('$0 info ViT-B/16 --clip 384,384,3', 'ViT-B/16 at 384 px')
-      .example('$0 info configs/vivit-tiny.yaml --json', 'the model of an experiment config')
+      .example('$0 info configs/vivit/factorised-encoder.yaml --json', 'the model of an experiment config')
       .example(
         '$0 info configs/sora/native-sizes.yaml',
         'a multi-size config: parameters once, tokens and Gflops at each size it declares',
@@ -53,9 +64,15 @@ export const infoCommand: CommandModule<object, Args> = {
       ),
   handler: async (argv) => {
     try {
+      if (argv.list) return listPresets(argv.model ?? '', argv.json);
       await importPlugins(argv.plugin);
-      const { model, clips, source } = await resolveModel(argv.model, parseClip(argv.clip));
-      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip) }));
+      const {
+        model,
+        clips,
+        source,
+        process: noiseProcess,
+      } = await resolveModel(argv.model!, parseClip(argv.clip));
+      const costs = clips.map((clip) => ({ clip, c: modelCost(model, clip, noiseProcess) }));
       const perSize = costs.map(({ clip, c }) => ({
         clip,
         tokens: c.tokens,
@@ -134,3 +151,25 @@ export const infoCommand: CommandModule<object, Args> = {
     }
   },
 };
+
+/** `vtx info --list [filter]`: every preset whose name contains `filter` (any case), with parameters and clip. */
+function listPresets(filter: string, json: boolean): void {
+  const rows = Object.entries(PRESETS)
+    .filter(([name]) => name.toLowerCase().includes(filter.toLowerCase()))
+    .map(([name]) => {
+      const p = preset(name);
+      const c = modelCost(p.model, p.clip);
+      return { name, model: modelName(p.model), params: c.params + c.fixedParams, clip: p.clip };
+    });
+  if (!rows.length)
+    throw new UsageError(`no preset name contains '${filter}'; 'vtx info --list' lists them all`);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return;
+  }
+  const w = Math.max(...rows.map((r) => r.name.length));
+  const pw = Math.max(...rows.map((r) => fmt(r.params).length));
+  process.stdout.write(
+    `${rows.map((r) => `${r.name.padEnd(w)}  ${fmt(r.params).padStart(pw)} params  clip ${r.clip.join('x')}`).join('\n')}\n`,
+  );
+}

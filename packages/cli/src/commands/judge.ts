@@ -73,8 +73,8 @@ export const judgeCommand: CommandModule<object, Args> = {
         default: 'judge',
         describe: 'score: writes <gen-run>/<name>.json and .gif',
       })
-      .example('$0 judge train --config configs/sora/judge.yaml', 'train the judge')
-      .example('$0 judge score runs/sora-judge runs/sora-t2v-descriptive --count 32', 'score a run'),
+      .example('$0 judge train --config configs/sora/ablations/judge.yaml', 'train the judge')
+      .example('$0 judge score runs/sora-judge runs/sora-t2v-terse --count 32', 'score a run'),
   handler: async (argv) => {
     try {
       if (argv.action === 'train') {

@@ -66,8 +66,9 @@ export const predictCommand: CommandModule<object, Args> = {
       const fromInput = pytorch
         ? ([1, x.shape[2]!, x.shape[3]!, x.shape[1]!] as const)
         : (x.shape.slice(1) as [number, number, number, number]);
-      const { model: cfg, clip } = await resolveModel(argv.model, parseClip(argv.clip) ?? [...fromInput]);
-      const model = buildModel(cfg, clip);
+      const resolved = await resolveModel(argv.model, parseClip(argv.clip) ?? [...fromInput]);
+      const { model: cfg, clip } = resolved;
+      const model = buildModel(cfg, clip, resolved.process);
       let out: NamedArrays;
       if (pytorch) {
         importPyTorchWeights(model, cfg, weights, clip);

@@ -1,5 +1,6 @@
 /** `vtx sample <run>`: generate clips from a trained diffusion run (DDPM/DDIM, guidance, class or caption). */
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CommandModule } from 'yargs';
@@ -10,11 +11,21 @@ import {
   writeGifGrid,
   writePngSheet,
   type ClipArray,
+  type ExperimentConfig,
   patchProblem,
   toPixels,
   latentSourceOf,
 } from '@vtx/train';
-import { modelPatch, sampleClips, samplerMismatch, type ClipShape, type DiffusionConfig } from '@vtx/models';
+import { builtinDir, type DatasetIndex } from '@vtx/data';
+import {
+  modelPatch,
+  sampleClips,
+  sampleConditions,
+  type ClipShape,
+  type Condition,
+  type NoiseProcess,
+  type SamplerName,
+} from '@vtx/models';
 import { UsageError, report } from './common.js';
 
 interface Args {
@@ -22,7 +33,7 @@ interface Args {
   count: number;
   size: string[];
   steps?: string;
-  sampler?: DiffusionConfig['sampler'];
+  sampler?: SamplerName;
   cfgScale?: number;
   class: number[];
   caption: string[];
@@ -39,7 +50,7 @@ export const sampleCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'run directory' })
-      .option('count', { type: 'number', default: 8 })
+      .option('count', { type: 'number', default: 8, requiresArg: true })
       .option('size', {
         type: 'string',
         array: true,
@@ -57,12 +68,16 @@ export const sampleCommand: CommandModule<object, Args> = {
         choices: ['ddpm', 'ddim', 'euler'] as const,
         describe: "default: the config's (a Gaussian run: ddpm or ddim; a rectified-flow run: euler)",
       })
-      .option('cfg-scale', { type: 'number', describe: 'classifier-free guidance scale (1 = none)' })
+      .option('cfg-scale', {
+        type: 'number',
+        requiresArg: true,
+        describe: 'classifier-free guidance scale (1 = none)',
+      })
       .option('class', {
         type: 'number',
         array: true,
         default: [],
-        describe: 'class labels to sample (cycled)',
+        describe: "class labels to sample (cycled; default each of the run's classes in turn)",
       })
       .option('caption', {
         type: 'string',
@@ -70,7 +85,8 @@ export const sampleCommand: CommandModule<object, Args> = {
         default: [],
         describe: 'captions to sample (cycled)',
       })
-      .option('seed', { type: 'number', default: 0 })
+      .option('seed', { type: 'number', default: 0, requiresArg: true })
+      .check(checkNumbers)
       .option('out', {
         type: 'string',
         describe:
@@ -90,16 +106,18 @@ export const sampleCommand: CommandModule<object, Args> = {
     try {
       await startBackend();
       const run = await loadRun(argv.run, { weights: argv.weights });
-      if (!run.condition)
+      if (!run.condition || !run.process)
         throw new UsageError(
           `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,
         );
-      checkSamplerFlags(run.cfg.diffusion, argv);
+      checkSamplerFlags(run.process, argv);
+      checkConditionFlags(run.condition, argv, argv.run);
+      const names = await classNames(run.cfg);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
       const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
       const written: string[] = [];
       for (const clip of sizes.length ? sizes : [run.clip]) {
-        const latents = await sampleClips(run.model, run.cfg.diffusion, run.condition, {
+        const latents = await sampleClips(run.model, run.process, run.condition, {
           count: argv.count,
           clip,
           classes: argv.class,
@@ -121,7 +139,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         const named = sizes.length > 1 || (sizes.length === 1 && argv.out === undefined);
         const stem = named ? `${base}-${size}` : base;
         await writeGifGrid(`${stem}.gif`, clips);
-        await writePngSheet(`${stem}.png`, clips);
+        await writePngSheet(`${stem}.png`, clips, { labels: rowLabels(run.condition, argv, names) });
         written.push(`${stem}.gif`, `${stem}.png`);
         if (argv.mp4 && writeMp4(`${stem}.mp4`, clips)) written.push(`${stem}.mp4`);
         if (latent && sizes.length)
@@ -136,21 +154,89 @@ export const sampleCommand: CommandModule<object, Args> = {
   },
 };
 
+/** The flags that must be numbers (yargs gives NaN for `--count x`): usage errors naming the flag. */
+function checkNumbers(argv: Pick<Args, 'count' | 'seed' | 'cfgScale' | 'class'>): true {
+  const bad = (flag: string, value: unknown, want: string) => {
+    throw new Error(`--${flag} ${String(value)}: expected ${want}`);
+  };
+  if (!Number.isInteger(argv.count) || argv.count < 1) bad('count', argv.count, 'a positive integer');
+  if (!Number.isInteger(argv.seed) || argv.seed < 0) bad('seed', argv.seed, 'a non-negative integer');
+  if (argv.cfgScale !== undefined && !(Number.isFinite(argv.cfgScale) && argv.cfgScale >= 0))
+    bad('cfg-scale', argv.cfgScale, 'a number >= 0 (1 = no guidance)');
+  for (const c of argv.class) if (!Number.isInteger(c) || c < 0) bad('class', c, 'class labels 0, 1, 2, …');
+  return true;
+}
+
 /**
- * `--steps` and `--sampler` against the run's diffusion process, before any sampling: a usage error (exit 2) naming
- * the flag, by the rule generate() applies (samplerMismatch).
+ * `--class` and `--caption` against the run's conditioning: a label past the model's classes (the last one, numClasses,
+ * is classifier-free guidance's null class), a caption for a class model or a label for a caption model are usage
+ * errors naming the flag.
  */
-function checkSamplerFlags(d: DiffusionConfig, argv: Pick<Args, 'steps' | 'sampler'>): void {
-  const asked = {
-    ...d,
+function checkConditionFlags(cond: Condition, argv: Pick<Args, 'class' | 'caption'>, runDir: string): void {
+  const what =
+    cond.kind === 'class'
+      ? `class-conditional (${cond.numClasses} classes)`
+      : cond.kind === 'caption'
+        ? 'caption-conditioned'
+        : 'unconditional';
+  if (argv.class.length && cond.kind !== 'class')
+    throw new UsageError(
+      `--class: ${runDir} is ${what}; it samples${cond.kind === 'caption' ? ' --caption' : ''} only`,
+    );
+  if (argv.caption.length && cond.kind !== 'caption')
+    throw new UsageError(
+      `--caption: ${runDir} is ${what}; it samples${cond.kind === 'class' ? ' --class' : ''} only`,
+    );
+  if (cond.kind !== 'class') return;
+  const past = argv.class.find((c) => c >= cond.numClasses);
+  if (past !== undefined)
+    throw new UsageError(
+      `--class ${past}: ${runDir} has ${cond.numClasses} classes, 0 to ${cond.numClasses - 1}` +
+        (past === cond.numClasses ? ` (${past} is the null class of classifier-free guidance)` : ''),
+    );
+}
+
+/**
+ * The class names of a run's training data (its index.json's labels), when its dataset directory is there; null for
+ * a dataset not built on this machine.
+ */
+async function classNames(cfg: ExperimentConfig): Promise<string[] | null> {
+  const ds = cfg.data.dataset;
+  const dir = typeof ds === 'string' ? ds : builtinDir(ds, cfg.data.cacheDir);
+  try {
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as Partial<DatasetIndex>;
+    return index.labels?.names ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Each sample's label for the contact sheet: `class 2 (circle-left)` or its caption; undefined when unconditional. */
+function rowLabels(
+  cond: Condition,
+  argv: Pick<Args, 'count' | 'class' | 'caption'>,
+  names: string[] | null,
+): string[] | undefined {
+  const { labels, captions } = sampleConditions(cond, argv.count, {
+    classes: argv.class,
+    captions: argv.caption,
+  });
+  if (labels) return labels.map((c) => `class ${c}${names?.[c] ? ` (${names[c]})` : ''}`);
+  return captions?.map((c) => (c ? c : '(empty caption)'));
+}
+
+/**
+ * `--steps` and `--sampler` against the run's noise process, before any sampling: a usage error (exit 2) naming the
+ * flag, by the rule the process's config and `sampleClips` apply (`process.samplerMismatch`).
+ */
+function checkSamplerFlags(process: NoiseProcess, argv: Pick<Args, 'steps' | 'sampler'>): void {
+  const mismatch = process.samplerMismatch({
     ...(argv.steps ? { samplingSteps: argv.steps } : {}),
     ...(argv.sampler ? { sampler: argv.sampler } : {}),
-  };
-  const mismatch = samplerMismatch(asked);
+  });
   if (!mismatch) return;
   const flag = mismatch.key === 'sampler' ? 'sampler' : 'steps';
-  const label = argv[flag] ? `--${flag} ${argv[flag]}` : `the run's diffusion.${mismatch.key}`;
-  throw new UsageError(`${label}: ${mismatch.message}`);
+  throw new UsageError(`--${flag} ${argv[flag]}: ${mismatch.message}`);
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   stageStates,
   sweepReport,
   sweepStates,
-  SweepError,
   queuedTasks,
 } from '@vtx/lab';
 import { EXIT, UsageError, report } from './common.js';
@@ -31,10 +30,6 @@ function onSignals(): { signal: AbortSignal; off: () => void } {
   };
   process.on('SIGINT', handler).on('SIGTERM', handler);
   return { signal: stop.signal, off: () => process.off('SIGINT', handler).off('SIGTERM', handler) };
-}
-
-function wrap(e: unknown): unknown {
-  return e instanceof SweepError ? new UsageError(e.message) : e;
 }
 
 const runCmd: CommandModule<object, { file: string; out?: string; launcher?: string; wait: boolean }> = {
@@ -78,7 +73,7 @@ const runCmd: CommandModule<object, { file: string; out?: string; launcher?: str
       );
       if (failed.length || (left.length && !signal.aborted && argv.wait)) process.exitCode = EXIT.failure;
     } catch (e) {
-      report(wrap(e));
+      report(e);
     } finally {
       off();
     }
@@ -178,8 +173,8 @@ export const sweepCommand: CommandModule = {
       .command(statusCmd)
       .command(taskCmd)
       .command(runCmd)
-      .example('$0 sweep configs/sweeps/dit-tiny.yaml', 'run a sweep on this machine')
-      .example('$0 sweep configs/sweeps/dit-tiny.yaml --launcher slurm', 'submit it as one Slurm job array')
-      .example('$0 sweep report runs/sweeps/dit-tiny', 'table, power-law fits and charts'),
+      .example('$0 sweep configs/sweeps/tiny.yaml', 'run a sweep on this machine')
+      .example('$0 sweep configs/sweeps/tiny.yaml --launcher slurm', 'submit it as one Slurm job array')
+      .example('$0 sweep report runs/sweeps/tiny', 'table, power-law fits and charts'),
   handler: () => {},
 };

@@ -1,9 +1,18 @@
 /** `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`. */
 import { join } from 'node:path';
+import { BACKENDS } from '@vtx/core';
 import type { CommandModule } from 'yargs';
 import { sampleScoring } from '@vtx/eval';
-import { loadConfigFile, ExperimentConfig, importPlugins, withPlugins, train } from '@vtx/train';
-import { UsageError, report } from './common.js';
+import {
+  checkResumeOverrides,
+  ExperimentConfig,
+  GracefulStop,
+  importPlugins,
+  loadConfigFile,
+  train,
+  withPlugins,
+} from '@vtx/train';
+import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';
 
 interface Args {
@@ -30,11 +39,12 @@ export const trainCommand: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
       .option('resume', {
         type: 'string',
-        describe: 'continue the run in this directory from its newest checkpoint',
+        describe: 'continue the run in this directory from its newest good checkpoint',
       })
       .option('backend', {
         type: 'string',
-        describe: 'tfjs backend: tensorflow | native | wasm | cpu (default: the fastest that starts)',
+        choices: BACKENDS,
+        describe: 'tfjs backend (default: the fastest that starts)',
       })
       .option('plugin', pluginOption)
       .conflicts('resume', 'config')
@@ -47,42 +57,40 @@ export const trainCommand: CommandModule<object, Args> = {
         'the default tiny video DiT on built-in bouncing shapes',
       )
       .example(
-        '$0 train -c configs/vivit-tiny.yaml --set optim.lr=1e-3 --set train.steps=200',
+        '$0 train -c configs/vivit/factorised-encoder.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
-        '$0 train -c my-model.yaml --plugin ./my-model.ts',
+        '$0 train --resume runs/default --set train.steps=5000',
+        'train a run longer (a resumed run accepts train.steps and the every-N cadences)',
+      )
+      .example(
+        '$0 train -c examples/new-model/my-model.yaml --plugin examples/new-model/my-model.ts',
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
-    const stop = new AbortController();
-    const onSignal = (sig: string) => {
-      if (stop.signal.aborted) process.exit(130);
-      process.stderr.write(
-        `\n${sig}: stopping after this step and writing a checkpoint (again to quit now)\n`,
-      );
-      stop.abort();
+    const stop = new GracefulStop();
+    const uninstall = stop.install();
+    const hooks = {
+      signal: stop.signal,
+      onStep: stop.onStep,
+      onCheckpoint: stop.onCheckpoint,
+      samples: sampleScoring,
     };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
       const overrides = [...argv.set, ...(argv.backend ? [`backend=${argv.backend}`] : [])];
       const plugins = await importPlugins(argv.plugin); // before the config names their kinds
       if (argv.resume) {
-        if (argv.set.length)
-          throw new UsageError('--set cannot change a run being resumed; start a new run instead');
+        checkResumeOverrides(argv.set); // the length and cadences only: the steps done stay as they were
         const cfg = withPlugins(
           await loadConfigFile(join(argv.resume, 'config.yaml'), ExperimentConfig, overrides),
           plugins,
         );
-        await train(cfg, { out: argv.resume, resume: true, signal: stop.signal, samples: sampleScoring });
+        await train(cfg, { out: argv.resume, resume: true, ...hooks });
       } else {
         const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
-        const summary = await train(cfg, {
-          ...(argv.out ? { out: argv.out } : {}),
-          signal: stop.signal,
-          samples: sampleScoring,
-        });
+        const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), ...hooks });
         process.stdout.write(
           `\nrun: ${summary.runDir}\n  metrics: ${join(summary.runDir, 'metrics.jsonl')}\n  checkpoint: ${summary.checkpoint}\n` +
             (summary.samples.length ? `  samples: ${summary.samples.join(', ')}\n` : '') +
@@ -92,7 +100,7 @@ export const trainCommand: CommandModule<object, Args> = {
     } catch (e) {
       report(e);
     } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      uninstall();
     }
   },
 };

@@ -20,6 +20,8 @@ export const DEFAULT_ORDER: readonly BackendName[] = ['tensorflow', 'native', 'w
 export interface BackendLog {
   info(msg: string): void;
   warn(msg: string): void;
+  /** Why each skipped backend did not start (a missing native addon's message, say): one line each. */
+  debug?(msg: string): void;
 }
 
 export interface SelectBackendOptions {
@@ -106,8 +108,10 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
       await tf.ready();
       if (name === 'wasm') installWasmFixes();
       tf.env().set('PROD', true);
-      const why = skipped.map((s) => `${s.name} skipped (${s.reason})`).join('; ');
-      log.info(`tfjs backend: ${name}${opts.override ? ' (override)' : ''}${why ? `; ${why}` : ''}`);
+      // the reasons (long addon paths) at debug level: a person needs only the choice and what was passed over
+      const passed = skipped.length ? ` (skipped: ${skipped.map((s) => s.name).join(', ')})` : '';
+      log.info(`tfjs backend: ${name}${opts.override ? ' (override)' : ''}${passed}`);
+      for (const s of skipped) log.debug?.(`tfjs backend ${s.name} skipped: ${s.reason}`);
       return { name, skipped };
     } catch (e) {
       skipped.push({ name, reason: firstLine(e) });

@@ -20,18 +20,24 @@ const pos = z.number().int().positive();
 export const FramesSpec = z
   .strictObject({
     kind: z.literal('frames'),
-    /** Root folder (clip folders, optionally inside class folders) or a manifest .csv/.jsonl. */
-    input: z.string(),
-    name: z.string().default('frames'),
-    /** Target size; both or neither. Default: keep each clip's size. */
-    height: pos.optional(),
-    width: pos.optional(),
-    resize: z.enum(['crop', 'stretch']).default('crop'),
-    /** Frame rate to record in the dataset (frames carry none). */
-    fps: z.number().positive().optional(),
-    /** Keep at most this many frames per clip (the first ones). */
-    maxFrames: pos.optional(),
-    onError: z.enum(['skip', 'fail']).default('skip'),
+    input: z
+      .string()
+      .describe('root folder (clip folders, optionally in class folders) or a manifest .csv/.jsonl'),
+    name: z.string().default('frames').describe('dataset name (shard file prefix)'),
+    height: pos
+      .optional()
+      .describe("resize to this height; both or neither (default: keep each clip's size)"),
+    width: pos.optional().describe("resize to this width; both or neither (default: keep each clip's size)"),
+    resize: z
+      .enum(['crop', 'stretch'])
+      .default('crop')
+      .describe("'crop': scale to cover, centre-crop (keeps aspect); 'stretch': scale to the size"),
+    fps: z.number().positive().optional().describe('frame rate to record in the dataset (frames carry none)'),
+    maxFrames: pos.optional().describe('keep at most this many frames per clip (the first ones)'),
+    onError: z
+      .enum(['skip', 'fail'])
+      .default('skip')
+      .describe("an unreadable clip: 'skip' it (listed in index.json) or 'fail' the build"),
   })
   .refine(
     (s) => (s.height === undefined) === (s.width === undefined),

@@ -22,26 +22,29 @@ export const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.avi', '.mkv', '.mov'];
 
 export const VideoSpec = z.strictObject({
   kind: z.literal('videos'),
-  /** A folder of videos (class subfolders = labels) or a manifest .csv/.jsonl (path,label[,caption]). */
-  input: z.string(),
-  name: z.string().default('videos'),
-  height: pos.default(64),
-  width: pos.default(64),
-  /** 'crop': scale to cover, centre-crop (keeps aspect); 'stretch': scale to the size. */
-  resize: z.enum(['crop', 'stretch']).default('crop'),
-  /** Target frame rate; default: the source rate. */
-  fps: z.number().positive().optional(),
-  /** Keep every stride-th frame (after fps resampling). */
-  stride: pos.default(1),
-  frames: pos.default(16),
-  /** Frames between clip starts; default `frames` (back-to-back clips). */
-  clipStride: pos.optional(),
-  maxClipsPerVideo: pos.optional(),
-  onError: z.enum(['skip', 'fail']).default('skip'),
-  /** Decoder worker threads. */
-  concurrency: pos.default(2),
-  /** ffmpeg binary (default: FFMPEG_PATH or `ffmpeg` on PATH). */
-  ffmpeg: z.string().optional(),
+  input: z
+    .string()
+    .describe(
+      'a folder of videos (class subfolders = labels) or a manifest .csv/.jsonl (path,label[,caption])',
+    ),
+  name: z.string().default('videos').describe('dataset name (shard file prefix)'),
+  height: pos.default(64).describe('frame height in pixels'),
+  width: pos.default(64).describe('frame width in pixels'),
+  resize: z
+    .enum(['crop', 'stretch'])
+    .default('crop')
+    .describe("'crop': scale to cover, centre-crop (keeps aspect); 'stretch': scale to the size"),
+  fps: z.number().positive().optional().describe('resample to this frame rate (default: the source rate)'),
+  stride: pos.default(1).describe('keep every stride-th frame (after fps resampling)'),
+  frames: pos.default(16).describe('frames per clip'),
+  clipStride: pos.optional().describe('frames between clip starts (default: frames, back-to-back clips)'),
+  maxClipsPerVideo: pos.optional().describe('clips per video at most (default: all)'),
+  onError: z
+    .enum(['skip', 'fail'])
+    .default('skip')
+    .describe("an unreadable video: 'skip' it (listed in index.json) or 'fail' the build"),
+  concurrency: pos.default(2).describe('decoder worker threads'),
+  ffmpeg: z.string().optional().describe('ffmpeg binary (default: FFMPEG_PATH, else ffmpeg on PATH)'),
 });
 export type VideoSpec = z.infer<typeof VideoSpec>;
 export type VideoSpecInput = z.input<typeof VideoSpec>;

@@ -18,6 +18,7 @@ import { openDataset } from '../format/reader.js';
 import type { DatasetIndex } from '../format/schema.js';
 import { resolveDataset } from '../resolve.js';
 import { spawnWorker } from '../util/spawn-worker.js';
+import { labelRemap } from './labels.js';
 import { layout } from './plan.js';
 import { BatchProducer, fromWire, type Batch } from './producer.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -67,6 +68,7 @@ export class DataLoader {
     const cfg = DataConfig.parse(input);
     const dir = await resolveDataset(cfg.dataset, cfg.cacheDir, opts);
     const ds = await openDataset(dir, { verify: cfg.verify });
+    labelRemap(ds.index, dir, cfg.labels); // a label the numbering lacks fails here, not in the worker
     const lay = layout(ds.index, cfg);
     if (lay.batchesPerEpoch === 0) {
       throw new DataError(
@@ -97,6 +99,11 @@ export class DataLoader {
       this.batch = 0;
     }
     return b;
+  }
+
+  /** The class names `batch.labels` index: `labels` of the config, else the dataset's own; null when unlabelled. */
+  get labelNames(): string[] | null {
+    return this.index.labels ? (this.config.labels ?? this.index.labels.names) : null;
   }
 
   /** Where `next()` continues from. */

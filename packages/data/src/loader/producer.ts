@@ -12,6 +12,7 @@ import { DataError } from '../errors.js';
 import { ShardReader, type Dataset } from '../format/reader.js';
 import type { ClipShape } from '../format/schema.js';
 import { Rng } from '../rng.js';
+import { labelRemap } from './labels.js';
 import { layout, planEpoch, targetShape, type Layout } from './plan.js';
 import { applyClip, normalization, sampleClip } from './transforms.js';
 
@@ -58,11 +59,15 @@ export class BatchProducer {
   readonly layout: Layout;
   private readonly readers = new Map<number, Promise<ShardReader>>();
 
+  /** The dataset's label -> the configured label numbering (`cfg.labels`), or null: the dataset's own. */
+  private readonly remap: Int32Array | null;
+
   constructor(
     readonly ds: Dataset,
     readonly cfg: DataConfig,
   ) {
     this.layout = layout(ds.index, cfg);
+    this.remap = labelRemap(ds.index, ds.dir, cfg.labels);
   }
 
   /** Batches from (epoch, batch) on, epoch after epoch, forever. */
@@ -153,7 +158,9 @@ export class BatchProducer {
       clips,
       shape,
       clipShape,
-      labels: this.ds.index.labels ? Int32Array.from(rows, (r) => r.label ?? -1) : null,
+      labels: this.ds.index.labels
+        ? Int32Array.from(rows, (r) => (r.label === null ? -1 : (this.remap?.[r.label] ?? r.label)))
+        : null,
       captions: rows.some((r) => r.caption !== null) ? rows.map((r) => r.caption ?? '') : null,
       attributes,
       ids: rows.map((r) => r.id),

@@ -233,8 +233,20 @@ export async function scoreRuns(
   return sheets;
 }
 
-/** Run (or resume) an ablation and write its report. */
+/**
+ * Run (or resume) an ablation and write its report. A failure (a `reportOnly` without a sweep to report, say) leaves
+ * no report directory behind where there was none before.
+ */
 export async function runAblation(name: string, opts: AblateOptions = {}): Promise<AblationResult> {
+  const docs = join(opts.docs ?? join('docs', 'ablations'), ablation(name).name);
+  const existed = existsSync(docs);
+  return ablate(name, opts).catch(async (e: unknown) => {
+    if (!existed) await fs.rm(docs, { recursive: true, force: true });
+    throw e;
+  });
+}
+
+async function ablate(name: string, opts: AblateOptions): Promise<AblationResult> {
   const a = ablation(name);
   const docs = join(opts.docs ?? join('docs', 'ablations'), a.name);
   const dir = join(opts.runs ?? join('runs', 'ablations'), a.name);

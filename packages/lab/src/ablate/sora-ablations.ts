@@ -98,7 +98,7 @@ async function framing(): Promise<void> {
     const perSize: Record<string, number> = {};
     for (const size of sizes) {
       const x = await timed(`sample ${arm} ${size.join('x')}`, times, () =>
-        sampleClips(run.model, run.cfg.diffusion, run.condition!, {
+        sampleClips(run.model, run.process!, run.condition!, {
           count: 16,
           clip: [...size, 3],
           classes: [0, 1, 2, 3],

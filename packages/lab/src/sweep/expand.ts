@@ -11,14 +11,7 @@
  * `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
-import {
-  ConfigError,
-  formatIssue,
-  loadConfigFile,
-  type Override,
-  checkExperiment,
-  ExperimentConfig,
-} from '@vtx/train';
+import { ConfigError, formatIssue, loadConfigFile, type Override, ExperimentConfig } from '@vtx/train';
 import { AttributeRunConfig } from '@vtx/eval';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
@@ -215,10 +208,7 @@ export async function expandSweep(
         stages.push({
           ...stage,
           command: 'train',
-          config: checked(
-            await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
-            stageBase,
-          ),
+          config: await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
         });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -233,7 +223,7 @@ export async function expandSweep(
       dirs,
     ) as Assignment;
     try {
-      const config = checked(await loadConfigFile(base, ExperimentConfig, overrideList(overrides)), base);
+      const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides));
       runs.push({ index, name, axes: a.axes, overrides, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -253,10 +243,4 @@ export async function expandSweep(
 export async function loadSweep(path: string, opts: ExpandOptions = {}): Promise<ExpandedSweep> {
   const sweep = await loadConfigFile(path, SweepConfig);
   return expandSweep(sweep, path, opts);
-}
-
-/** A run's config after the checks across its sections (checkExperiment): a bad pairing fails before anything starts. */
-function checked(cfg: ExperimentConfig, file: string): ExperimentConfig {
-  checkExperiment(cfg, file);
-  return cfg;
 }

@@ -73,14 +73,15 @@ seeds: [0, 7]
     expect(msg).not.toContain('run lr-0.001');
   });
 
-  it('checks across sections too: a model whose output the diffusion process cannot read fails its run', async () => {
+  it('checks across sections too: a model.learnSigma the diffusion process disagrees with fails its run', async () => {
     const f = sweepFile(
       `name: bad3\nset: { diffusion.learnSigma: true }\ngrid:\n  model.learnSigma: [true, false]\n`,
     );
     const msg = ((await loadSweep(f).catch((e: unknown) => e)) as Error).message;
     expect(msg).toContain('1 of 2 runs are invalid');
     expect(msg).toContain('run learnSigma-false');
-    expect(msg).toContain('diffusion.learnSigma: is true but model.learnSigma is false');
+    expect(msg).toContain('model.learnSigma: moved to diffusion.learnSigma');
+    expect(msg).toContain('says false here but diffusion.learnSigma is true');
   });
 
   it('rejects malformed keys and a sweep that sets name', async () => {

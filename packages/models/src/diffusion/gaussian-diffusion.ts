@@ -13,8 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededNormal } from '@vtx/core';
 
-import type { DiffusionConfigInput } from './config.js';
-import { DiffusionConfig } from './config.js';
+import type { GaussianDiffusionConfig } from './config.js';
 import { respaceBetas, spaceTimesteps } from './respace.js';
 import type { ScheduleConstants } from './schedule.js';
 import { betaSchedule, scheduleConstants } from './schedule.js';
@@ -287,16 +286,16 @@ export interface PMeanVarianceOptions<E> {
 }
 
 /**
- * The process a config describes, optionally respaced ('' = all steps; e.g. cfg.samplingSteps for sampling).
+ * The process a parsed config describes, optionally respaced ('' = all steps; e.g. cfg.samplingSteps for sampling).
  * Train on `createDiffusion(cfg)`, sample with `createDiffusion(cfg, cfg.samplingSteps)` as DiT does.
  */
-export function createDiffusion(config: DiffusionConfigInput, respacing = ''): GaussianDiffusion {
-  const cfg = DiffusionConfig.parse(config);
-  if (cfg.process !== 'gaussian') {
-    throw new Error(
-      `createDiffusion: process is '${cfg.process}'; use createRectifiedFlow for rectified flow`,
-    );
-  }
+export function createDiffusion(
+  cfg: Pick<
+    GaussianDiffusionConfig,
+    'schedule' | 'steps' | 'predict' | 'learnSigma' | 'fixedSigma' | 'loss' | 'minSnrGamma'
+  >,
+  respacing = '',
+): GaussianDiffusion {
   const base = betaSchedule(cfg.schedule, cfg.steps);
   const variance: VarianceType = cfg.learnSigma ? 'learned-range' : cfg.fixedSigma;
   const common = { predict: cfg.predict, variance, loss: cfg.loss, minSnrGamma: cfg.minSnrGamma };

@@ -12,4 +12,7 @@ export * from './samplers.js';
 export * from './guidance.js';
 export * from './timesteps.js';
 export * from './rectified-flow.js';
+export * from './process.js';
+export * from './gaussian-process.js';
+export * from './flow-process.js';
 export * from './generate.js';

@@ -12,8 +12,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mix32, nextSeed, seededNormal } from '@vtx/core';
 
-import type { DiffusionConfigInput } from './config.js';
-import { DiffusionConfig } from './config.js';
 import type { DenoiseFn } from './gaussian-diffusion.js';
 import { meanFlat } from './gaussian.js';
 import type { SampleStepCallback, StepResult } from './samplers.js';
@@ -144,17 +142,6 @@ export class RectifiedFlow {
 export function shiftTimestep(tau: number, shift: number): number {
   if (!(shift > 0)) throw new Error(`rectified flow: timestep shift must be positive, got ${shift}`);
   return (shift * tau) / (1 + (shift - 1) * tau);
-}
-
-/** The rectified flow a config describes (process: 'rectified-flow'; steps = T; learnSigma). */
-export function createRectifiedFlow(config: DiffusionConfigInput): RectifiedFlow {
-  const cfg = DiffusionConfig.parse(config);
-  if (cfg.process !== 'rectified-flow') {
-    throw new Error(
-      `createRectifiedFlow: process is '${cfg.process}'; use createDiffusion for Gaussian diffusion`,
-    );
-  }
-  return new RectifiedFlow({ numTimesteps: cfg.steps, learnSigma: cfg.learnSigma });
 }
 
 function ones(n: number): number[] {

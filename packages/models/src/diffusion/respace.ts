@@ -6,7 +6,7 @@
  * Reference: Nichol & Dhariwal 2021 §4 (sampling with fewer steps); facebookresearch/DiT diffusion/respace.py
  * (space_timesteps, SpacedDiffusion).
  */
-import type { DiffusionConfig } from './config.js';
+import type { GaussianDiffusionConfig } from './config.js';
 import { betaSchedule, scheduleConstants } from './schedule.js';
 
 /**
@@ -55,7 +55,7 @@ export function spaceTimesteps(numTimesteps: number, spec: string): number[] {
  * 3 %) makes samples drift toward the mean (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are
  * Flawed").
  */
-export function samplingStart(cfg: Pick<DiffusionConfig, 'schedule' | 'steps' | 'samplingSteps'>): {
+export function samplingStart(cfg: Pick<GaussianDiffusionConfig, 'schedule' | 'steps' | 'samplingSteps'>): {
   /** The original timestep sampling starts at. */
   t: number;
   /** sqrt(alphabar_t). */

@@ -10,8 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nextSeed, seededNormal } from '@vtx/core';
 
-import type { DiffusionConfig } from './config.js';
-
 /** B uniform timesteps in [0, T) as int32 (B,), seeded by @vtx/core's stream unless a seed is given. */
 export function sampleUniformTimesteps(batch: number, numTimesteps: number, seed = nextSeed()): tf.Tensor1D {
   return tf.tidy(() => {
@@ -37,28 +35,6 @@ export function sampleLogitNormalTimesteps(
     const n = seededNormal([batch], opts.seed ?? nextSeed(), opts.mean ?? 0, opts.std ?? 1);
     return tf.mul<tf.Tensor1D>(tf.sigmoid(n), numTimesteps);
   });
-}
-
-/**
- * A training batch's timesteps as the config asks: int32 indices in [0, T) for the Gaussian process (uniform,
- * or logit-normal floored), float32 in (0, T) for rectified flow.
- */
-export function sampleTrainingTimesteps(
-  config: Pick<DiffusionConfig, 'process' | 'steps' | 'timestepSampling'>,
-  batch: number,
-  seed = nextSeed(),
-): tf.Tensor1D {
-  const T = config.steps;
-  switch (config.timestepSampling) {
-    case 'uniform':
-      if (config.process === 'gaussian') return sampleUniformTimesteps(batch, T, seed);
-      return tf.tidy(() => tf.mul<tf.Tensor1D>(tf.randomUniform([batch], 0, 1, 'float32', seed), T));
-    case 'logit-normal': {
-      const t = sampleLogitNormalTimesteps(batch, T, { seed });
-      if (config.process === 'rectified-flow') return t;
-      return tf.tidy(() => tf.cast<tf.Tensor1D>(tf.clipByValue(tf.floor(t), 0, T - 1), 'int32'));
-    }
-  }
 }
 
 /** One bucket's running mean loss. */

@@ -29,8 +29,6 @@ export const DiTConfig = z.strictObject({
   numClasses: posInt.default(1000),
   /** Classifier-free guidance label dropout while training (DiT: 0.1); 0 removes the null class. */
   classDropProb: z.number().min(0).max(1).default(0.1),
-  /** Predict the variance too: output 2C channels (DiT: true). */
-  learnSigma: z.boolean().default(true),
 });
 export type DiTConfig = z.infer<typeof DiTConfig>;
 

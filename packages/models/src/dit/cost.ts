@@ -5,11 +5,10 @@ import { gridOf, imagePatch, type ClipShape } from '../types.js';
 import { DIT_CONDITIONING } from './conditioning.js';
 import { ditDims, type DiTConfig } from './config.js';
 
-export function ditCost(cfg: DiTConfig, clip: ClipShape): ModelCost {
+export function ditCost(cfg: DiTConfig, clip: ClipShape, outC: number): ModelCost {
   const { depth, width: d, heads } = ditDims(cfg);
   const grid = gridOf(clip, imagePatch(cfg.patch));
   const n = grid[0] * grid[1] * grid[2];
-  const outC = (cfg.learnSigma ? 2 : 1) * clip[3];
   const p2 = cfg.patch * cfg.patch;
   const labels = table((cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d); // + the null class of CFG
   const stem = add(linear(n, p2 * clip[3], d), timestepEmbedder(d), labels);

@@ -3,7 +3,8 @@
  * Reference: facebookresearch/DiT models.py (names mirror its state dict: x_embedder.proj, pos_embed,
  * t_embedder.mlp.{0,2}, y_embedder.embedding_table, blocks.{i}.{attn,mlp,adaLN_modulation}, final_layer.*).
  *   inputs:  x (B, 1, H, W, C) noisy latents (an image is a 1-frame clip) · t (B, 1) timesteps · y (B, 1) labels
- *   output:  (B, 1, H, W, C') with C' = 2C when learnSigma (ε and the variance interpolation v)
+ *   output:  (B, 1, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance: ε
+ *            and the variance interpolation v)
  * How t and y reach the blocks is the config's `conditioning` (§3.2; adaLN-Zero by default): `conditioning.ts`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -12,12 +13,11 @@ import { gridOf, imagePatch, type ClipShape } from '../types.js';
 import { DIT_CONDITIONING } from './conditioning.js';
 import { ditDims, ditName, type DiTConfig } from './config.js';
 
-export function buildDiT(cfg: DiTConfig, clip: ClipShape): tfl.LayersModel {
+export function buildDiT(cfg: DiTConfig, clip: ClipShape, outChannels: number): tfl.LayersModel {
   const { depth, width, heads } = ditDims(cfg);
   const patch = imagePatch(cfg.patch);
   gridOf(clip, patch, ditName(cfg));
   const [t, , , channels] = clip;
-  const outChannels = cfg.learnSigma ? 2 * channels : channels;
 
   const xIn = tfl.input({ shape: [t, null, null, channels], name: 'x' });
   const tIn = tfl.input({ shape: [1], name: 't' });

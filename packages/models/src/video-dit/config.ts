@@ -36,7 +36,6 @@ export const VideoDiTConfig = z.strictObject({
   condition: z.enum(VIDEO_DIT_CONDITIONS).default('class'),
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
-  learnSigma: z.boolean().default(true),
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
 });
 export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;

@@ -6,12 +6,11 @@ import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from './conditions.js';
 import { videoDitBlockAxes, videoDitDims, type VideoDiTConfig } from './config.js';
 
-export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape): ModelCost {
+export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number): ModelCost {
   const { depth, width: d, heads } = videoDitDims(cfg);
   const grid = gridOf(clip, cfg.patch);
   const n = grid[0] * grid[1] * grid[2];
   const [pt, ph, pw] = cfg.patch;
-  const outC = (cfg.learnSigma ? 2 : 1) * clip[3];
   const condition = VIDEO_DIT_CONDITION[cfg.condition].cost(cfg, d);
   const parts: Cost[] = [linear(n, pt * ph * pw * clip[3], d), timestepEmbedder(d), condition.cost];
   for (let i = 0; i < depth; i++) {

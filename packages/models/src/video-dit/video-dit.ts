@@ -2,7 +2,7 @@
  * Video DiT: DiT (Peebles & Xie 2023) over spacetime patches, as Sora describes and Latte / Open-Sora build.
  *   inputs:  x (B, T, H, W, C) noisy (latent) clip · t (B, 1) · the condition's inputs (`conditions.ts`): y (B, 1)
  *            class ids, or ids (B, M) and mask (B, M) of a tokenized caption, or none
- *   output:  (B, T, H, W, C') with C' = 2C when learnSigma
+ *   output:  (B, T, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance)
  * Every block is DiT's adaLN-Zero block, with joint, factorised or interleaved space-time attention (Latte's
  * variants). Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration
  * divisible by the patch; 3-D sin-cos positions are computed for the run-time grid.
@@ -14,11 +14,10 @@ import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from './conditions.js';
 import { videoDitBlockAxes, videoDitDims, videoDitName, type VideoDiTConfig } from './config.js';
 
-export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape): tfl.LayersModel {
+export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels: number): tfl.LayersModel {
   const { depth, width, heads } = videoDitDims(cfg);
   gridOf(clip, cfg.patch, videoDitName(cfg));
   const channels = clip[3];
-  const outChannels = cfg.learnSigma ? 2 * channels : channels;
   const [pt, ph, pw] = cfg.patch;
 
   const xIn = tfl.input({ shape: [null, null, null, channels], name: 'x' }); // (B, T, H, W, C)

@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '@vtx/core';
 
+import { GaussianDiffusionConfig, RectifiedFlowConfig } from '../../src/diffusion/index.js';
+
 /** A seeded N(mean, std^2) tensor (Box-Muller over mulberry32). */
 export function randn(shape: number[], seed: number, mean = 0, std = 1): tf.Tensor {
   const rnd = mulberry32(seed);
@@ -91,4 +93,14 @@ export function gaussianPosterior(ab: number, mu: number, s: number) {
     x0Gain: (Math.sqrt(ab) * s * s) / v,
     x0Var: (s * s * (1 - ab)) / v,
   };
+}
+
+/** A parsed Gaussian config: every default but the fields given (what the experiment hands the process). */
+export function gaussianConfig(fields: Partial<GaussianDiffusionConfig> = {}): GaussianDiffusionConfig {
+  return GaussianDiffusionConfig.parse({ process: 'gaussian', ...fields });
+}
+
+/** A parsed rectified-flow config: every default but the fields given. */
+export function flowConfig(fields: Partial<RectifiedFlowConfig> = {}): RectifiedFlowConfig {
+  return RectifiedFlowConfig.parse({ process: 'rectified-flow', ...fields });
 }

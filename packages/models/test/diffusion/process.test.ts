@@ -1,8 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import { GaussianDiffusion, createDiffusion, linearBetas } from '../../src/diffusion/index.js';
-import { maxAbsDiff, moments, randn, refAlphaBar, refLinearBetas, uniform, values } from './helpers.js';
+import {
+  DiffusionConfig,
+  GaussianDiffusion,
+  createDiffusion,
+  linearBetas,
+} from '../../src/diffusion/index.js';
+import {
+  gaussianConfig,
+  maxAbsDiff,
+  moments,
+  randn,
+  refAlphaBar,
+  refLinearBetas,
+  uniform,
+  values,
+} from './helpers.js';
 
 const T = 25;
 const betas = refLinearBetas(T);
@@ -133,7 +147,7 @@ describe('p(x_{t-1} | x_t) from the model output', () => {
 
 describe('createDiffusion', () => {
   it("defaults to DiT's process: linear, 1000 steps, epsilon, learned range", () => {
-    const d = createDiffusion({});
+    const d = createDiffusion(gaussianConfig());
     expect([d.numTimesteps, d.predict, d.variance, d.loss]).toEqual([
       1000,
       'epsilon',
@@ -143,7 +157,7 @@ describe('createDiffusion', () => {
     expect(d.c.betas[999]).toBeCloseTo(0.02, 12);
   });
 
-  it('rejects unknown keys', () => {
-    expect(() => createDiffusion({ stpes: 10 } as never)).toThrow(/stpes/);
+  it('its config rejects unknown keys', () => {
+    expect(() => DiffusionConfig.parse({ stpes: 10 })).toThrow(/stpes/);
   });
 });

@@ -7,13 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
-import {
-  RectifiedFlow,
-  createRectifiedFlow,
-  sampleTrainingTimesteps,
-  shiftTimestep,
-} from '../../src/diffusion/index.js';
-import { maxAbsDiff, moments, randn, values } from './helpers.js';
+import { FlowProcess, RectifiedFlow, makeProcess, shiftTimestep } from '../../src/diffusion/index.js';
+import { flowConfig, gaussianConfig, maxAbsDiff, moments, randn, values } from './helpers.js';
 
 const MU = 0.3;
 const S = 0.5;
@@ -82,7 +77,7 @@ describe('rectified flow', () => {
   });
 
   it('uses only the velocity half of a 2C output, and leaks nothing while sampling', async () => {
-    const sigmaFlow = createRectifiedFlow({ process: 'rectified-flow', learnSigma: true });
+    const sigmaFlow = new FlowProcess(flowConfig({ learnSigma: true })).flow;
     const model = (x: tf.Tensor, t: tf.Tensor1D) => tf.concat([optimalVelocity(x, t), tf.onesLike(x)], -1);
     const before = tf.memory().numTensors;
     let calls = 0;
@@ -106,21 +101,19 @@ describe('rectified flow', () => {
 
   it('samples training timesteps per the config', () => {
     const g = values(
-      sampleTrainingTimesteps({ process: 'gaussian', steps: 50, timestepSampling: 'logit-normal' }, 64, 1),
+      makeProcess(gaussianConfig({ steps: 50, timestepSampling: 'logit-normal' })).sampleTimesteps(64, 1),
     );
     expect(g.every((t) => Number.isInteger(t) && t >= 0 && t < 50)).toBe(true);
     const f = values(
-      sampleTrainingTimesteps({ process: 'rectified-flow', steps: 1000, timestepSampling: 'uniform' }, 64, 2),
+      makeProcess(flowConfig({ steps: 1000, timestepSampling: 'uniform' })).sampleTimesteps(64, 2),
     );
     expect(f.every((t) => t >= 0 && t < 1000) && f.some((t) => !Number.isInteger(t))).toBe(true);
   });
 
   it('repeats for every seed, 0 included (tfjs reads a normal-draw seed of 0 as none)', async () => {
-    const cfg = { process: 'rectified-flow', steps: 1000, timestepSampling: 'logit-normal' } as const;
+    const p = makeProcess(flowConfig({ steps: 1000, timestepSampling: 'logit-normal' }));
     for (const seed of [0, 5]) {
-      expect(values(sampleTrainingTimesteps(cfg, 16, seed))).toEqual(
-        values(sampleTrainingTimesteps(cfg, 16, seed)),
-      );
+      expect(values(p.sampleTimesteps(16, seed))).toEqual(values(p.sampleTimesteps(16, seed)));
       const draw = () => flow.sample((x: tf.Tensor) => tf.neg(x), [2, 3], { steps: 2, seed });
       expect(values(await draw())).toEqual(values(await draw()));
     }

@@ -11,7 +11,7 @@ import {
   scheduleConstants,
   spaceTimesteps,
 } from '../../src/diffusion/index.js';
-import { maxAbsDiff, refAlphaBar, refLinearBetas } from './helpers.js';
+import { gaussianConfig, maxAbsDiff, refAlphaBar, refLinearBetas } from './helpers.js';
 
 const range = (from: number, to: number, step = 1) =>
   Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
@@ -68,7 +68,7 @@ describe('respaced process', () => {
   });
 
   it('createDiffusion respaces and the model sees original timesteps, latest first', async () => {
-    const d = createDiffusion({ steps: 100, learnSigma: false }, 'ddim10');
+    const d = createDiffusion(gaussianConfig({ steps: 100, learnSigma: false }), 'ddim10');
     expect(d.numTimesteps).toBe(10);
     const seen: number[] = [];
     const model = (x: tf.Tensor, t: tf.Tensor1D) => {

@@ -28,6 +28,7 @@ import {
   refAlphaBar,
   refLinearBetas,
   values,
+  gaussianConfig,
 } from './helpers.js';
 
 const MU = 0.3;
@@ -171,7 +172,7 @@ describe('DDIM', () => {
 
 describe('sampling loop', () => {
   it('leaks no tensor per step and calls back once per step with x and predX0', async () => {
-    const d = createDiffusion({ steps: 100 }, '8');
+    const d = createDiffusion(gaussianConfig({ steps: 100 }), '8');
     const model = (x: tf.Tensor) => tf.concat([tf.mul(x, 0.1), tf.zerosLike(x)], -1);
     const before = tf.memory().numTensors;
     const counts: number[] = [];
@@ -198,7 +199,7 @@ describe('sampling loop', () => {
   });
 
   it('rejects noise of the wrong shape', async () => {
-    const d = createDiffusion({ steps: 100, learnSigma: false }, '4');
+    const d = createDiffusion(gaussianConfig({ steps: 100, learnSigma: false }), '4');
     await expect(ddimSample(d, (x) => x, [2, 3], { noise: tf.zeros([2, 4]) })).rejects.toThrow(
       /noise \(2, 4\) does not match shape \(2, 3\)/,
     );
@@ -235,7 +236,7 @@ describe('classifier-free guidance', () => {
   });
 
   it('drives a sampler on the B rows it returns', async () => {
-    const d = createDiffusion({ steps: 100 }, '5');
+    const d = createDiffusion(gaussianConfig({ steps: 100 }), '5');
     const out = await ddpmSample(
       d,
       classifierFreeGuidance(model, { scale: 4, learnSigma: true }),

@@ -24,6 +24,12 @@ export const CHECKPOINT_VERSION = 1;
 const MANIFEST = 'manifest.json';
 const STEP_DIR = /^step-(\d+)$/;
 
+/** The step a checkpoint directory's name says (`step-000120` -> 120), or undefined for any other name. */
+export function checkpointStepOf(name: string): number | undefined {
+  const m = STEP_DIR.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export interface CheckpointData {
   step: number;
   /** Tensor groups, each written as `<group>.safetensors` (e.g. weights, optimizer, ema). */
@@ -196,11 +202,12 @@ export async function readManifest(dir: string): Promise<Manifest> {
   if (m.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(`format is ${JSON.stringify(m.format)}, expected "${CHECKPOINT_FORMAT}"`, {
       file,
+      unsupported: true,
     });
   if (m.version !== CHECKPOINT_VERSION)
     throw new CheckpointError(
       `format version ${m.version} is not supported (this vtx reads version ${CHECKPOINT_VERSION})`,
-      { file },
+      { file, unsupported: true },
     );
   if (!Number.isSafeInteger(m.step) || typeof m.files !== 'object' || m.files === null)
     throw new CheckpointError('manifest lacks step or files (corrupt)', { file });

@@ -9,8 +9,13 @@ export class CheckpointError extends Error {
   readonly file: string | undefined;
   /** The tensor the problem is in, if one. */
   readonly tensor: string | undefined;
+  /** A checkpoint of another format or version: not damaged, but not readable by this vtx. */
+  readonly unsupported: boolean;
 
-  constructor(message: string, where: { file?: string; tensor?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    where: { file?: string; tensor?: string; cause?: unknown; unsupported?: boolean } = {},
+  ) {
     const prefix = [where.file, where.tensor === undefined ? undefined : `tensor '${where.tensor}'`]
       .filter((s) => s !== undefined)
       .join(': ');
@@ -20,5 +25,6 @@ export class CheckpointError extends Error {
     );
     this.file = where.file;
     this.tensor = where.tensor;
+    this.unsupported = where.unsupported ?? false;
   }
 }

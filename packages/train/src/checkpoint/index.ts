@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './host-tensor.js';
 export * from './safetensors.js';
 export * from './checkpoint.js';
+export * from './recover.js';

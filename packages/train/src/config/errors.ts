@@ -1,5 +1,7 @@
 /**
- * Config errors for users, not stack traces: every problem as `file:line: key.path: message`, all at once.
+ * Errors for users, not stack traces. A config error names every problem as `file:line: key.path: message`, all at
+ * once; a usage error is one message about what the user asked for (a flag, a run directory). The CLI exits 2 for
+ * both (1 for any other failure).
  */
 export interface ConfigIssue {
   /** The YAML file the offending key came from, `--set` for a command-line override, or `<config>`. */
@@ -25,4 +27,9 @@ export class ConfigError extends Error {
     super(lines.length === 1 ? lines[0] : `${lines.length} problems in the config:\n  ${lines.join('\n  ')}`);
     this.issues = issues;
   }
+}
+
+/** What the user asked for cannot be done as asked (a flag's value, an existing run directory): exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
 }

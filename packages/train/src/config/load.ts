@@ -171,17 +171,21 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
         : `expected ${expected}, got ${typeof input} ${show(input)}`;
     }
     case 'invalid_value':
-      return `expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}`;
+      return `expected one of ${i.values.map((v) => show(v)).join(' | ')}, got ${show(input)}${didYouMean(input, i.values)}`;
     case 'invalid_union': {
       const u = i as { options?: unknown[]; discriminator?: string };
       const got =
         u.discriminator && typeof input === 'object' && input !== null
           ? (input as Record<string, unknown>)[u.discriminator]
           : input;
-      if (u.options) return `expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}`;
+      if (u.options)
+        return `expected one of ${u.options.map((v) => show(v)).join(' | ')}, got ${show(got)}${didYouMean(got, u.options)}`;
       return `${i.message}, got ${show(input)}`;
     }
-    case 'custom':
+    case 'custom': // a check across keys reports on the object that holds them: its message says it all
+      return input === undefined || typeof input === 'object'
+        ? i.message
+        : `${i.message}, got ${show(input)}`;
     case 'invalid_element':
     case 'invalid_format':
     case 'invalid_key':
@@ -190,6 +194,13 @@ function describe(i: z.core.$ZodIssue, path: PropertyKey[], schema: z.ZodType, r
     case 'too_small':
       return input === undefined ? i.message : `${i.message}, got ${show(input)}`;
   }
+}
+
+/** ' (did you mean "x"?)' when a string is a likely typo of one of the allowed values; else ''. */
+function didYouMean(got: unknown, allowed: readonly unknown[]): string {
+  const words = allowed.filter((v): v is string => typeof v === 'string');
+  const hint = typeof got === 'string' && words.length ? closest(got, words) : undefined;
+  return hint ? ` (did you mean ${show(hint)}?)` : '';
 }
 
 /**

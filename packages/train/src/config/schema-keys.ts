@@ -1,6 +1,6 @@
 /**
  * Best-effort introspection of a zod 4 schema for error messages: which keys the object at a path accepts, so an
- * unknown key can be answered with "did you mean 'lr'?". Unwraps defaults, optionals and pipes, follows a
+ * unknown key can be answered with "did you mean 'lr'?". Unwraps defaults, optionals, pipes and preprocess steps, follows a
  * discriminated union to the branch the value selects, and asks a schema with a `schemaFor(value)` method (the
  * model zoo's `ModelConfig`, whose kinds are registered at run time) which schema checks the value.
  */
@@ -10,6 +10,7 @@ interface Def {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   getter?: () => z.ZodType;
   shape?: Record<string, z.ZodType>;
   element?: z.ZodType;
@@ -29,7 +30,8 @@ function unwrap(s: z.ZodType): z.ZodType {
     if (isDynamic(s)) break;
     const d = defOf(s);
     if (d.innerType) s = d.innerType;
-    else if (d.type === 'pipe' && d.in) s = d.in;
+    else if (d.type === 'pipe' && d.in)
+      s = defOf(d.in).type === 'transform' && d.out ? d.out : d.in; // z.preprocess: the schema after the step
     else if (d.type === 'lazy' && d.getter) s = d.getter();
     else break;
   }

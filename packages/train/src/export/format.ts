@@ -6,9 +6,11 @@
  *   <out>/weights.safetensors  float32 weights keyed by stable parameter name (`LayerVariable.originalName`,
  *                             the keys of a checkpoint's `weights`/`ema` group)
  *
- * A page: `fetch('model.json')`, `decodeSafetensors(fetch(weights))` (@vtx/core), `buildModel(model, clip)`, assign
- * each trainable weight by `originalName`, then `generate(diffusion, …)` — examples/browser-sampler does exactly
- * this. The schema is plain JSON (no zod at the reader) so the browser can check `format` and `version` by hand.
+ * A page: `fetch('model.json')`, `decodeSafetensors(fetch(weights))` (@vtx/core), `makeProcess(DiffusionConfig.parse(
+ * diffusion))`, `buildModel(model, clip, process)`, assign each trainable weight by `originalName`, then
+ * `sampleClips(model, process, …)` — examples/browser-sampler does exactly this (an export written before the
+ * process union has a flat `diffusion` and a `model.learnSigma`: the parse reads the first, buildModel ignores the
+ * second). The schema is plain JSON (no zod at the reader) so the browser can check `format` and `version` by hand.
  */
 import { DiffusionConfig, ModelConfig } from '@vtx/models';
 import { z } from 'zod';

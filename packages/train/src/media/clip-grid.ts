@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import * as gifencModule from 'gifenc';
+import { Resvg } from '@resvg/resvg-js';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -93,15 +94,62 @@ export async function writeGifGrid(
   await writeAtomic(path, gif.bytes());
 }
 
-/** A PNG contact sheet: one row per clip, its frames left to right. */
-export async function writePngSheet(path: string, clips: ClipArray, opts: GridOptions = {}): Promise<void> {
+/**
+ * A PNG contact sheet: one row per clip, its frames left to right; with `labels`, each row's label (its class or
+ * caption) in a column on the left, rendered by resvg in the system's sans-serif font.
+ */
+export async function writePngSheet(
+  path: string,
+  clips: ClipArray,
+  opts: GridOptions & { labels?: readonly string[] } = {},
+): Promise<void> {
   const [n, t, h, w, c] = clips.shape;
   // re-tile: treat every frame as its own 1-frame clip, t columns
   const data = clips.data;
   const { frames, width, height } = gridFrames({ data, shape: [n * t, 1, h, w, c] }, { ...opts, cols: t });
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(frames[0]!);
-  await writeAtomic(path, PNG.sync.write(png));
+  const sheet = encodePng(frames[0]!, width, height);
+  const pad = opts.pad ?? 2;
+  await writeAtomic(
+    path,
+    opts.labels ? labelRows(sheet, width, height, (height - pad) / n, opts.labels) : sheet,
+  );
+}
+
+const LABEL_PX = 7; // advance of one character at 12 px (DejaVu Sans averages 6.6)
+const LABEL_CHARS = 40; // longer labels are cut with an ellipsis
+
+const cutLabel = (l: string) => (l.length > LABEL_CHARS ? `${l.slice(0, LABEL_CHARS - 1)}…` : l);
+
+/** The width in pixels of the label column `writePngSheet` adds for these labels. */
+export function labelColumnWidth(labels: readonly string[]): number {
+  return Math.max(...labels.map((l) => cutLabel(l).length)) * LABEL_PX + 12;
+}
+
+/** The sheet (PNG bytes, rows `rowHeight` apart, padding included) with a column on its left holding each row's label. */
+function labelRows(
+  sheet: Uint8Array,
+  width: number,
+  height: number,
+  rowHeight: number,
+  labels: readonly string[],
+): Uint8Array {
+  const cut = labels.map(cutLabel);
+  const column = labelColumnWidth(labels);
+  const escape = (s: string) =>
+    s.replace(/[<>&"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[ch]!);
+  const text = cut
+    .map(
+      (l, k) =>
+        `<text x="6" y="${(k + 0.5) * rowHeight + 1}" dominant-baseline="middle" font-family="sans-serif" ` +
+        `font-size="12" fill="#000">${escape(l)}</text>`,
+    )
+    .join('');
+  const href = `data:image/png;base64,${Buffer.from(sheet).toString('base64')}`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${column + width}" height="${height}">` +
+    `<image x="${column}" y="0" width="${width}" height="${height}" image-rendering="optimizeSpeed" href="${href}"/>` +
+    `${text}</svg>`;
+  return new Resvg(svg, { background: 'white' }).render().asPng();
 }
 
 /** Encode an RGBA image as PNG bytes. */

@@ -1,6 +1,7 @@
 /**
- * The run logger (pino): JSON lines to `<run>/train.log` always, and to the terminal either pretty (when it is a
- * TTY) or as plain JSON lines (CI, pipes). Pretty printing uses pino-pretty as a synchronous stream, not a transport
+ * The run logger (pino): JSON lines to `<run>/log.jsonl` always, and to the terminal either as lines for people (when
+ * it is a TTY: time, level, message, then each field as key=value with numbers to 4 significant digits) or as plain
+ * JSON lines (CI, pipes). Pretty printing uses pino-pretty as a synchronous stream, not a transport
  * worker: `logger.flush()` does not flush a transport's pretty output, and the progress bar needs the lines routed
  * in-process (docs/notes/logging.md).
  */
@@ -46,6 +47,9 @@ export function createLogger(opts: LoggerOptions = {}): RunLogger {
         singleLine: true, // multi-line records leave fragments on a progress-bar line
         translateTime: 'SYS:HH:MM:ss',
         ignore: 'pid,hostname',
+        hideObject: true, // the fields follow the message as key=value, numbers rounded (humanFields)
+        messageFormat: (log, key) =>
+          `${typeof log[key] === 'string' ? log[key] : ''}${humanFields(log, key)}`,
       })
     : route;
   const streams: pino.StreamEntry[] = [{ level, stream: termStream }];
@@ -64,4 +68,24 @@ export function createLogger(opts: LoggerOptions = {}): RunLogger {
       file?.end?.();
     },
   };
+}
+
+/** A number for people: integers whole, others to 4 significant digits (0.123456789 -> 0.1235, 3e-4 -> 0.0003). */
+export function humanNumber(v: number): string {
+  return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
+const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'name']);
+
+/** A record's fields after its message, ` key=value` each: numbers by humanNumber, objects as JSON (numbers rounded). */
+function humanFields(log: Record<string, unknown>, messageKey: string): string {
+  const round = (_: string, v: unknown) => (typeof v === 'number' ? Number(humanNumber(v)) : v);
+  return Object.entries(log)
+    .filter(([k]) => k !== messageKey && !HIDDEN.has(k))
+    .map(([k, v]) => {
+      const text =
+        typeof v === 'number' ? humanNumber(v) : typeof v === 'string' ? v : JSON.stringify(v, round);
+      return ` ${k}=${text}`;
+    })
+    .join('');
 }

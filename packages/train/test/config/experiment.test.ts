@@ -1,18 +1,20 @@
-/** The experiment checks across config sections that no single key's schema can make. */
+/** The experiment's checks across config sections: the noise process's sampler rule and the model.learnSigma migration. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/index.js';
-import { checkExperiment, experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
+import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/index.js';
+import { experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
 
-describe('checks across sections (checkExperiment)', () => {
-  const diffusionRun = (model: Record<string, unknown>, diffusion: Record<string, unknown>) =>
-    ExperimentConfig.parse({
-      name: 'x',
-      model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4, ...model },
-      diffusion,
-    });
-  const issue = (cfg: ExperimentConfig) => {
+describe('checks across sections (the experiment schema)', () => {
+  const diffusionRun = (model: Record<string, unknown>, diffusion: Record<string, unknown>) => ({
+    name: 'x',
+    model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4, ...model },
+    diffusion,
+  });
+  const issue = (input: unknown) => {
     try {
-      checkExperiment(cfg, 'run.yaml');
+      validateConfig(input, ExperimentConfig, { file: 'run.yaml' });
       return null;
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
@@ -23,35 +25,78 @@ describe('checks across sections (checkExperiment)', () => {
   it('passes matching pairs: learned sigma with DDPM/DDIM, a velocity model with Euler steps', () => {
     expect(issue(diffusionRun({}, { sampler: 'ddim', samplingSteps: 'ddim50' }))).toBeNull();
     const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
-    expect(issue(diffusionRun({ learnSigma: false }, flow))).toBeNull();
-    // classifiers have no diffusion process to pair with
-    expect(() =>
-      checkExperiment(ExperimentConfig.parse({ name: 'c', model: { kind: 'vit', numClasses: 3 } })),
-    ).not.toThrow();
+    expect(issue(diffusionRun({}, flow))).toBeNull();
+    // a classifier with the default process
+    expect(issue({ name: 'c', model: { kind: 'vit', numClasses: 3 } })).toBeNull();
   });
 
-  it('names the key of a mismatched pair', () => {
+  it('names the key of a sampler that does not fit the process', () => {
     const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
-    expect(issue(diffusionRun({}, flow))).toMatch(
-      /^diffusion\.learnSigma: is false but model\.learnSigma is true/,
-    );
-    expect(issue(diffusionRun({ learnSigma: false }, { ...flow, sampler: 'ddim' }))).toBe(
+    expect(issue(diffusionRun({}, { ...flow, sampler: 'ddim' }))).toBe(
       "diffusion.sampler: rectified flow samples with 'euler', not 'ddim'",
     );
-    expect(issue(diffusionRun({ learnSigma: false }, { ...flow, samplingSteps: 'ddim50' }))).toMatch(
+    expect(issue(diffusionRun({}, { ...flow, samplingSteps: 'ddim50' }))).toMatch(
       /^diffusion\.samplingSteps: rectified flow takes a number of Euler steps \(e\.g\. 50\), not the respacing 'ddim50'/,
     );
     expect(issue(diffusionRun({}, { sampler: 'euler' }))).toMatch(
       /^diffusion\.sampler: 'euler' is rectified flow's/,
     );
   });
+
+  it('suggests the process a misspelt one meant, and names a key of the other process', () => {
+    expect(issue(diffusionRun({}, { process: 'rectified_flow' }))).toBe(
+      'diffusion.process: expected one of "gaussian" | "rectified-flow", got "rectified_flow" (did you mean "rectified-flow"?)',
+    );
+    expect(issue(diffusionRun({}, { process: 'rectified-flow', schedule: 'cosine' }))).toMatch(
+      /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, sampler, samplingSteps, shift$/,
+    );
+    expect(issue(diffusionRun({}, { shift: 3 }))).toMatch(/^diffusion\.shift: unknown key/);
+  });
+
+  it('names the file and line of a bad process or sampler in a YAML file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtx-process-'));
+    const file = join(dir, 'run.yaml');
+    const yaml = (diffusion: string) =>
+      `name: x\nmodel: { kind: dit, depth: 1, width: 32, heads: 2, numClasses: 4 }\ndiffusion:\n${diffusion}`;
+    const issuesOf = async (text: string) => {
+      writeFileSync(file, text);
+      const e = await loadConfigFile(file, ExperimentConfig).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues.map((i) => ({ line: i.line, path: i.path }));
+    };
+    expect(await issuesOf(yaml('  steps: 100\n  process: gaussain\n'))).toEqual([
+      { line: 5, path: 'diffusion.process' },
+    ]);
+    expect(await issuesOf(yaml('  process: rectified-flow\n  sampler: ddpm\n'))).toEqual([
+      { line: 5, path: 'diffusion.sampler' },
+    ]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('model.learnSigma (before the process set the output channels) is dropped when it agrees, an error naming it when not', () => {
+    const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
+    const agreed = ExperimentConfig.parse(diffusionRun({ learnSigma: false }, flow));
+    expect(agreed.model).not.toHaveProperty('learnSigma');
+    expect(ExperimentConfig.parse(diffusionRun({ learnSigma: true }, {})).model).not.toHaveProperty(
+      'learnSigma',
+    );
+    expect(issue(diffusionRun({ learnSigma: true }, flow))).toBe(
+      "model.learnSigma: moved to diffusion.learnSigma: the noise process sets a model's output channels (2C with a " +
+        'learned variance, C without). This config says true here but diffusion.learnSigma is false: delete ' +
+        'model.learnSigma and set diffusion.learnSigma: true',
+    );
+    // a classifier never had the key: it stays an unknown key of the model
+    expect(issue({ name: 'c', model: { kind: 'vit', numClasses: 3, learnSigma: true } })).toMatch(
+      /^model\.learnSigma: unknown key/,
+    );
+  });
 });
 
 describe('warnings at the start of a run (experimentWarnings)', () => {
-  const run = (diffusion: Record<string, unknown>, model: Record<string, unknown> = {}) =>
+  const run = (diffusion: Record<string, unknown>) =>
     ExperimentConfig.parse({
       name: 'x',
-      model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4, ...model },
+      model: { kind: 'video-dit', depth: 1, width: 32, heads: 2, numClasses: 4 },
       diffusion,
     });
 
@@ -71,9 +116,38 @@ describe('warnings at the start of a run (experimentWarnings)', () => {
       [],
     );
     const flow = { process: 'rectified-flow', learnSigma: false, sampler: 'euler', samplingSteps: 50 };
-    expect(experimentWarnings(run(flow, { learnSigma: false }))).toEqual([]);
+    expect(experimentWarnings(run(flow))).toEqual([]);
     expect(
       experimentWarnings(ExperimentConfig.parse({ name: 'c', model: { kind: 'vit', numClasses: 3 } })),
     ).toEqual([]);
+  });
+});
+
+describe('enum values', () => {
+  it("a typo of an allowed value gets a did-you-mean: 'factorized-encoder' -> 'factorised-encoder'", () => {
+    const e = (() => {
+      try {
+        validateConfig(
+          { name: 'v', model: { kind: 'vivit', variant: 'factorized-encoder', numClasses: 4 } },
+          ExperimentConfig,
+        );
+      } catch (x) {
+        return x;
+      }
+    })() as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.issues[0]).toMatchObject({ path: 'model.variant' });
+    expect(e.issues[0]!.message).toMatch(
+      /^expected one of "spatio-temporal".* \(did you mean "factorised-encoder"\?\)$/,
+    );
+  });
+
+  it('no hint for a value unlike any allowed one', () => {
+    expect(() =>
+      validateConfig(
+        { name: 'v', model: { kind: 'vivit', variant: 'banana', numClasses: 4 } },
+        ExperimentConfig,
+      ),
+    ).toThrow(/model\.variant: expected one of/);
   });
 });

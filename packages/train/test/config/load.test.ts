@@ -99,7 +99,7 @@ describe('loadConfigFile', () => {
       ),
     ).toEqual([
       '--set: seed: expected integer, got number 1.5',
-      '--set: model.kind: expected one of "vit" | "dit", got "vitt"',
+      '--set: model.kind: expected one of "vit" | "dit", got "vitt" (did you mean "vit"?)',
       '--set: optim.lr: Too small: expected number to be >0, got -1',
     ]);
     expect(await issuesOf(loadConfigFile(p('nomodel.yaml'), Schema))).toEqual([

@@ -112,7 +112,7 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
 
     // the reference: the Node trainer's sampler on the same EMA weights, class, steps, guidance and seed
     const ref = await loadRun(run);
-    const x = await sampleClips(ref.model, ref.cfg.diffusion, ref.condition!, {
+    const x = await sampleClips(ref.model, ref.process!, ref.condition!, {
       count: 1,
       clip: ref.clip,
       classes: [2],

@@ -249,7 +249,7 @@ describe('malformed configs and --set flags', () => {
     }
   });
 
-  it('setup-time mismatches (clip vs patch: exit 2; dataset classes vs numClasses: exit 1), clear error, no run directory', async () => {
+  it('setup-time mismatches (clip vs patch, dataset classes vs numClasses: exit 2), clear error, no run directory', async () => {
     const yaml = writeCase({ label: 'ok', yaml: toYaml(base()), sets: [] });
     const cases = [
       {
@@ -259,8 +259,8 @@ describe('malformed configs and --set flags', () => {
       },
       {
         set: 'model.numClasses=2',
-        code: 1,
-        want: /index\.json: the dataset has 4 classes .* but model\.numClasses is 2/,
+        code: 2,
+        want: /index\.json: model\.numClasses: 2, but the dataset has 4 classes/,
       },
     ];
     for (const c of LONG ? cases : cases.slice(1)) {

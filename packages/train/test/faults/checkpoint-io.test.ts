@@ -54,9 +54,11 @@ async function opsOf(kind: 'fresh' | 'resave'): Promise<string[]> {
 }
 
 const kinds = ['fresh', 'resave'] as const;
+/** What the names claim: every operation in the long mode (VTX_FAULTS=long), a few chosen ones in the short one. */
+const WHERE = LONG ? 'every operation' : 'chosen operations (VTX_FAULTS=long: every one)';
 
 describe('checkpoint saves under I/O faults', () => {
-  it.each(kinds)('crash (SIGKILL) at every operation of a %s save', async (kind) => {
+  it.each(kinds)(`crash (SIGKILL) at ${WHERE} of a %s save`, async (kind) => {
     const ops = await opsOf(kind);
     expect(ops.length).toBeGreaterThan(4);
     // Short: the manifest write of a fresh save; the rename that lands a re-save while the old one is moved aside.
@@ -95,38 +97,41 @@ describe('checkpoint saves under I/O faults', () => {
   });
 
   const faults: IOFault[] = LONG ? ['enospc', 'enospc-partial', 'eio'] : ['enospc-partial'];
-  it.each(kinds)('ENOSPC / partial write / EIO at every operation of a %s save', async (kind) => {
-    const ops = await opsOf(kind);
-    const step = kind === 'fresh' ? 3 : 2;
-    const points = LONG ? ops.map((_, i) => i) : [0, 1, ops.length - 2, ops.length - 1];
-    for (const fault of faults)
-      for (const at of points) {
-        const root = await seeded(`fail-${kind}-${fault}-${at}`);
-        const before = await fingerprintTree(root);
-        const io = new FaultyIO({ at, fault });
-        const err = await saveCheckpoint(root, syntheticCheckpoint(step), { io }).catch((e: unknown) => e);
-        expect(io.fired).toBe(true);
-        expect(err).toBeInstanceOf(CheckpointError);
-        const msg = (err as Error).message;
-        expect(msg).toMatch(fault === 'eio' ? /\(EIO\)/ : /\(ENOSPC\)/);
-        expect(msg).toContain(root); // names the file or directory being written
-        // Nothing lost: the same files with the same bytes, no temporary leftovers. A failure of the last operation
-        // (the directory fsync after the rename) leaves the new checkpoint in place, complete and verified.
-        const after = await fingerprintTree(root);
-        const mine = `step-${String(step).padStart(6, '0')}/`;
-        const landed = at === ops.length - 1;
-        const untouched = (fp: Record<string, string>) =>
-          Object.fromEntries(Object.entries(fp).filter(([f]) => !landed || !f.startsWith(mine)));
-        expect(untouched(after)).toEqual(untouched(before));
-        expect(Object.keys(after).filter((f) => f.startsWith('.'))).toEqual([]);
-        expect(await latestCheckpoint(root)).toBe(join(root, landed ? mine.slice(0, -1) : 'step-000002'));
-        await expectIntact(root, 2);
-        if (landed || kind === 'resave') await expectIntact(root, step);
-        recordFault({
-          area: 'disk full / I/O error (simulated)',
-          fault: `${fault} at '${ops[at]}' of a ${kind} save of step ${step}`,
-          outcome: `CheckpointError "${msg.replaceAll(root, '<root>').slice(0, 90)}"; previous checkpoints byte-identical${landed ? ' (the new one landed complete)' : ''}, no leftovers`,
-        });
-      }
-  });
+  it.each(kinds)(
+    `${LONG ? 'ENOSPC / partial write / EIO' : 'a partial write'} at ${WHERE} of a %s save`,
+    async (kind) => {
+      const ops = await opsOf(kind);
+      const step = kind === 'fresh' ? 3 : 2;
+      const points = LONG ? ops.map((_, i) => i) : [0, 1, ops.length - 2, ops.length - 1];
+      for (const fault of faults)
+        for (const at of points) {
+          const root = await seeded(`fail-${kind}-${fault}-${at}`);
+          const before = await fingerprintTree(root);
+          const io = new FaultyIO({ at, fault });
+          const err = await saveCheckpoint(root, syntheticCheckpoint(step), { io }).catch((e: unknown) => e);
+          expect(io.fired).toBe(true);
+          expect(err).toBeInstanceOf(CheckpointError);
+          const msg = (err as Error).message;
+          expect(msg).toMatch(fault === 'eio' ? /\(EIO\)/ : /\(ENOSPC\)/);
+          expect(msg).toContain(root); // names the file or directory being written
+          // Nothing lost: the same files with the same bytes, no temporary leftovers. A failure of the last operation
+          // (the directory fsync after the rename) leaves the new checkpoint in place, complete and verified.
+          const after = await fingerprintTree(root);
+          const mine = `step-${String(step).padStart(6, '0')}/`;
+          const landed = at === ops.length - 1;
+          const untouched = (fp: Record<string, string>) =>
+            Object.fromEntries(Object.entries(fp).filter(([f]) => !landed || !f.startsWith(mine)));
+          expect(untouched(after)).toEqual(untouched(before));
+          expect(Object.keys(after).filter((f) => f.startsWith('.'))).toEqual([]);
+          expect(await latestCheckpoint(root)).toBe(join(root, landed ? mine.slice(0, -1) : 'step-000002'));
+          await expectIntact(root, 2);
+          if (landed || kind === 'resave') await expectIntact(root, step);
+          recordFault({
+            area: 'disk full / I/O error (simulated)',
+            fault: `${fault} at '${ops[at]}' of a ${kind} save of step ${step}`,
+            outcome: `CheckpointError "${msg.replaceAll(root, '<root>').slice(0, 90)}"; previous checkpoints byte-identical${landed ? ' (the new one landed complete)' : ''}, no leftovers`,
+          });
+        }
+    },
+  );
 });

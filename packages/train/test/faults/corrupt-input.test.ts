@@ -1,7 +1,9 @@
 /**
- * Corrupt input: truncated and bit-flipped Arrow shards, a wrong schema version, damaged checkpoint files
- * (safetensors payload, safetensors header, manifest, truncation) and a damaged standalone safetensors file give
- * a clear error naming the file (and the tensor or row), a non-zero exit, and leave every other file as it was.
+ * Corrupt input: truncated and bit-flipped Arrow shards, a wrong schema version and a damaged standalone
+ * safetensors file give a clear error naming the file (and the tensor or row), a non-zero exit, and leave every
+ * other file as it was. A damaged newest checkpoint (safetensors payload, safetensors header, manifest, truncation)
+ * makes `--resume` warn naming it, set it aside and resume from the newest good one; a checkpoint from a future
+ * format version, or no good checkpoint at all, stops the resume with an error naming them.
  */
 import { copyFileSync, cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
@@ -13,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, loadCheckpoint, train } from '@vtx/train';
 import { fingerprintTree, flipBit, overwriteBytes, recordFault, runVtx, truncateFile } from './lib/index.js';
 import { syntheticCheckpoint } from './lib/synthetic-checkpoint.js';
-import { CHILD_ENV, LONG, tempDir, toYaml } from './helpers.js';
+import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';
 
 const dir = tempDir('corrupt');
@@ -43,7 +45,14 @@ const copyOf = (src: string) => {
 };
 
 describe('damaged checkpoints', () => {
-  const damages: { name: string; file: string; damage: (f: string) => Promise<unknown>; want: RegExp }[] = [
+  const damages: {
+    name: string;
+    file: string;
+    damage: (f: string) => Promise<unknown>;
+    want: RegExp;
+    /** A checkpoint of another format version is not damage: the resume stops instead of passing it over. */
+    unsupported?: boolean;
+  }[] = [
     {
       name: 'a flipped bit in a weight tensor',
       file: 'weights.safetensors',
@@ -63,13 +72,6 @@ describe('damaged checkpoints', () => {
       want: /ema\.safetensors: .*header/,
     },
     {
-      name: 'a manifest from a future format version',
-      file: 'manifest.json',
-      damage: (f) =>
-        Promise.resolve(writeFileSync(f, readFileSync(f, 'utf8').replace('"version": 1', '"version": 99'))),
-      want: /manifest\.json: format version 99 is not supported/,
-    },
-    {
       name: 'a manifest that is not JSON',
       file: 'manifest.json',
       damage: (f) => truncateFile(f, 0.5),
@@ -77,26 +79,73 @@ describe('damaged checkpoints', () => {
     },
   ];
   it.each(LONG ? damages : damages.slice(0, 1))(
-    '$name: --resume fails naming it; nothing else changes',
+    '$name in the newest checkpoint: --resume warns naming it, sets it aside and resumes from the one before',
     async (d) => {
       const run = copyOf(pristineRun);
       const ckpt = join(run, 'checkpoints', 'step-000004');
+      rmSync(join(run, 'summary.json')); // as if killed before the end: the resume has steps 3-4 to redo
       await d.damage(join(ckpt, d.file));
-      const before = await fingerprintTree(run, /^log\.jsonl$/);
+      const damagedBytes = await fingerprintTree(ckpt);
+      const older = await fingerprintTree(join(run, 'checkpoints', 'step-000002'));
       const r = await runVtx(['train', '--resume', run], { env: CHILD_ENV });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(d.want);
-      expect(r.stderr).toContain(ckpt);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(await fingerprintTree(run, /^log\.jsonl$/)).toEqual(before);
-      await loadCheckpoint(join(run, 'checkpoints', 'step-000002')); // the older one is still good
+      expect(r.code, r.stderr).toBe(0);
+      const warning = r.stdout.split('\n').find((l) => l.includes('is damaged'));
+      expect(warning, r.stdout).toBeDefined();
+      expect(warning).toContain(ckpt);
+      expect(warning).toMatch(d.want);
+      expect(warning).toContain(join(run, 'checkpoints', 'step-000002')); // what it resumed from
+      // The damaged checkpoint is kept, byte for byte, out of the listing; the older one is untouched.
+      const aside = join(run, 'checkpoints', 'damaged-step-000004');
+      expect(await fingerprintTree(aside)).toEqual(damagedBytes);
+      expect(await fingerprintTree(join(run, 'checkpoints', 'step-000002'))).toEqual(older);
+      // Steps 3-4 trained again from step 2 give the pristine run's numbers and a good step-4 checkpoint.
+      expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'))).toMatchObject({
+        status: 'completed',
+        step: 4,
+      });
+      expect((await loadCheckpoint(ckpt)).step).toBe(4);
+      expect([...trainCurve(run).entries()]).toEqual([...trainCurve(pristineRun).entries()]);
       recordFault({
         area: 'corrupt input',
-        fault: `checkpoint: ${d.name}; vtx train --resume`,
-        outcome: `exit 1: "${r.stderr.trim().split('\n').at(-1)!.replace(dir, '').slice(0, 110)}"; run directory unchanged`,
+        fault: `checkpoint: ${d.name} in the newest of two; vtx train --resume`,
+        outcome: `exit 0: warned "${warning!.match(d.want)![0].slice(0, 80)}", set it aside, resumed from step 2 to the pristine run's losses`,
       });
     },
   );
+
+  it('a manifest from a future format version: --resume fails naming it; nothing else changes', async () => {
+    const run = copyOf(pristineRun);
+    const ckpt = join(run, 'checkpoints', 'step-000004');
+    const f = join(ckpt, 'manifest.json');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('"version": 1', '"version": 99'));
+    const before = await fingerprintTree(run, /^log\.jsonl$/);
+    const r = await runVtx(['train', '--resume', run], { env: CHILD_ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/manifest\.json: format version 99 is not supported/);
+    expect(r.stderr).toContain(ckpt);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await fingerprintTree(run, /^log\.jsonl$/)).toEqual(before);
+    recordFault({
+      area: 'corrupt input',
+      fault: 'checkpoint: a manifest from a future format version; vtx train --resume',
+      outcome: `exit 1: "${r.stderr.trim().split('\n').at(-1)!.replace(dir, '').slice(0, 110)}"; run directory unchanged`,
+    });
+  });
+
+  it('every checkpoint damaged: --resume fails naming each; nothing else changes', async () => {
+    const run = copyOf(pristineRun);
+    for (const step of ['step-000002', 'step-000004'])
+      await flipBit(join(run, 'checkpoints', step, 'weights.safetensors'), -5, 3);
+    const before = await fingerprintTree(run, /^log\.jsonl$/);
+    rmSync(join(run, 'summary.json'));
+    const r = await runVtx(['train', '--resume', run], { env: CHILD_ENV });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no checkpoint loads/);
+    for (const step of ['step-000002', 'step-000004'])
+      expect(r.stderr).toContain(join(run, 'checkpoints', step, 'weights.safetensors'));
+    const after = await fingerprintTree(run, /^log\.jsonl$/);
+    expect({ ...after, 'summary.json': before['summary.json'] }).toEqual(before);
+  });
 
   it('a standalone safetensors file: any truncation or bit flip decodes to the same tensors or a CheckpointError', () => {
     const group = syntheticCheckpoint(7, 60).groups['weights']!;

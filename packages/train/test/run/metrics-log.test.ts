@@ -62,15 +62,16 @@ describe('logger', () => {
     const file = join(dir, 'logs', 'train.log');
     const tty = new Capture(true);
     const { logger, close } = createLogger({ file, terminal: tty, colorize: false });
-    logger.info({ step: 3, loss: 0.5 }, 'step done');
+    logger.info({ step: 3, loss: 0.123456789, clip: [4, 16, 16, 3] }, 'step done');
     logger.debug('hidden at info');
     close();
-    expect(tty.text).toMatch(/INFO.*step done.*"step":3/);
-    expect(tty.text).not.toMatch(/^\{/);
+    // a line for people: the fields as key=value, numbers to 4 significant digits, no JSON record
+    expect(tty.text).toMatch(/INFO.*: step done step=3 loss=0\.1235 clip=\[4,16,16,3\]\s*$/);
+    expect(tty.text).not.toMatch(/"step"|\{/);
     expect(tty.text.trim().split('\n')).toHaveLength(1);
     return fs.readFile(file, 'utf8').then((text) => {
       const rec = JSON.parse(text.trim()) as Record<string, unknown>;
-      expect(rec).toMatchObject({ level: 30, msg: 'step done', step: 3, loss: 0.5 });
+      expect(rec).toMatchObject({ level: 30, msg: 'step done', step: 3, loss: 0.123456789 }); // every digit
     });
   });
 

@@ -1,0 +1,85 @@
+/**
+ * Rectified flow as a noise process (./process.ts): the velocity MSE at continuous times t in (0, T), Euler sampling
+ * over `samplingSteps` steps with the timestep shift, as Open-Sora 1.2 trains and samples (./rectified-flow.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {
+  flowSamplerMismatch,
+  type RectifiedFlowConfig,
+  type SamplerMismatch,
+  type SamplingSettings,
+} from './config.js';
+import type { DenoiseFn } from './gaussian-diffusion.js';
+import type { TrainingLossOptions } from './losses.js';
+import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
+import { RectifiedFlow } from './rectified-flow.js';
+import type { SampleOptions } from './samplers.js';
+import { definedSettings, throwMismatch } from './settings.js';
+import { sampleLogitNormalTimesteps } from './timesteps.js';
+
+export class FlowProcess implements NoiseProcess {
+  readonly numTimesteps: number;
+  readonly flow: RectifiedFlow;
+
+  constructor(readonly config: RectifiedFlowConfig) {
+    throwMismatch(flowSamplerMismatch(config));
+    this.numTimesteps = config.steps;
+    this.flow = new RectifiedFlow({ numTimesteps: config.steps, learnSigma: config.learnSigma });
+  }
+
+  outputChannels(channels: number): number {
+    return this.config.learnSigma ? 2 * channels : channels;
+  }
+
+  /** float32 times in (0, T): uniform, or logit-normal (SD3 §3.1). */
+  sampleTimesteps(batch: number, seed: number): tf.Tensor1D {
+    const T = this.numTimesteps;
+    if (this.config.timestepSampling === 'logit-normal')
+      return sampleLogitNormalTimesteps(batch, T, { seed });
+    return tf.tidy(() => tf.mul<tf.Tensor1D>(tf.randomUniform([batch], 0, 1, 'float32', seed), T));
+  }
+
+  timestepsAt(ts: Int32Array): tf.Tensor1D {
+    return tf.tensor1d(Float32Array.from(ts));
+  }
+
+  /** The velocity MSE alone: no named terms. */
+  trainingLosses<E>(
+    model: DenoiseFn<E>,
+    x0: tf.Tensor,
+    t: tf.Tensor1D,
+    opts: TrainingLossOptions<E> = {},
+  ): ProcessLosses {
+    return { loss: this.flow.trainingLosses(model, x0, t, opts).loss, terms: {} };
+  }
+
+  samplerMismatch(settings: SamplingSettings): SamplerMismatch | null {
+    return flowSamplerMismatch(settings);
+  }
+
+  withSampling(settings: SamplingSettings): FlowProcess {
+    throwMismatch(this.samplerMismatch(settings)); // eta included: the Euler sampler has none
+    const given = definedSettings(settings);
+    if (!Object.keys(given).length) return this;
+    const { sampler, samplingSteps, cfgScale } = { ...this.config, ...given };
+    return new FlowProcess({ ...this.config, sampler, samplingSteps, cfgScale });
+  }
+
+  /** Euler steps from noise to data. */
+  async sample<E>(
+    model: DenoiseFn<E>,
+    shape: readonly number[],
+    opts: SampleOptions<E> = {},
+  ): Promise<tf.Tensor> {
+    return this.flow.sample(model, shape, {
+      ...opts,
+      steps: Number(this.config.samplingSteps),
+      shift: this.config.shift,
+    });
+  }
+
+  warnings(): ProcessWarning[] {
+    return [];
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The one setup stage: every check that can fail before training, run before a run directory exists.
+ *   - the config's schema (plugins imported first: they register the model kinds it may name);
+ *   - pairings across sections: the sampler of the process (the `diffusion` schema's own checks, with the rest of
+ *     the schema), a Gaussian run's sampling steps within its diffusion steps;
+ *   - the objective the trainer has for the model's task;
+ *   - `eval.judge` (`checkSampleScoring`: the scoring @vtx/eval provides is given, and its own check of the judge
+ *     run: it exists and reads the model's classes);
+ *   - the data against the model: the dataset's classes within the model's, and every size the training data,
+ *     the evaluation data and `sample.sizes` declare divisible by the model's patch (`checkRunSizes`);
+ *   - what is valid but likely not meant (`experimentWarnings`), returned for the run's log.
+ * `train()` and `Trainer.create` both start here; a bad config throws a ConfigError naming every bad key.
+ */
+import { join } from 'node:path';
+import { openDataset, resolveDataset } from '@vtx/data';
+import { conditionOf, modelTask, numClassesOf, spaceTimesteps } from '@vtx/models';
+import { ConfigError, isPlainObject, validateConfig } from './config/index.js';
+import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
+import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
+import { importConfigPlugins } from './plugins.js';
+import { checkRunSizes, type DeclaredSize } from './sizes.js';
+
+/** A config that passed every check before training. */
+export interface ValidRun {
+  cfg: ExperimentConfig;
+  /** Every size the training data declares, each by the key that declares it (all divisible by the patch). */
+  sizes: DeclaredSize[];
+  /** What is valid but likely not meant, each naming its key: logged at the start of the run. */
+  warnings: { path: string; message: string }[];
+}
+
+export function isValidRun(v: unknown): v is ValidRun {
+  return isPlainObject(v) && 'cfg' in v && 'sizes' in v && 'warnings' in v;
+}
+
+/** Check `input` for everything that can fail before training; nothing is written (a built-in dataset is built). */
+export async function validate(
+  input: ExperimentConfigInput | ExperimentConfig,
+  /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`); required when the config sets `eval.judge`. */
+  samples?: SampleScoring,
+): Promise<ValidRun> {
+  // plugins first: they register the model kinds the config may name (relative paths: the working directory)
+  const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
+  const cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
+  checkSampling(cfg);
+  if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
+    throw new Error(
+      `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
+    );
+  await checkSampleScoring(cfg, samples); // a bad eval.judge fails here, not at the first evaluation
+  const dir = await resolveDataset(cfg.data.dataset, cfg.data.cacheDir);
+  const { index } = await openDataset(dir, { verify: false }); // the loader verifies the shards when it reads them
+  checkClasses(cfg, index.labels?.names ?? [], join(dir, 'index.json'));
+  const labelNames = index.labels ? (cfg.data.labels ?? index.labels.names) : null; // as the loader numbers them
+  const sizes = await checkRunSizes(cfg, { index, dir, labelNames });
+  return { cfg, sizes, warnings: experimentWarnings(cfg) };
+}
+
+/** A Gaussian run's sampling respacing must fit its diffusion steps (samples are drawn during and after training). */
+function checkSampling(cfg: ExperimentConfig): void {
+  const d = cfg.diffusion;
+  if (modelTask(cfg.model) !== 'diffuse' || d.process !== 'gaussian') return;
+  try {
+    spaceTimesteps(d.steps, d.samplingSteps);
+  } catch (e) {
+    throw new ConfigError([
+      {
+        file: '<config>',
+        path: 'diffusion.samplingSteps',
+        message: `${(e as Error).message} (diffusion.steps is ${d.steps}): choose at most that many sampling steps`,
+      },
+    ]);
+  }
+}
+
+/** Labels past the model's classes would fail only at the first batch that holds one. */
+function checkClasses(cfg: ExperimentConfig, names: readonly string[], indexFile: string): void {
+  const cond = modelTask(cfg.model) === 'diffuse' ? conditionOf(cfg.model) : null;
+  const modelClasses = cond?.kind === 'class' ? cond.numClasses : numClassesOf(cfg.model);
+  if (modelClasses !== null && names.length > modelClasses)
+    throw new ConfigError([
+      {
+        file: indexFile,
+        path: 'model.numClasses',
+        message: `${modelClasses}, but the dataset has ${names.length} classes (${names.join(', ')})`,
+      },
+    ]);
+}
