@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelCost } from '@vtx/models';
+import { makeProcess, modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '@vtx/runs';
 import { ExperimentConfig, loadConfigFile, train } from '@vtx/train';
@@ -35,7 +35,7 @@ describe('configs/unet-tiny.yaml', () => {
     const out = join(dir, 'run');
     const summary = await train(cfg, { out, terminal: quiet });
     expect(summary.status).toBe('completed');
-    expect(summary.params).toBe(modelCost(cfg.model, [1, 16, 16, 3]).params);
+    expect(summary.params).toBe(modelCost(cfg.model, [1, 16, 16, 3], makeProcess(cfg.diffusion)).params);
     const losses = (await readMetrics(join(out, 'metrics.jsonl'))).filter((r) => 'loss' in r);
     expect(losses.map((r) => r['step'])).toEqual([1, 2, 3]);
     for (const r of losses) expect(Number.isFinite(r['loss'])).toBe(true);
@@ -50,7 +50,7 @@ describe('configs/unet-tiny.yaml', () => {
     expect(await io.run('info', file, '--json')).toBe(0);
     const info = JSON.parse(io.out) as { model: string; params: number; gflops: number };
     const shipped = await loadConfigFile(file, ExperimentConfig);
-    const cost = modelCost(shipped.model, [1, 32, 32, 1]);
+    const cost = modelCost(shipped.model, [1, 32, 32, 1], makeProcess(shipped.diffusion)); // 1 output channel
     expect(info.model).toBe('UNet-32x1-2-2');
     expect(info.params).toBe(cost.params);
     expect(info.gflops).toBeCloseTo(cost.gflops, 3); // printed to 4 decimals

@@ -99,7 +99,8 @@ describe('the U-Net family', () => {
   );
 
   it('counts the multiply-adds of a one-level U-Net by hand', () => {
-    // channels 4, one level, one block, 1 group, one 4-channel head, unconditional, C = 1, 4x4 pixels (n = 16)
+    // channels 4, one level, one block, 1 group, one 4-channel head, unconditional, C = 1, 4x4 pixels (n = 16);
+    // 2 output channels: the default process learns the variance (2C)
     const cfg = ModelConfig.parse({
       kind: 'unet',
       channels: 4,
@@ -109,7 +110,6 @@ describe('the U-Net family', () => {
       headChannels: 4,
       groups: 1,
       condition: 'none',
-      learnSigma: false,
     });
     const n = 16;
     const conv = (cin: number, cout: number, k = 3) => n * k * k * cin * cout;
@@ -123,7 +123,7 @@ describe('the U-Net family', () => {
       2 * res(4) +
       attention + // middle_block
       2 * res(8) + // output_blocks.0, .1: each concatenates a 4-channel skip
-      conv(4, 1); // out.2
+      conv(4, 2); // out.2
     const cost = modelCost(cfg, [1, 4, 4, 1]);
     expect(cost.gflops * 1e9).toBeCloseTo(macs, 3);
     expect(cost.trainGflops).toBeCloseTo(3 * cost.gflops, 12);

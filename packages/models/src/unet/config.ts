@@ -36,8 +36,6 @@ export const UNetConfig = z.strictObject({
   condition: z.enum(VIDEO_DIT_CONDITIONS).default('class'),
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
-  /** Predict the variance too: output 2C channels (ADM: true). */
-  learnSigma: z.boolean().default(true),
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
 });
 export type UNetConfig = z.infer<typeof UNetConfig>;

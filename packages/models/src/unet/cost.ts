@@ -14,7 +14,7 @@ import {
 import { unetDims, unetName, type UNetConfig } from './config.js';
 import { unetLayout } from './layout.js';
 
-export function unetCost(cfg: UNetConfig, clip: ClipShape): ModelCost {
+export function unetCost(cfg: UNetConfig, clip: ClipShape, outC: number): ModelCost {
   const dims = unetDims(cfg);
   gridOf(clip, dims.step, unetName(cfg));
   const [t, h, w, c] = clip;
@@ -31,7 +31,6 @@ export function unetCost(cfg: UNetConfig, clip: ClipShape): ModelCost {
     else if (s.op === 'down') parts.push(downsampleCost(n, s.c, cfg.resample));
     else parts.push(upsampleCost(n, s.c));
   }
-  const outC = (cfg.learnSigma ? 2 : 1) * c;
   parts.push(groupNormCost(t * h * w, dims.levels[0]!), convCost(t * h * w, 3, dims.levels[0]!, outC));
   return modelCostOf(add(...parts), t * h * w);
 }

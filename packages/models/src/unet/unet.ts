@@ -3,7 +3,8 @@
  * names the layers mirror) and its video form (Ho et al. 2022, Video Diffusion Models).
  *   inputs:  x (B, T, H, W, C) noisy clip (an image is a 1-frame clip) · t (B, 1) · the condition's inputs
  *            (`video-dit/conditions.ts`): y (B, 1) class ids, or caption ids and mask (B, M), or none
- *   output:  (B, T, H, W, C') with C' = 2C when learnSigma (ε and the variance interpolation v, as DiT)
+ *   output:  (B, T, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance, as
+ *            DiT)
  * emb = TimestepEmbedder(t) (+ label embedding, or + pooled caption) (B, 4·channels) scales and shifts every
  * ResBlock's second GroupNorm. Convolutions and GroupNorms run per frame, so the image form denoises a clip's
  * frames independently; with `temporal`, attention blocks also attend across frames. Any clip whose height and width the 2^(levels-1) downsampling divides, of any length, runs on one set of
@@ -18,11 +19,10 @@ import { attentionBlock, downsample, resBlock, upsample } from './blocks.js';
 import { unetDims, unetName, type UNetConfig } from './config.js';
 import { unetLayout, type UNetStep } from './layout.js';
 
-export function buildUNet(cfg: UNetConfig, clip: ClipShape): tfl.LayersModel {
+export function buildUNet(cfg: UNetConfig, clip: ClipShape, outChannels: number): tfl.LayersModel {
   const dims = unetDims(cfg);
   gridOf(clip, dims.step, unetName(cfg));
   const channels = clip[3];
-  const outChannels = cfg.learnSigma ? 2 * channels : channels;
 
   const xIn = tfl.input({ shape: [null, null, null, channels], name: 'x' }); // (B, T, H, W, C)
   const tIn = tfl.input({ shape: [1], name: 't' });
