@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "attention.h"
+#include "conv.h"
 #include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -110,6 +111,40 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   };
   if (!check(ao, la, m * k, "a") || !check(bo, lb, k * n, "b")) return nullptr;
   vtx::sgemm_batched(ta, tb, batch, m, n, k, a, ao.empty() ? nullptr : ao.data(), b, bo.empty() ? nullptr : bo.data(), c);
+  return undefined(env);
+}
+
+// conv(mode, a, b, out, geometry): mode 0 y = conv(x = a, filter = b); 1 dx from (dy = a, filter = b);
+// 2 dfilter from (x = a, dy = b). geometry: n d h w cin, kd kh kw cout, sd sh sw, dd dh dw, pd ph pw, od oh ow.
+napi_value Conv(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  int mode = g.num(0);
+  size_t la, lb, lo;
+  float *a = g.f32(1, &la), *b = g.f32(2, &lb), *out = g.f32(3, &lo);
+  std::vector<int64_t> v = g.ints(4);
+  if (g.failed) return nullptr;
+  if (v.size() != 21) return g.fail("conv: geometry needs 21 integers"), nullptr;
+  for (int64_t x : v)
+    if (x < 0) return g.fail("conv: negative geometry"), nullptr;
+  vtx::ConvGeom c{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+                  v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20]};
+  const int64_t xs = c.n * c.d * c.h * c.w * c.cin, fs = c.patch() * c.cout, ys = c.n * c.positions() * c.cout;
+  auto need = [&](size_t have, int64_t want, const char* what) {
+    if (static_cast<int64_t>(have) < want) return g.fail(std::string("conv: ") + what + " too small"), false;
+    return true;
+  };
+  if (mode == 0) {
+    if (!need(la, xs, "x") || !need(lb, fs, "filter") || !need(lo, ys, "y")) return nullptr;
+    vtx::conv_forward(c, a, b, out);
+  } else if (mode == 1) {
+    if (!need(la, ys, "dy") || !need(lb, fs, "filter") || !need(lo, xs, "dx")) return nullptr;
+    vtx::conv_backprop_input(c, a, b, out);
+  } else if (mode == 2) {
+    if (!need(la, xs, "x") || !need(lb, ys, "dy") || !need(lo, fs, "dfilter")) return nullptr;
+    vtx::conv_backprop_filter(c, a, b, out);
+  } else {
+    return g.fail("conv: mode must be 0, 1 or 2"), nullptr;
+  }
   return undefined(env);
 }
 
@@ -405,7 +440,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"conv", Conv}, {"setGemm", SetGemm},
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};

@@ -76,6 +76,12 @@ export interface NativeAddon {
     step: number,
     sqrtBc2: number,
   ): void;
+  /**
+   * Convolution by im2col + GEMM (native/conv.h): mode 0 out = conv(x = a, filter = b), 1 out = dx from
+   * (dy = a, filter = b), 2 out = dfilter from (x = a, dy = b); `geometry` holds n d h w cin, kd kh kw cout,
+   * sd sh sw, dd dh dw, pd ph pw, od oh ow (channels-last; 2-D is d = kd = 1).
+   */
+  conv(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Ints): void;
   /** Fused layer norm over rows of d (native/fused.h); gamma and beta both null or both set. */
   layerNorm(
     x: Float32Array,

@@ -17,6 +17,14 @@ import {
   unpackKernel,
   unsortedSegmentSumKernel,
 } from './kernels/copy.js';
+import {
+  conv2dBackpropFilterKernel,
+  conv2dBackpropInputKernel,
+  conv2dKernel,
+  conv3dBackpropFilterKernel,
+  conv3dBackpropInputKernel,
+  conv3dKernel,
+} from './kernels/conv.js';
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { attentionKernels, fusedKernels } from './kernels/fused.js';
@@ -74,6 +82,12 @@ export const NATIVE_KERNELS: Record<string, KernelFactory> = {
   SplitV: splitVKernel,
   Unpack: unpackKernel,
   UnsortedSegmentSum: unsortedSegmentSumKernel,
+  Conv2D: conv2dKernel,
+  Conv2DBackpropInput: conv2dBackpropInputKernel,
+  Conv2DBackpropFilter: conv2dBackpropFilterKernel,
+  Conv3D: conv3dKernel,
+  Conv3DBackpropInputV2: conv3dBackpropInputKernel,
+  Conv3DBackpropFilterV2: conv3dBackpropFilterKernel,
   ...Object.fromEntries(Object.entries(BINARY_OPS).map(([name, op]) => [name, binaryKernel(op)])),
   ...Object.fromEntries(
     Object.entries(UNARY_OPS).map(([name, op]) => [

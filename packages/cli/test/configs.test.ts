@@ -32,6 +32,7 @@ describe('shipped configs', () => {
       'default.yaml',
       'vit-tiny.yaml',
       'dit-tiny.yaml',
+      'unet-tiny.yaml',
       'video-dit-mnist.yaml',
       'vivit/factorised-encoder.yaml',
       'paper/dit-xl2-256.yaml',

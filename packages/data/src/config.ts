@@ -16,6 +16,7 @@ import { z } from 'zod';
 
 import { MovingMnistSpec } from './builders/moving-mnist.js';
 import { NativeShapesSpec } from './builders/native-shapes.js';
+import { OcclusionSpec } from './builders/occlusion.js';
 import { SyntheticSpec } from './builders/synthetic.js';
 
 const pos = z.number().int().positive();
@@ -89,12 +90,14 @@ export type BucketConfig = z.infer<typeof BucketConfig>;
 
 /**
  * A built-in dataset, generated on first use into `cacheDir`: `synthetic` bouncing shapes (one size),
- * `native-shapes` (the same clips at several sizes, `sizes: [[T, H, W], ...]`), `moving-mnist`.
+ * `native-shapes` (the same clips at several sizes, `sizes: [[T, H, W], ...]`), `moving-mnist`, `occlusion`
+ * (a subject passing behind a static bar, for object permanence).
  */
 export const BuiltinDataset = z.discriminatedUnion('kind', [
   SyntheticSpec,
   NativeShapesSpec,
   MovingMnistSpec,
+  OcclusionSpec,
 ]);
 export type BuiltinDataset = z.infer<typeof BuiltinDataset>;
 export type BuiltinDatasetInput = z.input<typeof BuiltinDataset>;

@@ -46,6 +46,16 @@ export {
   type MovingMnistSpecInput,
 } from './builders/moving-mnist.js';
 export {
+  OcclusionSpec,
+  OCCLUDER_RGB,
+  buildOcclusion,
+  occlusionClip,
+  occlusionLayout,
+  type OcclusionLayout,
+  type OcclusionSpecInput,
+  type Visibility,
+} from './builders/occlusion.js';
+export {
   DataConfig,
   TransformConfig,
   CropConfig,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { BuildOptions } from './builders/common.js';
 import { buildMovingMnist } from './builders/moving-mnist.js';
 import { buildNativeShapes } from './builders/native-shapes.js';
+import { buildOcclusion } from './builders/occlusion.js';
 import { buildSynthetic } from './builders/synthetic.js';
 import { BuiltinDataset, type BuiltinDatasetInput } from './config.js';
 
@@ -38,6 +39,9 @@ export async function resolveDataset(
       break;
     case 'moving-mnist':
       await buildMovingMnist(dir, spec, opts);
+      break;
+    case 'occlusion':
+      await buildOcclusion(dir, spec, opts);
       break;
   }
   return dir;

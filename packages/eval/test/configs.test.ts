@@ -28,8 +28,8 @@ async function clipsOf(cfg: ExperimentConfig): Promise<ClipShape[]> {
     return [
       [
         frames ?? ds.frames,
-        ds.kind === 'synthetic' ? ds.height : ds.size,
-        ds.kind === 'synthetic' ? ds.width : ds.size,
+        ds.kind === 'moving-mnist' ? ds.size : ds.height,
+        ds.kind === 'moving-mnist' ? ds.size : ds.width,
         3,
       ],
     ];

@@ -1,5 +1,5 @@
 /**
- * @vtx/models — the zoo (ViT, ViViT, DiT, video DiT, video VAE) as a table of model families, the caption text
+ * @vtx/models — the zoo (ViT, ViViT, DiT, video DiT, video VAE, U-Net) as a table of model families, the caption text
  * encoder, the cost counter and the registry. Browser-safe: no Node modules.
  */
 export * from './types.js';
@@ -21,6 +21,11 @@ export * from './video-dit/video-dit.js';
 export * from './video-dit/cost.js';
 export * from './video-dit/family.js';
 export * from './vae/index.js';
+export * from './unet/config.js';
+export * from './unet/layout.js';
+export * from './unet/unet.js';
+export * from './unet/cost.js';
+export * from './unet/family.js';
 export * from './captioner/index.js';
 export * from './text/tokenizer.js';
 export * from './text/text-encoder.js';

@@ -11,13 +11,21 @@ import { defaultProcess, type NoiseProcess } from './diffusion/process.js';
 import { ditFamily } from './dit/family.js';
 import { MODEL_TASKS, type ModelFamily, type ModelPlugin, type ModelTask, type Preset } from './family.js';
 import type { ClipShape, Tubelet } from './types.js';
+import { unetFamily } from './unet/family.js';
 import { vaeFamily } from './vae/family.js';
 import { videoDitFamily } from './video-dit/family.js';
 import { vitFamily } from './vit/family.js';
 import { vivitFamily } from './vivit/family.js';
 
 /** The built-in families, in the order error messages list their kinds. */
-export const BUILTIN_FAMILIES = [vitFamily, vivitFamily, ditFamily, videoDitFamily, vaeFamily] as const;
+export const BUILTIN_FAMILIES = [
+  vitFamily,
+  vivitFamily,
+  ditFamily,
+  videoDitFamily,
+  vaeFamily,
+  unetFamily,
+] as const;
 type Builtin = (typeof BUILTIN_FAMILIES)[number];
 
 /** The schemas of a tuple of families, as a tuple (what `z.discriminatedUnion` takes). */

@@ -12,6 +12,16 @@ export interface Case {
 
 const tinyVit = { size: 'Ti', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
 const tinyDit = { size: 'S', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
+const tinyUNet = {
+  kind: 'unet',
+  channels: 8,
+  channelMult: [1, 2],
+  resBlocks: 1,
+  attentionAt: [2],
+  headChannels: 8,
+  groups: 4,
+  numClasses: 5,
+} as const;
 
 /** Every kind × variant at the smallest useful size. */
 export const CASES: Case[] = [
@@ -65,6 +75,30 @@ export const CASES: Case[] = [
     }),
     clip: [2, 4, 4, 2],
   },
+  { name: 'unet-class', model: ModelConfig.parse(tinyUNet), clip: [1, 4, 4, 2] },
+  {
+    name: 'unet-pool-none',
+    model: ModelConfig.parse({ ...tinyUNet, resample: 'pool', condition: 'none', attentionAt: [1, 2] }),
+    clip: [1, 4, 6, 2],
+  },
+  { name: 'unet-video-class', model: ModelConfig.parse({ ...tinyUNet, temporal: true }), clip: [3, 4, 4, 2] },
+  {
+    name: 'unet-video-caption',
+    model: ModelConfig.parse({
+      ...tinyUNet,
+      temporal: true,
+      condition: 'caption',
+      text: {
+        vocab: ['a', 'red', 'circle', 'moves'],
+        maxLength: 5,
+        width: 8,
+        depth: 1,
+        heads: 2,
+        pooled: true,
+      },
+    }),
+    clip: [2, 4, 4, 2],
+  },
 ];
 
 /** Deterministic inputs for a built model, by input name. */
@@ -93,7 +127,7 @@ export function inputsFor(
     }
     const m = input.shape[1]!;
     if (name === 'caption_ids') {
-      const vocab = cfg.kind === 'video-dit' ? cfg.text.vocab.length + 3 : 3;
+      const vocab = cfg.kind === 'video-dit' || cfg.kind === 'unet' ? cfg.text.vocab.length + 3 : 3;
       return tf.tensor2d(
         Array.from({ length: batch * m }, (_, i) => (i % m < 3 ? 1 + Math.floor(rnd() * (vocab - 1)) : 0)),
         [batch, m],

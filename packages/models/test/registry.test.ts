@@ -133,7 +133,16 @@ describe('ModelConfig with registered kinds', () => {
     const issue = r.error!.issues[0]! as z.core.$ZodIssue & { options?: unknown[] };
     expect(issue.code).toBe('invalid_union');
     expect(issue.path).toEqual(['kind']);
-    expect(issue.options).toEqual(['vit', 'vivit', 'dit', 'video-dit', 'vae', 'test-probe', 'test-echo']);
+    expect(issue.options).toEqual([
+      'vit',
+      'vivit',
+      'dit',
+      'video-dit',
+      'vae',
+      'unet',
+      'test-probe',
+      'test-echo',
+    ]);
   });
 
   it('validates built-in kinds exactly as the built-in union does', () => {
@@ -188,7 +197,7 @@ describe('the zoo functions on a registered kind', () => {
   it('a config of a kind nobody registered fails with the known kinds', () => {
     const ghost = { kind: 'ghost' } as unknown as ModelConfig;
     expect(() => buildModel(ghost, clip)).toThrow(
-      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, test-probe, test-echo/,
+      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, unet, test-probe, test-echo/,
     );
   });
 });

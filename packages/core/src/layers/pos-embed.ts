@@ -1,7 +1,9 @@
 /**
  * Position embeddings for the run-time token grid.
  *   SinCosPosEmbed: x (B, T', H', W', D) -> x + table, with DiT's fixed 2-D table ('2d', frames share it)
- *     or the separable 3-D table of Latte ('3d': 2-D spatial + 1-D temporal); no weights.
+ *     or the separable 3-D table of Latte ('3d': 2-D spatial + 1-D temporal), or the 1-D temporal table alone
+ *     ('time': every position of a frame the same; the frame order for temporal attention in a video U-Net,
+ *     whose convolutions see no other frame); no weights.
  *   LearnedPosEmbed: ViT's learned table `pos_embed` ((P + T'·H'·W'), D) for a base grid, optionally with
  *     P prefix (class) tokens; at another grid its grid part is resized (bilinear over H'×W', linear over
  *     T'), as ViT fine-tuning at a new resolution does (Dosovitskiy et al. 2021, §3.2).
@@ -10,18 +12,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { linearResizeMatrix, sincos2d, sincos3d } from '../ops/pos-embed.js';
+import { linearResizeMatrix, sincos1d, sincos2d, sincos3d } from '../ops/pos-embed.js';
 import { PKG, asList, first, shapeList, product, type Grid3, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
 export interface SinCosPosEmbedArgs extends LayerArgs {
-  /** '2d': DiT's spatial table (every frame the same); '3d': spatial + temporal (Latte). Default '3d'. */
-  dims?: '2d' | '3d';
+  /** '2d': DiT's spatial table (every frame the same); '3d': spatial + temporal (Latte); 'time': temporal only. Default '3d'. */
+  dims?: PosEmbedDims;
 }
+
+export type PosEmbedDims = '2d' | '3d' | 'time';
 
 export class SinCosPosEmbed extends tfl.layers.Layer {
   static className = 'SinCosPosEmbed';
-  readonly dims: '2d' | '3d';
+  readonly dims: PosEmbedDims;
   private readonly tables = new Map<string, tf.Tensor>();
 
   constructor(args: SinCosPosEmbedArgs = {}) {
@@ -35,7 +39,19 @@ export class SinCosPosEmbed extends tfl.layers.Layer {
     let t = this.tables.get(key);
     if (!t) {
       const [gt, gh, gw] = grid;
-      const values = this.dims === '2d' ? tileFrames(sincos2d(d, gh, gw), gt) : sincos3d(d, gt, gh, gw);
+      const values =
+        this.dims === '2d'
+          ? tileFrames(sincos2d(d, gh, gw), gt)
+          : this.dims === 'time'
+            ? tilePositions(
+                sincos1d(
+                  d,
+                  Float64Array.from({ length: gt }, (_, i) => i),
+                ),
+                gh * gw,
+                d,
+              )
+            : sincos3d(d, gt, gh, gw);
       t = tf.keep(tf.tensor2d(values, [gt * gh * gw, d]));
       this.tables.set(key, t);
     }
@@ -67,6 +83,14 @@ export class SinCosPosEmbed extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(SinCosPosEmbed, PKG);
+
+/** (T', D) rows -> (T'·n, D): each frame's row repeated for its n positions. */
+function tilePositions(rows: Float32Array, n: number, d: number): Float32Array {
+  const out = new Float32Array(rows.length * n);
+  for (let r = 0; r < rows.length / d; r++)
+    for (let s = 0; s < n; s++) out.set(rows.subarray(r * d, (r + 1) * d), (r * n + s) * d);
+  return out;
+}
 
 function tileFrames(frame: Float32Array, t: number): Float32Array {
   const out = new Float32Array(frame.length * t);

@@ -54,6 +54,14 @@ describe('SinCosPosEmbed', () => {
     expect(maxAbsDiff(y3, tf.add(x, tf.tensor(sincos3d(8, 3, 2, 4), [1, 3, 2, 4, 8])))).toBe(0);
   });
 
+  it("'time' adds the 1-D table of the frame index to every position of the frame (sin then cos)", () => {
+    const x = randn([1, 3, 2, 2, 4], 2);
+    const d = tf.sub(run(new SinCosPosEmbed({ dims: 'time' }), x), x); // (1, T, H, W, D)
+    const row = (f: number) => [Math.sin(f), Math.sin(f / 100), Math.cos(f), Math.cos(f / 100)]; // ω = 10000^(-i/2)
+    const want = [0, 1, 2].flatMap((f) => Array.from({ length: 4 }, () => row(f)).flat());
+    expect(maxAbsDiff(d, want)).toBeLessThan(1e-6);
+  });
+
   it('is computed for the run-time grid and has no weights', () => {
     const layer = new SinCosPosEmbed();
     const inp = tfl.input({ shape: [null, null, null, 8] });

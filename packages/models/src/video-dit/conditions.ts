@@ -1,7 +1,7 @@
 /**
  * What a video DiT is conditioned on besides t, each as the inputs and layers it adds, their count and the
  * condition samplers feed, side by side, so the model (`video-dit.ts`), its cost (`cost.ts`) and the family's
- * `condition` read one table:
+ * `condition` read one table (the U-Net family reads it too, with c its timestep embedding):
  *   class:    y (B, 1) -> label embedding, added to c = t_emb (adaLN-Zero modulation)
  *   caption:  caption_ids, caption_mask (B, M) -> text encoder -> every block cross-attends to the words; with
  *             text.pooled the mean of the encoded words, through an MLP, is added to c as well
@@ -16,18 +16,21 @@ import { textEncoder, textEncoderCost } from '../text/text-encoder.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import type { VideoDiTCondition, VideoDiTConfig } from './config.js';
 
+/** The config fields a condition reads; the U-Net family (`unet/`) conditions the same way through them. */
+export type ConditionFields = Pick<VideoDiTConfig, 'numClasses' | 'classDropProb' | 'text'>;
+
 interface ConditionImpl {
   /** Adds the condition's inputs to `inputs`; c (B, D) is t's embedding; returns the blocks' c and context. */
   build(
-    cfg: VideoDiTConfig,
+    cfg: ConditionFields,
     c: Sym,
     inputs: tfl.SymbolicTensor[],
     width: number,
   ): { c: Sym; context: Context | null };
   /** The count of the layers it adds, and the context blocks cross-attend to (m vectors of width dc). */
-  cost(cfg: VideoDiTConfig, d: number): { cost: Cost; cross: { m: number; dc: number } | null };
+  cost(cfg: ConditionFields, d: number): { cost: Cost; cross: { m: number; dc: number } | null };
   /** What samplers feed the model (`conditionTensors`). */
-  condition(cfg: VideoDiTConfig): Condition;
+  condition(cfg: ConditionFields): Condition;
 }
 
 const plusC = (c: Sym, e: Sym): Sym => sym(tfl.layers.add({ name: 'c' }), c, e); // (B, D)
