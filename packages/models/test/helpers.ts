@@ -12,7 +12,8 @@ export interface Case {
 
 const tinyVit = { size: 'Ti', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
 const tinyDit = { size: 'S', depth: 2, width: 16, heads: 2, numClasses: 5 } as const;
-const tinyUNet = {
+/** The smallest U-Net the zoo and the U-Net tests build (two levels, attention at the lower one). */
+export const tinyUNet = {
   kind: 'unet',
   channels: 8,
   channelMult: [1, 2],

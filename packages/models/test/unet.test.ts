@@ -21,20 +21,11 @@ import {
   type UNetConfig,
 } from '@vtx/models';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inputsFor, maxAbsDiff } from './helpers.js';
+import { inputsFor, maxAbsDiff, tinyUNet } from './helpers.js';
 
 afterEach(() => tf.disposeVariables());
 
-const tiny = {
-  kind: 'unet',
-  channels: 8,
-  channelMult: [1, 2],
-  resBlocks: 1,
-  attentionAt: [2],
-  headChannels: 8,
-  groups: 4,
-  numClasses: 3,
-} as const;
+const tiny = { ...tinyUNet, numClasses: 3 } as const;
 
 /** A model with every weight perturbed (so the zero-initialised branches and output matter). */
 function perturbed(cfg: ModelConfig, clip: ClipShape) {
