@@ -25,7 +25,7 @@ import {
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
-import { ClassifyObjective } from './objectives/classify.js';
+import { ClassifyObjective, classifierViews } from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
@@ -176,8 +176,7 @@ export class Trainer {
             numClasses: classes ?? 0,
             labelSmoothing: cfg.train.labelSmoothing,
             mixup: cfg.train.mixup,
-            frames: cfg.data.transforms.frames ?? null,
-            views: cfg.eval.views,
+            ...classifierViews(cfg, clip),
             seed: cfg.seed,
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'

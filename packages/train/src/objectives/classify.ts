@@ -1,22 +1,36 @@
 /**
  * Classification (ViT, ViViT): softmax cross-entropy with label smoothing (Szegedy et al. 2016) and mixup
- * (Zhang et al. 2018); evaluation reports loss, top-1 and top-5, averaging the softmax over `views` temporal
- * windows of each clip when the evaluation clips are longer than the training ones (ViViT's multi-view test).
+ * (Zhang et al. 2018); evaluation reports loss, top-1 and top-5 of the softmax of the logits averaged over `views`
+ * temporal windows x `crops` spatial crops of each clip when the evaluation clips are longer or larger than the
+ * training ones (ViViT's multi-view test, ./views.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, mulberry32 } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
+import type { ExperimentConfig } from '../experiment.js';
+import { multiViewLogits, type ViewOptions } from './views.js';
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends ViewOptions {
   numClasses: number;
   labelSmoothing: number;
   mixup: number;
-  /** Frames the model trains on; evaluation clips with more frames are split into `views` windows. */
-  frames: number | null;
-  views: number;
   seed: number;
+}
+
+/**
+ * A run's evaluation views: the frames and size it trains on (`data.transforms`, else the training clip), and
+ * `eval.views` temporal windows x `eval.crops` spatial crops of longer or larger evaluation clips.
+ */
+export function classifierViews(cfg: ExperimentConfig, clip: readonly number[]): ViewOptions {
+  const { frames, crop } = cfg.data.transforms;
+  return {
+    frames: frames ?? clip[0] ?? null,
+    size: crop ? [crop.height, crop.width] : [clip[1]!, clip[2]!],
+    views: cfg.eval.views,
+    crops: cfg.eval.crops,
+  };
 }
 
 /** A Beta(α, α) draw from two Gamma(α) draws (Marsaglia & Tsang), from a seeded uniform source. */
@@ -115,20 +129,10 @@ export class ClassifyObjective implements Objective {
     this.sums.n += labels.length;
   }
 
-  /** Softmax averaged over `views` evenly spaced windows of `frames` frames (one view when clips are short). */
+  /** Softmax of the logits averaged over the evaluation views (./views.ts). */
   private viewsProbabilities(x: tf.Tensor): tf.Tensor {
-    const t = x.shape[1]!;
-    const f = this.opts.frames;
-    if (!f || t <= f || this.opts.views <= 1)
-      return tf.softmax(this.model.apply(x, { training: false }) as tf.Tensor);
-    const starts = Array.from({ length: this.opts.views }, (_, i) =>
-      Math.round((i * (t - f)) / (this.opts.views - 1)),
-    );
-    const probs = starts.map((s) => {
-      const view = tf.slice(x, [0, s, 0, 0, 0], [-1, f, -1, -1, -1]);
-      return tf.softmax(this.model.apply(view, { training: false }) as tf.Tensor);
-    });
-    return tf.div(tf.addN(probs), probs.length);
+    const apply = (v: tf.Tensor) => this.model.apply(v, { training: false }) as tf.Tensor;
+    return tf.softmax(multiViewLogits(apply, x, this.opts));
   }
 
   evalEnd(): Record<string, number> {
