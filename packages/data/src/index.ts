@@ -85,4 +85,5 @@ export { VideoSpec, buildFromVideos, VIDEO_EXTENSIONS, type VideoSpecInput } fro
 export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';
 export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/frames.js';
 export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
+export { readImageClip, readVideoClip, type InputClip, type InputClipOptions } from './input-clip.js';
 export { inspectDataset, formatSummary, type DatasetSummary, type InspectOptions } from './inspect.js';
