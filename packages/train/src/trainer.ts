@@ -25,7 +25,12 @@ import {
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
-import { ClassifyObjective, classifierViews } from './objectives/classify.js';
+import {
+  ClassifyObjective,
+  classifierViews,
+  writeClassReport,
+  type ClassReport,
+} from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
@@ -98,6 +103,8 @@ export interface EvaluateOptions {
   judge?: boolean | 'auto';
   /** VAE runs: write `recon-step-N.gif|png` (inputs beside their reconstructions) into this directory. */
   samplesDir?: string;
+  /** Classifiers: write `classes-step-N.json` (per-class accuracy, confusion matrix) into this directory. */
+  reportsDir?: string;
 }
 
 /** Clips of the first evaluation batch shown in a reconstruction GIF. */
@@ -107,6 +114,8 @@ export class Trainer {
   /** Updates done so far (the next update is number `step`). */
   step = 0;
   private evalLoader: DataLoader | null = null;
+  /** Classifiers: per-class accuracy and the confusion matrix of the last evaluation. */
+  classes: ClassReport | null = null;
   private sampleQuality: SampleScorer | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
@@ -341,6 +350,10 @@ export class Trainer {
         await objective.evalBatch(batch, i);
       }
       const metrics = objective.evalEnd();
+      if (objective instanceof ClassifyObjective) {
+        this.classes = objective.classReport(this.parts.loader.labelNames);
+        if (opts.reportsDir) await writeClassReport(opts.reportsDir, this.step, this.classes);
+      }
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
         await this.writeReconstructions(objective, first, opts.samplesDir);
       if (scoreSamples && quality) {

@@ -206,6 +206,40 @@ describe('evaluation', () => {
     expect(() => cropCorners([4, 4], [8, 8], 3)).toThrow(/does not fit/);
   });
 
+  it('per-class accuracy and the confusion matrix count top-1 predictions against a hand-made matrix', async () => {
+    // 3 classes; a clip of value v is predicted class v (its logits peak at v); two batches accumulate
+    const { model } = stub((clip) => [0, 1, 2].map((k) => (k === clip[0] ? 5 : 0)));
+    const obj = new ClassifyObjective(model, opts({ numClasses: 3 }));
+    obj.evalBegin();
+    const labels = [0, 0, 1, 1, 2, 2, 2];
+    const preds = [0, 1, 1, 1, 0, 2, 2];
+    await obj.evalBatch(batch(labels.slice(0, 4), 1, (i) => preds[i]!));
+    await obj.evalBatch(batch(labels.slice(4), 1, (i) => preds[4 + i]!));
+    const m = obj.evalEnd();
+    const r = obj.classReport(['a', 'b']);
+    expect(r.confusion).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 2],
+    ]);
+    expect(r.classes).toEqual(['a', 'b', 'class 2']);
+    expect(r.perClass).toEqual([
+      { class: 0, name: 'a', clips: 2, correct: 1, accuracy: 0.5 },
+      { class: 1, name: 'b', clips: 2, correct: 2, accuracy: 1 },
+      { class: 2, name: 'class 2', clips: 3, correct: 2, accuracy: 2 / 3 },
+    ]);
+    expect(m['val/top1']).toBeCloseTo(5 / 7, 6); // the diagonal over all clips
+    obj.evalBegin(); // a new evaluation starts from zero
+    await obj.evalBatch(batch([1], 1, () => 0));
+    obj.evalEnd();
+    expect(obj.classReport(null).confusion).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(obj.classReport(null).perClass[0]!.accuracy).toBeNull();
+  });
+
   it('top-1 and top-5 count the label among the 1 and 5 most probable classes', async () => {
     // 7 classes, logits 6, 5, …, 0: class k has rank k + 1
     const { model } = stub(() => [6, 5, 4, 3, 2, 1, 0]);

@@ -1,11 +1,14 @@
 /**
+ * The commands on a trained classifier run. `vtx eval`'s per-class accuracy and confusion matrix: the training's
+ * last evaluation and `vtx eval` write `eval/classes-step-N.json`, consistent with top-1 and named by the data.
+ *
  * `vtx predict RUN --video F | --image F` on a tiny ViViT run (4x16x16 clips, 3 evaluation views), against an
  * independent reference: the run's model applied by hand to the windows a 3-view test takes of the same pixels
  * (normalised to [-1, 1]), its logits averaged, then the softmax. The video is lossless (PNG frames in Matroska),
  * so ffmpeg returns the pixels written. Also: a resized video says so; usage errors name the flag (exit 2).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '@vtx/core';
@@ -24,9 +27,9 @@ const hasFfmpeg = (() => {
     return false;
   }
 })();
-if (!hasFfmpeg) console.warn('predict-run.test: SKIPPED the video cases: ffmpeg is not on PATH');
+if (!hasFfmpeg) console.warn('classifier-run.test: SKIPPED the video cases: ffmpeg is not on PATH');
 
-const dir = wasmRunsDir('predict-run');
+const dir = wasmRunsDir('classifier-run');
 const io = captureCli();
 const runDir = join(dir, 'run');
 const [T, H, W] = [12, 16, 16];
@@ -78,6 +81,44 @@ beforeAll(async () => {
     terminal: new PassThrough(),
   });
 }, 300_000);
+
+describe('vtx eval: classes', () => {
+  interface Classes {
+    classes: string[];
+    perClass: { class: number; name: string; clips: number; correct: number; accuracy: number | null }[];
+    confusion: number[][];
+  }
+
+  it('the last evaluation of training and vtx eval write per-class accuracy and the confusion matrix', async () => {
+    expect(existsSync(join(runDir, 'eval', 'classes-step-000020.json'))).toBe(true);
+    expect(await io.run('eval', runDir, '--json')).toBe(0);
+    const out = JSON.parse(io.out) as { classesFile: string; classes: Classes } & Record<string, number>;
+    const { classes, confusion, perClass } = out.classes;
+    expect(out.classesFile).toBe(join(runDir, 'eval', 'classes-step-000020.json'));
+    expect(JSON.parse(readFileSync(out.classesFile, 'utf8'))).toEqual({ step: 20, ...out.classes });
+    // named by the training data's index.json, in its numbering
+    const cache = join(dir, 'cache');
+    const dataset = readdirSync(cache).find((d) => d.startsWith('synthetic-'))!;
+    const index = JSON.parse(readFileSync(join(cache, dataset, 'index.json'), 'utf8')) as {
+      labels: { names: string[] };
+    };
+    expect(classes).toEqual(index.labels.names);
+    // one evaluation batch of 4 clips: the matrix counts them, its diagonal is top-1
+    const total = confusion.flat().reduce((a, b) => a + b, 0);
+    expect(total).toBe(4);
+    const diagonal = confusion.reduce((a, row, k) => a + row[k]!, 0);
+    expect(out['val/top1']).toBeCloseTo(diagonal / total, 6);
+    perClass.forEach((c, k) => {
+      expect(c.clips).toBe(confusion[k]!.reduce((a, b) => a + b, 0));
+      expect(c.correct).toBe(confusion[k]![k]);
+    });
+    io.out = '';
+    expect(await io.run('eval', runDir)).toBe(0);
+    expect(io.out).toContain('per-class accuracy (correct / clips)');
+    const rows = io.out.split('confusion matrix (rows: true class')[1]!.trim().split('\n').slice(1);
+    expect(rows.map((r) => r.trim().split(/\s+/).slice(-4).map(Number))).toEqual(confusion);
+  });
+});
 
 describe('vtx predict RUN', () => {
   it.skipIf(!hasFfmpeg)(
