@@ -1,4 +1,7 @@
-/** `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`. */
+/**
+ * `vtx train --config FILE [--set k=v …] [--out DIR]`, `vtx train --resume RUN_DIR`, and `vtx train --config FILE
+ * --smoke` (two steps of everything in a temporary directory: ./smoke.ts).
+ */
 import { join } from 'node:path';
 import { BACKENDS } from '@vtx/core';
 import type { CommandModule } from 'yargs';
@@ -14,6 +17,7 @@ import {
 } from '@vtx/train';
 import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';
+import { smokeLines, smokeTest } from './smoke.js';
 
 interface Args {
   config?: string;
@@ -21,6 +25,7 @@ interface Args {
   out?: string;
   resume?: string;
   backend?: string;
+  smoke?: boolean;
   plugin: string[];
 }
 
@@ -47,8 +52,14 @@ export const trainCommand: CommandModule<object, Args> = {
         describe:
           'tfjs backend: tensorflow | webgpu | native | wasm | cpu (default: the fastest that starts; webgpu on a software adapter only when named)',
       })
+      .option('smoke', {
+        type: 'boolean', // no default: yargs counts a default as given in .conflicts
+        describe:
+          'validate the config and run two steps of everything (train, eval, samples, checkpoint, resume) in a temporary directory; nothing is kept',
+      })
       .option('plugin', pluginOption)
       .conflicts('resume', 'config')
+      .conflicts('smoke', ['resume', 'out'])
       .check((a) => {
         if (!a.config && !a.resume) throw new Error('give --config FILE, or --resume RUN_DIR');
         return true;
@@ -60,6 +71,10 @@ export const trainCommand: CommandModule<object, Args> = {
       .example(
         '$0 train -c configs/vivit/factorised-encoder.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
+      )
+      .example(
+        '$0 train --config configs/default.yaml --smoke',
+        'check a config end to end in seconds, keep nothing',
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
@@ -91,6 +106,11 @@ export const trainCommand: CommandModule<object, Args> = {
         await train(cfg, { out: argv.resume, resume: true, ...hooks });
       } else {
         const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
+        if (argv.smoke) {
+          const r = await smokeTest(cfg, plugins, { ...hooks, terminal: process.stderr });
+          process.stdout.write(smokeLines(argv.config!, r));
+          return;
+        }
         const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), ...hooks });
         process.stdout.write(
           `\nrun: ${summary.runDir}\n  metrics: ${join(summary.runDir, 'metrics.jsonl')}\n  checkpoint: ${summary.checkpoint}\n` +
