@@ -9,6 +9,7 @@ interface Args {
   runs?: string;
   docs?: string;
   reportOnly: boolean;
+  set: string[];
 }
 
 export const ablateCommand: CommandModule<object, Args> = {
@@ -30,12 +31,29 @@ export const ablateCommand: CommandModule<object, Args> = {
         default: false,
         describe: 're-report an existing sweep',
       })
+      .option('set', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe:
+          'override a key of every run, e.g. --set train.steps=50 (needs --runs and --docs: a changed ablation must not mix with the shipped one)',
+      })
       .check((a) => {
         if (!a.list && !a.name) throw new Error('give an ablation name, or --list');
+        if (a.set.length && a.reportOnly)
+          throw new Error('--set changes the runs; --report-only runs nothing');
+        if (a.set.length && (!a.runs || !a.docs))
+          throw new Error(
+            `--set ${a.set[0]}: give --runs and --docs too, so the changed ablation neither resumes the shipped runs nor overwrites docs/ablations`,
+          );
         return true;
       })
       .example('$0 ablate --list', 'the ablations and the findings they test')
-      .example('$0 ablate dit-conditioning', 'adaLN-Zero vs adaLN vs cross-attention vs in-context'),
+      .example('$0 ablate dit-conditioning', 'adaLN-Zero vs adaLN vs cross-attention vs in-context')
+      .example(
+        '$0 ablate dit-conditioning --set train.steps=50 --runs /tmp/abl --docs /tmp/abl-docs',
+        'a shortened run of it, kept apart from the shipped report',
+      ),
   handler: async (argv) => {
     if (argv.list) {
       for (const a of ABLATIONS)
@@ -50,6 +68,7 @@ export const ablateCommand: CommandModule<object, Args> = {
         ...(argv.runs ? { runs: argv.runs } : {}),
         ...(argv.docs ? { docs: argv.docs } : {}),
         reportOnly: argv.reportOnly,
+        ...(argv.set.length ? { set: argv.set } : {}),
         signal: stop.signal,
         onEvent: (l) => process.stderr.write(`${l}\n`),
       });

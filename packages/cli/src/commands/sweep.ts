@@ -32,7 +32,10 @@ function onSignals(): { signal: AbortSignal; off: () => void } {
   return { signal: stop.signal, off: () => process.off('SIGINT', handler).off('SIGTERM', handler) };
 }
 
-const runCmd: CommandModule<object, { file: string; out?: string; launcher?: string; wait: boolean }> = {
+const runCmd: CommandModule<
+  object,
+  { file: string; out?: string; launcher?: string; wait: boolean; set: string[] }
+> = {
   command: '$0 <file>',
   describe:
     'run a sweep: validate every run, then launch them (skips finished runs, resumes interrupted ones)',
@@ -49,7 +52,18 @@ const runCmd: CommandModule<object, { file: string; out?: string; launcher?: str
         type: 'boolean',
         default: true,
         describe: 'slurm: wait for the job array to finish',
-      }),
+      })
+      .option('set', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe:
+          "override a key of every run (not stages), after the file's set, e.g. --set train.steps=50; a key the sweep varies is an error. Runs already started keep their config: use a fresh --out",
+      })
+      .example(
+        '$0 sweep configs/sweeps/tiny.yaml --set train.steps=50 --out /tmp/tiny-short',
+        'every run shortened to 50 steps, in a directory of its own',
+      ),
   handler: async (argv) => {
     const { signal, off } = onSignals();
     try {
@@ -57,6 +71,7 @@ const runCmd: CommandModule<object, { file: string; out?: string; launcher?: str
         ...(argv.out ? { out: argv.out } : {}),
         ...(argv.launcher ? { launcher: argv.launcher as 'local' | 'slurm' } : {}),
         wait: argv.wait,
+        ...(argv.set.length ? { set: argv.set } : {}),
         signal,
         onEvent: say,
       });
