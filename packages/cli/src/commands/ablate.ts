@@ -1,7 +1,8 @@
 /** `vtx ablate <name>` runs a paper ablation and writes its report to docs/ablations/<name>/; `--list` lists them. */
 import type { CommandModule } from 'yargs';
-import { ABLATIONS, runAblation } from '@vtx/lab';
+import { ABLATIONS, ablation, runAblation } from '@vtx/lab';
 import { report } from './common.js';
+import { smokeSweep, smokeSweepLine } from './smoke.js';
 
 interface Args {
   name?: string;
@@ -10,6 +11,7 @@ interface Args {
   docs?: string;
   reportOnly: boolean;
   set: string[];
+  smoke?: boolean;
 }
 
 export const ablateCommand: CommandModule<object, Args> = {
@@ -50,6 +52,7 @@ export const ablateCommand: CommandModule<object, Args> = {
       })
       .example('$0 ablate --list', 'the ablations and the findings they test')
       .example('$0 ablate dit-conditioning', 'adaLN-Zero vs adaLN vs cross-attention vs in-context')
+      .example('$0 ablate dit-conditioning --smoke', 'two steps of each of its runs first, nothing kept')
       .example(
         '$0 ablate dit-conditioning --set train.steps=50 --runs /tmp/abl --docs /tmp/abl-docs',
         'a shortened run of it, kept apart from the shipped report',
@@ -64,6 +67,18 @@ export const ablateCommand: CommandModule<object, Args> = {
     const onSignal = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
+      if (argv.smoke) {
+        const a = ablation(argv.name!);
+        const why = a.sweep ? await a.unavailable?.() : 'it has no sweep file';
+        if (why) {
+          process.stdout.write(`${a.name}: not smoke-tested: ${why}\n`);
+          return;
+        }
+        const say = (l: string) => process.stderr.write(`${l}\n`);
+        const r = await smokeSweep(a.sweep, argv.set, { signal: stop.signal, terminal: process.stderr }, say);
+        process.stdout.write(smokeSweepLine(`${a.name} (${a.sweep})`, r));
+        return;
+      }
       const r = await runAblation(argv.name!, {
         ...(argv.runs ? { runs: argv.runs } : {}),
         ...(argv.docs ? { docs: argv.docs } : {}),

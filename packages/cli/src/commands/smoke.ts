@@ -3,12 +3,15 @@
  * runs two steps of everything it does in a temporary directory — one step with an evaluation, the config's samples
  * and a checkpoint, a resume from that checkpoint, a second step with the same — and removes the directory. Nothing
  * is written into runs/ (built-in datasets are still built into their cache, as a real run would). A failure names
- * the phase and keeps the directory for a look. `vtx sweep --smoke` and `vtx ablate --smoke` smoke every run.
+ * the phase and keeps the directory for a look. `vtx sweep --smoke` and `vtx ablate --smoke` smoke every stage and
+ * run of the sweep (`smokeSweep`).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trainAttributeClassifier } from '@vtx/eval';
+import { SweepConfig, SweepError, expandSweep, withSet } from '@vtx/lab';
 import { modelTask } from '@vtx/models';
 import {
   ConfigError,
@@ -85,10 +88,12 @@ export async function smokeTest(
   cfg: ExperimentConfig,
   plugins: readonly string[],
   hooks: Omit<TrainOptions, 'out' | 'resume'> = {},
+  /** Run here and keep it (a sweep's stage, which its runs read); default: a temporary directory, removed. */
+  at?: string,
 ): Promise<SmokeResult> {
   const started = performance.now();
-  const tmp = await mkdtemp(join(tmpdir(), 'vtx-smoke-'));
-  const dir = join(tmp, cfg.name);
+  const tmp = at ?? (await mkdtemp(join(tmpdir(), 'vtx-smoke-')));
+  const dir = at ?? join(tmp, cfg.name);
   let phase = 'training step 1 (evaluation, samples, checkpoint)';
   try {
     await train(smokeConfig(cfg, 1), { ...hooks, out: dir });
@@ -114,11 +119,11 @@ export async function smokeTest(
       if (!checkpoints.includes(s))
         throw new Error(`no checkpoint of step ${s} in ${join(dir, 'checkpoints')}`);
     const seconds = (performance.now() - started) / 1000;
-    await rm(tmp, { recursive: true, force: true });
+    if (!at) await rm(tmp, { recursive: true, force: true });
     return { dir: tmp, summary, checkpoints, seconds };
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) {
-      await rm(tmp, { recursive: true, force: true }); // the config, not the run: exit 2, nothing to look at
+      if (!at) await rm(tmp, { recursive: true, force: true }); // the config, not the run: exit 2
       throw e;
     }
     throw existsSync(tmp) ? new SmokeError(phase, tmp, e) : e;
@@ -132,5 +137,57 @@ export function smokeLines(name: string, r: SmokeResult): string {
     `smoke test passed: ${name}: ${SMOKE_STEPS} steps in ${r.seconds.toFixed(1)} s (segments ${r.summary.segments.map((g) => `${g.fromStep}-${g.toStep}`).join(', ')}: resumed from step 1); ` +
     `checkpoints of steps ${r.checkpoints.join(', ')}; evaluation ${metrics.length ? metrics.join(', ') : '(none)'}; ` +
     `samples ${r.summary.samples.length}; nothing kept (${r.dir} removed)\n`
+  );
+}
+
+/**
+ * Smoke-test a sweep (or an ablation's): expand and validate it with `set` as `vtx sweep --set` would, then smoke its
+ * stages in order (a `judge` stage trains its attribute classifier for 2 steps) into a temporary sweep directory the
+ * runs' `${stage.<name>}` point into, and smoke every run; remove the directory when all passed. `say` reports each.
+ */
+export async function smokeSweep(
+  file: string,
+  set: readonly string[],
+  hooks: Omit<TrainOptions, 'out' | 'resume'>,
+  say: (line: string) => void,
+): Promise<{ stages: number; runs: SmokeResult[]; seconds: number }> {
+  const started = performance.now();
+  const sweep = withSet(await loadConfigFile(file, SweepConfig), set);
+  const tmp = await mkdtemp(join(tmpdir(), 'vtx-smoke-sweep-'));
+  let phase = 'expanding the sweep';
+  try {
+    const ex = await expandSweep(sweep, file, { dir: tmp });
+    say(`smoke: ${ex.sweep.name}: ${ex.stages.length} stage(s) and ${ex.runs.length} run(s) validated`);
+    for (const st of ex.stages) {
+      phase = `stage ${st.name}`;
+      say(`smoke: stage ${st.name}`);
+      if (st.command === 'judge')
+        await trainAttributeClassifier({ ...st.config, steps: SMOKE_STEPS }, { out: st.dir, log: say });
+      else await smokeTest(st.config, [], hooks, st.dir);
+    }
+    const runs: SmokeResult[] = [];
+    for (const r of ex.runs) {
+      phase = `run ${r.name}`;
+      say(`smoke: run ${r.name}`);
+      runs.push(await smokeTest(r.config, [], hooks));
+    }
+    await rm(tmp, { recursive: true, force: true });
+    return { stages: ex.stages.length, runs, seconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    if (e instanceof SweepError || e instanceof ConfigError || e instanceof UsageError) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    throw e instanceof SmokeError
+      ? new SmokeError(`${phase}: ${e.phase}`, e.dir, e.error)
+      : new SmokeError(phase, tmp, e);
+  }
+}
+
+/** What a passed sweep smoke test says. */
+export function smokeSweepLine(name: string, r: Awaited<ReturnType<typeof smokeSweep>>): string {
+  return (
+    `smoke test passed: ${name}: ${r.stages} stage(s) and ${r.runs.length} run(s), ${SMOKE_STEPS} steps each ` +
+    `(resumed from step 1), in ${r.seconds.toFixed(1)} s; nothing kept\n`
   );
 }
