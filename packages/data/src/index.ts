@@ -68,7 +68,7 @@ export {
 } from './config.js';
 export { builtinDir, resolveDataset } from './resolve.js';
 export { DataLoader, LoaderState, createLoader } from './loader/loader.js';
-export { labelRemap } from './loader/labels.js';
+export { checkAttributes, labelRemap } from './loader/labels.js';
 export type { Batch } from './loader/producer.js';
 export { layout, planEpoch, type Layout, type PlannedBatch, type Segment } from './loader/plan.js';
 export {
