@@ -58,7 +58,9 @@ describe('vtx ablate', () => {
     expect(io.err).toMatch(/--set train\.steps=2: give --runs and --docs too/);
     io.err = '';
     const where = ['--runs', join(dir, 'ab'), '--docs', join(dir, 'docs')];
-    expect(await run('ablate', 'dit-conditioning', '--set', 'train.steps=2', '--report-only', ...where)).toBe(2);
+    expect(await run('ablate', 'dit-conditioning', '--set', 'train.steps=2', '--report-only', ...where)).toBe(
+      2,
+    );
     expect(io.err).toMatch(/--set changes the runs; --report-only runs nothing/);
     expect(existsSync(join(dir, 'docs'))).toBe(false);
   });
