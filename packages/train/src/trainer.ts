@@ -185,7 +185,7 @@ export class Trainer {
             numClasses: classes ?? 0,
             labelSmoothing: cfg.train.labelSmoothing,
             mixup: cfg.train.mixup,
-            ...classifierViews(cfg, clip),
+            ...classifierViews(cfg),
             seed: cfg.seed,
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'

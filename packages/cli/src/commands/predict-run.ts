@@ -65,7 +65,13 @@ export async function predictRun(a: PredictRunArgs): Promise<void> {
     const index = await trainingIndex(run.cfg);
     if (index?.dtype === 'float32')
       throw new UsageError(`${a.run} trains on latents (float32 data); vtx predict RUN reads pixels`);
-    const views = classifierViews(run.cfg, run.clip);
+    // the views of its evaluation, at the size its model was built for where its transforms do not say
+    const declared = classifierViews(run.cfg);
+    const views = {
+      ...declared,
+      frames: declared.frames ?? run.clip[0],
+      size: declared.size ?? ([run.clip[1], run.clip[2]] as const),
+    };
     const { transforms } = DataConfig.parse(evalDataInput(run.cfg));
     if (transforms.patchify)
       throw new UsageError(`${a.run}: data.transforms.patchify is set; vtx predict RUN feeds whole clips`);
@@ -75,7 +81,7 @@ export async function predictRun(a: PredictRunArgs): Promise<void> {
     const file = (a.video ?? a.image)!;
     const read = { height, width, resize, fps: a.fps } as const;
     const input = a.video ? await readVideoClip(file, read) : await readImageClip(file, read);
-    const clip = modelFrames(input, transforms.stride, views.frames ?? input.shape[0]);
+    const clip = modelFrames(input, transforms.stride, views.frames);
     const plan = viewPlan([1, ...clip.shape], views);
     say(
       `${file}: ${input.source.width}x${input.source.height}` +

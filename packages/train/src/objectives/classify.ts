@@ -23,14 +23,15 @@ export interface ClassifyOptions extends ViewOptions {
 }
 
 /**
- * A run's evaluation views: the frames and size it trains on (`data.transforms`, else the training clip), and
- * `eval.views` temporal windows x `eval.crops` spatial crops of longer or larger evaluation clips.
+ * A run's evaluation views: the frames and size it trains on, as its training transforms declare them
+ * (`data.transforms.frames`, `data.transforms.crop`; null where they do not, so evaluation clips of that axis are
+ * fed whole, as a model trained at several sizes takes them), and `eval.views` windows x `eval.crops` crops.
  */
-export function classifierViews(cfg: ExperimentConfig, clip: readonly number[]): ViewOptions {
+export function classifierViews(cfg: ExperimentConfig): ViewOptions {
   const { frames, crop } = cfg.data.transforms;
   return {
-    frames: frames ?? clip[0] ?? null,
-    size: crop ? [crop.height, crop.width] : [clip[1]!, clip[2]!],
+    frames: frames ?? null,
+    size: crop ? [crop.height, crop.width] : null,
     views: cfg.eval.views,
     crops: cfg.eval.crops,
   };
