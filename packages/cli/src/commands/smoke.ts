@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainAttributeClassifier } from '@vtx/eval';
+import { sampleScoring, trainAttributeClassifier } from '@vtx/eval';
 import { SweepConfig, SweepError, expandSweep, withSet } from '@vtx/lab';
 import { modelTask } from '@vtx/models';
 import {
@@ -96,7 +96,8 @@ export async function smokeTest(
   const dir = at ?? join(tmp, cfg.name);
   let phase = 'training step 1 (evaluation, samples, checkpoint)';
   try {
-    await train(smokeConfig(cfg, 1), { ...hooks, out: dir });
+    const opts = { samples: sampleScoring, ...hooks }; // eval.judge scores samples through @vtx/eval
+    await train(smokeConfig(cfg, 1), { ...opts, out: dir });
     phase = `resuming from step 1 for step ${SMOKE_STEPS}`;
     const resumed = withPlugins(
       await loadConfigFile(join(dir, 'config.yaml'), ExperimentConfig, [
@@ -104,7 +105,7 @@ export async function smokeTest(
       ]),
       plugins,
     );
-    const summary = await train(resumed, { ...hooks, out: dir, resume: true });
+    const summary = await train(resumed, { ...opts, out: dir, resume: true });
     phase = 'checking what the run wrote';
     if (summary.status !== 'completed' || summary.step !== SMOKE_STEPS)
       throw new Error(
