@@ -63,6 +63,9 @@ describe('vtx ablate', () => {
     );
     expect(io.err).toMatch(/--set changes the runs; --report-only runs nothing/);
     expect(existsSync(join(dir, 'docs'))).toBe(false);
+    io.err = '';
+    expect(await run('ablate', 'dit-conditioning', '--smoke', ...where)).toBe(2);
+    expect(io.err).toMatch(/--smoke keeps nothing: it takes no --report-only, --runs or --docs/);
   });
 });
 

@@ -40,11 +40,18 @@ export const ablateCommand: CommandModule<object, Args> = {
         describe:
           'override a key of every run, e.g. --set train.steps=50 (needs --runs and --docs: a changed ablation must not mix with the shipped one)',
       })
+      .option('smoke', {
+        type: 'boolean',
+        describe:
+          "smoke-test the ablation's sweep (vtx sweep --smoke: two steps of every stage and run) in a temporary directory; no report",
+      })
       .check((a) => {
         if (!a.list && !a.name) throw new Error('give an ablation name, or --list');
+        if (a.smoke && (a.reportOnly || a.runs || a.docs))
+          throw new Error('--smoke keeps nothing: it takes no --report-only, --runs or --docs');
         if (a.set.length && a.reportOnly)
           throw new Error('--set changes the runs; --report-only runs nothing');
-        if (a.set.length && (!a.runs || !a.docs))
+        if (a.set.length && !a.smoke && (!a.runs || !a.docs))
           throw new Error(
             `--set ${a.set[0]}: give --runs and --docs too, so the changed ablation neither resumes the shipped runs nor overwrites docs/ablations`,
           );
