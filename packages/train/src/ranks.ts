@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCommunicator, worldFromEnv } from '@vtx/mpi';
+import { loadMpiAddon, startCommunicator, worldFromEnv } from '@vtx/mpi';
 import { ConfigError, UsageError } from './config/index.js';
 import type { ExperimentConfig } from './experiment.js';
 import { DataParallel } from './parallel.js';
@@ -64,6 +64,12 @@ export function ranksThreads(env: Env, local: number, cores = cpus().length): st
   const n = Math.max(1, Math.floor(cores / Math.max(1, local)));
   env['VTX_THREADS'] = String(n);
   return `VTX_THREADS=${n} (${cores} cores / ${local} ranks on this machine)`;
+}
+
+/** Why this installation cannot train data-parallel (the MPI addon is not built or does not load), or null. */
+export function mpiUnavailable(): string | null {
+  const load = loadMpiAddon();
+  return load.ok ? null : load.reason;
 }
 
 /** How many ranks the launcher in the environment started (mpirun, srun), before MPI starts; 1 without one. */
