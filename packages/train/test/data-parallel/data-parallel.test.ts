@@ -89,8 +89,8 @@ async function weightsAgree(a: string, b: string): Promise<number> {
   const [wa, wb] = await Promise.all([ca!.path, cb!.path].map(async (p) => (await loadCheckpoint(p)).groups));
   let worst = 0;
   for (const group of ['weights', 'ema']) {
-    const ta = wa[group]!.tensors;
-    const tb = wb[group]!.tensors;
+    const ta = wa![group]!.tensors;
+    const tb = wb![group]!.tensors;
     expect(Object.keys(ta).sort()).toEqual(Object.keys(tb).sort());
     for (const name of Object.keys(ta)) {
       const [x, y] = [ta[name]!.data as Float32Array, tb[name]!.data as Float32Array];
