@@ -55,12 +55,17 @@ export function startRanks(env: Env = process.env): Ranks {
 
 /**
  * `VTX_THREADS` (the native backend's pool) for `local` ranks on this machine: max(1, ⌊cores / local⌋), unless
- * the user set it. Set before the backend's first parallel kernel, which fixes the pool's size. The machine's
+ * the user set it (or Slurm's cpus per task under srun). Set before the backend's first parallel kernel, which fixes the pool's size. The machine's
  * cores, not this process's affinity: mpirun binds each of 2 or fewer ranks to one core unless told
  * `--bind-to none` (as `vtx train --ranks` does), and a bound rank's threads share its core.
  */
 export function ranksThreads(env: Env, local: number, cores = cpus().length): string {
   if (env['VTX_THREADS'] !== undefined) return `VTX_THREADS=${env['VTX_THREADS']} (set by the user)`;
+  const slurm = Number(env['SLURM_CPUS_PER_TASK']);
+  if (Number.isInteger(slurm) && slurm > 0) {
+    env['VTX_THREADS'] = String(slurm); // Slurm gave each task its cores
+    return `VTX_THREADS=${slurm} (SLURM_CPUS_PER_TASK)`;
+  }
   const n = Math.max(1, Math.floor(cores / Math.max(1, local)));
   env['VTX_THREADS'] = String(n);
   return `VTX_THREADS=${n} (${cores} cores / ${local} ranks on this machine)`;
@@ -72,9 +77,10 @@ export function mpiUnavailable(): string | null {
   return load.ok ? null : load.reason;
 }
 
-/** How many ranks the launcher in the environment started (mpirun, srun), before MPI starts; 1 without one. */
-export function launchedRanks(env: Env = process.env): number {
-  return worldFromEnv(env).size;
+/** This process's rank and the rank count the launcher in the environment started (mpirun, srun), before MPI. */
+export function launched(env: Env = process.env): { rank: number; size: number } {
+  const { rank, size } = worldFromEnv(env);
+  return { rank, size };
 }
 
 /** The config this rank trains: its rows of every global batch (`data.dataParallel`) when there are ranks. */

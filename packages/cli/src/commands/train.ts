@@ -13,7 +13,7 @@ import {
   ExperimentConfig,
   GracefulStop,
   importPlugins,
-  launchedRanks,
+  launched,
   loadConfigFile,
   mpirunCommand,
   startRanks,
@@ -91,7 +91,7 @@ export const trainCommand: CommandModule<object, Args> = {
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
-    if ((argv.ranks ?? 1) > 1 && launchedRanks() === 1) {
+    if ((argv.ranks ?? 1) > 1 && launched().size === 1) {
       process.exitCode = await underMpirun(argv.ranks!);
       return;
     }
