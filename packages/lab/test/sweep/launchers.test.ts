@@ -226,6 +226,9 @@ describe('slurm launcher', () => {
     const resumed = (await readMetrics(join(run, 'metrics.jsonl'))).filter((m) => 'loss' in m);
     expect(resumed.map((m) => m['step'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (let i = 4; i < 8; i++)
-      expect(Math.abs(resumed[i]!['loss']! - first[i]!['loss']!), `loss at step ${i + 1}`).toBeLessThan(1e-6);
+      expect(
+        Math.abs(Number(resumed[i]!['loss']) - Number(first[i]!['loss'])),
+        `loss at step ${i + 1}`,
+      ).toBeLessThan(1e-6);
   });
 });
