@@ -17,6 +17,7 @@
  *
  * Under mpirun or srun with N > 1 ranks (./ranks.ts) the same call trains data-parallel: every rank trains its rows
  * of each global batch, rank 0 alone writes the run directory, and a stop on any rank stops all after one step.
+ * (Over 350 lines: the stages of one run share the `Run` record, and splitting them would pass it between files.)
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -26,11 +27,11 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { UsageError, writeResolvedConfig } from './config/index.js';
+import { writeResolvedConfig } from './config/index.js';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';
-import { continueRun, prepareResume, resumeChanges, type ResumeStart } from './resume.js';
+import { continueRun, resumeChanges, shareStart, startOf, type Start } from './resume.js';
 import { EventWriter, createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
 import { writeSamples } from './samples.js';
@@ -115,7 +116,7 @@ export async function train(
   const { cfg } = valid;
   const runDir = opts.out ?? join('runs', cfg.name);
   // rank 0 reads the run directory and decides; every rank gets its decision (or its error)
-  const start: Start = await agree(ranks, () => startOf(cfg, runDir, opts), shared);
+  const start: Start = await agree(ranks, () => startOf(cfg, runDir, opts.resume), shareStart);
   if (start.complete) {
     const s = start.complete;
     if (ranks.writes)
@@ -161,34 +162,6 @@ export async function train(
     if (!run && created && !opts.resume && !own) await fs.rm(runDir, { recursive: true, force: true });
     own?.remove();
   }
-}
-
-/** Where a run starts: fresh, or a resume point (rank 0's, with what it set aside), or nothing to do. */
-interface Start {
-  resume?: ResumeStart;
-  complete?: RunSummary;
-  /** The checkpoint to continue from. */
-  checkpoint?: string;
-}
-
-/** What ranks > 0 are told of rank 0's start. */
-const shared = ({ complete, checkpoint }: Start): Start => ({
-  ...(complete ? { complete } : {}),
-  ...(checkpoint ? { checkpoint } : {}),
-});
-
-/** Rank 0's view of the run directory: where the run starts. */
-async function startOf(cfg: ExperimentConfig, runDir: string, opts: TrainOptions): Promise<Start> {
-  if (!opts.resume) {
-    if (existsSync(join(runDir, 'config.yaml')))
-      throw new UsageError(
-        `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
-      );
-    return {};
-  }
-  const resume = await prepareResume(cfg, runDir);
-  if (resume.complete) return { resume, complete: resume.complete };
-  return { resume, ...(resume.checkpoint ? { checkpoint: resume.checkpoint.path } : {}) };
 }
 
 /** Backend, model, resumed state and the run's writers, up to the first step. */

@@ -3,6 +3,8 @@
  * clipping, gradient accumulation and an EMA of the weights, for classification and diffusion objectives.
  * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
+ * With data-parallel ranks (`parallel`, ./parallel.ts) a step's gradients, losses and stop request and an
+ * evaluation's metrics are combined over the ranks.
  * (Over 350 lines: one class, the state a run resumes from and the four operations on it — step, evaluate, save,
  * restore — each of which reads most of that state.)
  */
