@@ -167,6 +167,14 @@ export class ClassifyObjective implements Objective {
     return tf.softmax(multiViewLogits(apply, x, this.opts));
   }
 
+  /** Replace the confusion matrix by `sum` of it (data-parallel ranks: every rank's share of the batches). */
+  sumConfusion(sum: (counts: Float64Array) => void): void {
+    const k = this.confusion.length;
+    const flat = Float64Array.from(this.confusion.flat());
+    sum(flat);
+    this.confusion = Array.from({ length: k }, (_, i) => Array.from(flat.subarray(i * k, (i + 1) * k)));
+  }
+
   /** The last evaluation's per-class accuracy and confusion matrix, its classes named by `names` where given. */
   classReport(names: readonly string[] | null): ClassReport {
     const classes = this.confusion.map((_, k) => names?.[k] ?? `class ${k}`);
