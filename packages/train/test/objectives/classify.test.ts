@@ -238,6 +238,10 @@ describe('evaluation', () => {
       [0, 0, 0],
     ]);
     expect(obj.classReport(null).perClass[0]!.accuracy).toBeNull();
+    // data-parallel: the ranks' matrices summed, the report recomputed from the sum
+    obj.sumConfusion((c) => c.set(c.map((v, i) => v + (i === 0 ? 2 : 0)))); // the peer saw 2 clips of class 0, right
+    expect(obj.classReport(null).confusion[0]).toEqual([2, 0, 0]);
+    expect(obj.classReport(null).perClass[0]).toMatchObject({ clips: 2, correct: 2, accuracy: 1 });
   });
 
   it('top-1 and top-5 count the label among the 1 and 5 most probable classes', async () => {
