@@ -86,7 +86,7 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
       const page = await gpuBrowser.newPage();
       await page.goto(`${url}?model=model/`);
       await page.waitForFunction(() => (window as unknown as PageWindow).vtxSampler.ready, null, {
-        timeout: 60_000,
+        timeout: 600_000,
       });
       expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
       expect(await page.evaluate(() => typeof (navigator as { gpu?: unknown }).gpu)).toBe('object');
@@ -106,7 +106,7 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
       (window as unknown as PageWindow).vtxSampler.ready ||
       (window as unknown as PageWindow).vtxSampler.error,
     null,
-    { timeout: 60_000 },
+    { timeout: 600_000 },
   );
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe(backend);
@@ -126,7 +126,7 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
     () =>
       (window as unknown as PageWindow).vtxSampler.last || (window as unknown as PageWindow).vtxSampler.error,
     null,
-    { timeout: 120_000 },
+    { timeout: 600_000 },
   );
   const got = await page.evaluate(() => ({
     last: (window as unknown as PageWindow).vtxSampler.last!,
