@@ -136,7 +136,8 @@ export function inputsFor(
         [batch, 1],
       );
     }
-    if (name === 'given') // the first frames given, the rest generated
+    if (name === 'given')
+      // the first frames given, the rest generated
       return tf.tensor2d(
         Array.from({ length: batch * clip[0] }, (_, i) => (i % clip[0] < clip[0] / 2 ? 1 : 0)),
         [batch, clip[0]],

@@ -36,7 +36,13 @@ describe.each(cases)('%s', (_name, process, differences) => {
   const lossAt = (w: tf.Tensor, g: tf.Tensor | undefined, seen: tf.Tensor[] = []) => {
     const model: DenoiseFn<unknown> = (xt) => {
       seen.push(tf.keep(tf.clone(xt)));
-      return tf.mul(tf.concat(Array.from({ length: outShape[4]! }, () => xt), -1), w);
+      return tf.mul(
+        tf.concat(
+          Array.from({ length: outShape[4]! }, () => xt),
+          -1,
+        ),
+        w,
+      );
     };
     return tf.mean(process.trainingLosses(model, x0, t, { noise, ...(g ? { given: g } : {}) }).loss);
   };
