@@ -19,7 +19,6 @@ import {
 import { builtinDir, type DatasetIndex } from '@vtx/data';
 import {
   modelPatch,
-  sampleClips,
   sampleConditions,
   type ClipShape,
   type Condition,
@@ -27,8 +26,18 @@ import {
   type SamplerName,
 } from '@vtx/models';
 import { UsageError, report } from './common.js';
+import {
+  checkPromptFlags,
+  checkPromptRun,
+  promptInputs,
+  promptMode,
+  promptOptions,
+  promptTensors,
+  samplePrompted,
+  type PromptArgs,
+} from './sample-prompt.js';
 
-interface Args {
+interface Args extends PromptArgs {
   run: string;
   count: number;
   size: string[];
@@ -94,6 +103,8 @@ export const sampleCommand: CommandModule<object, Args> = {
       })
       .option('weights', { choices: ['ema', 'live'] as const, default: 'ema' as const })
       .option('mp4', { type: 'boolean', default: true, describe: 'also write an MP4 when ffmpeg is on PATH' })
+      .options(promptOptions)
+      .check(checkPromptFlags)
       .example(
         '$0 sample runs/default --class 0 1 2 3 --steps 50 --cfg-scale 2',
         'guided samples of four classes (50 Euler steps for a rectified-flow run, 50 DDIM steps for a Gaussian one)',
@@ -114,10 +125,13 @@ export const sampleCommand: CommandModule<object, Args> = {
       checkConditionFlags(run.condition, argv, argv.run);
       const names = await classNames(run.cfg);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
-      const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
+      const mode = promptMode(argv);
+      const latent = (sizes.length > 0 || mode !== null) && (await latentSourceOf(run.cfg)) !== null;
+      if (mode) checkPromptRun(mode, run.cfg, latent, argv.run);
+      const prompt = mode ? await promptInputs(mode, argv, run.cfg, run.clip) : {};
       const written: string[] = [];
       for (const clip of sizes.length ? sizes : [run.clip]) {
-        const latents = await sampleClips(run.model, run.process, run.condition, {
+        const latents = await samplePrompted(run.model, run.process, run.condition, prompt, {
           count: argv.count,
           clip,
           classes: argv.class,
@@ -145,6 +159,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         if (latent && sizes.length)
           process.stderr.write(`${size} latents decoded to ${clips.shape.slice(1, 4).join('x')} pixels\n`);
       }
+      tf.dispose(promptTensors(prompt));
       process.stdout.write(`${written.join('\n')}\n`);
     } catch (e) {
       report(e);
