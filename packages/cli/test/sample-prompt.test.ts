@@ -157,6 +157,12 @@ describe('vtx sample with pictures and videos', () => {
     const gif = join(dir, 'a.gif');
     expect(await sample(framed, 'fwd', '--extend', gif)).toBe(0);
     expect(await sample(framed, 'bwd', '--extend', gif, '--backward')).toBe(0);
+    // without --out the files say the mode
+    expect(
+      await run('sample', framed, '--count', '1', '--steps', 'ddim2', '--extend', gif, '--backward'),
+    ).toBe(0);
+    expect(io.out).toMatch(/samples\/sample-0-extend-backward\.png\n/);
+    expect(existsSync(join(framed, 'samples', 'sample-0-extend-backward.gif'))).toBe(true);
     expect(await sample(framed, 'long', '--extend', gif, '--frames', '15')).toBe(0); // 2.5 windows of 6
     for (const f of [0, 1]) {
       const last = await inputFrame(gif, 2, 'end', f);

@@ -99,7 +99,8 @@ export const sampleCommand: CommandModule<object, Args> = {
       .option('out', {
         type: 'string',
         describe:
-          'output file stem (default <run>/samples/sample-<seed>); with --size, -TxHxW is appended (unless --out and one size)',
+          'output file stem (default <run>/samples/sample-<seed>, with a prompt sample-<seed>-<mode>, e.g. ' +
+          'sample-0-extend-backward); with --size, -TxHxW is appended (unless --out and one size)',
       })
       .option('weights', { choices: ['ema', 'live'] as const, default: 'ema' as const })
       .option('mp4', { type: 'boolean', default: true, describe: 'also write an MP4 when ffmpeg is on PATH' })
@@ -149,7 +150,13 @@ export const sampleCommand: CommandModule<object, Args> = {
         x.dispose();
         // with --size the file names say the size, unless --out names the one set of files
         const size = clip.slice(0, 3).join('x');
-        const base = argv.out ?? join(argv.run, 'samples', `sample-${argv.seed}`);
+        const base =
+          argv.out ??
+          join(
+            argv.run,
+            'samples',
+            `sample-${argv.seed}${mode ? `-${mode}` : ''}${argv.backward ? '-backward' : ''}`,
+          );
         const named = sizes.length > 1 || (sizes.length === 1 && argv.out === undefined);
         const stem = named ? `${base}-${size}` : base;
         await writeGifGrid(`${stem}.gif`, clips);
