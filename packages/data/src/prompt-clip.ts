@@ -9,7 +9,8 @@
  * - Channels: every input decodes to RGB (a grey PNG or video as equal R, G, B; a PNG's alpha is dropped). A
  *   3-channel run takes the RGB as it is; a 1-channel run takes its luma (ITU-R BT.601: 0.299 R + 0.587 G +
  *   0.114 B, ffmpeg's own RGB -> grey); any other channel count (a latent run) is an error.
- * - Frames: the first or the last `frames` frames of the file; a file with fewer is an error naming it.
+ * - Frames: the first or the last `frames` frames the file stores (each once, whatever time it shows for); a file
+ *   with fewer is an error naming it.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -117,12 +118,16 @@ async function decodeVideo(file: string, o: PromptClipOptions): Promise<Decoded>
   const kept: Uint8Array[] = [];
   let count = 0;
   try {
-    await decodeFrames(file, { height: o.height, width: o.width, resize: 'crop', ffmpeg }, (f) => {
-      count++;
-      kept.push(f);
-      if (o.from === 'end' && kept.length > o.frames) kept.shift();
-      return !(o.from === 'start' && kept.length === o.frames);
-    });
+    await decodeFrames(
+      file,
+      { height: o.height, width: o.width, resize: 'crop', passthrough: true, ffmpeg },
+      (f) => {
+        count++;
+        kept.push(f);
+        if (o.from === 'end' && kept.length > o.frames) kept.shift();
+        return !(o.from === 'start' && kept.length === o.frames);
+      },
+    );
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw dataError(file, `ffmpeg could not decode it (${firstLine(e)})`);

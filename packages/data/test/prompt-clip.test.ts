@@ -6,6 +6,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 
 import { DataError, encodePng, readPromptClip, type PromptClipOptions } from '../src/index.js';
+import { gifenc } from '../src/util/gifenc.js';
 import { tmpDir } from './helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -75,6 +76,16 @@ beforeAll(() => {
   const wide = { width: 32, height: 16, data: image(16, 32, (x) => (x < 8 ? [255, 0, 0] : [0, 0, 255])) };
   fs.writeFileSync(path.join(dir, 'wide.png'), encodePng(wide));
   fs.writeFileSync(path.join(dir, 'noise.gif'), Buffer.from('GIF89a, then not a picture at all'));
+  // 4 solid frames shown for 100, 500, 100 and 300 ms (gifenc): a constant-rate decode would repeat some
+  const gif = gifenc.GIFEncoder();
+  [100, 500, 100, 300].forEach((delay, i) => {
+    const rgba = new Uint8Array(8 * 8 * 4);
+    for (let p = 0; p < 64; p++) rgba.set([...COLOURS[i]!, 255], p * 4);
+    const palette = gifenc.quantize(rgba, 16);
+    gif.writeFrame(gifenc.applyPalette(rgba, palette), 8, 8, { palette, delay });
+  });
+  gif.finish();
+  fs.writeFileSync(path.join(dir, 'uneven.gif'), gif.bytes());
   if (!hasFfmpeg) return;
   encodeVideo(path.join(dir, 'six.gif'), 8, 8, []);
   encodeVideo(path.join(dir, 'six.mp4'), 16, 16, ['-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-crf', '0']);
@@ -153,6 +164,13 @@ describe('readPromptClip: GIF and MP4 through ffmpeg', () => {
     // GIF stores a palette: pure colours come back within a few levels
     [0, 1].forEach((t) => expect(frameError(first, t, COLOURS[t]!)).toBeLessThan(0.05));
     [0, 1, 2].forEach((t) => expect(frameError(last, t, COLOURS[3 + t]!)).toBeLessThan(0.05));
+  });
+
+  it('a GIF whose frames show for different times: each stored frame once', async (ctx) => {
+    needFfmpeg(ctx);
+    const c = await readPromptClip(path.join(dir, 'uneven.gif'), { ...run, frames: 4, from: 'end' });
+    expect(c.source.frames).toBe(4);
+    [0, 1, 2, 3].forEach((t) => expect(frameError(c, t, COLOURS[t]!)).toBeLessThan(0.05));
   });
 
   it('an MP4 of another size is resized (and said to be); its frames keep colour and order, RGB or luma', async (ctx) => {
