@@ -115,6 +115,10 @@ export const sampleCommand: CommandModule<object, Args> = {
         'samples at sizes the run did not train on (sample-0-4x24x40.gif, sample-0-8x16x32.gif)',
       )
       .example(
+        '$0 sample runs/video-dit-frames --extend clip.gif --frames 12',
+        "clip.gif's last frames continued to 12 frames, 3x the training clip (a frame-conditioned run)",
+      )
+      .example(
         '$0 sample runs/default --edit clip.mp4 --strength 0.5 --class 1',
         'SDEdit: clip.mp4 (its first 4 frames at 16x16) noised halfway and redrawn as class 1 (sample-0-edit.*)',
       ),
