@@ -207,11 +207,12 @@ export async function promptInputs(
     readPrompt(flag, file, clip, cfg, frames, from).then((p) => p.data);
   if (mode === 'edit') {
     const data = await read('edit', argv.edit!, T, 'start');
-    return { edit: { clip: tf.tensor([data], [1, ...clip]), strength: argv.strength! } };
+    return { edit: { clip: tf.tensor(data, [1, ...clip]), strength: argv.strength! } };
   }
   const fc = frameConditioningOf(cfg.model)!;
   const { unit } = fc;
   const tubelets = T / unit;
+  // the most tubelets training gave at one end, and at each end of `both` (the bounds drawFrameMasks draws within)
   const maxEnd = Math.max(0, Math.min(fc.config.maxGiven ?? Math.floor(tubelets / 2), tubelets - 1));
   const ends = mode === 'connect' ? Math.min(maxEnd, Math.floor((tubelets - 1) / 2)) : maxEnd;
   if (ends < 1)
