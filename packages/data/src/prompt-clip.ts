@@ -8,7 +8,7 @@
  *   the result says so (`resized`), for the caller to log.
  * - Channels: every input decodes to RGB (a grey PNG or video as equal R, G, B; a PNG's alpha is dropped). A
  *   3-channel run takes the RGB as it is; a 1-channel run takes its luma (ITU-R BT.601: 0.299 R + 0.587 G +
- *   0.114 B, ffmpeg's own RGB -> grey); any other channel count (a latent run) is an error.
+ *   0.114 B, ffmpeg's own RGB -> grey); any other channel count is an error.
  * - Frames: the first or the last `frames` frames the file stores (each once, whatever time it shows for); a file
  *   with fewer is an error naming it.
  */

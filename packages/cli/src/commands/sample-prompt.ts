@@ -1,17 +1,20 @@
 /**
  * `vtx sample`'s prompts with pictures and videos (issue 22): `--image F` (image-to-video), `--extend F [--backward]
  * [--frames N]`, `--connect A B`, `--edit F --strength S` (SDEdit). Their yargs options, the checks that need no run
- * (one mode at a time, flags that belong to a mode, the strength's range), the checks against the run (frame
- * conditioning for the masked modes, a pixel-space run), and the files read into the clip the sampler is given.
+ * (one mode at a time, flags that belong to a mode, the strength's range), the check against the run (frame
+ * conditioning for the masked modes), and the files read into the clip the sampler is given: at the run's clip in
+ * its data range, or for a latent run at the pixel size behind it, encoded through the run's VAE.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DataError, readPromptClip, type PromptClip } from '@vtx/data';
-import type { ExperimentConfig } from '@vtx/train';
+import { DataError, readPromptClip, type NormalizeConfig, type PromptClip } from '@vtx/data';
+import { latentSourceOf, loadRun, type ExperimentConfig } from '@vtx/train';
 import {
   extendClips,
   frameConditioningOf,
   frameMask,
   sampleClips,
+  splitMoments,
+  vaeParts,
   type ClipShape,
   type Condition,
   type NoiseProcess,
@@ -103,24 +106,12 @@ export function checkPromptFlags(argv: PromptArgs): true {
   return true;
 }
 
-/**
- * The prompt against the run, before any file is read: a masked mode on a run trained without frame conditioning,
- * or any prompt on a run that samples VAE latents, is a usage error naming the flag.
- */
-export function checkPromptRun(
-  mode: PromptMode,
-  cfg: ExperimentConfig,
-  latent: boolean,
-  runDir: string,
-): void {
+/** A masked mode on a run trained without frame conditioning is a usage error naming the flag (before any file is read). */
+export function checkPromptRun(mode: PromptMode, cfg: ExperimentConfig, runDir: string): void {
   if (MASKED.includes(mode) && !frameConditioningOf(cfg.model))
     throw new UsageError(
       `--${mode}: ${runDir} was trained without frame conditioning (model.frameConditioning), so it cannot be ` +
         'given frames (train with it on, or use --edit, which needs none)',
-    );
-  if (latent)
-    throw new UsageError(
-      `--${mode}: ${runDir} samples VAE latents; picture and video prompts need a pixel-space run for now`,
     );
 }
 
@@ -133,7 +124,7 @@ export async function readPrompt(
   flag: PromptMode,
   file: string,
   clip: ClipShape,
-  cfg: ExperimentConfig,
+  normalize: NormalizeConfig | undefined,
   frames: number,
   from: 'start' | 'end',
 ): Promise<PromptClip> {
@@ -145,7 +136,7 @@ export async function readPrompt(
       channels,
       frames,
       from,
-      normalize: cfg.data.transforms.normalize,
+      normalize,
     });
     if (read.resized)
       process.stderr.write(
@@ -188,7 +179,46 @@ export const promptTensors = (p: PromptInputs): tf.Tensor[] =>
   [p.given?.clip, p.edit?.clip, p.extend?.video].filter((t) => t !== undefined);
 
 /**
- * The inputs of a prompt for a run of clip (T, H, W, C) whose model takes whole tubelets of `unit` frames:
+ * Where a run's model works, for reading prompts: pixels, or the latents of the VAE its dataset was encoded with
+ * (`vtx encode`); files are read as `pixels` clips in `normalize`'s range and `encode`d to the model's input.
+ */
+export interface PromptSpace {
+  /** (T, H, W, C) of the pixels behind one model clip. */
+  pixels: ClipShape;
+  /** Pixel frames per model frame (the VAE's temporal factor; 1 in pixel space). */
+  ft: number;
+  normalize: NormalizeConfig | undefined;
+  /** (1, t·ft, H, W, C) pixels -> (1, t, h, w, c) model input (the posterior mean times the scale factor). */
+  encode(x: tf.Tensor): tf.Tensor;
+  dispose(): void;
+}
+
+/** The prompt space of a run: its own pixels, or its latent dataset's VAE (loaded from that VAE's run). */
+export async function promptSpace(cfg: ExperimentConfig, clip: ClipShape): Promise<PromptSpace> {
+  const source = await latentSourceOf(cfg);
+  if (!source)
+    return { pixels: clip, ft: 1, normalize: cfg.data.transforms.normalize, encode: (x) => x, dispose() {} };
+  const vae = await loadRun(source.vae.run);
+  if (vae.cfg.model.kind !== 'vae') throw new Error(`${source.vae.run}: not a VAE run`);
+  const [ft, fh, fw] = vae.cfg.model.factors;
+  const { encoder } = vaeParts(vae.model);
+  return {
+    pixels: [clip[0] * ft, clip[1] * fh, clip[2] * fw, vae.clip[3]],
+    ft,
+    normalize: undefined, // vtx encode feeds the VAE [-1, 1]
+    encode: (x) =>
+      tf.tidy(() => {
+        const mean = splitMoments(encoder.predict(x) as tf.Tensor).mean;
+        x.dispose();
+        return tf.mul(mean, source.scaleFactor);
+      }),
+    dispose: () => vae.model.dispose(),
+  };
+}
+
+/**
+ * The inputs of a prompt for a run of clip (T, H, W, C) whose model takes whole tubelets of `unit` frames (counts are
+ * of model frames; a latent run reads ft pixel frames for each and encodes them):
  *   --image F     the picture (F's first frame) fills the first tubelet, the rest is generated
  *   --extend F    F's last k frames start the output, --frames N long (default the run's clip; longer: windows
  *                 slide, each given the newest k frames); --backward: F's first k frames end it. k = the most the
@@ -201,14 +231,25 @@ export async function promptInputs(
   argv: PromptArgs,
   cfg: ExperimentConfig,
   clip: ClipShape,
+  space: PromptSpace,
 ): Promise<PromptInputs> {
   const T = clip[0];
-  const read = (flag: PromptMode, file: string, frames: number, from: 'start' | 'end') =>
-    readPrompt(flag, file, clip, cfg, frames, from).then((p) => p.data);
-  if (mode === 'edit') {
-    const data = await read('edit', argv.edit!, T, 'start');
-    return { edit: { clip: tf.tensor(data, [1, ...clip]), strength: argv.strength! } };
-  }
+  /** `frames` model frames of `file` (a still: 1, repeated), encoded: (1, frames, h, w, c). */
+  const read = async (
+    flag: PromptMode,
+    file: string,
+    frames: number,
+    from: 'start' | 'end',
+    still = false,
+  ) => {
+    const n = frames * space.ft;
+    const [, H, W, C] = space.pixels;
+    const p = await readPrompt(flag, file, space.pixels, space.normalize, still ? 1 : n, from);
+    const x = tf.tensor(p.data, [1, still ? 1 : n, H, W, C]);
+    return space.encode(still ? tf.tidy(() => tf.tile(x, [1, n, 1, 1, 1])) : x);
+  };
+  if (mode === 'edit')
+    return { edit: { clip: await read('edit', argv.edit!, T, 'start'), strength: argv.strength! } };
   const fc = frameConditioningOf(cfg.model)!;
   const { unit } = fc;
   const tubelets = T / unit;
@@ -220,31 +261,52 @@ export async function promptInputs(
       `--${mode}: the run's clip has ${tubelets} tubelet${tubelets === 1 ? '' : 's'} of ${unit} frames; ` +
         `${mode === 'connect' ? 'connecting needs 3' : 'giving frames needs 2'} or more`,
     );
-  const frame = clip.slice(1).reduce((a, b) => a * b, 1);
-  const data = new Float32Array(T * frame); // generated frames: zeros, overwritten by the sampler
-  let frames: boolean[];
+  const k = ends * unit;
+  const blank = (frames: number) => tf.zeros([1, frames, ...clip.slice(1)]); // generated: the sampler overwrites
+  const given = (parts: tf.Tensor[], frames: boolean[]): PromptInputs => {
+    const joined = tf.concat(parts, 1);
+    tf.dispose(parts);
+    return { given: { clip: joined, frames } };
+  };
   if (mode === 'image') {
-    const still = await read('image', argv.image!, 1, 'start');
-    for (let f = 0; f < unit; f++) data.set(still, f * frame); // a still is a tubelet of equal frames
-    frames = frameMask('first', T, unit);
-  } else if (mode === 'extend') {
-    const k = ends * unit;
-    const length = argv.frames ?? T;
-    if (length <= k)
-      throw new UsageError(
-        `--frames ${length}: the output holds the ${k} given frames; ask for more than ${k}`,
-      );
-    const backward = argv.backward === true;
-    const video = await read('extend', argv.extend!, k, backward ? 'start' : 'end');
-    return {
-      extend: { video: tf.tensor(video, [1, k, ...clip.slice(1)]), frames: length, backward, overlap: k },
-    };
-  } else {
-    const k = ends * unit;
-    const [a, b] = argv.connect!;
-    data.set(await read('connect', a!, k, 'end'), 0);
-    data.set(await read('connect', b!, k, 'start'), (T - k) * frame);
-    frames = frameMask('both', T, k);
+    const still = await read('image', argv.image!, unit, 'start', true); // a still: a tubelet of equal frames
+    return given([still, blank(T - unit)], frameMask('first', T, unit));
   }
-  return { given: { clip: tf.tensor(data, [1, ...clip]), frames } };
+  if (mode === 'connect') {
+    const [a, b] = argv.connect!;
+    const parts = [
+      await read('connect', a!, k, 'end'),
+      blank(T - 2 * k),
+      await read('connect', b!, k, 'start'),
+    ];
+    return given(parts, frameMask('both', T, k));
+  }
+  const ft = space.ft; // --frames counts output (pixel) frames; a latent run decodes ft per model frame
+  if (argv.frames !== undefined && argv.frames % ft)
+    throw new UsageError(
+      `--frames ${argv.frames}: the run's VAE decodes ${ft} frames per latent frame; give a multiple`,
+    );
+  const length = argv.frames === undefined ? T : argv.frames / ft;
+  if (length <= k)
+    throw new UsageError(
+      `--frames ${length * ft}: the output holds the ${k * ft} given frames; ask for more than ${k * ft}`,
+    );
+  const backward = argv.backward === true;
+  const video = await read('extend', argv.extend!, k, backward ? 'start' : 'end');
+  return { extend: { video, frames: length, backward, overlap: k } };
+}
+
+/** The prompt's inputs, read (and for a latent run encoded through its VAE) at the run's clip. */
+export async function promptOf(
+  mode: PromptMode,
+  argv: PromptArgs,
+  cfg: ExperimentConfig,
+  clip: ClipShape,
+): Promise<PromptInputs> {
+  const space = await promptSpace(cfg, clip);
+  try {
+    return await promptInputs(mode, argv, cfg, clip, space);
+  } finally {
+    space.dispose();
+  }
 }

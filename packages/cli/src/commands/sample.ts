@@ -29,7 +29,7 @@ import { UsageError, report } from './common.js';
 import {
   checkPromptFlags,
   checkPromptRun,
-  promptInputs,
+  promptOf,
   promptMode,
   promptOptions,
   promptTensors,
@@ -135,9 +135,9 @@ export const sampleCommand: CommandModule<object, Args> = {
       const names = await classNames(run.cfg);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
       const mode = promptMode(argv);
-      const latent = (sizes.length > 0 || mode !== null) && (await latentSourceOf(run.cfg)) !== null;
-      if (mode) checkPromptRun(mode, run.cfg, latent, argv.run);
-      const prompt = mode ? await promptInputs(mode, argv, run.cfg, run.clip) : {};
+      const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
+      if (mode) checkPromptRun(mode, run.cfg, argv.run);
+      const prompt = mode ? await promptOf(mode, argv, run.cfg, run.clip) : {};
       const written: string[] = [];
       for (const clip of sizes.length ? sizes : [run.clip]) {
         const latents = await samplePrompted(run.model, run.process, run.condition, prompt, {
