@@ -110,6 +110,7 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
   );
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe(backend);
+  expect(await page.locator('#image-field').isHidden()).toBe(true); // no frame conditioning: no first-frame upload
   expect(await page.locator('#class option').allTextContents()).toEqual([
     '0: left-to-right',
     '1: right-to-left',
