@@ -87,3 +87,4 @@ export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/fr
 export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
 export { readImageClip, readVideoClip, type InputClip, type InputClipOptions } from './input-clip.js';
 export { inspectDataset, formatSummary, type DatasetSummary, type InspectOptions } from './inspect.js';
+export { readPromptClip, type PromptClip, type PromptClipOptions } from './prompt-clip.js';
