@@ -52,6 +52,30 @@ describe('vtx ablate', () => {
     expect(io.err).toMatch(/dit-conditioning/);
     expect(existsSync(join(dir, 'docs'))).toBe(false);
   });
+
+  it('2 for --set without --runs and --docs (the shipped report stays), or with --report-only', async () => {
+    expect(await run('ablate', 'dit-conditioning', '--set', 'train.steps=2')).toBe(2);
+    expect(io.err).toMatch(/--set train\.steps=2: give --runs and --docs too/);
+    io.err = '';
+    const where = ['--runs', join(dir, 'ab'), '--docs', join(dir, 'docs')];
+    expect(await run('ablate', 'dit-conditioning', '--set', 'train.steps=2', '--report-only', ...where)).toBe(
+      2,
+    );
+    expect(io.err).toMatch(/--set changes the runs; --report-only runs nothing/);
+    expect(existsSync(join(dir, 'docs'))).toBe(false);
+    io.err = '';
+    expect(await run('ablate', 'dit-conditioning', '--smoke', ...where)).toBe(2);
+    expect(io.err).toMatch(/--smoke keeps nothing: it takes no --report-only, --runs or --docs/);
+  });
+});
+
+describe('vtx sweep', () => {
+  it('2 for a --set of a key the sweep varies, naming it, before anything is written', async () => {
+    const out = join(dir, 'sweep');
+    expect(await run('sweep', 'configs/sweeps/tiny.yaml', '--set', 'model.width=8', '--out', out)).toBe(2);
+    expect(io.err).toMatch(/--set model\.width: the sweep varies model\.width/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('vtx train', () => {

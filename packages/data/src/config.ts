@@ -121,6 +121,12 @@ export const DataConfig = z.strictObject({
    * names; a dataset label not among them is an error naming its index.json. Default: the dataset's own.
    */
   labels: z.array(z.string()).optional(),
+  /**
+   * Number attribute values by these vocabularies (attribute name -> values: a judge's, so values are numbered as it
+   * was trained) instead of the dataset's own; batches carry only these attributes. A dataset value of a named
+   * attribute that is not among them is an error naming its index.json. Default: the dataset's own.
+   */
+  attributes: z.record(z.string(), z.array(z.string())).optional(),
   /** Which caption column becomes `batch.captions`. */
   caption: z.enum(['descriptive', 'terse']).default('descriptive'),
   /**

@@ -68,7 +68,7 @@ export {
 } from './config.js';
 export { builtinDir, resolveDataset } from './resolve.js';
 export { DataLoader, LoaderState, createLoader } from './loader/loader.js';
-export { labelRemap } from './loader/labels.js';
+export { checkAttributes, labelRemap } from './loader/labels.js';
 export type { Batch } from './loader/producer.js';
 export { layout, planEpoch, type Layout, type PlannedBatch, type Segment } from './loader/plan.js';
 export {
@@ -85,5 +85,6 @@ export { VideoSpec, buildFromVideos, VIDEO_EXTENSIONS, type VideoSpecInput } fro
 export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';
 export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/frames.js';
 export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
+export { readImageClip, readVideoClip, type InputClip, type InputClipOptions } from './input-clip.js';
 export { inspectDataset, formatSummary, type DatasetSummary, type InspectOptions } from './inspect.js';
 export { readPromptClip, type PromptClip, type PromptClipOptions } from './prompt-clip.js';

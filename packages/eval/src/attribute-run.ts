@@ -125,15 +125,24 @@ export async function trainAttributeClassifier(
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   await startBackend(cfg.backend);
   setSeed(cfg.seed);
-  const loader = await createLoader(cfg.data);
-  const evalLoader = await createLoader({ ...cfg.data, shuffle: false, ...cfg.eval.data });
+  // values numbered by name, as the model's heads: the config's vocabulary, else the training data's; a value of
+  // the training or evaluation data that the vocabulary lacks is an error naming its index.json
+  const given = Object.keys(cfg.model.attributes).length > 0;
+  const loader = await createLoader({ ...cfg.data, ...(given ? { attributes: cfg.model.attributes } : {}) });
+  let evalLoader: Awaited<ReturnType<typeof createLoader>> | null = null;
   try {
-    if (Object.keys(cfg.model.attributes).length === 0) {
+    if (!given) {
       const vocab = loader.index.attributes;
       if (!vocab)
         throw new Error(`${loader.dir}: the dataset has no attribute vocabulary (index.attributes)`);
       cfg = { ...cfg, model: { ...cfg.model, attributes: vocab } };
     }
+    evalLoader = await createLoader({
+      ...cfg.data,
+      shuffle: false,
+      ...cfg.eval.data,
+      attributes: cfg.model.attributes,
+    });
     await fs.mkdir(runDir, { recursive: true });
     await writeResolvedConfig(join(runDir, 'config.yaml'), cfg);
     const start = loader.state();
@@ -189,7 +198,7 @@ export async function trainAttributeClassifier(
     return { runDir, metrics, seconds, checkpoint };
   } finally {
     await loader.close();
-    await evalLoader.close();
+    await evalLoader?.close();
   }
 }
 

@@ -211,6 +211,11 @@ export function attributeAccuracy(
   return out;
 }
 
+/** An attribute judge's heads as attribute name -> value names. */
+export function judgeVocabulary(heads: readonly JudgeHead[]): Record<string, string[]> {
+  return Object.fromEntries(heads.map((h) => [h.name, [...h.values]]));
+}
+
 /** Real reference clips as the judge sees them, with what their rows say (the prompts and the truth of a score). */
 export interface ReferenceSet extends JudgeOutput {
   /** Attribute name -> value name per clip (attributes a row lacks are left out). */
@@ -233,14 +238,22 @@ export type ReferenceRows = Omit<ReferenceSet, keyof JudgeOutput> & { n: number 
 async function readReference(
   data: DataConfigInput,
   count: number,
-  judge: Pick<Judge, 'clip'> | null,
+  judge: Pick<Judge, 'clip' | 'kind' | 'heads'> | null,
 ): Promise<ReferenceRows & { clips: tf.Tensor | null }> {
-  const loader = await createLoader({ batchSize: 16, ...data, shuffle: false, worker: false });
+  // an attribute judge's vocabulary numbers the rows' values: one it does not know is an error naming the index.json
+  const vocab = judge?.kind === 'attribute' ? judgeVocabulary(judge.heads) : undefined;
+  const loader = await createLoader({
+    batchSize: 16,
+    ...data,
+    shuffle: false,
+    worker: false,
+    ...(vocab ? { attributes: vocab } : {}),
+  });
   const clips: tf.Tensor[] = [];
   const attributes: Record<string, string>[] = [];
   const labels: number[] = [];
   const captions: string[] = [];
-  const vocab = loader.index.attributes ?? {};
+  const names = loader.attributeNames ?? {};
   const latent = LatentSource.safeParse(loader.index.builder);
   try {
     let got = 0;
@@ -258,7 +271,7 @@ async function readReference(
       for (let i = 0; i < b.shape[0]!; i++) {
         const row: Record<string, string> = {};
         for (const [k, v] of Object.entries(b.attributes ?? {})) {
-          const name = vocab[k]?.[v[i]!];
+          const name = names[k]?.[v[i]!];
           if (name !== undefined) row[k] = name;
         }
         attributes.push(row);
@@ -284,7 +297,7 @@ async function readReference(
     attributes: attributes.slice(0, n),
     labels: labels.slice(0, n),
     captions: captions.slice(0, n),
-    labelNames: loader.index.labels?.names ?? null,
+    labelNames: loader.labelNames, // the numbering of `labels`: the data config's `labels` (the model's), else its own
   };
 }
 
@@ -299,7 +312,7 @@ export async function referenceRows(data: DataConfigInput, count: number): Promi
  * distance's reference, with what their rows say.
  */
 export async function realFeatures(
-  judge: Pick<Judge, 'model' | 'clip' | 'heads'>,
+  judge: Pick<Judge, 'model' | 'clip' | 'heads' | 'kind'>,
   data: DataConfigInput,
   count: number,
 ): Promise<ReferenceSet> {

@@ -122,15 +122,17 @@ export function requestsOf(
     };
   }
   if (condition.kind === 'caption') return { wanted: ref.attributes, heads: judge.heads.map((h) => h.name) };
-  // class-conditional, attribute judge: the attribute whose values are the class names
+  // class-conditional, attribute judge: the attribute whose values are the class names (by name, in any order)
   const names = ref.labelNames;
-  const head = names && judge.heads.find((h) => sameList(h.values, names));
+  const head = names && judge.heads.find((h) => sameSet(h.values, names));
   if (!names || !head) return none;
   return { wanted: classes.map((c) => ({ [head.name]: names[c] ?? '' })), heads: [head.name] };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((v) => b.includes(v));
 
 export interface SampleScore {
   /** Per judged head and `mean` (empty when nothing was asked for). */

@@ -72,8 +72,16 @@ export const EvalSection = z.strictObject({
   data: z.record(z.string(), z.unknown()).default({}),
   /** Batches per evaluation. */
   batches: posInt.default(4),
-  /** Classifiers: temporal views per clip averaged at test time (ViViT's multi-view evaluation). */
+  /**
+   * Classifiers: temporal views per clip at test time (ViViT's multi-view evaluation; their logits are averaged),
+   * when the evaluation clips (`eval.data.transforms.frames`) have more frames than `data.transforms.frames`.
+   */
   views: posInt.default(1),
+  /**
+   * Classifiers: spatial crops per clip at test time (ViViT: 3), evenly spaced along the longer axis, when the
+   * evaluation clips (`eval.data.transforms.crop`) are larger than `data.transforms.crop`; views x crops averaged.
+   */
+  crops: posInt.default(1),
   /** Diffusion runs: score samples with a judge at evaluations (sample/frechet, sample/acc/…, sample/class-acc). */
   judge: EvalJudgeSection.optional(),
 });

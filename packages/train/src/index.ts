@@ -10,6 +10,7 @@ export * from './trainer.js';
 export * from './sizes.js';
 export * from './objectives/objective.js';
 export * from './objectives/classify.js';
+export * from './objectives/views.js';
 export * from './objectives/diffuse.js';
 export * from './objectives/conditioning.js';
 export * from './media/clip-grid.js';

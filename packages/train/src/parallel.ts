@@ -146,6 +146,11 @@ export class DataParallel {
     return JSON.parse(new TextDecoder().decode(buf)) as T;
   }
 
+  /** Sum counts over the ranks, in place (each rank's share of an evaluation's confusion matrix). */
+  sumInPlace(counts: Float64Array): void {
+    if (this.size > 1) this.comm.allreduceSum(counts);
+  }
+
   /**
    * Combine evaluation metrics computed on each rank's share of the evaluation batches: each metric is a mean,
    * `weights[name]` the rows (or items) it is a mean over on this rank (a number: the same for every metric). The

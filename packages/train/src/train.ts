@@ -379,7 +379,9 @@ function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendCh
 }
 
 async function evaluate(run: Run, step: number): Promise<void> {
-  const ev = await run.trainer.evaluate(run.ranks.writes ? { samplesDir: join(run.runDir, 'samples') } : {});
+  const ev = await run.trainer.evaluate(
+    run.ranks.writes ? { samplesDir: join(run.runDir, 'samples'), reportsDir: join(run.runDir, 'eval') } : {},
+  );
   run.metrics.append({ step, ...ev });
   run.events?.scalars(ev, step);
   run.logger.info(ev, `eval at step ${step}`);

@@ -28,7 +28,12 @@ import {
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
-import { ClassifyObjective } from './objectives/classify.js';
+import {
+  ClassifyObjective,
+  classifierViews,
+  writeClassReport,
+  type ClassReport,
+} from './objectives/classify.js';
 import { DiffuseObjective } from './objectives/diffuse.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
@@ -104,6 +109,8 @@ export interface EvaluateOptions {
   judge?: boolean | 'auto';
   /** VAE runs: write `recon-step-N.gif|png` (inputs beside their reconstructions) into this directory. */
   samplesDir?: string;
+  /** Classifiers: write `classes-step-N.json` (per-class accuracy, confusion matrix) into this directory. */
+  reportsDir?: string;
 }
 
 /** Clips of the first evaluation batch shown in a reconstruction GIF. */
@@ -118,6 +125,8 @@ export class Trainer {
    */
   parallel: DataParallel | null = null;
   private evalLoader: DataLoader | null = null;
+  /** Classifiers: per-class accuracy and the confusion matrix of the last evaluation. */
+  classes: ClassReport | null = null;
   private sampleQuality: SampleScorer | null = null;
   private readonly lr: (step: number) => number;
   private readonly accumulator = new GradAccumulator();
@@ -187,8 +196,7 @@ export class Trainer {
             numClasses: classes ?? 0,
             labelSmoothing: cfg.train.labelSmoothing,
             mixup: cfg.train.mixup,
-            frames: cfg.data.transforms.frames ?? null,
-            views: cfg.eval.views,
+            ...classifierViews(cfg),
             seed: cfg.seed,
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'
@@ -403,6 +411,11 @@ export class Trainer {
       }
       let metrics = objective.evalEnd();
       if (dp) metrics = dp.reduceEval(metrics, objective.evalWeights?.() ?? rows);
+      if (objective instanceof ClassifyObjective) {
+        if (dp) objective.sumConfusion((counts) => dp.sumInPlace(counts)); // every rank's share of the batches
+        this.classes = objective.classReport(this.parts.loader.labelNames);
+        if (opts.reportsDir) await writeClassReport(opts.reportsDir, this.step, this.classes);
+      }
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
         await this.writeReconstructions(objective, first, opts.samplesDir);
       if (scoreSamples && quality) {

@@ -53,6 +53,13 @@ describe('DataParallel', () => {
     tf.dispose([...Object.values(grads), ...Object.values(r.grads)]);
   });
 
+  it('sums counts over the ranks in place (a confusion matrix of each rank’s evaluation batches)', () => {
+    const dp = new DataParallel(fakeGroup((n) => Array.from({ length: n }, (_, i) => i)));
+    const counts = Float64Array.from([5, 0, 1, 2]);
+    dp.sumInPlace(counts);
+    expect(Array.from(counts)).toEqual([5, 1, 3, 5]);
+  });
+
   it('averages evaluation metrics by the rows (or items) behind each, with rank 0’s metric names', () => {
     // rank 0 sends its names (length, then UTF-8 bytes); the peer adds [Σ mean·weight, Σ weight] per name
     const names = new TextEncoder().encode(JSON.stringify(['val/loss', 'val/loss_q0']));

@@ -16,6 +16,7 @@ import {
   queuedTasks,
 } from '@vtx/lab';
 import { EXIT, UsageError, report } from './common.js';
+import { smokeSweep, smokeSweepLine } from './smoke.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,7 +33,10 @@ function onSignals(): { signal: AbortSignal; off: () => void } {
   return { signal: stop.signal, off: () => process.off('SIGINT', handler).off('SIGTERM', handler) };
 }
 
-const runCmd: CommandModule<object, { file: string; out?: string; launcher?: string; wait: boolean }> = {
+const runCmd: CommandModule<
+  object,
+  { file: string; out?: string; launcher?: string; wait: boolean; set: string[]; smoke?: boolean }
+> = {
   command: '$0 <file>',
   describe:
     'run a sweep: validate every run, then launch them (skips finished runs, resumes interrupted ones)',
@@ -49,14 +53,38 @@ const runCmd: CommandModule<object, { file: string; out?: string; launcher?: str
         type: 'boolean',
         default: true,
         describe: 'slurm: wait for the job array to finish',
-      }),
+      })
+      .option('set', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe:
+          "override a key of every run (not stages), after the file's set, e.g. --set train.steps=50; a key the sweep varies is an error. Runs already started keep their config: use a fresh --out",
+      })
+      .option('smoke', {
+        type: 'boolean', // no default: yargs counts a default as given in .conflicts
+        describe:
+          'validate the sweep and smoke-test every stage and run (vtx train --smoke: two steps of everything) in a temporary directory; nothing is kept',
+      })
+      .conflicts('smoke', ['out', 'launcher'])
+      .example('$0 sweep configs/sweeps/tiny.yaml --smoke', 'check every run of a sweep end to end first')
+      .example(
+        '$0 sweep configs/sweeps/tiny.yaml --set train.steps=50 --out /tmp/tiny-short',
+        'every run shortened to 50 steps, in a directory of its own',
+      ),
   handler: async (argv) => {
     const { signal, off } = onSignals();
     try {
+      if (argv.smoke) {
+        const r = await smokeSweep(argv.file, argv.set, { signal, terminal: process.stderr }, say);
+        process.stdout.write(smokeSweepLine(argv.file, r));
+        return;
+      }
       const r = await runSweep(argv.file, {
         ...(argv.out ? { out: argv.out } : {}),
         ...(argv.launcher ? { launcher: argv.launcher as 'local' | 'slurm' } : {}),
         wait: argv.wait,
+        ...(argv.set.length ? { set: argv.set } : {}),
         signal,
         onEvent: say,
       });

@@ -1,6 +1,7 @@
 /**
  * `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`; `--ranks N` runs the same
- * command as N data-parallel ranks under mpirun on this machine (it starts `mpirun -np N vtx train …` and waits).
+ * command as N data-parallel ranks under mpirun on this machine (it starts `mpirun -np N vtx train …` and waits);
+ * `vtx train --config FILE --smoke` runs two steps of everything in a temporary directory (./smoke.ts).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import {
 } from '@vtx/train';
 import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';
+import { smokeLines, smokeTest } from './smoke.js';
 
 interface Args {
   config?: string;
@@ -29,6 +31,7 @@ interface Args {
   out?: string;
   resume?: string;
   backend?: string;
+  smoke?: boolean;
   plugin: string[];
   ranks?: number;
 }
@@ -56,6 +59,11 @@ export const trainCommand: CommandModule<object, Args> = {
         describe:
           'tfjs backend: tensorflow | webgpu | native | wasm | cpu (default: the fastest that starts; webgpu on a software adapter only when named)',
       })
+      .option('smoke', {
+        type: 'boolean', // no default: yargs counts a default as given in .conflicts
+        describe:
+          'validate the config and run two steps of everything (train, eval, samples, checkpoint, resume) in a temporary directory; nothing is kept',
+      })
       .option('plugin', pluginOption)
       .option('ranks', {
         type: 'number',
@@ -63,6 +71,7 @@ export const trainCommand: CommandModule<object, Args> = {
           'train data-parallel on N ranks of this machine (starts mpirun -np N; data.batchSize is the global batch)',
       })
       .conflicts('resume', 'config')
+      .conflicts('smoke', ['resume', 'out', 'ranks'])
       .check((a) => {
         if (!a.config && !a.resume) throw new Error('give --config FILE, or --resume RUN_DIR');
         if (a.ranks !== undefined && !(Number.isInteger(a.ranks) && a.ranks >= 1))
@@ -76,6 +85,10 @@ export const trainCommand: CommandModule<object, Args> = {
       .example(
         '$0 train -c configs/vivit/factorised-encoder.yaml --set optim.lr=1e-3 --set train.steps=200',
         'override keys',
+      )
+      .example(
+        '$0 train --config configs/default.yaml --smoke',
+        'check a config end to end in seconds, keep nothing',
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
@@ -115,6 +128,11 @@ export const trainCommand: CommandModule<object, Args> = {
         await train(cfg, { out: argv.resume, resume: true, ...hooks });
       } else {
         const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
+        if (argv.smoke) {
+          const r = await smokeTest(cfg, plugins, { ...hooks, terminal: process.stderr });
+          process.stdout.write(smokeLines(argv.config!, r));
+          return;
+        }
         const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), ...hooks });
         if (!startRanks().writes) return; // data-parallel ranks > 0: rank 0 reports the run
         process.stdout.write(

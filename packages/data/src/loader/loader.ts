@@ -18,7 +18,7 @@ import { openDataset } from '../format/reader.js';
 import type { DatasetIndex } from '../format/schema.js';
 import { resolveDataset } from '../resolve.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import { labelRemap } from './labels.js';
+import { checkAttributes, labelRemap } from './labels.js';
 import { layout } from './plan.js';
 import { BatchProducer, fromWire, type Batch } from './producer.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -69,6 +69,7 @@ export class DataLoader {
     const dir = await resolveDataset(cfg.dataset, cfg.cacheDir, opts);
     const ds = await openDataset(dir, { verify: cfg.verify });
     labelRemap(ds.index, dir, cfg.labels); // a label the numbering lacks fails here, not in the worker
+    checkAttributes(ds.index, dir, cfg.attributes); // so does an attribute value
     const lay = layout(ds.index, cfg);
     if (lay.batchesPerEpoch === 0) {
       throw new DataError(
@@ -104,6 +105,11 @@ export class DataLoader {
   /** The class names `batch.labels` index: `labels` of the config, else the dataset's own; null when unlabelled. */
   get labelNames(): string[] | null {
     return this.index.labels ? (this.config.labels ?? this.index.labels.names) : null;
+  }
+
+  /** The vocabularies `batch.attributes` index: `attributes` of the config, else the dataset's own; null if none. */
+  get attributeNames(): Record<string, string[]> | null {
+    return this.index.attributes ? (this.config.attributes ?? this.index.attributes) : null;
   }
 
   /** Where `next()` continues from. */

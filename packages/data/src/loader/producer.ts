@@ -35,7 +35,10 @@ export interface Batch {
   labels: Int32Array | null;
   /** The configured caption variant per clip ('' when a row has none), or null when no row has one. */
   captions: string[] | null;
-  /** Attribute name -> value index into `index.attributes[name]` per clip (-1: missing); null if none. */
+  /**
+   * Attribute name -> value index per clip into the config's `attributes[name]`, else `index.attributes[name]` (-1:
+   * missing); null if none.
+   */
   attributes: Record<string, Int32Array> | null;
   ids: string[];
   /** Global dataset row of each clip. */
@@ -156,7 +159,7 @@ export class BatchProducer {
     const shape = patch
       ? [rows.length, t / patch[0], h / patch[1], w / patch[2], patch[0] * patch[1] * patch[2] * c]
       : [rows.length, t, h, w, c];
-    const vocab = this.ds.index.attributes;
+    const vocab = this.cfg.attributes ?? this.ds.index.attributes; // numbered by name (checkAttributes)
     const attributes = vocab
       ? Object.fromEntries(
           Object.entries(vocab).map(([name, values]) => [

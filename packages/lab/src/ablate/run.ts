@@ -25,6 +25,8 @@ export interface AblateOptions {
   docs?: string;
   /** Only re-report an existing sweep directory; start nothing. */
   reportOnly?: boolean;
+  /** `k=v` overrides for every run of the sweep (`vtx ablate --set`), named in the README's command. */
+  set?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (line: string) => void;
 }
@@ -52,9 +54,11 @@ export function ablationReadme(
     /** Sample sheets (PNG, relative to the report folder) from the ablation's `scores`. */
     sheets?: string[];
     wallSeconds?: number;
+    /** The `--set` overrides the sweep ran with. */
+    set?: readonly string[];
   },
 ): string {
-  const cmd = `pnpm vtx ablate ${a.name}`;
+  const cmd = `pnpm vtx ablate ${a.name}${(extra.set ?? []).map((k) => ` --set ${k}`).join('')}`;
   const head = [
     `# ${a.title}`,
     '',
@@ -263,6 +267,7 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
     ? undefined
     : await runSweep(a.sweep, {
         out: dir,
+        ...(opts.set?.length ? { set: opts.set } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
       });
@@ -313,7 +318,12 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
   ];
   await writeFileAtomic(
     readme,
-    ablationReadme(a, report, verdict, { charts, sheets, ...(wallSeconds ? { wallSeconds } : {}) }),
+    ablationReadme(a, report, verdict, {
+      charts,
+      sheets,
+      ...(wallSeconds ? { wallSeconds } : {}),
+      ...(opts.set?.length ? { set: opts.set } : {}),
+    }),
   );
   return { ablation: a, verdict, report, readme };
 }

@@ -11,7 +11,14 @@
  * `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, formatIssue, loadConfigFile, type Override, ExperimentConfig } from '@vtx/train';
+import {
+  ConfigError,
+  formatIssue,
+  loadConfigFile,
+  parseOverride,
+  type Override,
+  ExperimentConfig,
+} from '@vtx/train';
 import { AttributeRunConfig } from '@vtx/eval';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
@@ -237,6 +244,34 @@ export async function expandSweep(
     );
   }
   return { sweep, base, axes, stages, runs };
+}
+
+/**
+ * `--set k=v …` of `vtx sweep` and `vtx ablate` (values parsed as YAML), merged over the file's `set`: every run gets
+ * them (stages keep their own `set`). A key the sweep varies (grid, runs, seeds), or one above or below it, is a
+ * SweepError naming it: one value for every run would collapse the axis.
+ */
+export function withSet(sweep: SweepConfig, sets: readonly string[]): SweepConfig {
+  if (!sets.length) return sweep;
+  const varying = [
+    ...Object.keys(sweep.grid),
+    ...sweep.runs.flatMap((r) => Object.keys(isLabelled(r) ? r.set : r)),
+    ...sweep.seedKeys,
+    ...(sweep.seeds.length ? ['seed'] : []),
+  ];
+  const added: Assignment = {};
+  for (const text of sets) {
+    const { path, value } = parseOverride(text);
+    const key = path.join('.');
+    checkKey(key, '--set');
+    const axis = varying.find((v) => v === key || v.startsWith(`${key}.`) || key.startsWith(`${v}.`));
+    if (axis !== undefined)
+      throw new SweepError(
+        `--set ${key}: the sweep varies ${axis} (its grid, runs or seeds); --set gives every run one value`,
+      );
+    added[key] = value;
+  }
+  return { ...sweep, set: { ...sweep.set, ...added } };
 }
 
 /** Read, validate and expand a sweep file. */

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { launched, loadConfigFile, ExperimentConfig, train, type RunSummary } from '@vtx/train';
 import { AttributeRunConfig, sampleScoring, trainAttributeClassifier } from '@vtx/eval';
-import { expandSweep } from './expand.js';
+import { expandSweep, withSet } from './expand.js';
 import { runLocal, runStagesLocal, type LocalOptions, type RunOutcome } from './local.js';
 import {
   judgeState,
@@ -35,6 +35,8 @@ export interface SweepOptions extends LocalOptions {
   launcher?: 'local' | 'slurm' | Launcher;
   /** Slurm: wait for the job array to finish (default true). */
   wait?: boolean;
+  /** `k=v` overrides for every run (not stages), after the file's `set` (see `withSet`). */
+  set?: readonly string[];
 }
 
 export interface SweepResult {
@@ -54,7 +56,7 @@ export interface SweepResult {
 
 /** Validate every stage and run of a sweep file, write the sweep directory, and run it (stages first). */
 export async function runSweep(file: string, opts: SweepOptions = {}): Promise<SweepResult> {
-  const sweep = await loadConfigFile(file, SweepConfig);
+  const sweep = withSet(await loadConfigFile(file, SweepConfig), opts.set ?? []);
   const dir = opts.out ?? join('runs', 'sweeps', sweep.name);
   const ex = await expandSweep(sweep, file, { dir });
   if (opts.launcher)
@@ -65,7 +67,7 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
   const say = opts.onEvent ?? (() => {});
   const stages = plan.stages ?? [];
   say(
-    `sweep ${plan.name}: ${stages.length ? `${stages.length} stage${stages.length > 1 ? 's' : ''} (${stages.map((s) => s.name).join(', ')}) and ` : ''}${plan.runs.length} runs validated, directory ${dir}`,
+    `sweep ${plan.name}: ${stages.length ? `${stages.length} stage${stages.length > 1 ? 's' : ''} (${stages.map((s) => s.name).join(', ')}) and ` : ''}${plan.runs.length} runs validated${opts.set?.length ? ` (--set ${opts.set.join(' ')})` : ''}, directory ${dir}`,
   );
   const result: SweepResult = { dir, plan, states: [], stageStates: [] };
   if (plan.sweep.launcher.kind === 'local') {

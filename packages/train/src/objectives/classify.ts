@@ -1,22 +1,40 @@
 /**
  * Classification (ViT, ViViT): softmax cross-entropy with label smoothing (Szegedy et al. 2016) and mixup
- * (Zhang et al. 2018); evaluation reports loss, top-1 and top-5, averaging the softmax over `views` temporal
- * windows of each clip when the evaluation clips are longer than the training ones (ViViT's multi-view test).
+ * (Zhang et al. 2018); evaluation reports loss, top-1 and top-5 of the softmax of the logits averaged over `views`
+ * temporal windows x `crops` spatial crops of each clip when the evaluation clips are longer or larger than the
+ * training ones (ViViT's multi-view test, ./views.ts).
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, mulberry32 } from '@vtx/core';
 import type { Batch } from '@vtx/data';
+import { writeFileAtomic } from '@vtx/runs';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
+import type { ExperimentConfig } from '../experiment.js';
+import { multiViewLogits, type ViewOptions } from './views.js';
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends ViewOptions {
   numClasses: number;
   labelSmoothing: number;
   mixup: number;
-  /** Frames the model trains on; evaluation clips with more frames are split into `views` windows. */
-  frames: number | null;
-  views: number;
   seed: number;
+}
+
+/**
+ * A run's evaluation views: the frames and size it trains on, as its training transforms declare them
+ * (`data.transforms.frames`, `data.transforms.crop`; null where they do not, so evaluation clips of that axis are
+ * fed whole, as a model trained at several sizes takes them), and `eval.views` windows x `eval.crops` crops.
+ */
+export function classifierViews(cfg: ExperimentConfig): ViewOptions {
+  const { frames, crop } = cfg.data.transforms;
+  return {
+    frames: frames ?? null,
+    size: crop ? [crop.height, crop.width] : null,
+    views: cfg.eval.views,
+    crops: cfg.eval.crops,
+  };
 }
 
 /** A Beta(α, α) draw from two Gamma(α) draws (Marsaglia & Tsang), from a seeded uniform source. */
@@ -42,9 +60,33 @@ export function sampleBeta(alpha: number, rand: () => number): number {
   return a / (a + gamma(alpha));
 }
 
+/** Per-class accuracy and the confusion matrix of one evaluation (`<run>/eval/classes-step-N.json`). */
+export interface ClassReport {
+  /** Class names as the training data numbers them (`class <k>` where the data has none). */
+  classes: string[];
+  /** Per class: its evaluation clips, how many were classified right, and the fraction (null without clips). */
+  perClass: { class: number; name: string; clips: number; correct: number; accuracy: number | null }[];
+  /** confusion[true][predicted]: evaluation clips of class `true` the model put in class `predicted` (top-1). */
+  confusion: number[][];
+}
+
+/** Where `writeClassReport` writes step `step`'s report in `dir`. */
+export function classReportFile(dir: string, step: number): string {
+  return join(dir, `classes-step-${String(step).padStart(6, '0')}.json`);
+}
+
+/** `<dir>/classes-step-N.json` (N zero-padded to 6 digits, as the other per-step files of a run): the report. */
+export async function writeClassReport(dir: string, step: number, report: ClassReport): Promise<string> {
+  const file = classReportFile(dir, step);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify({ step, ...report })}\n`);
+  return file;
+}
+
 export class ClassifyObjective implements Objective {
   readonly task = 'classify';
   private sums = { loss: 0, top1: 0, top5: 0, n: 0 };
+  private confusion: number[][] = [];
 
   constructor(
     private readonly model: tfl.LayersModel,
@@ -91,11 +133,13 @@ export class ClassifyObjective implements Objective {
 
   evalBegin(): void {
     this.sums = { loss: 0, top1: 0, top5: 0, n: 0 };
+    const k = this.opts.numClasses;
+    this.confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   }
 
   async evalBatch(batch: Batch): Promise<void> {
     const labels = this.labels(batch);
-    const [loss, top1, top5] = tf.tidy((): [tf.Tensor, tf.Tensor, tf.Tensor] => {
+    const [loss, top1, top5, pred] = tf.tidy((): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] => {
       const probs = this.viewsProbabilities(clipsOf(tf, batch)); // (B, K)
       const y = tf.tensor1d(labels, 'int32');
       const nll = tf.neg(
@@ -104,31 +148,42 @@ export class ClassifyObjective implements Objective {
       const k = Math.min(5, this.opts.numClasses);
       const { indices } = tf.topk(probs, k);
       const hitK = tf.any(tf.equal(indices, y.reshape([-1, 1])), -1);
-      const hit1 = tf.equal(tf.argMax(probs, -1), y);
-      return [tf.sum(nll), tf.sum(tf.cast(hit1, 'float32')), tf.sum(tf.cast(hitK, 'float32'))];
+      const argmax = tf.argMax(probs, -1);
+      const hit1 = tf.equal(argmax, y);
+      return [tf.sum(nll), tf.sum(tf.cast(hit1, 'float32')), tf.sum(tf.cast(hitK, 'float32')), argmax];
     });
-    const [l, a1, a5] = await Promise.all([loss.data(), top1.data(), top5.data()]);
-    tf.dispose([loss, top1, top5]);
+    const [l, a1, a5, p] = await Promise.all([loss.data(), top1.data(), top5.data(), pred.data()]);
+    tf.dispose([loss, top1, top5, pred]);
+    labels.forEach((y, i) => this.confusion[y]![p[i]!]!++);
     this.sums.loss += l[0]!;
     this.sums.top1 += a1[0]!;
     this.sums.top5 += a5[0]!;
     this.sums.n += labels.length;
   }
 
-  /** Softmax averaged over `views` evenly spaced windows of `frames` frames (one view when clips are short). */
+  /** Softmax of the logits averaged over the evaluation views (./views.ts). */
   private viewsProbabilities(x: tf.Tensor): tf.Tensor {
-    const t = x.shape[1]!;
-    const f = this.opts.frames;
-    if (!f || t <= f || this.opts.views <= 1)
-      return tf.softmax(this.model.apply(x, { training: false }) as tf.Tensor);
-    const starts = Array.from({ length: this.opts.views }, (_, i) =>
-      Math.round((i * (t - f)) / (this.opts.views - 1)),
-    );
-    const probs = starts.map((s) => {
-      const view = tf.slice(x, [0, s, 0, 0, 0], [-1, f, -1, -1, -1]);
-      return tf.softmax(this.model.apply(view, { training: false }) as tf.Tensor);
+    const apply = (v: tf.Tensor) => this.model.apply(v, { training: false }) as tf.Tensor;
+    return tf.softmax(multiViewLogits(apply, x, this.opts));
+  }
+
+  /** Replace the confusion matrix by `sum` of it (data-parallel ranks: every rank's share of the batches). */
+  sumConfusion(sum: (counts: Float64Array) => void): void {
+    const k = this.confusion.length;
+    const flat = Float64Array.from(this.confusion.flat());
+    sum(flat);
+    this.confusion = Array.from({ length: k }, (_, i) => Array.from(flat.subarray(i * k, (i + 1) * k)));
+  }
+
+  /** The last evaluation's per-class accuracy and confusion matrix, its classes named by `names` where given. */
+  classReport(names: readonly string[] | null): ClassReport {
+    const classes = this.confusion.map((_, k) => names?.[k] ?? `class ${k}`);
+    const perClass = this.confusion.map((row, k) => {
+      const clips = row.reduce((a, b) => a + b, 0);
+      const correct = row[k]!;
+      return { class: k, name: classes[k]!, clips, correct, accuracy: clips ? correct / clips : null };
     });
-    return tf.div(tf.addN(probs), probs.length);
+    return { classes, perClass, confusion: this.confusion.map((row) => [...row]) };
   }
 
   evalEnd(): Record<string, number> {

@@ -170,6 +170,12 @@ describe.skipIf(!!why)('data-parallel training under mpirun', () => {
       const [e1, e2] = [lastEval(one), lastEval(two)];
       expect(Object.keys(e2).sort()).toEqual(Object.keys(e1).sort());
       for (const k of Object.keys(e1)) expect(Math.abs(e2[k]! - e1[k]!), k).toBeLessThan(TOL);
+      // a classifier's confusion matrix: each rank's share of the batches, summed
+      const classes = (run: string) =>
+        JSON.parse(readFileSync(join(run, 'eval', 'classes-step-000020.json'), 'utf8')) as {
+          confusion: number[][];
+        };
+      if (name.startsWith('classifier')) expect(classes(two).confusion).toEqual(classes(one).confusion);
       // rank 0 alone wrote the run directory; it records one process's data split (resumable on any count)
       expect(readdirSync(two).sort()).toEqual(readdirSync(one).sort());
     },

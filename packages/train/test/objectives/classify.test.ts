@@ -1,7 +1,8 @@
 /**
  * What the classification objective computes, against closed forms (float64 in JS): label smoothing's targets in
  * the cross-entropy, mixup's mixed clips and targets (λ from the seeded Beta draw; the draw's mean and variance),
- * ViViT's multi-view evaluation (the softmax averaged over evenly spaced windows), and top-1 / top-5 by rank.
+ * ViViT's multi-view evaluation (the logits averaged over evenly spaced windows x spatial crops, then the softmax),
+ * and top-1 / top-5 by rank.
  * The model is a stub whose logits are a known function of its input.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +10,13 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, mulberry32 } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { describe, expect, it } from 'vitest';
-import { ClassifyObjective, sampleBeta, type ClassifyOptions } from '../../src/index.js';
+import {
+  ClassifyObjective,
+  cropCorners,
+  sampleBeta,
+  viewStarts,
+  type ClassifyOptions,
+} from '../../src/index.js';
 
 /** A batch of B clips (T, 1, 1, 1): frame t of clip b holds value(b, t). */
 function batch(labels: number[], t: number, value: (b: number, t: number) => number): Batch {
@@ -59,6 +66,8 @@ const opts = (o: Partial<ClassifyOptions>): ClassifyOptions => ({
   mixup: 0,
   frames: null,
   views: 1,
+  size: null,
+  crops: 1,
   seed: 7,
   ...o,
 });
@@ -127,7 +136,7 @@ describe('mixup', () => {
 });
 
 describe('evaluation', () => {
-  it('eval.views: averages the softmax over evenly spaced windows of the training frames', async () => {
+  it('eval.views: averages the logits over evenly spaced windows of the training frames', async () => {
     // frame t of every clip holds t; the logits see the window's first frame s: [s, 0, -s, 0]
     const z = (clip: number[]) => [clip[0]!, 0, -clip[0]!, 0];
     const { model, seen } = stub(z);
@@ -139,9 +148,100 @@ describe('evaluation', () => {
     const starts = [0, 3, 6]; // round(i · (10 - 4) / 2)
     expect(seen.map((clips) => clips[0]![0])).toEqual(starts);
     expect(seen.every((clips) => clips[0]!.length === 4)).toBe(true);
-    const probs = [0, 1, 2, 3].map((k) => mean(starts.map((s) => softmax(z([s]))[k]!)));
+    const probs = softmax([0, 1, 2, 3].map((k) => mean(starts.map((s) => z([s])[k]!))));
     expect(m['val/loss']).toBeCloseTo(mean(labels.map((y) => -Math.log(probs[y]!))), 5);
     expect(m['val/top1']).toBe(0.5); // class 0 has the highest averaged probability: clip 0 right, clip 1 wrong
+  });
+
+  it('eval.crops: averages the logits over windows x spatial crops along the longer axis', async () => {
+    // 2 clips of 4 frames of 2x5 pixels, one channel: pixel (t, y, x) of clip b holds 1000b + 100t + 10y + x
+    const [t, h, w] = [4, 2, 5];
+    const value = (b: number, f: number, y: number, x: number) => 1000 * b + 100 * f + 10 * y + x;
+    const labels = [1, 3];
+    const b5 = batch(labels, t, () => 0);
+    b5.clips = Float32Array.from({ length: 2 * t * h * w }, (_, i) =>
+      value(Math.floor(i / (t * h * w)), Math.floor(i / (h * w)) % t, Math.floor(i / w) % h, i % w),
+    );
+    b5.shape = [2, t, h, w, 1];
+    b5.clipShape = [t, h, w, 1];
+    // logits from the view's first pixel p (t0, y0, x0): class 1 likes x0, class 3 likes t0
+    const z = (clip: number[]) => {
+      const p = clip[0]! % 1000;
+      return [0, (p % 10) / 2, 0, Math.floor(p / 100) / 2];
+    };
+    const { model, seen } = stub(z);
+    const obj = new ClassifyObjective(model, opts({ frames: 2, views: 2, size: [2, 2], crops: 3 }));
+    obj.evalBegin();
+    await obj.evalBatch(b5);
+    const m = obj.evalEnd();
+    // windows start at frames 0 and 2; crops at x = 0, 2, 3 (round(i · 3 / 2)), y = 0 (no room)
+    const firsts = [0, 2].flatMap((f) => [0, 2, 3].map((x) => value(0, f, 0, x)));
+    expect(seen.map((clips) => clips[0]![0])).toEqual(firsts);
+    expect(seen.every((clips) => clips[0]!.length === 2 * 2 * 2)).toBe(true);
+    // each view is 2 frames of the 2x2 crop: its last pixel is (t0 + 1, 1, x0 + 1)
+    expect(seen.map((clips) => clips[0]![7])).toEqual(firsts.map((v) => v + 100 + 10 + 1));
+    const logits = [0, 1, 2, 3].map((k) => mean(firsts.map((p) => z([p])[k]!)));
+    const p = softmax(logits); // the same for both clips (z ignores the clip's thousands)
+    expect(m['val/loss']).toBeCloseTo(mean(labels.map((y) => -Math.log(p[y]!))), 5);
+    expect(logits[1]).toBeCloseTo((0 + 2 + 3 + 0 + 2 + 3) / 6 / 2, 9); // mean x0 / 2
+    expect(logits[3]).toBeCloseTo((0 + 0 + 0 + 2 + 2 + 2) / 6 / 2, 9); // mean t0 / 2
+    expect(m['val/top1']).toBe(0.5); // class 1 wins: clip 0 (label 1) right, clip 1 (label 3) wrong
+  });
+
+  it('crop corners: evenly spaced along the longer axis, centred on the other; one crop is centred', () => {
+    expect(cropCorners([2, 5], [2, 2], 3)).toEqual([
+      [0, 0],
+      [0, 2],
+      [0, 3],
+    ]);
+    expect(cropCorners([6, 5], [4, 4], 3)).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
+    expect(cropCorners([8, 12], [8, 8], 1)).toEqual([[0, 2]]);
+    expect(cropCorners([8, 8], [8, 8], 3)).toEqual([[0, 0]]);
+    expect(viewStarts(16, 8, 4)).toEqual([0, 3, 5, 8]);
+    expect(viewStarts(16, 8, 1)).toEqual([4]);
+    expect(() => cropCorners([4, 4], [8, 8], 3)).toThrow(/does not fit/);
+  });
+
+  it('per-class accuracy and the confusion matrix count top-1 predictions against a hand-made matrix', async () => {
+    // 3 classes; a clip of value v is predicted class v (its logits peak at v); two batches accumulate
+    const { model } = stub((clip) => [0, 1, 2].map((k) => (k === clip[0] ? 5 : 0)));
+    const obj = new ClassifyObjective(model, opts({ numClasses: 3 }));
+    obj.evalBegin();
+    const labels = [0, 0, 1, 1, 2, 2, 2];
+    const preds = [0, 1, 1, 1, 0, 2, 2];
+    await obj.evalBatch(batch(labels.slice(0, 4), 1, (i) => preds[i]!));
+    await obj.evalBatch(batch(labels.slice(4), 1, (i) => preds[4 + i]!));
+    const m = obj.evalEnd();
+    const r = obj.classReport(['a', 'b']);
+    expect(r.confusion).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 2],
+    ]);
+    expect(r.classes).toEqual(['a', 'b', 'class 2']);
+    expect(r.perClass).toEqual([
+      { class: 0, name: 'a', clips: 2, correct: 1, accuracy: 0.5 },
+      { class: 1, name: 'b', clips: 2, correct: 2, accuracy: 1 },
+      { class: 2, name: 'class 2', clips: 3, correct: 2, accuracy: 2 / 3 },
+    ]);
+    expect(m['val/top1']).toBeCloseTo(5 / 7, 6); // the diagonal over all clips
+    obj.evalBegin(); // a new evaluation starts from zero
+    await obj.evalBatch(batch([1], 1, () => 0));
+    obj.evalEnd();
+    expect(obj.classReport(null).confusion).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(obj.classReport(null).perClass[0]!.accuracy).toBeNull();
+    // data-parallel: the ranks' matrices summed, the report recomputed from the sum
+    obj.sumConfusion((c) => c.set(c.map((v, i) => v + (i === 0 ? 2 : 0)))); // the peer saw 2 clips of class 0, right
+    expect(obj.classReport(null).confusion[0]).toEqual([2, 0, 0]);
+    expect(obj.classReport(null).perClass[0]).toMatchObject({ clips: 2, correct: 2, accuracy: 1 });
   });
 
   it('top-1 and top-5 count the label among the 1 and 5 most probable classes', async () => {
