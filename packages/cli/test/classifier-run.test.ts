@@ -192,6 +192,6 @@ describe('vtx predict RUN', () => {
     io.err = '';
     const missing = join(dir, 'missing.png');
     expect(await io.run('predict', runDir, '--image', missing)).toBe(1);
-    expect(io.err).toContain(`${missing}: cannot read (ENOENT)`);
+    expect(io.err).toContain(`${missing}: no such file`);
   });
 });

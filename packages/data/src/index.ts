@@ -85,6 +85,12 @@ export { VideoSpec, buildFromVideos, VIDEO_EXTENSIONS, type VideoSpecInput } fro
 export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';
 export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/frames.js';
 export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
-export { readImageClip, readVideoClip, type InputClip, type InputClipOptions } from './input-clip.js';
+export {
+  readImageClip,
+  readInputClip,
+  readVideoClip,
+  type InputClip,
+  type InputClipOptions,
+} from './input-clip.js';
 export { inspectDataset, formatSummary, type DatasetSummary, type InspectOptions } from './inspect.js';
 export { readPromptClip, type PromptClip, type PromptClipOptions } from './prompt-clip.js';
