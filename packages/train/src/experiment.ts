@@ -30,7 +30,7 @@ export const TrainSection = z.strictObject({
       warmup: z.boolean().default(true),
     })
     .prefault({}),
-  /** Classifiers: label smoothing ε. */
+  /** Classifiers (and each head of an attribute classifier): label smoothing ε. */
   labelSmoothing: z.number().min(0).lt(1).default(0),
   /** Classifiers: mixup α (Zhang et al. 2018); 0 disables it. */
   mixup: z.number().min(0).default(0),
@@ -54,7 +54,7 @@ export type TrainSection = z.infer<typeof TrainSection>;
  */
 export const EvalJudgeSection = z.strictObject({
   /**
-   * The judge's run directory: `vtx judge train` (attribute classifier) or a ViT/ViViT classification run. Without
+   * The judge's run directory: an attribute classifier run or a ViT/ViViT classification run. Without
    * it, only the closed-form bouncing-shapes metrics (sample/one-subject, sample/direction-acc) are reported.
    */
   run: z.string().min(1).optional(),
@@ -178,7 +178,31 @@ function liftModelLearnSigma(value: unknown, ctx: z.RefinementCtx): unknown {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const ExperimentConfig = z.preprocess(liftModelLearnSigma, ExperimentObject);
+/**
+ * An attribute classifier config of `vtx judge train`, from before judges were ordinary runs: `steps`, `clipNorm` and
+ * `logEvery` at the top level, no EMA, its own defaults. Every such run's config.yaml has those keys (it was written
+ * resolved); they move into `train` with the EMA off (its checkpoints have none), and the defaults it relied on
+ * (AdamW at 1e-3 with weight decay 0.01, 20 warmup steps, 300 steps, a log every 25) fill what it leaves out, so it
+ * loads and trains as it did.
+ */
+const OLD_ATTRIBUTE_RUN_KEYS = ['steps', 'clipNorm', 'logEvery'] as const;
+function liftAttributeRunKeys(value: unknown): unknown {
+  if (!isRecord(value) || 'train' in value || !isRecord(value['model'])) return value;
+  if (value['model']['kind'] !== 'attribute-classifier') return value;
+  if (!OLD_ATTRIBUTE_RUN_KEYS.some((k) => k in value)) return value;
+  const { steps = 300, clipNorm = 1, logEvery = 25, ...rest } = value;
+  return {
+    optim: { kind: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+    schedule: { warmupSteps: 20 },
+    ...rest,
+    train: { steps, clipNorm, logEvery, ema: { enabled: false } },
+  };
+}
+
+export const ExperimentConfig = z.preprocess(
+  (value, ctx) => liftModelLearnSigma(liftAttributeRunKeys(value), ctx),
+  ExperimentObject,
+);
 export type ExperimentConfig = z.infer<typeof ExperimentObject>;
 // Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
 setBeforeValidation(ExperimentConfig, importConfigPlugins);

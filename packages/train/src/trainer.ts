@@ -15,7 +15,6 @@ import {
   buildModel,
   modelCost,
   modelTask,
-  numClassesOf,
   type ClipShape,
   type ModelCost,
   conditionOf,
@@ -25,8 +24,7 @@ import {
 } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
-import { ClassifyObjective } from './objectives/classify.js';
-import { DiffuseObjective } from './objectives/diffuse.js';
+import { makeObjective } from './objectives/make.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
 import { clipsOf, type Objective } from './objectives/objective.js';
 import type { SampleScorer, SampleScoring } from './sample-scoring.js';
@@ -169,20 +167,7 @@ export class Trainer {
       ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
       : null;
     const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
-    const classes = numClassesOf(cfg.model); // classifiers only
-    const objective: Objective =
-      task === 'classify'
-        ? new ClassifyObjective(model, {
-            numClasses: classes ?? 0,
-            labelSmoothing: cfg.train.labelSmoothing,
-            mixup: cfg.train.mixup,
-            frames: cfg.data.transforms.frames ?? null,
-            views: cfg.eval.views,
-            seed: cfg.seed,
-          })
-        : task === 'reconstruct' && cfg.model.kind === 'vae'
-          ? new ReconstructObjective(model, cfg.model, cfg.seed)
-          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed);
+    const objective = makeObjective(cfg, model, noiseProcess, condition);
     return new Trainer(
       {
         cfg,

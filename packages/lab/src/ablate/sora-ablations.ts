@@ -14,15 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, setSeed } from '@vtx/core';
 import { createLoader, resolveDataset, type BuiltinDataset } from '@vtx/data';
 import { loadConfigFile, ExperimentConfig, loadRun, writeGifGrid, type ClipArray, train } from '@vtx/train';
-import {
-  AttributeRunConfig,
-  loadAttributeClassifier,
-  trainAttributeClassifier,
-  scoreRun,
-  framingRate,
-  recaptionDataset,
-  sampleScoring,
-} from '@vtx/eval';
+import { loadJudge, scoreRun, framingRate, recaptionDataset, sampleScoring } from '@vtx/eval';
 import { sampleClips } from '@vtx/models';
 
 const CONFIGS = 'configs/sora/ablations';
@@ -124,18 +116,8 @@ async function framing(): Promise<void> {
 
 async function captions(): Promise<void> {
   const times: Record<string, number> = {};
-  const judgeDir = 'runs/sora-judge';
-  const captionerDir = 'runs/sora-captioner';
-  for (const [file, dir] of [
-    ['judge.yaml', judgeDir],
-    ['captioner.yaml', captionerDir],
-  ] as const) {
-    if (!existsSync(join(dir, 'summary.json'))) {
-      const cfg = await loadConfigFile(join(CONFIGS, file), AttributeRunConfig);
-      await fs.rm(dir, { recursive: true, force: true });
-      await timed(`train ${cfg.name}`, times, () => trainAttributeClassifier(cfg, { out: dir, log }));
-    }
-  }
+  const judgeDir = await timed('train sora-judge', times, () => trainOnce('judge.yaml'));
+  const captionerDir = await timed('train sora-captioner', times, () => trainOnce('captioner.yaml'));
   const terseCfg = await loadConfigFile(join(CONFIGS, 't2v-terse.yaml'), ExperimentConfig);
   const recaptioned = 'data/sora/shapes-recaptioned';
   let agreement: number | null = null;
@@ -150,7 +132,7 @@ async function captions(): Promise<void> {
     terse: await timed('train terse', times, () => trainOnce('t2v-terse.yaml')),
     recaptioned: await timed('train recaptioned', times, () => trainOnce('t2v-recaptioned.yaml')),
   };
-  const judge = await loadAttributeClassifier(judgeDir);
+  const judge = await loadJudge(judgeDir);
   const holdout = (terseCfg.data.dataset as BuiltinDataset & { kind: 'synthetic' }).holdout;
   const refs = {
     'in-distribution': { kind: 'synthetic', count: 32, frames: 8, height: 16, width: 16, seed: 3, holdout },
