@@ -5,6 +5,7 @@
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
 import { ClipShape, DiffusionConfig, ModelConfig, makeProcess, modelTask } from '@vtx/models';
+import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
 import { z } from 'zod';
 import { setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
@@ -118,9 +119,7 @@ export type InitSection = z.infer<typeof InitSection>;
 
 const ExperimentObject = z.strictObject({
   /** Run name: names the run directory, so letters, digits, '.', '_' and '-' only. */
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-' (it names a directory)"),
+  name: z.string().regex(RUN_NAME, `${RUN_NAME_RULE} (it names a directory)`),
   seed: nonneg.default(0),
   /** tfjs backend; default: tensorflow > wasm > cpu, whichever starts. */
   backend: z.enum(BACKENDS).optional(),

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
 import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
+import { stepName } from '@vtx/runs';
 import {
   buildModel,
   modelCost,
@@ -362,7 +363,7 @@ export class Trainer {
       return [xs, objective.reconstruct(xs)];
     });
     try {
-      await writeSideBySide(join(dir, `recon-step-${String(this.step).padStart(6, '0')}`), x, recon);
+      await writeSideBySide(join(dir, `recon-${stepName(this.step)}`), x, recon);
     } finally {
       tf.dispose([x, recon]);
     }

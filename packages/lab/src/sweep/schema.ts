@@ -33,6 +33,7 @@
  *     - { label: central, set: { init.from: '${stage.vit}', init.tubelet: central } }
  */
 import { z } from 'zod';
+import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
 
 /** One assignment of dotted keys to values. */
 export const Assignment = z.record(z.string(), z.unknown());
@@ -89,7 +90,7 @@ export type SweepStage = z.infer<typeof SweepStage>;
 
 /** An explicit run named by a label instead of by its keys' values. */
 export const LabelledRun = z.strictObject({
-  label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-'"),
+  label: z.string().regex(RUN_NAME, RUN_NAME_RULE),
   set: Assignment.default({}),
 });
 export type LabelledRun = z.infer<typeof LabelledRun>;
@@ -97,7 +98,7 @@ export type LabelledRun = z.infer<typeof LabelledRun>;
 export const SweepConfig = z
   .strictObject({
     /** Sweep name: names the sweep directory (letters, digits, '.', '_', '-'). */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-'"),
+    name: z.string().regex(RUN_NAME, RUN_NAME_RULE),
     /** The experiment config every run starts from, relative to the sweep file. */
     base: z.string().min(1),
     /** Overrides applied to every run (before the axes). */
