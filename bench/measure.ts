@@ -5,7 +5,9 @@
  *   - the load average is read before and after; a ratio is printed only when the 1-minute load average was at
  *     most 0.5 per core before the start, and otherwise withheld with the reason (`loadGate`): under load the
  *     peer's OpenMP threads slow down more than vtx's pool, so a loaded ratio flatters vtx (3-4.5x loaded,
- *     1.0-1.3x quiet, issue 18).
+ *     1.0-1.3x quiet, issue 18);
+ *   - a GPU emulated on the CPU (SwiftShader, a `webgpu` software adapter) is never compared with PyTorch: its
+ *     timings say nothing about a GPU, and it competes with the peer for the same cores (`ratio`'s `emulated`).
  */
 
 /** The most 1-minute load average per core at which a ratio is still printed. */
@@ -64,12 +66,17 @@ export function summarize(values: readonly number[]): Summary {
   return { best: s[0]!, median, rounds: s.length };
 }
 
-/** PyTorch's seconds per step over ours (> 1: vtx is faster), or the reason it is withheld. */
+/**
+ * PyTorch's seconds per step over ours (> 1: vtx is faster), or the reason it is withheld. `emulated` names the
+ * software GPU adapter ours ran on, if any.
+ */
 export function ratio(
   peer: Summary | undefined,
   ours: Summary,
   gate: LoadGate,
+  emulated?: string,
 ): { ratioBest: number; ratioMedian: number } | { ratioWithheld: string } {
+  if (emulated) return { ratioWithheld: `emulated GPU (${emulated}): never compared with PyTorch` };
   if (!peer) return { ratioWithheld: 'no PyTorch measurement' };
   if (!gate.quiet) return { ratioWithheld: gate.reason! };
   return {

@@ -15,12 +15,17 @@
  *      start (bench/measure.ts): a loaded machine flatters vtx.
  *   4. the other bench scripts: bench/core-micro.ts --quick and bench/data-loader.ts, when present.
  *
+ * `webgpu` lines name the adapter; on a software one (SwiftShader: a GPU emulated on the CPU) they are marked
+ * `emulated`, its training steps are skipped unless `--with-emulated`, and they are never compared with PyTorch
+ * nor credited with a fraction of the CPU's peak. Without the optional `webgpu` package or an adapter, the
+ * `webgpu` lines say why they were skipped.
  * `native-unfused` is the native backend with @vtx/core's fused ops off (`setFusedOps(false)`), for an A/B.
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
  *
- *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME] [--backends native,wasm,native-unfused]
- *              [--rounds 3] [--steps 5] [--warmup 2] [--with-cpu] [--no-torch]
+ *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME]
+ *              [--backends native,wasm,webgpu,native-unfused] [--rounds 3] [--steps 5] [--warmup 2]
+ *              [--with-cpu] [--with-emulated] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
  */
 import { spawnSync } from 'node:child_process';
@@ -35,11 +40,12 @@ const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
     workload: { type: 'string' },
-    backends: { type: 'string', default: 'native,wasm' },
+    backends: { type: 'string', default: 'native,wasm,webgpu' },
     rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     'with-cpu': { type: 'boolean', default: false },
+    'with-emulated': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
   },
 });
@@ -121,7 +127,11 @@ if (sections.has('matmul')) {
       600,
     );
     for (const l of r.lines)
-      emit({ ...l, peakGflops: peak, ofPeak: +((l['gflops'] as number) / peak).toFixed(3) });
+      emit(
+        l['adapter'] // a GPU (or its emulation): the CPU's peak says nothing about it
+          ? l
+          : { ...l, peakGflops: peak, ofPeak: +((l['gflops'] as number) / peak).toFixed(3) },
+      );
     if (r.error) emit({ bench: 'matmul-1024', backend, skipped: r.error });
   }
   if (!torchMissing) {
@@ -175,8 +185,10 @@ function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
     cpu ? '1' : args.steps,
     '--warmup',
     cpu ? '0' : args.warmup,
+    ...(args['with-emulated'] ? ['--with-emulated'] : []),
   ]);
   const line = r.lines.find((l) => l['workload'] === w.name);
+  if (line && 'skipped' in line) return { error: String(line['skipped']) }; // an emulated GPU, not asked for
   return line ? { line } : { error: r.error ?? 'no output' };
 }
 
@@ -227,9 +239,11 @@ if (sections.has('train')) {
         stepsPerRound: Number(impl === 'vtx-cpu' ? 1 : args.steps),
         gflopPerStep: +gflop.toFixed(2),
         gflops: +gflops.toFixed(2),
-        ofPeak: +(gflops / peak).toFixed(3),
+        ...(l['adapter'] ? {} : { ofPeak: +(gflops / peak).toFixed(3) }), // the CPU's peak, not a GPU's
         peakRssMB: l['peakRssMB'],
-        ...(impl === 'pytorch' ? {} : ratio(peer, s, gate)),
+        ...(l['adapter'] ? { adapter: l['adapter'] } : {}),
+        ...(l['emulated'] ? { emulated: true } : {}),
+        ...(impl === 'pytorch' ? {} : ratio(peer, s, gate, l['emulated'] ? String(l['adapter']) : undefined)),
       };
       emit(out);
       rows[impl] = {

@@ -3,10 +3,14 @@
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
  * total time over one step (tf.profile) and the kernel count instead; with `--curve N`, the losses of N steps;
  * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps),
- * `--fused-attention` adds the opt-in fused attention.
+ * `--fused-attention` adds the opt-in fused attention. On `webgpu` every line names the adapter, and a software one
+ * (SwiftShader) is marked `emulated`: its training steps are timed only with `--with-emulated` (many seconds each,
+ * and they say nothing about a GPU).
  *
  *   node --conditions=@vtx/source --import tsx bench/train-step.ts --workload vit-ti4-cifar --backend native
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, selectBackend, setFusedOps, setSeed } from '@vtx/core';
@@ -26,24 +30,46 @@ const { values: args } = parseArgs({
     'fused-attention': { type: 'boolean', default: false },
     // print the loss of each of N steps from the same seed instead of timing (fused vs composed curves)
     curve: { type: 'string' },
+    // time the training steps on a software GPU adapter too (SwiftShader: a CPU emulation)
+    'with-emulated': { type: 'boolean', default: false },
   },
 });
 
 const backend = parseBackendName(args.backend, '--backend');
-await selectBackend({ override: backend, importer: (s) => import(s) });
+// the optional backend packages (webgpu, the native addon) resolve from @vtx/train, the package that depends on them
+const fromTrain = createRequire(new URL('../packages/train/package.json', import.meta.url));
+const importer = (s: string) => import(pathToFileURL(fromTrain.resolve(s)).href);
+const started = await selectBackend({ override: backend, importer }).catch((e: Error) => {
+  // no such backend here (no adapter, no addon): one line saying why, as the bench prints skipped lines
+  const what = args.matmul
+    ? { bench: 'matmul-1024', backend }
+    : { workload: args.workload, impl: `vtx-${backend}` };
+  console.log(JSON.stringify({ ...what, skipped: e.message }));
+  process.exit(0);
+});
+const { adapter } = started;
+/** On webgpu: which adapter, and whether it is a CPU emulation (never compared with PyTorch). */
+const gpu: { adapter?: string; emulated?: true } = adapter
+  ? { adapter: adapter.description, ...(adapter.software ? { emulated: true as const } : {}) }
+  : {};
 setSeed(0);
 setFusedOps(!args['no-fused'], { attention: args['fused-attention'] });
 
 if (args.matmul) {
   const n = 1024;
   const [a, b] = [tf.randomNormal([n, n], 0, 1, 'float32', 1), tf.randomNormal([n, n], 0, 1, 'float32', 2)];
-  const run = () => tf.tidy(() => tf.matMul(a, b)).dataSync();
-  run();
+  // read back with data(): webgpu in Node has no synchronous readback
+  const run = async () => {
+    const y = tf.matMul(a, b);
+    await y.data();
+    y.dispose();
+  };
+  await run();
   const times: number[] = [];
   const t0 = performance.now();
   while (times.length < 3 || (performance.now() - t0 < 3000 && times.length < 20)) {
     const t = performance.now();
-    run();
+    await run();
     times.push(performance.now() - t);
   }
   const ms = Math.min(...times);
@@ -51,6 +77,7 @@ if (args.matmul) {
     JSON.stringify({
       bench: 'matmul-1024',
       backend,
+      ...gpu,
       ms: +ms.toFixed(2),
       gflops: +((2 * n ** 3) / ms / 1e6).toFixed(1),
     }),
@@ -60,6 +87,11 @@ if (args.matmul) {
 
 const w = loadWorkloads().find((x) => x.name === args.workload);
 if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+if (gpu.emulated && !args['with-emulated']) {
+  const why = `software adapter (${gpu.adapter}): a GPU emulated on the CPU; pass --with-emulated to time it`;
+  console.log(JSON.stringify({ workload: w.name, impl: `vtx-${backend}`, ...gpu, skipped: why }));
+  process.exit(0);
+}
 const s = trainStep(w);
 
 if (args.curve) {
@@ -105,6 +137,7 @@ console.log(
   JSON.stringify({
     workload: w.name,
     impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['fused-attention'] ? '-fused-attention' : ''}`,
+    ...gpu,
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),

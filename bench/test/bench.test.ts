@@ -46,6 +46,16 @@ describe('bench/measure', () => {
     expect(ratio(peer, ours, busy)).toEqual({ ratioWithheld: busy.reason });
     expect(ratio(undefined, ours, quiet)).toEqual({ ratioWithheld: 'no PyTorch measurement' });
   });
+
+  it('never compares a GPU emulated on the CPU with PyTorch, even on a quiet machine', () => {
+    const quiet = loadGate(0.2, 2);
+    const peer = summarize([1.0]);
+    const ours = summarize([9.0]);
+    expect(ratio(peer, ours, quiet, 'SwiftShader Device (Subzero)')).toEqual({
+      ratioWithheld: 'emulated GPU (SwiftShader Device (Subzero)): never compared with PyTorch',
+    });
+    expect(ratio(peer, ours, quiet)).toEqual({ ratioBest: 0.111, ratioMedian: 0.111 });
+  });
 });
 
 describe('bench/peer/workloads.json', () => {
