@@ -38,6 +38,7 @@ export { checkResumeOverrides } from './resume.js';
 export { NonFiniteError } from './guards/index.js';
 export { CheckpointError, latestCheckpoint, listCheckpoints } from './checkpoint/index.js';
 export { startBackend } from './backend.js';
+export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
 export { humanNumber } from './run/index.js';
 
 // what neighbours plug in or read back
