@@ -1,6 +1,13 @@
 /** The objective the trainer has for a model's task (one per task; see ./objective.ts). */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { attributeHeadsOf, modelTask, numClassesOf, type Condition, type NoiseProcess } from '@vtx/models';
+import {
+  attributeHeadsOf,
+  frameConditioningOf,
+  modelTask,
+  numClassesOf,
+  type Condition,
+  type NoiseProcess,
+} from '@vtx/models';
 import type { ExperimentConfig } from '../experiment.js';
 import { AttributesObjective } from './attributes.js';
 import { ClassifyObjective } from './classify.js';
@@ -37,6 +44,6 @@ export function makeObjective(
       if (cfg.model.kind !== 'vae') throw new Error("the reconstruction objective is the VAE's only");
       return new ReconstructObjective(model, cfg.model, cfg.seed);
     case 'diffuse':
-      return new DiffuseObjective(model, process!, condition!, cfg.seed);
+      return new DiffuseObjective(model, process!, condition!, cfg.seed, frameConditioningOf(cfg.model));
   }
 }
