@@ -5,7 +5,6 @@ import { makeProcess, modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { experimentWarnings, ExperimentConfig, loadConfigFile } from '@vtx/train';
 import { experimentClip } from '../src/commands/common.js';
-import { AttributeRunConfig } from '../../eval/src/attribute-run.js';
 
 const root = new URL('../../../configs/', import.meta.url).pathname;
 // configs/sora holds pipeline steps of several schemas (judge, captioner) and runs on data built by earlier steps;
@@ -56,7 +55,7 @@ describe('shipped configs', () => {
 });
 
 describe('shipped judge configs', () => {
-  // each judge reads the clips of the config it judges: an attribute classifier (vtx judge train) or a ViT/ViViT
+  // each judge reads the clips of the config it judges: an attribute classifier run or a ViT/ViViT
   // classification run whose classes are the judged model's
   const judged: Record<string, string> = {
     'judges/shapes-4x16.yaml': 'default.yaml',
@@ -73,14 +72,12 @@ describe('shipped judge configs', () => {
     async (name, f) => {
       const target = await loadConfigFile(join(root, judged[name]!), ExperimentConfig);
       const targetClip = experimentClip(target);
-      const raw = await loadConfigFile(f, AttributeRunConfig).catch(() => null);
-      if (raw) {
-        expect(raw.model.kind).toBe('attribute-classifier');
-        const d = raw.data.dataset as { frames: number; height: number; width: number };
+      const cfg = await loadConfigFile(f, ExperimentConfig);
+      if (cfg.model.kind === 'attribute-classifier') {
+        const d = cfg.data.dataset as { frames: number; height: number; width: number };
         expect([d.frames, d.height, d.width]).toEqual(targetClip!.slice(0, 3));
         return;
       }
-      const cfg = await loadConfigFile(f, ExperimentConfig);
       expect(['vit', 'vivit']).toContain(cfg.model.kind);
       expect(experimentClip(cfg)).toEqual(targetClip);
       expect((cfg.model as { numClasses: number }).numClasses).toBe(

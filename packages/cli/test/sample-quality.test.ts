@@ -13,7 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../train/src/config/index.js';
-import { trainAttributeClassifier } from '../../eval/src/attribute-run.js';
 import { judgeClips, judgeFrechet, loadJudge, realFeatures, type Judge } from '../../eval/src/judge.js';
 import { requestsOf, sampleMetrics, sampleScoring, scoreSamples } from '../../eval/src/sample-quality.js';
 import { scoreRun } from '../../eval/src/score-run.js';
@@ -107,17 +106,17 @@ describe('eval.judge on tiny runs', () => {
 
   it('trains two tiny judges and a diffusion run that reports sample metrics at its evaluations', async () => {
     attrJudge = join(dir, 'attr-judge');
-    await trainAttributeClassifier(
+    await train(
       {
         name: 'attr-judge',
         backend: 'wasm',
         data: shapes(5),
         model: { kind: 'attribute-classifier', depth: 1, width: 16, heads: 2, temporalDepth: 1 },
-        steps: 6,
-        logEvery: 6,
+        train: { steps: 6, logEvery: 6 },
         eval: { batches: 1 },
+        log: { tensorboard: false, progress: 'off' },
       },
-      { out: attrJudge, log: () => {} },
+      { out: attrJudge, terminal: sink },
     );
     classJudge = join(dir, 'class-judge');
     await train(

@@ -1,16 +1,9 @@
 /**
  * @vtx/eval — evaluation of runs: judges (a classification or attribute run read as a scorer), sample quality of a
  * diffusion run (`sampleScoring` for train() with `eval.judge`, `scoreRun` for finished runs), the Fréchet
- * distance, closed-form motion and framing readers of bouncing shapes, prompt expansion and recaptioning, and the
- * attribute-classifier run a judge is trained by.
+ * distance, closed-form motion and framing readers of bouncing shapes, prompt expansion and recaptioning. A judge
+ * is an ordinary run (`vtx train`): an attribute classifier (`model.kind: attribute-classifier`) or a classifier.
  */
-export {
-  AttributeRunConfig,
-  loadAttributeClassifier,
-  trainAttributeClassifier,
-  type AttributeClassifier,
-  type AttributeRunConfigInput,
-} from './attribute-run.js';
 export { captionFromAttributes, templateFor } from './caption-template.js';
 export { clipFraming, framingRate, type ClipFraming, type FramingOptions } from './framing.js';
 export { frechetDistance, gaussianStats, type GaussianStats } from './frechet.js';

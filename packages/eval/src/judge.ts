@@ -1,6 +1,6 @@
 /**
  * Sample quality with a judge — a classifier trained in vtx on real clips of the same data:
- *   - an attribute classifier (`vtx judge train`: one softmax head per attribute), or
+ *   - an attribute classifier run (`model.kind: attribute-classifier`: one softmax head per attribute), or
  *   - a plain ViT / ViViT classification run (one head, the dataset's classes), read in the features its `head`
  *     layer takes (the pooled, normalised tokens: the penultimate features).
  * It scores
@@ -15,25 +15,19 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createLoader, type DataConfigInput } from '@vtx/data';
-import { attributeHeads, modelTask, type ClipShape } from '@vtx/models';
+import { attributeHeadsOf, modelTask, type AttributeHead, type ClipShape } from '@vtx/models';
 import {
   latestCheckpoint,
   loadConfigFile,
-  readConfigTree,
   ExperimentConfig,
   loadRun,
   LatentSource,
   decodeLatents,
 } from '@vtx/train';
-import { AttributeRunConfig, loadAttributeClassifier } from './attribute-run.js';
 import { frechetDistance, gaussianStats } from './frechet.js';
 
 /** One softmax head of a judge: its value names and its slice [offset, offset + values.length) of the logits. */
-export interface JudgeHead {
-  name: string;
-  values: string[];
-  offset: number;
-}
+export type JudgeHead = AttributeHead;
 
 /** The head of a classification-run judge: values are the class indices '0', '1', … */
 export const CLASS_HEAD = 'class';
@@ -62,26 +56,23 @@ export async function inspectJudge(runDir: string): Promise<JudgeInfo> {
   if (!existsSync(runDir)) throw new Error('no such directory');
   const file = join(runDir, 'config.yaml');
   if (!existsSync(file)) throw new Error(`not a run directory (no ${file})`);
-  const raw = (await readConfigTree(file)).value as { model?: { kind?: unknown } };
+  const cfg = await loadConfigFile(file, ExperimentConfig);
+  const heads = attributeHeadsOf(cfg.model);
   let info: JudgeInfo;
-  if (raw.model?.kind === 'attribute-classifier') {
-    const cfg = await loadConfigFile(file, AttributeRunConfig);
-    info = { kind: 'attribute', heads: attributeHeads(cfg.model) };
-  } else {
-    const cfg = await loadConfigFile(file, ExperimentConfig);
-    if (modelTask(cfg.model) !== 'classify' || !('numClasses' in cfg.model))
-      throw new Error(
-        `a ${cfg.model.kind} run is not a judge: give an attribute classifier run (vtx judge train) or a ` +
-          'ViT/ViViT classification run trained on the same data',
-      );
+  if (heads) info = { kind: 'attribute', heads };
+  else if (modelTask(cfg.model) === 'classify' && 'numClasses' in cfg.model)
     info = { kind: 'class', numClasses: cfg.model.numClasses };
-  }
+  else
+    throw new Error(
+      `a ${cfg.model.kind} run is not a judge: give an attribute classifier run (model.kind: attribute-classifier) ` +
+        'or a ViT/ViViT classification run trained on the same data',
+    );
   if (!(await latestCheckpoint(join(runDir, 'checkpoints'))))
     throw new Error(`no complete checkpoint under ${join(runDir, 'checkpoints')}`);
   return info;
 }
 
-/** Load a judge run: an attribute classifier, or a classification run (its EMA weights when it has them). */
+/** Load a judge run: an attribute classifier or a classification run (its EMA weights when it has them). */
 export async function loadJudge(runDir: string): Promise<Judge> {
   let info: JudgeInfo;
   try {
@@ -89,8 +80,11 @@ export async function loadJudge(runDir: string): Promise<Judge> {
   } catch (e) {
     throw new Error(`${runDir}: ${(e as Error).message}`);
   }
-  if (info.kind === 'attribute') return loadAttributeClassifier(runDir);
-  const run = await loadRun(runDir);
+  const run = await loadRun(runDir); // the EMA weights when the run kept them
+  if (info.kind === 'attribute') {
+    const { model, clip } = run; // outputs [logits, features] already
+    return { kind: 'attribute', runDir, model, clip, heads: info.heads, dispose: () => model.dispose() };
+  }
   let head: tfl.layers.Layer;
   try {
     head = run.model.getLayer('head');

@@ -8,8 +8,7 @@
 import { resolve } from 'node:path';
 import { recordsToClips } from '@vtx/train';
 import { DatasetWriter, openDataset, readRows, type ClipRecord, type DatasetIndex } from '@vtx/data';
-import { judgeClips } from './judge.js';
-import { loadAttributeClassifier } from './attribute-run.js';
+import { judgeClips, loadJudge } from './judge.js';
 import { captionFromAttributes } from './caption-template.js';
 
 export interface RecaptionOptions {
@@ -24,7 +23,13 @@ export async function recaptionDataset(
   opts: RecaptionOptions,
 ): Promise<DatasetIndex & { agreement: number | null }> {
   const log = opts.log ?? (() => {});
-  const captioner = await loadAttributeClassifier(opts.captionerRun);
+  const captioner = await loadJudge(opts.captionerRun);
+  if (captioner.kind !== 'attribute') {
+    captioner.dispose();
+    throw new Error(
+      `${opts.captionerRun}: a captioner is an attribute classifier run, not a ${captioner.kind} classifier`,
+    );
+  }
   const ds = await openDataset(opts.dataset);
   if (ds.index.dtype !== 'uint8') throw new Error(`${opts.dataset}: re-captioning reads uint8 pixel clips`);
   const w = await DatasetWriter.create(opts.out, {

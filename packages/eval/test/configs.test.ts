@@ -1,7 +1,7 @@
 /**
- * Every config under configs/sora validates with its schema (experiments, or attribute classifier runs for the judge
- * and captioner), and every model is describable at every clip it will see: pixel clips from the built-in data, each
- * of the native sizes, or the VAE's latents.
+ * Every config under configs/sora validates as an experiment (the judge and captioner are attribute classifier runs),
+ * and every model is describable at every clip it will see: pixel clips from the built-in data, each of the native
+ * sizes, or the VAE's latents.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { latentShape, modelCost, VaeConfig, type ClipShape } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../train/src/config/index.js';
 import { ExperimentConfig } from '../../train/src/experiment.js';
-import { AttributeRunConfig } from '../src/attribute-run.js';
 
 const root = new URL('../../../configs/sora/', import.meta.url).pathname;
 const files = [
@@ -55,12 +54,8 @@ describe('configs/sora', () => {
 
   it.each(files)('%s validates and has a describable model', async (file) => {
     const path = join(root, file);
-    if (/judge|captioner/.test(file)) {
-      const cfg = await loadConfigFile(path, AttributeRunConfig);
-      expect(cfg.model.kind).toBe('attribute-classifier');
-      return;
-    }
     const cfg = await loadConfigFile(path, ExperimentConfig);
+    if (/judge|captioner/.test(file)) expect(cfg.model.kind).toBe('attribute-classifier');
     for (const clip of await clipsOf(cfg)) {
       const cost = modelCost(cfg.model, clip);
       expect(cost.params).toBeGreaterThan(0);

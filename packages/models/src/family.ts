@@ -10,6 +10,9 @@
  * - 'diffuse': inputs [x (B, T, H, W, C), t (B,), ...the condition's tensors] -> (B, T, H, W, outChannels), the
  *   channels the run's noise process reads (`process.outputChannels(C)`: 2C with `diffusion.learnSigma`; DiT's
  *   contract; see `conditionTensors`);
+ * - 'attributes': input x (B, T, H, W, C) -> [logits (B, ΣK_a), features (B, D)]: one softmax head per attribute
+ *   of the data's `attributes` column, head a the slice `heads(cfg)[a]` of the logits; the features are the pooled
+ *   representation the heads read (a judge's Fréchet space);
  * - 'reconstruct': built and costed like any model; the trainer's reconstruction objective is the VAE's only.
  * Name every layer that holds weights: checkpoints store weights by name, and a model rebuilt to load one (resume,
  * `vtx eval`, `loadRun`) must give them the same names (tfjs's automatic `dense_Dense3` counts up per process).
@@ -21,9 +24,19 @@ import type { ModelCost } from './costs/model-cost.js';
 import type { Condition } from './sampling/condition.js';
 import type { ClipShape, Tubelet } from './types.js';
 
-/** What a model is trained for: 'classify' (ViT, ViViT), 'diffuse' (DiT, video DiT) or 'reconstruct' (VAE). */
-export type ModelTask = 'classify' | 'diffuse' | 'reconstruct';
-export const MODEL_TASKS: readonly ModelTask[] = ['classify', 'diffuse', 'reconstruct'];
+/**
+ * What a model is trained for: 'classify' (ViT, ViViT: one label), 'attributes' (the attribute classifier: one label
+ * per attribute), 'diffuse' (DiT, video DiT) or 'reconstruct' (VAE).
+ */
+export type ModelTask = 'classify' | 'attributes' | 'diffuse' | 'reconstruct';
+export const MODEL_TASKS: readonly ModelTask[] = ['classify', 'attributes', 'diffuse', 'reconstruct'];
+
+/** One softmax head of an 'attributes' model: the attribute, its value names, its slice [offset, offset + K). */
+export interface AttributeHead {
+  name: string;
+  values: string[];
+  offset: number;
+}
 
 /** A named preset: the model config and the clip the paper uses it at. */
 export interface Preset {
@@ -68,6 +81,13 @@ export interface ModelFamily<C extends { kind: string } = { kind: string }> {
   patchKey?: string;
   /** 'classify': the classes the head predicts. Default: the config's `numClasses`. */
   numClasses?(cfg: C): number;
+  /** 'attributes': the heads, in the order of the logits (required for that task). */
+  heads?(cfg: C): AttributeHead[];
+  /**
+   * 'attributes': the config with the attribute vocabulary of the training data (attribute -> value names, the
+   * dataset index's) filled in where the config leaves it to the data; the trainer calls it before building.
+   */
+  withAttributes?(cfg: C, vocabulary: Record<string, string[]>): C;
   /** 'diffuse': how the model is conditioned. Default: `{ kind: 'none' }` (unconditional). */
   condition?(cfg: C): Condition;
   /** Named configs of the papers (`DiT-XL/2`, …), with the clip each is used at. */

@@ -8,8 +8,16 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import type { ModelCost } from './costs/model-cost.js';
 import { defaultProcess, type NoiseProcess } from './diffusion/process.js';
+import { attributeClassifierFamily } from './captioner/family.js';
 import { ditFamily } from './dit/family.js';
-import { MODEL_TASKS, type ModelFamily, type ModelPlugin, type ModelTask, type Preset } from './family.js';
+import {
+  MODEL_TASKS,
+  type AttributeHead,
+  type ModelFamily,
+  type ModelPlugin,
+  type ModelTask,
+  type Preset,
+} from './family.js';
 import type { ClipShape, Tubelet } from './types.js';
 import { unetFamily } from './unet/family.js';
 import { vaeFamily } from './vae/family.js';
@@ -25,6 +33,7 @@ export const BUILTIN_FAMILIES = [
   videoDitFamily,
   vaeFamily,
   unetFamily,
+  attributeClassifierFamily,
 ] as const;
 type Builtin = (typeof BUILTIN_FAMILIES)[number];
 
@@ -182,6 +191,23 @@ export function numClassesOf(cfg: ModelConfig): number | null {
       `model kind '${f.kind}' is a classifier: its config needs a positive integer numClasses, or its plugin a numClasses(cfg)`,
     );
   return n;
+}
+
+/** 'attributes' models: the heads, in the order of the logits; null for other tasks. */
+export function attributeHeadsOf(cfg: ModelConfig): AttributeHead[] | null {
+  const f = familyOf(cfg);
+  if (f.task !== 'attributes') return null;
+  if (!f.heads) throw new Error(`model kind '${f.kind}' is an attributes model: its family needs heads(cfg)`);
+  return f.heads(cfg);
+}
+
+/**
+ * 'attributes' models: the config with the training data's attribute vocabulary filled in where it leaves it to the
+ * data (the family's `withAttributes`); other configs as they are.
+ */
+export function withDataAttributes<C extends ModelConfig>(cfg: C, vocabulary: Record<string, string[]>): C {
+  const f = familyOf(cfg);
+  return f.task === 'attributes' && f.withAttributes ? (f.withAttributes(cfg, vocabulary) as C) : cfg;
 }
 
 /**

@@ -95,7 +95,7 @@ describe('registerModel', () => {
     expect(() => registerUnchecked({ ...probe, kind: 'has space' })).toThrow(/kind must be a name/);
     const other = z.strictObject({ kind: z.literal('test-task') });
     expect(() => registerUnchecked({ ...probe, kind: 'test-task', schema: other, task: 'segment' })).toThrow(
-      /task must be one of classify, diffuse, reconstruct/,
+      /task must be one of classify, attributes, diffuse, reconstruct/,
     );
     expect(modelKinds()).toEqual([...BUILTIN_MODEL_KINDS, 'test-probe', 'test-echo']);
   });
@@ -140,6 +140,7 @@ describe('ModelConfig with registered kinds', () => {
       'video-dit',
       'vae',
       'unet',
+      'attribute-classifier',
       'test-probe',
       'test-echo',
     ]);
@@ -197,7 +198,7 @@ describe('the zoo functions on a registered kind', () => {
   it('a config of a kind nobody registered fails with the known kinds', () => {
     const ghost = { kind: 'ghost' } as unknown as ModelConfig;
     expect(() => buildModel(ghost, clip)).toThrow(
-      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, unet, test-probe, test-echo/,
+      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, unet, attribute-classifier, test-probe, test-echo/,
     );
   });
 });

@@ -5,6 +5,7 @@
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
 import { ClipShape, DiffusionConfig, ModelConfig, makeProcess, modelTask } from '@vtx/models';
+import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
 import { z } from 'zod';
 import { setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
@@ -30,7 +31,7 @@ export const TrainSection = z.strictObject({
       warmup: z.boolean().default(true),
     })
     .prefault({}),
-  /** Classifiers: label smoothing ε. */
+  /** Classifiers (and each head of an attribute classifier): label smoothing ε. */
   labelSmoothing: z.number().min(0).lt(1).default(0),
   /** Classifiers: mixup α (Zhang et al. 2018); 0 disables it. */
   mixup: z.number().min(0).default(0),
@@ -54,7 +55,7 @@ export type TrainSection = z.infer<typeof TrainSection>;
  */
 export const EvalJudgeSection = z.strictObject({
   /**
-   * The judge's run directory: `vtx judge train` (attribute classifier) or a ViT/ViViT classification run. Without
+   * The judge's run directory: an attribute classifier run or a ViT/ViViT classification run. Without
    * it, only the closed-form bouncing-shapes metrics (sample/one-subject, sample/direction-acc) are reported.
    */
   run: z.string().min(1).optional(),
@@ -126,9 +127,7 @@ export type InitSection = z.infer<typeof InitSection>;
 
 const ExperimentObject = z.strictObject({
   /** Run name: names the run directory, so letters, digits, '.', '_' and '-' only. */
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-' (it names a directory)"),
+  name: z.string().regex(RUN_NAME, `${RUN_NAME_RULE} (it names a directory)`),
   seed: nonneg.default(0),
   /** tfjs backend; default: tensorflow > wasm > cpu, whichever starts. */
   backend: z.enum(BACKENDS).optional(),
@@ -186,7 +185,31 @@ function liftModelLearnSigma(value: unknown, ctx: z.RefinementCtx): unknown {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const ExperimentConfig = z.preprocess(liftModelLearnSigma, ExperimentObject);
+/**
+ * An attribute classifier config of `vtx judge train`, from before judges were ordinary runs: `steps`, `clipNorm` and
+ * `logEvery` at the top level, no EMA, its own defaults. Every such run's config.yaml has those keys (it was written
+ * resolved); they move into `train` with the EMA off (its checkpoints have none), and the defaults it relied on
+ * (AdamW at 1e-3 with weight decay 0.01, 20 warmup steps, 300 steps, a log every 25) fill what it leaves out, so it
+ * loads and trains as it did.
+ */
+const OLD_ATTRIBUTE_RUN_KEYS = ['steps', 'clipNorm', 'logEvery'] as const;
+function liftAttributeRunKeys(value: unknown): unknown {
+  if (!isRecord(value) || 'train' in value || !isRecord(value['model'])) return value;
+  if (value['model']['kind'] !== 'attribute-classifier') return value;
+  if (!OLD_ATTRIBUTE_RUN_KEYS.some((k) => k in value)) return value;
+  const { steps = 300, clipNorm = 1, logEvery = 25, ...rest } = value;
+  return {
+    optim: { kind: 'adamw', lr: 1e-3, weightDecay: 0.01 },
+    schedule: { warmupSteps: 20 },
+    ...rest,
+    train: { steps, clipNorm, logEvery, ema: { enabled: false } },
+  };
+}
+
+export const ExperimentConfig = z.preprocess(
+  (value, ctx) => liftModelLearnSigma(liftAttributeRunKeys(value), ctx),
+  ExperimentObject,
+);
 export type ExperimentConfig = z.infer<typeof ExperimentObject>;
 // Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
 setBeforeValidation(ExperimentConfig, importConfigPlugins);

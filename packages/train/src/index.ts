@@ -1,35 +1,65 @@
 /**
- * @vtx/train — the config-driven trainer: experiment configs (load, merge, override, validate), train() and the
- * Trainer, objectives, optimizers and EMA, checkpoints, guards, run logging (logger, progress, TensorBoard), model
- * sizes, loadRun, backend start-up, plugins, captions, latent caches, the media writer and export.
- * The run directory's file format is @vtx/runs'; evaluation is @vtx/eval, sweeps and ablations @vtx/lab, the
- * `vtx` command line @vtx/cli.
+ * @vtx/train — the config-driven trainer. What its users (the CLI, @vtx/eval, @vtx/lab, examples, bench) need:
+ *   - experiment configs: the schema, loading with extends/--set, errors that name the key, resolved configs;
+ *   - `validate`, `train()` and the `Trainer`; stopping on a signal; resume overrides; loading a finished run;
+ *   - what the trainer's neighbours plug in or read back: sample scoring (`SampleScoring`), declared sizes, latent
+ *     caches, checkpoints' listing, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
+ *   - a few optimizer pieces the benches and `vtx predict` use.
+ * Everything else (objectives, optimizer internals, the checkpoint codec, guards, run logging) is internal: the
+ * package's own tests import it from its module. The run directory's file format is @vtx/runs'; evaluation is
+ * @vtx/eval, sweeps and ablations @vtx/lab, the `vtx` command line @vtx/cli.
  */
-export * from './experiment.js';
-export * from './trainer.js';
-export * from './sizes.js';
-export * from './objectives/objective.js';
-export * from './objectives/classify.js';
-export * from './objectives/views.js';
-export * from './objectives/diffuse.js';
-export * from './objectives/conditioning.js';
-export * from './media/clip-grid.js';
-export * from './media/records.js';
-export * from './latent-cache.js';
-export * from './sample-scoring.js';
-export * from './optim/index.js';
-export * from './checkpoint/index.js';
-export * from './config/index.js';
-export * from './run/index.js';
-export * from './guards/index.js';
-export * from './train.js';
+
+// experiment configs
+export {
+  ExperimentConfig,
+  experimentWarnings,
+  type EvalJudgeSection,
+  type ExperimentConfigInput,
+} from './experiment.js';
+export {
+  ConfigError,
+  UsageError,
+  closest,
+  formatIssue,
+  loadConfigFile,
+  parseOverride,
+  readConfigTree,
+  writeResolvedConfig,
+  type Override,
+} from './config/index.js';
+export { importPlugins, withPlugins } from './plugins.js';
+
+// training
+export { validate, type ValidRun } from './validate.js';
+export { train, type RunSummary, type TrainOptions } from './train.js';
+export { Trainer, type StepRecord } from './trainer.js';
+export { GracefulStop } from './stop.js';
+export { checkResumeOverrides } from './resume.js';
+export { NonFiniteError } from './guards/index.js';
+export { CheckpointError, latestCheckpoint, listCheckpoints } from './checkpoint/index.js';
+export { startBackend } from './backend.js';
 export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
-export { DataParallel } from './parallel.js';
-export * from './validate.js';
-export * from './resume.js';
-export * from './stop.js';
-export * from './load-run.js';
-export * from './captions.js';
-export * from './backend.js';
-export * from './plugins.js';
-export * from './export/index.js';
+export { humanNumber } from './run/index.js';
+
+// what neighbours plug in or read back
+export type { Generator, SampleScorer, SampleScoring } from './sample-scoring.js';
+export { declaredSizes, distinctClips, evalDataInput, patchProblem } from './sizes.js';
+export { loadRun, type LoadedRun } from './load-run.js';
+export { decodeLatents, encodeDataset, latentSourceOf, toPixels, LatentSource } from './latent-cache.js';
+export {
+  gridFrames,
+  labelColumnWidth,
+  writeGifGrid,
+  writePngSheet,
+  type ClipArray,
+} from './media/clip-grid.js';
+export { recordsToClips } from './media/records.js';
+export { exportRun } from './export/index.js';
+
+// classifier evaluation: the views of ViViT's multi-view test, the per-class report (`vtx predict`, `vtx eval`)
+export { classifierViews, classReportFile, type ClassReport } from './objectives/classify.js';
+export { multiViewLogits, viewPlan } from './objectives/views.js';
+
+// optimizer pieces (benches, `vtx predict`)
+export { AdamW, makeSchedule, namedParams } from './optim/index.js';

@@ -10,6 +10,7 @@ import {
   type Condition,
   type NoiseProcess,
 } from '@vtx/models';
+import { z } from 'zod';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
 import { loadConfigFile } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
@@ -40,8 +41,9 @@ export async function loadRun(
   if (!checkpoint) throw new Error(`${runDir}: no complete checkpoint (is this a run directory?)`);
   const want = opts.weights ?? (cfg.train.ema.enabled ? 'ema' : 'live');
   const ckpt = await loadCheckpoint(checkpoint, { groups: [want === 'ema' ? 'ema' : 'weights'] });
-  const state = TrainerState.parse(ckpt.state);
-  const clip = state.clip;
+  // only the clip the model was built for: attribute classifiers written by `vtx judge train` before judges were
+  // ordinary runs saved that alone
+  const clip = z.object({ clip: TrainerState.shape.clip }).parse(ckpt.state).clip;
   const diffuse = modelTask(cfg.model) === 'diffuse';
   const noiseProcess = diffuse ? makeProcess(cfg.diffusion) : null;
   const model = buildModel(cfg.model, clip, noiseProcess ?? undefined);

@@ -1,7 +1,7 @@
 /** Samples a diffusion run writes while it trains: a GIF grid and a PNG contact sheet per sample size. */
 import { join } from 'node:path';
 import { sampleClips } from '@vtx/models';
-import { checkpointDirName } from './checkpoint/index.js';
+import { stepName } from '@vtx/runs';
 import { datasetCaptions } from './captions.js';
 import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
 import type { EventWriter } from './run/index.js';
@@ -40,7 +40,7 @@ export async function writeSamples(
     const clips: ClipArray = { data: (await x.data()) as Float32Array, shape: x.shape as ClipArray['shape'] };
     x.dispose();
     const size = clip.slice(0, 3).join('x');
-    const name = checkpointDirName(step);
+    const name = stepName(step);
     const stem = join(runDir, 'samples', sizes.length > 1 ? `${name}-${size}` : name);
     await writeGifGrid(`${stem}.gif`, clips);
     await writePngSheet(`${stem}.png`, clips);

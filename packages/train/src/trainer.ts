@@ -5,59 +5,34 @@
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
  * With data-parallel ranks (`parallel`, ./parallel.ts) a step's gradients, losses and stop request and an
  * evaluation's metrics are combined over the ranks.
- * (Over 350 lines: one class, the state a run resumes from and the four operations on it — step, evaluate, save,
- * restore — each of which reads most of that state.)
+ * What it is made of is built in ./trainer-parts.ts (`buildTrainerParts`); a VAE's reconstruction sheet is
+ * ./media/reconstructions.ts. (Over 350 lines: one class, the state a run resumes from and the four operations on
+ * it — step, evaluate, save, restore — each of which reads most of that state.)
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { getRngState, setRngState, setSeed, withBatchPart, type BackendChoice } from '@vtx/core';
+import { getRngState, setRngState, withBatchPart, type BackendChoice } from '@vtx/core';
 import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
-import {
-  buildModel,
-  modelCost,
-  modelTask,
-  numClassesOf,
-  type ClipShape,
-  type ModelCost,
-  conditionOf,
-  frameConditioningOf,
-  makeProcess,
-  type Condition,
-  type NoiseProcess,
-} from '@vtx/models';
+import { modelCost, type ClipShape, type ModelCost } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
 import type { ExperimentConfig } from './experiment.js';
-import {
-  ClassifyObjective,
-  classifierViews,
-  writeClassReport,
-  type ClassReport,
-} from './objectives/classify.js';
-import { DiffuseObjective } from './objectives/diffuse.js';
+import { ClassifyObjective, writeClassReport, type ClassReport } from './objectives/classify.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';
-import { clipsOf, type Objective } from './objectives/objective.js';
 import type { SampleScorer, SampleScoring } from './sample-scoring.js';
-import { writeSideBySide } from './media/side-by-side.js';
+import { writeReconstructions } from './media/reconstructions.js';
 import { checkFinite } from './guards/index.js';
-import { initFromRun } from './init.js';
-import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
+import { evalDataInput, sampleSizes } from './sizes.js';
 import { isValidRun, validate, type ValidRun } from './validate.js';
+import { buildTrainerParts, type TrainerParts } from './trainer-parts.js';
 import { TrainerState, type Segment } from './state.js';
 import type { DataParallel } from './parallel.js';
 import {
-  Ema,
   GradAccumulator,
   assignParams,
-  buildOptimizer,
   clipByGlobalNorm,
   globalNorm,
   makeSchedule,
-  namedParams,
   readParams,
   type GradMap,
-  type NamedParam,
-  type Optimizer,
 } from './optim/index.js';
 
 /** One optimizer update's numbers. */
@@ -79,26 +54,7 @@ export interface StepRecord {
 }
 
 export { TrainerState, type Segment };
-
-export interface TrainerParts {
-  cfg: ExperimentConfig;
-  model: tfl.LayersModel;
-  /** The first batch's clip (the model is built for it and takes the other declared sizes at run time). */
-  clip: ClipShape;
-  /** The cost at `clip`; per-batch costs come from `Trainer.costOf`. */
-  cost: ModelCost;
-  /** Every size the training data declares (checked against the model's patch before training). */
-  sizes: DeclaredSize[];
-  objective: Objective;
-  condition: Condition | null;
-  /** A diffusion run's noise process (made once from `cfg.diffusion`): its losses, samplers, output channels. */
-  process: NoiseProcess | null;
-  loader: DataLoader;
-  params: NamedParam[];
-  optimizer: Optimizer;
-  ema: Ema | null;
-  backend: BackendChoice | null;
-}
+export type { TrainerParts };
 
 /** What an evaluation does besides the objective's metrics. */
 export interface EvaluateOptions {
@@ -112,9 +68,6 @@ export interface EvaluateOptions {
   /** Classifiers: write `classes-step-N.json` (per-class accuracy, confusion matrix) into this directory. */
   reportsDir?: string;
 }
-
-/** Clips of the first evaluation batch shown in a reconstruction GIF. */
-const RECON_CLIPS = 8;
 
 export class Trainer {
   /** Updates done so far (the next update is number `step`). */
@@ -165,61 +118,8 @@ export class Trainer {
     /** Scores samples with `eval.judge` (@vtx/eval's `sampleScoring`). */
     samples: SampleScoring | null = null,
   ): Promise<Trainer> {
-    const { cfg, sizes } = isValidRun(run) ? run : await validate(run, samples ?? undefined);
-    setSeed(cfg.seed);
-    const loader = await createLoader(cfg.data);
-    const task = modelTask(cfg.model);
-    const noiseProcess = task === 'diffuse' ? makeProcess(cfg.diffusion) : null;
-    const start = loader.state();
-    let first: Batch;
-    let model: tfl.LayersModel;
-    try {
-      first = await loader.next();
-      model = buildModel(cfg.model, first.clipShape, noiseProcess ?? undefined); // throws on a clip/patch mismatch
-    } catch (e) {
-      await loader.close(); // no worker thread or open shard left behind by a failed setup
-      throw e;
-    }
-    loader.restore(start);
-    const clip = first.clipShape;
-    if (cfg.init) await initFromRun(model, cfg.model, cfg.init); // before the EMA copies the weights
-    const params = namedParams(model);
-    const optimizer = buildOptimizer(params, cfg.optim);
-    const ema = cfg.train.ema.enabled
-      ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
-      : null;
-    const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
-    const classes = numClassesOf(cfg.model); // classifiers only
-    const objective: Objective =
-      task === 'classify'
-        ? new ClassifyObjective(model, {
-            numClasses: classes ?? 0,
-            labelSmoothing: cfg.train.labelSmoothing,
-            mixup: cfg.train.mixup,
-            ...classifierViews(cfg),
-            seed: cfg.seed,
-          })
-        : task === 'reconstruct' && cfg.model.kind === 'vae'
-          ? new ReconstructObjective(model, cfg.model, cfg.seed)
-          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed, frameConditioningOf(cfg.model));
-    return new Trainer(
-      {
-        cfg,
-        model,
-        clip,
-        cost: modelCost(cfg.model, clip, noiseProcess ?? undefined),
-        sizes,
-        objective,
-        condition,
-        process: noiseProcess,
-        loader,
-        params,
-        optimizer,
-        ema,
-        backend,
-      },
-      samples,
-    );
+    const valid = isValidRun(run) ? run : await validate(run, samples ?? undefined);
+    return new Trainer(await buildTrainerParts(valid, backend), samples);
   }
 
   get cfg(): ExperimentConfig {
@@ -417,7 +317,7 @@ export class Trainer {
         if (opts.reportsDir) await writeClassReport(opts.reportsDir, this.step, this.classes);
       }
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
-        await this.writeReconstructions(objective, first, opts.samplesDir);
+        await writeReconstructions(objective, first, opts.samplesDir, this.step);
       if (scoreSamples && quality) {
         const { model, clip, condition, process } = this.parts;
         Object.assign(
@@ -437,24 +337,6 @@ export class Trainer {
       );
     this.sampleQuality ??= this.scoring.scorer(this.cfg.eval.judge!, evalData, this.cfg.seed);
     return this.sampleQuality;
-  }
-
-  /** `<dir>/recon-step-N.gif|png`: the first clips of an evaluation batch beside their reconstructions. */
-  private async writeReconstructions(
-    objective: ReconstructObjective,
-    batch: Batch,
-    dir: string,
-  ): Promise<void> {
-    const [x, recon] = tf.tidy(() => {
-      const all = clipsOf(tf, batch);
-      const xs = tf.slice(all, 0, Math.min(RECON_CLIPS, all.shape[0]));
-      return [xs, objective.reconstruct(xs)];
-    });
-    try {
-      await writeSideBySide(join(dir, `recon-step-${String(this.step).padStart(6, '0')}`), x, recon);
-    } finally {
-      tf.dispose([x, recon]);
-    }
   }
 
   /** Run `fn` with the weights used for evaluation and sampling (the EMA's, when enabled). */

@@ -4,6 +4,8 @@
  *   - pairings across sections: the sampler of the process (the `diffusion` schema's own checks, with the rest of
  *     the schema), a Gaussian run's sampling steps within its diffusion steps;
  *   - the objective the trainer has for the model's task;
+ *   - an attribute classifier's vocabulary: filled from the training dataset's index where `model.attributes` leaves
+ *     it to the data (the returned config, and so the run's config.yaml, holds it), and the dataset must have one;
  *   - `eval.judge` (`checkSampleScoring`: the scoring @vtx/eval provides is given, and its own check of the judge
  *     run: it exists and reads the model's classes);
  *   - the data against the model: the dataset's classes within the model's, and every size the training data,
@@ -13,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { openDataset, resolveDataset } from '@vtx/data';
-import { conditionOf, modelTask, numClassesOf, spaceTimesteps } from '@vtx/models';
+import { conditionOf, modelTask, numClassesOf, spaceTimesteps, withDataAttributes } from '@vtx/models';
 import { ConfigError, isPlainObject, validateConfig } from './config/index.js';
 import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
@@ -41,7 +43,7 @@ export async function validate(
 ): Promise<ValidRun> {
   // plugins first: they register the model kinds the config may name (relative paths: the working directory)
   const ready = isPlainObject(input) ? await importConfigPlugins(input) : input;
-  const cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
+  let cfg: ExperimentConfig = validateConfig(ready, ExperimentConfig);
   checkSampling(cfg);
   if (modelTask(cfg.model) === 'reconstruct' && cfg.model.kind !== 'vae')
     throw new Error(
@@ -51,6 +53,17 @@ export async function validate(
   const dir = await resolveDataset(cfg.data.dataset, cfg.data.cacheDir);
   const { index } = await openDataset(dir, { verify: false }); // the loader verifies the shards when it reads them
   checkClasses(cfg, index.labels?.names ?? [], join(dir, 'index.json'));
+  if (modelTask(cfg.model) === 'attributes') {
+    if (!index.attributes)
+      throw new ConfigError([
+        {
+          file: join(dir, 'index.json'),
+          path: 'data.dataset',
+          message: `an attribute classifier trains on a dataset with an attributes column, and this one has none`,
+        },
+      ]);
+    cfg = { ...cfg, model: withDataAttributes(cfg.model, index.attributes) };
+  }
   const labelNames = index.labels ? (cfg.data.labels ?? index.labels.names) : null; // as the loader numbers them
   const sizes = await checkRunSizes(cfg, { index, dir, labelNames });
   return { cfg, sizes, warnings: experimentWarnings(cfg) };

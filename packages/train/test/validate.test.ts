@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, train, validate, type ExperimentConfigInput } from '@vtx/train';
-import { tinyClassifier, tinyDiT, wasmRunsDir } from './helpers/tiny.js';
+import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from './helpers/tiny.js';
 
 const dir = wasmRunsDir('validate');
 const cache = join(dir, 'cache');
@@ -66,5 +66,32 @@ describe('validate: every check before training', () => {
     expect(v.cfg.name).toBe('tiny-dit');
     expect(v.sizes.map((s) => [s.clip, s.key])).toEqual([[[4, 16, 16, 3], 'data.dataset']]);
     expect(v.warnings.map((w) => w.path)).toEqual(['diffusion.samplingSteps']);
+  });
+
+  it("fills an attribute classifier's heads from the training dataset's vocabulary, or keeps the config's", async () => {
+    const judge = (attributes?: Record<string, string[]>) => ({
+      name: 'tiny-judge',
+      backend: 'wasm' as const,
+      data: tinyShapes(cache),
+      model: {
+        kind: 'attribute-classifier' as const,
+        depth: 1,
+        width: 16,
+        heads: 2,
+        ...(attributes ? { attributes } : {}),
+      },
+    });
+    const filled = (await validate(judge())).cfg.model as { attributes: Record<string, string[]> };
+    expect(Object.keys(filled.attributes)).toEqual([
+      'shape',
+      'colour',
+      'size',
+      'direction',
+      'speed',
+      'background',
+    ]);
+    expect(filled.attributes['speed']).toEqual(['slow', 'fast']);
+    const own = { direction: ['left-to-right', 'right-to-left', 'top-to-bottom', 'bottom-to-top'] };
+    expect((await validate(judge(own))).cfg.model).toMatchObject({ attributes: own });
   });
 });

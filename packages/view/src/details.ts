@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Fit, RunDetail, SweepDetail, SweepEntry, SweepRow } from './api-types.js';
-import { fitPowerLaw, parseMetrics } from '@vtx/runs';
+import { fitPowerLaw, parseMetrics, stepOfFile } from '@vtx/runs';
 import { readJson, readRunEntry, reportDir } from './scan.js';
 
 /** Bytes of `text` up to and including its last newline: what can be parsed now, and where to continue. */
@@ -31,7 +31,7 @@ export async function runDetail(
     fs.readdir(join(dir, 'samples')).catch(() => [] as string[]),
   ]);
   const { text, bytes } = completeLines(raw);
-  const stepOf = (f: string) => Number(/(\d+)/.exec(f)?.[1] ?? 0);
+  const stepOf = (f: string) => stepOfFile(f) ?? 0;
   return {
     entry,
     config,

@@ -22,7 +22,7 @@ export const captionCommand: CommandModule<object, Args> = {
     're-caption a dataset with a trained captioner (attribute heads -> caption template), or expand prompts',
   builder: (y) =>
     y
-      .positional('captioner', { type: 'string', describe: 'captioner run (vtx judge train)' })
+      .positional('captioner', { type: 'string', describe: 'captioner run (an attribute classifier run)' })
       .positional('dataset', {
         type: 'string',
         describe: "dataset dir, run dir, or inline YAML '{kind: ...}'",

@@ -1,14 +1,16 @@
 /**
- * `vtx judge train --config FILE`: train an attribute classifier (judge / captioner) on real clips.
+ * `vtx judge train --config FILE`: the same as `vtx train --config FILE` (a judge is an ordinary run: an attribute
+ * classifier, or a ViT/ViViT classifier), kept so that scripts written before judges were ordinary runs still work.
  * `vtx judge score <judge-run> <gen-run>`: attribute (or class) accuracy, Fréchet distance (judge features) and
  * framing of a generative run's samples, against reference rows (default: the generative run's evaluation data).
  */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parse } from 'yaml';
-import { loadConfigFile, loadRun, startBackend } from '@vtx/train';
-import { AttributeRunConfig, trainAttributeClassifier, loadJudge, scoreRun } from '@vtx/eval';
+import { loadRun, startBackend } from '@vtx/train';
+import { loadJudge, scoreRun } from '@vtx/eval';
 import { UsageError, parseClip, report } from './common.js';
+import { trainCommand } from './train.js';
 import { writeFileAtomic } from '@vtx/runs';
 
 interface Args {
@@ -31,7 +33,7 @@ interface Args {
 
 export const judgeCommand: CommandModule<object, Args> = {
   command: 'judge <action> [judge-run] [gen-run]',
-  describe: 'train an attribute classifier (judge/captioner), or score a generative run with one',
+  describe: 'score a generative run with a judge run (judge train: the same as vtx train)',
   builder: (y) =>
     y
       .positional('action', { choices: ['train', 'score'] as const, demandOption: true })
@@ -40,7 +42,11 @@ export const judgeCommand: CommandModule<object, Args> = {
         describe: 'score: the judge run (an attribute classifier, or a ViT/ViViT classification run)',
       })
       .positional('gen-run', { type: 'string', describe: 'score: the diffusion run to sample and judge' })
-      .option('config', { alias: 'c', type: 'string', describe: 'train: attribute classifier config (YAML)' })
+      .option('config', {
+        alias: 'c',
+        type: 'string',
+        describe: "train: the judge's experiment config (YAML)",
+      })
       .option('set', {
         type: 'string',
         array: true,
@@ -72,16 +78,22 @@ export const judgeCommand: CommandModule<object, Args> = {
         default: 'judge',
         describe: 'score: writes <gen-run>/<name>.json and .gif',
       })
-      .example('$0 judge train --config configs/sora/ablations/judge.yaml', 'train the judge')
+      .example('$0 train --config configs/sora/ablations/judge.yaml', 'train the judge (an ordinary run)')
       .example('$0 judge score runs/sora-judge runs/sora-t2v-terse --count 32', 'score a run'),
   handler: async (argv) => {
     try {
       if (argv.action === 'train') {
-        if (!argv.config) throw new UsageError('judge train needs --config FILE');
-        const cfg = await loadConfigFile(argv.config, AttributeRunConfig, argv.set);
-        const r = await trainAttributeClassifier(cfg, argv.out ? { out: argv.out } : {});
-        process.stdout.write(`run: ${r.runDir}\n${JSON.stringify(r.metrics, null, 2)}\n`);
-        return;
+        if (!argv.config)
+          throw new UsageError('judge train needs --config FILE (it is vtx train --config FILE)');
+        const { config, set, out } = argv;
+        return await trainCommand.handler({
+          config,
+          set,
+          ...(out ? { out } : {}),
+          plugin: [],
+          _: [],
+          $0: '',
+        });
       }
       if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
       await startBackend();

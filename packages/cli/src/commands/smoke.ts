@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleScoring, trainAttributeClassifier } from '@vtx/eval';
+import { sampleScoring } from '@vtx/eval';
 import { SweepConfig, SweepError, expandSweep, withSet } from '@vtx/lab';
 import { modelTask } from '@vtx/models';
 import {
@@ -162,9 +162,7 @@ export async function smokeSweep(
     for (const st of ex.stages) {
       phase = `stage ${st.name}`;
       say(`smoke: stage ${st.name}`);
-      if (st.command === 'judge')
-        await trainAttributeClassifier({ ...st.config, steps: SMOKE_STEPS }, { out: st.dir, log: say });
-      else await smokeTest(st.config, [], hooks, st.dir);
+      await smokeTest(st.config, [], hooks, st.dir); // a judge stage is an ordinary run too
     }
     const runs: SmokeResult[] = [];
     for (const r of ex.runs) {

@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import {
   describeFit,
-  isJudgeSummary,
   runSweep,
   runSweepStage,
   runSweepTask,
@@ -181,9 +180,8 @@ const taskCmd: CommandModule<object, { dir: string; index?: number; stage?: stri
         argv.stage !== undefined
           ? await runSweepStage(argv.dir, argv.stage, { signal })
           : await runSweepTask(argv.dir, argv.index!, { signal });
-      if (s && isJudgeSummary(s)) process.stdout.write(`judge ${s.name}: completed at step ${s.step}\n`);
-      else if (s) process.stdout.write(`run ${s.name}: ${s.status} at step ${s.step}/${s.steps}\n`);
-      if (s && !isJudgeSummary(s) && s.status !== 'completed') process.exitCode = EXIT.failure;
+      if (s) process.stdout.write(`run ${s.name}: ${s.status} at step ${s.step}/${s.steps}\n`);
+      if (s && s.status !== 'completed') process.exitCode = EXIT.failure;
     } catch (e) {
       report(e);
     } finally {

@@ -18,7 +18,7 @@ export interface VerdictResult {
  */
 export interface AblationScore {
   name: string;
-  /** The sweep stage whose run is the judge (a `command: judge` stage). */
+  /** The sweep stage whose run is the judge (an attribute classifier or classifier run). */
   judge: string;
   /** Fields replacing those of the run's evaluation dataset (e.g. `{ split: 'train' }` for the training split). */
   dataset: Record<string, unknown>;

@@ -6,9 +6,8 @@
  *
  * Each run's config is the base file with its overrides, parsed by `ExperimentConfig` exactly as
  * `vtx train --config base --set k=v …` would; one bad key or value in any run fails the whole sweep up front, with
- * every problem listed under the run it belongs to. Stages (runs that complete first) are validated the same way —
- * a `judge` stage's config by `AttributeRunConfig`, as `vtx judge train --config base --set k=v …` would — and every
- * `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
+ * every problem listed under the run it belongs to. Stages (runs that complete first) are validated the same way,
+ * and every `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -19,7 +18,6 @@ import {
   type Override,
   ExperimentConfig,
 } from '@vtx/train';
-import { AttributeRunConfig } from '@vtx/eval';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
 
@@ -35,7 +33,7 @@ export interface SweepRun {
 }
 
 /** One expanded stage: a run that completes before the sweep's runs start. */
-export type SweepStageRun = {
+export interface SweepStageRun {
   name: string;
   /** Absolute path of its base config. */
   base: string;
@@ -43,11 +41,8 @@ export type SweepStageRun = {
   overrides: Assignment;
   /** Its run directory (absolute): what `${stage.<name>}` becomes. */
   dir: string;
-} & (
-  | { command: 'train'; config: ExperimentConfig }
-  /** An attribute classifier (`vtx judge train`). */
-  | { command: 'judge'; config: AttributeRunConfig }
-);
+  config: ExperimentConfig;
+}
 
 export interface ExpandedSweep {
   sweep: SweepConfig;
@@ -203,20 +198,9 @@ export async function expandSweep(
       { ...st.set, name: `${sweep.name}-stage-${name}` },
       dirs,
     ) as Assignment;
-    const stage = { name, base: stageBase, overrides, dir: dirs.get(name)! };
     try {
-      if (st.command === 'judge')
-        stages.push({
-          ...stage,
-          command: 'judge',
-          config: await loadConfigFile(stageBase, AttributeRunConfig, overrideList(overrides)),
-        });
-      else
-        stages.push({
-          ...stage,
-          command: 'train',
-          config: await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides)),
-        });
+      const config = await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides));
+      stages.push({ name, base: stageBase, overrides, dir: dirs.get(name)!, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(`stage ${name}:\n    ${issues(e)}`);

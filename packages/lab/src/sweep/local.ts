@@ -5,8 +5,7 @@
  * 'completed') are skipped, runs with a checkpoint continue with `vtx train --resume`, runs killed before their first
  * checkpoint start over. Re-running the same sweep after a crash or Ctrl-C therefore finishes it.
  * Ctrl-C / SIGTERM forwards SIGTERM to the running children (each writes a final checkpoint) and waits for them.
- * Stages run first, one at a time and in order, with the same skip/resume rules (a `judge` stage is a
- * `vtx judge train` process, skipped once complete and started over otherwise); the runs start only once every stage
+ * Stages run first, one at a time and in order, with the same skip/resume rules; the runs start only once every stage
  * has completed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

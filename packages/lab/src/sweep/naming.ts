@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isRunName } from '@vtx/runs';
 
 const MAX = 96;
-const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** A value as a name fragment: numbers as written, lists joined by 'x', maps as k-v pairs, the rest sanitised. */
 export function formatValue(v: unknown): string {
@@ -74,7 +74,7 @@ export function runNames(
 
 /** Throw unless `name` is a single safe path component. */
 export function assertSafeName(name: string): void {
-  if (!SAFE.test(name) || name === '.' || name === '..' || name.length > 128)
+  if (!isRunName(name) || name.length > 128)
     throw new Error(`run name '${name}' is not a safe directory name`);
 }
 

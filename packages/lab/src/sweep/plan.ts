@@ -5,8 +5,7 @@
  *   <sweep>/configs/<run>.yaml      each run's fully resolved experiment config
  *   <sweep>/runs/<run>/             each run's directory (as `vtx train --out`): metrics.jsonl, checkpoints, summary.json
  *   <sweep>/logs/<run>.log          each run's stdout/stderr (local launcher)
- *   <sweep>/stages/<stage>/         each stage's run directory (what `${stage.<name>}` names; a `judge` stage's is
- *                                   a `vtx judge train` run: config.yaml, metrics.jsonl, checkpoints, summary.json)
+ *   <sweep>/stages/<stage>/         each stage's run directory (what `${stage.<name>}` names), as a run's
  *   <sweep>/configs/stages/<stage>.yaml, <sweep>/logs/stages/<stage>.log   its config and output
  *   <sweep>/slurm/                  the sbatch scripts, job ids and task output (slurm launcher)
  */
@@ -30,28 +29,7 @@ export interface PlannedStage {
   /** Its base config (absolute) and overrides. */
   base: string;
   overrides: Assignment;
-  /** `judge`: a `vtx judge train` run; absent: `vtx train` (plans written before judge stages have none). */
-  command?: 'judge';
 }
-
-/** What `vtx judge train` writes to summary.json once it has finished (after its one checkpoint). */
-export interface JudgeSummary {
-  name: string;
-  runDir: string;
-  step: number;
-  /** Validation accuracy per attribute (`val/acc/<attribute>`) and their mean (`val/acc`). */
-  metrics: Record<string, number>;
-  seconds: number;
-  checkpoint: string;
-  /** None: a judge has no stopped state (what tells its summary from `vtx train`'s). */
-  status?: undefined;
-}
-
-/** The summary of a completed run or stage: `vtx train`'s, or a judge stage's. */
-export type AnySummary = RunSummary | JudgeSummary;
-
-/** A summary written by `vtx judge train` (it has no `status`). */
-export const isJudgeSummary = (s: AnySummary): s is JudgeSummary => s.status === undefined;
 
 export interface SweepPlan {
   version: 1;
@@ -66,9 +44,9 @@ export interface SweepPlan {
   runs: PlannedRun[];
 }
 
-/** What a launcher should do with a run (a judge stage's summary is a `JudgeSummary`). */
-export type RunState<S extends AnySummary = RunSummary> =
-  | { kind: 'completed'; summary: S }
+/** What a launcher should do with a run. */
+export type RunState =
+  | { kind: 'completed'; summary: RunSummary }
   | { kind: 'resume'; checkpoint: string }
   | { kind: 'restart' } // started, but killed before its first checkpoint: start over
   | { kind: 'start' };
@@ -83,7 +61,7 @@ const STATE_LABELS: Record<RunState['kind'], RunStateLabel> = {
   start: 'pending',
 };
 
-export const stateLabel = (s: RunState<AnySummary>): RunStateLabel => STATE_LABELS[s.kind];
+export const stateLabel = (s: RunState): RunStateLabel => STATE_LABELS[s.kind];
 
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
 export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);
@@ -108,12 +86,7 @@ export async function writePlan(sweepDir: string, file: string, ex: ExpandedSwee
     sweep: ex.sweep,
     ...(ex.stages.length
       ? {
-          stages: ex.stages.map(({ name, base, overrides, command }) => ({
-            name,
-            base,
-            overrides,
-            ...(command === 'judge' ? { command } : {}),
-          })),
+          stages: ex.stages.map(({ name, base, overrides }) => ({ name, base, overrides })),
         }
       : {}),
     runs: ex.runs.map(({ index, name, axes, overrides }) => ({ index, name, axes, overrides })),
@@ -169,26 +142,9 @@ export async function runState(dir: string): Promise<RunState> {
   return existsSync(dir) && (await fs.readdir(dir)).length > 0 ? { kind: 'restart' } : { kind: 'start' };
 }
 
-/**
- * A judge stage's state: `vtx judge train` checkpoints once, at its end, then writes summary.json, so the stage is
- * complete when summary.json names a checkpoint that is there; anything else it left starts over.
- */
-export async function judgeState(dir: string): Promise<RunState<JudgeSummary>> {
-  const text = await fs.readFile(join(dir, 'summary.json'), 'utf8').catch(() => undefined);
-  const summary = text === undefined ? undefined : (JSON.parse(text) as Partial<JudgeSummary>);
-  if (
-    typeof summary?.step === 'number' &&
-    typeof summary.checkpoint === 'string' &&
-    (await latestCheckpoint(join(dir, 'checkpoints')))
-  )
-    return { kind: 'completed', summary: summary as JudgeSummary };
-  return existsSync(dir) && (await fs.readdir(dir)).length > 0 ? { kind: 'restart' } : { kind: 'start' };
-}
-
-/** A stage's state, by what it runs. */
-export function stageState(sweepDir: string, stage: PlannedStage): Promise<RunState<AnySummary>> {
-  const dir = stageDir(sweepDir, stage.name);
-  return stage.command === 'judge' ? judgeState(dir) : runState(dir);
+/** A stage's state. */
+export function stageState(sweepDir: string, stage: PlannedStage): Promise<RunState> {
+  return runState(stageDir(sweepDir, stage.name));
 }
 
 /** The `vtx train` arguments that carry the run in `dir` (config `config`) forward (undefined when complete). */
@@ -212,16 +168,7 @@ export async function trainArgs(sweepDir: string, name: string): Promise<string[
   return trainArgsFor(runDir(sweepDir, name), runConfig(sweepDir, name));
 }
 
-/**
- * The same for a stage: `vtx train` arguments, or for a judge stage `vtx judge train --config … --out …` (a judge
- * has no resume: an unfinished one starts over).
- */
+/** The same for a stage. */
 export async function stageTrainArgs(sweepDir: string, stage: PlannedStage): Promise<string[] | undefined> {
-  const dir = stageDir(sweepDir, stage.name);
-  const config = stageConfig(sweepDir, stage.name);
-  if (stage.command !== 'judge') return trainArgsFor(dir, config);
-  const state = await judgeState(dir);
-  if (state.kind === 'completed') return undefined;
-  if (state.kind === 'restart') await fs.rm(dir, { recursive: true, force: true });
-  return ['judge', 'train', '--config', config, '--out', dir];
+  return trainArgsFor(stageDir(sweepDir, stage.name), stageConfig(sweepDir, stage.name));
 }

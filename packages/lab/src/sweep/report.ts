@@ -9,22 +9,17 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
-import { attributeClassifierName } from '@vtx/models';
-import { loadConfigFile } from '@vtx/train';
-import { AttributeRunConfig } from '@vtx/eval';
 import { lineChart, scatterChart, writeChart } from '../plot/charts.js';
 import { curve, smoothCurve } from '../plot/run-plot.js';
 import { readMetrics, type MetricsRecord, writeFileAtomic } from '@vtx/runs';
+import type { RunSummary } from '@vtx/train';
 import {
-  isJudgeSummary,
-  judgeState,
   readPlan,
   readSummary,
   runDir,
   runState,
   stageDir,
   stateLabel,
-  type AnySummary,
   type RunStateLabel,
   type SweepPlan,
 } from './plan.js';
@@ -77,10 +72,9 @@ export interface SweepReport {
 /** Whether larger is better for a metric name (accuracies), else smaller (losses, errors). */
 export const higherIsBetter = (key: string) => /top\d|acc|accuracy|auc|psnr|ssim/i.test(key);
 
-/** The fields of a report row a summary gives (a judge's, from `vtx judge train`, has no cost or backend). */
-function summaryFields(s: AnySummary | undefined, judgeModel = 'attribute classifier'): Partial<ReportRow> {
+/** The fields of a report row a summary gives. */
+function summaryFields(s: RunSummary | undefined): Partial<ReportRow> {
   if (!s) return {};
-  if (isJudgeSummary(s)) return { model: judgeModel, step: s.step, steps: s.step, seconds: s.seconds };
   return {
     model: s.model,
     backend: s.backend,
@@ -94,22 +88,14 @@ function summaryFields(s: AnySummary | undefined, judgeModel = 'attribute classi
   };
 }
 
-/** The model name of a judge run (`AttributeViViT-64x2/2x4x4 (shape, …)`) from its config, if it can be read. */
-async function judgeModelName(rd: string): Promise<string | undefined> {
-  return loadConfigFile(join(rd, 'config.yaml'), AttributeRunConfig)
-    .then((c) => attributeClassifierName(c.model))
-    .catch(() => undefined);
-}
-
-/** One row from a run directory's summary and metrics (`judge`: a `vtx judge train` run, i.e. a judge stage). */
+/** One row from a run directory's summary and metrics. */
 export async function collectRow(
   rd: string,
   name: string,
   axes: Record<string, unknown>,
-  opts: { judge?: boolean } = {},
 ): Promise<ReportRow> {
-  const state = opts.judge ? await judgeState(rd) : await runState(rd);
-  const summary: AnySummary | undefined = await readSummary(rd);
+  const state = await runState(rd);
+  const summary = await readSummary(rd);
   const records = await readMetrics(join(rd, 'metrics.jsonl')).catch(() => [] as MetricsRecord[]);
   const best: Record<string, number> = {};
   let final: Record<string, number> = {};
@@ -126,16 +112,12 @@ export async function collectRow(
   }
   const losses = curve(records, 'loss');
   const tail = losses.slice(-Math.max(1, Math.ceil(losses.length / 10)));
-  const finalLoss = tail.length
-    ? tail.reduce((s, p) => s + p.y, 0) / tail.length
-    : summary && !isJudgeSummary(summary)
-      ? summary.finalLoss
-      : undefined;
+  const finalLoss = tail.length ? tail.reduce((s, p) => s + p.y, 0) / tail.length : summary?.finalLoss;
   return {
     name,
     axes,
     state: stateLabel(state),
-    ...summaryFields(summary, opts.judge ? await judgeModelName(rd) : undefined),
+    ...summaryFields(summary),
     ...(finalLoss !== undefined ? { finalLoss } : {}),
     final: summary?.metrics && Object.keys(summary.metrics).length ? summary.metrics : final,
     best,
@@ -153,8 +135,7 @@ export async function collectRows(dir: string, plan: SweepPlan): Promise<ReportR
 /** One row per stage. */
 export async function collectStageRows(dir: string, plan: SweepPlan): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for (const s of plan.stages ?? [])
-    rows.push(await collectRow(stageDir(dir, s.name), s.name, {}, { judge: s.command === 'judge' }));
+  for (const s of plan.stages ?? []) rows.push(await collectRow(stageDir(dir, s.name), s.name, {}));
   return rows;
 }
 

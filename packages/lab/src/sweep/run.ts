@@ -1,17 +1,15 @@
 /**
  * `runSweep(file)`: expand and validate a sweep, write its directory, and hand its stages and runs to the launcher.
  * `runSweepTask(dir, index)`: one run inside this process (what each Slurm array task executes);
- * `runSweepStage(dir, name)`: one stage inside this process (what each Slurm stage job executes): `train`, or for a
- * `judge` stage `trainAttributeClassifier`, as `vtx judge train` does.
+ * `runSweepStage(dir, name)`: one stage inside this process (what each Slurm stage job executes).
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { launched, loadConfigFile, ExperimentConfig, train, type RunSummary } from '@vtx/train';
-import { AttributeRunConfig, sampleScoring, trainAttributeClassifier } from '@vtx/eval';
+import { sampleScoring } from '@vtx/eval';
 import { expandSweep, withSet } from './expand.js';
 import { runLocal, runStagesLocal, type LocalOptions, type RunOutcome } from './local.js';
 import {
-  judgeState,
   readPlan,
   runConfig,
   runDir,
@@ -21,7 +19,6 @@ import {
   stageState,
   stateLabel,
   writePlan,
-  type AnySummary,
   type RunState,
   type SweepPlan,
 } from './plan.js';
@@ -50,8 +47,8 @@ export interface SweepResult {
   job?: SlurmSubmission;
   /** Per run, its state after the launcher returned. */
   states: { name: string; state: string; summary?: RunSummary }[];
-  /** Per stage, its state after the launcher returned (a judge stage's summary is the judge's). */
-  stageStates: { name: string; state: string; summary?: AnySummary }[];
+  /** Per stage, its state after the launcher returned. */
+  stageStates: { name: string; state: string; summary?: RunSummary }[];
 }
 
 /** Validate every stage and run of a sweep file, write the sweep directory, and run it (stages first). */
@@ -114,7 +111,7 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
   return result;
 }
 
-const stateOf = <S extends AnySummary>(name: string, s: RunState<S>) => ({
+const stateOf = (name: string, s: RunState) => ({
   name,
   state: stateLabel(s),
   ...(s.kind === 'completed' ? { summary: s.summary } : {}),
@@ -166,30 +163,16 @@ export async function runSweepTask(
   return carryForward(runDir(dir, run.name), runConfig(dir, run.name), opts.signal);
 }
 
-/**
- * Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it; a judge stage is
- * skipped once complete and otherwise trained from the start (`vtx judge train` has no resume).
- */
+/** Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it. */
 export async function runSweepStage(
   dir: string,
   name: string,
   opts: { signal?: AbortSignal } = {},
-): Promise<AnySummary | undefined> {
+): Promise<RunSummary | undefined> {
   const plan = await readPlan(dir);
   const stages = plan.stages ?? [];
   const stage = stages.find((s) => s.name === name);
   if (!stage)
     throw new Error(`${dir}: no stage '${name}' (stages: ${stages.map((s) => s.name).join(', ') || 'none'})`);
-  const out = stageDir(dir, name);
-  if (stage.command !== 'judge') return carryForward(out, stageConfig(dir, name), opts.signal);
-  const state = await judgeState(out);
-  if (state.kind === 'completed') return state.summary;
-  // data-parallel ranks each carry the run forward; rank 0 alone clears it (train() lets rank 0 decide the rest)
-  if (state.kind === 'restart' && launched().rank === 0) await fs.rm(out, { recursive: true, force: true });
-  const cfg = await loadConfigFile(stageConfig(dir, name), AttributeRunConfig);
-  await trainAttributeClassifier(cfg, { out });
-  const done = await judgeState(out);
-  if (done.kind !== 'completed')
-    throw new Error(`stage ${name}: the judge finished without a summary in ${out}`);
-  return done.summary;
+  return carryForward(stageDir(dir, name), stageConfig(dir, name), opts.signal);
 }

@@ -23,9 +23,8 @@
  *     vit: { base: vit-frames.yaml, set: { train.steps: 2000 } }
  *   set: { init.from: '${stage.vit}' }
  *
- * A stage's `command` says what it runs: `train` (default; `vtx train`, an experiment config) or `judge`
- * (`vtx judge train`, an attribute classifier config: the judge that `eval.judge: { run: '${stage.judge}' }` scores
- * the runs' samples with). Either is validated with its own schema before anything starts.
+ * A stage is an ordinary run (`vtx train`), validated before anything starts; a judge the runs score their samples
+ * with (`eval.judge: { run: '${stage.judge}' }`) is a stage whose `base` is an attribute classifier's config.
  *
  * An explicit run may carry a label, which then names it (and is its `label` axis) instead of its keys:
  *
@@ -34,6 +33,7 @@
  *     - { label: central, set: { init.from: '${stage.vit}', init.tubelet: central } }
  */
 import { z } from 'zod';
+import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
 
 /** One assignment of dotted keys to values. */
 export const Assignment = z.record(z.string(), z.unknown());
@@ -83,32 +83,21 @@ export type Launcher = z.infer<typeof Launcher>;
 /** A stage or label name: letters, digits, '_' and '-', starting with a letter. */
 const StageName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "use letters, digits, '_' and '-'");
 
-/** What a stage runs: `vtx train` (an experiment config) or `vtx judge train` (an attribute classifier config). */
-export const StageCommand = z.enum(['train', 'judge']);
-export type StageCommand = z.infer<typeof StageCommand>;
-
 /** A run that has to complete before the sweep's runs start (resumable: a completed stage is skipped). */
-export const SweepStage = z
-  .strictObject({
-    /** `train` (default): `vtx train`; `judge`: `vtx judge train`, an attribute classifier (a sample judge). */
-    command: StageCommand.default('train'),
-    /**
-     * Its config, relative to the sweep file: an experiment config (default: the sweep's `base`), or for a judge an
-     * attribute classifier config (required: the sweep's base is an experiment).
-     */
-    base: z.string().min(1).optional(),
-    /** Overrides (dotted keys), applied to its base. */
-    set: Assignment.default({}),
-  })
-  .refine((s) => s.command !== 'judge' || s.base !== undefined, {
-    message: "a 'judge' stage needs its own base: an attribute classifier config (vtx judge train)",
-    path: ['base'],
-  });
+export const SweepStage = z.strictObject({
+  /**
+   * Its experiment config, relative to the sweep file (default: the sweep's `base`); e.g. a judge's (an attribute
+   * classifier or a classifier run, which the runs' `eval.judge: { run: '${stage.<name>}' }` then reads).
+   */
+  base: z.string().min(1).optional(),
+  /** Overrides (dotted keys), applied to its base. */
+  set: Assignment.default({}),
+});
 export type SweepStage = z.infer<typeof SweepStage>;
 
 /** An explicit run named by a label instead of by its keys' values. */
 export const LabelledRun = z.strictObject({
-  label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-'"),
+  label: z.string().regex(RUN_NAME, RUN_NAME_RULE),
   set: Assignment.default({}),
 });
 export type LabelledRun = z.infer<typeof LabelledRun>;
@@ -116,7 +105,7 @@ export type LabelledRun = z.infer<typeof LabelledRun>;
 export const SweepConfig = z
   .strictObject({
     /** Sweep name: names the sweep directory (letters, digits, '.', '_', '-'). */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' and '-'"),
+    name: z.string().regex(RUN_NAME, RUN_NAME_RULE),
     /** The experiment config every run starts from, relative to the sweep file. */
     base: z.string().min(1),
     /** Overrides applied to every run (before the axes). */

@@ -14,8 +14,7 @@
  * others instead of leaving them waiting in an all-reduce); the ranks train the run together (rank 0 writes it).
  *
  * Stages: each unfinished stage is one job (`<sweep>/slurm/stage-<name>.sbatch`, running `vtx sweep task <sweep>
- * --stage <name>`, which trains it or, for a `judge` stage, trains the attribute classifier), depending on the stage
- * job before it; the array depends on them all (`--dependency=afterok:…`
+ * --stage <name>`, which trains it), depending on the stage job before it; the array depends on them all (`--dependency=afterok:…`
  * with `--kill-on-invalid-dep=yes`, so a failed stage cancels the runs instead of leaving them pending forever).
  */
 import { execFile } from 'node:child_process';

@@ -30,7 +30,7 @@ describe('ablation scores', () => {
     const file = join(tmp, 'sweep.yaml');
     writeFileSync(
       file,
-      `name: sc\nbase: ${BASE}\nstages:\n  judge: { command: judge, base: judge.yaml }\nset: { train.steps: 2, train.checkpointEvery: 2 }\n`,
+      `name: sc\nbase: ${BASE}\nstages:\n  judge: { base: judge.yaml }\nset: { train.steps: 2, train.checkpointEvery: 2 }\n`,
     );
     const dir = join(tmp, 'sweep');
     await writePlan(dir, file, await loadSweep(file, { dir }));

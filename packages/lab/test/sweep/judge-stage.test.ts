@@ -1,8 +1,9 @@
 /**
- * Judge stages (`command: judge`): a sweep stage that trains an attribute classifier with `vtx judge train`, which
- * the runs score their samples with (`eval.judge: { run: '${stage.judge}' }`). Validated by AttributeRunConfig
- * before anything starts; the local launcher runs it first, skips it once complete and starts an unfinished one
- * over; `vtx sweep task --stage` (what a Slurm stage job runs) does the same in process; the report tabulates it.
+ * Judge stages: a sweep stage whose base is an attribute classifier's config is an ordinary run (`vtx train`, no
+ * stage command of its own), which the runs score their samples with (`eval.judge: { run: '${stage.judge}' }`).
+ * Validated as an experiment before anything starts; the local launcher runs it first, skips it once complete and
+ * resumes an unfinished one; `vtx sweep task --stage` (what a Slurm stage job runs) does the same in process; the
+ * report tabulates it.
  */
 import { mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +11,13 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tinyJudgeYaml } from '../../../train/test/helpers/tiny.js';
 import { loadConfigFile } from '../../../train/src/config/index.js';
-import { AttributeRunConfig } from '../../../eval/src/attribute-run.js';
+import { ExperimentConfig } from '../../../train/src/experiment.js';
 import {
-  SweepError,
-  judgeState,
   loadSweep,
   readPlan,
   readSummary,
   runDir,
+  runState,
   runSweep,
   runSweepStage,
   stageConfig,
@@ -41,10 +41,10 @@ function sweepFile(body: string, dir = mkdtempSync(join(tmpdir(), 'vtx-judge-sta
 }
 
 describe('judge stages: validation', () => {
-  it('expands a judge stage with AttributeRunConfig and hands its directory to eval.judge.run', async () => {
+  it('expands a judge stage as an experiment and hands its directory to eval.judge.run', async () => {
     const f = sweepFile(`name: js
 stages:
-  judge: { command: judge, base: judge.yaml, set: { steps: 3, model.width: 24 } }
+  judge: { base: judge.yaml, set: { train.steps: 3, model.width: 24 } }
 set:
   eval.judge: { run: '\${stage.judge}', samples: 4 }
 grid:
@@ -52,26 +52,28 @@ grid:
 `);
     const ex = await loadSweep(f, { dir: '/tmp/sweeps/js' });
     const [judge] = ex.stages;
-    expect(judge).toMatchObject({ name: 'judge', command: 'judge', dir: '/tmp/sweeps/js/stages/judge' });
-    expect(judge!.config).toMatchObject({ name: 'js-stage-judge', steps: 3, model: { width: 24 } });
+    expect(judge).toMatchObject({ name: 'judge', dir: '/tmp/sweeps/js/stages/judge' });
+    expect(judge!.config).toMatchObject({
+      name: 'js-stage-judge',
+      train: { steps: 3, ema: { enabled: true } },
+      model: { kind: 'attribute-classifier', width: 24 },
+    });
     for (const r of ex.runs)
       expect(r.config.eval.judge).toMatchObject({ run: '/tmp/sweeps/js/stages/judge' });
 
-    // the plan records the command; the stage config is an attribute classifier config
+    // the plan's stage is like any: its config an experiment, trained by `vtx train`
     const dir = mkdtempSync(join(tmpdir(), 'vtx-judge-plan-'));
     const plan = await writePlan(dir, f, await loadSweep(f, { dir }));
     expect(plan.stages).toEqual([
       {
         name: 'judge',
         base: join(resolve(f, '..'), 'judge.yaml'),
-        overrides: { steps: 3, 'model.width': 24, name: 'js-stage-judge' },
-        command: 'judge',
+        overrides: { 'train.steps': 3, 'model.width': 24, name: 'js-stage-judge' },
       },
     ]);
-    expect((await readPlan(dir)).stages?.[0]?.command).toBe('judge');
-    expect((await loadConfigFile(stageConfig(dir, 'judge'), AttributeRunConfig)).steps).toBe(3);
+    expect((await readPlan(dir)).stages).toEqual(plan.stages);
+    expect((await loadConfigFile(stageConfig(dir, 'judge'), ExperimentConfig)).train.steps).toBe(3);
     expect(await stageTrainArgs(dir, plan.stages![0]!)).toEqual([
-      'judge',
       'train',
       '--config',
       stageConfig(dir, 'judge'),
@@ -81,26 +83,21 @@ grid:
   });
 
   it('a bad judge config fails the whole sweep before anything starts, named with the stage', async () => {
-    // `train.steps` is an experiment key, not a judge's; `model.widht` a typo
+    // `steps` is not an experiment key (the old judge schema's); `model.widht` a typo
     const f = sweepFile(`name: bad
 stages:
-  judge: { command: judge, base: judge.yaml, set: { train.steps: 3, model.widht: 8 } }
+  judge: { base: judge.yaml, set: { train: { stpes: 3 }, model.widht: 8 } }
 set: { eval.judge: { run: '\${stage.judge}' } }
 `);
     const msg = ((await loadSweep(f).catch((e: unknown) => e)) as Error).message;
     expect(msg).toContain('1 of 2 stages and runs are invalid (nothing was started)');
     expect(msg).toContain('stage judge:');
-    expect(msg).toContain('train');
+    expect(msg).toContain("did you mean 'steps'");
     expect(msg).toContain("did you mean 'width'");
-    // an experiment config is not a judge config
-    const asExperiment = sweepFile(`name: ex\nstages:\n  judge: { command: judge, base: ${BASE} }\n`);
-    await expect(loadSweep(asExperiment)).rejects.toThrow(SweepError);
-    // a judge stage names its own base (the sweep's is an experiment)
-    const noBase = sweepFile(`name: nb\nstages:\n  judge: { command: judge }\n`);
-    await expect(loadSweep(noBase)).rejects.toThrow(/needs its own base/);
-    await expect(loadSweep(sweepFile(`name: c\nstages:\n  j: { command: score }\n`))).rejects.toThrow(
-      /command/,
-    );
+    // stages have no command of their own any more: a `command: judge` from before is a key the schema does not know
+    await expect(
+      loadSweep(sweepFile(`name: c\nstages:\n  judge: { command: judge, base: judge.yaml }\n`)),
+    ).rejects.toThrow(/command/);
   });
 });
 
@@ -110,7 +107,7 @@ describe('judge stages: running', () => {
     const file = sweepFile(
       `name: jr
 stages:
-  judge: { command: judge, base: judge.yaml }
+  judge: { base: judge.yaml }
 set:
   train.steps: 2
   train.checkpointEvery: 2
@@ -124,7 +121,9 @@ launcher: { kind: local, workers: 1 }
     const first = await runSweep(file, { out, onEvent: (l) => events.push(l) });
     expect(first.stageOutcomes).toMatchObject([{ name: 'judge', result: 'ok', action: 'start' }]);
     expect(first.outcomes).toMatchObject([{ name: 'base', result: 'ok' }]);
-    expect(first.stageStates).toMatchObject([{ name: 'judge', state: 'completed', summary: { step: 2 } }]);
+    expect(first.stageStates).toMatchObject([
+      { name: 'judge', state: 'completed', summary: { step: 2, status: 'completed' } },
+    ]);
     expect(events.findIndex((l) => l.startsWith('start stage judge'))).toBeLessThan(
       events.findIndex((l) => l.startsWith('start base')),
     );
@@ -146,18 +145,18 @@ launcher: { kind: local, workers: 1 }
     expect(again.stageOutcomes).toEqual([{ name: 'judge', result: 'skipped' }]);
     expect(again.outcomes).toEqual([{ name: 'base', result: 'skipped' }]);
 
-    // a judge killed after its checkpoint but before its summary starts over
+    // a judge killed after its checkpoint but before its summary resumes from it, as any run does
     await fs.rm(join(stageDir(out, 'judge'), 'summary.json'));
-    expect((await judgeState(stageDir(out, 'judge'))).kind).toBe('restart');
+    expect((await runState(stageDir(out, 'judge'))).kind).toBe('resume');
     const third = await runSweep(file, { out });
-    expect(third.stageOutcomes).toMatchObject([{ name: 'judge', result: 'ok', action: 'start' }]);
+    expect(third.stageOutcomes).toMatchObject([{ name: 'judge', result: 'ok', action: 'resume' }]);
     expect(third.outcomes).toEqual([{ name: 'base', result: 'skipped' }]);
   });
 
   it('`vtx sweep task --stage` trains a judge stage in this process, and returns it once complete', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-judge-task-'));
     const file = sweepFile(
-      `name: jt\nstages:\n  judge: { command: judge, base: judge.yaml }\nset: { eval.judge: { run: '\${stage.judge}' } }\n`,
+      `name: jt\nstages:\n  judge: { base: judge.yaml }\nset: { eval.judge: { run: '\${stage.judge}' } }\n`,
       tmp,
     );
     const dir = join(tmp, 'sweep');
@@ -165,7 +164,7 @@ launcher: { kind: local, workers: 1 }
     const first = await runSweepStage(dir, 'judge');
     expect(first).toMatchObject({ name: 'jt-stage-judge', step: 2 });
     expect(Object.keys(first!.metrics)).toContain('val/acc/shape');
-    expect((await judgeState(stageDir(dir, 'judge'))).kind).toBe('completed');
+    expect((await runState(stageDir(dir, 'judge'))).kind).toBe('completed');
     // complete: returned as it is, not trained again
     expect(await runSweepStage(dir, 'judge')).toEqual(first);
   });

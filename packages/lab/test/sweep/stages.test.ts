@@ -72,7 +72,6 @@ grid:
     expect(ex.stages[0]!.config).toMatchObject({ name: 'st-stage-pre', train: { steps: 3 } });
     expect(ex.stages[0]!.config.model).toMatchObject({ width: 24 });
     expect(ex.stages[1]).toMatchObject({
-      command: 'train',
       config: { init: { from: '/tmp/sweeps/st/stages/pre' } },
     });
     expect(ex.runs.map((r) => r.name)).toEqual(['depth-1', 'depth-2']);

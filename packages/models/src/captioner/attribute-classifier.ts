@@ -8,8 +8,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { Linear, sym, type Sym } from '@vtx/core';
 import type { ClipShape } from '../types.js';
 import { buildViViT } from '../vivit/vivit.js';
-import { ViViTConfig } from '../vivit/config.js';
-import { attributeClassifierName, attributeHeads, type AttributeClassifierConfig } from './config.js';
+import {
+  attributeBackbone,
+  attributeClassifierName,
+  attributeHeads,
+  type AttributeClassifierConfig,
+} from './config.js';
 
 export function buildAttributeClassifier(cfg: AttributeClassifierConfig, clip: ClipShape): tfl.LayersModel {
   const heads = attributeHeads(cfg);
@@ -17,22 +21,8 @@ export function buildAttributeClassifier(cfg: AttributeClassifierConfig, clip: C
     throw new Error(
       `${attributeClassifierName(cfg)}: no attributes (fill model.attributes or use data with attributes)`,
     );
-  const backbone = buildViViT(
-    ViViTConfig.parse({
-      kind: 'vivit',
-      size: 'Ti',
-      variant: cfg.variant,
-      patch: cfg.patch,
-      depth: cfg.depth,
-      width: cfg.width,
-      heads: cfg.heads,
-      temporalDepth: cfg.temporalDepth,
-      mlpRatio: cfg.mlpRatio,
-      pool: cfg.pool,
-      numClasses: 1, // ViViT's own head is left out of this model: only the pooled features are used
-    }),
-    clip,
-  );
+  // ViViT's own head (1 output) is left out of this model: only the pooled features are used
+  const backbone = buildViViT(attributeBackbone(cfg, 1), clip);
   const features = backbone.getLayer('head').input as Sym; // (B, D)
   const logits = heads.map(({ name, values }) =>
     sym(new Linear({ units: values.length, init: 'normal02', name: `heads.${name}` }), features),

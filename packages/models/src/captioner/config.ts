@@ -6,7 +6,8 @@
  * accuracy of generated clips; its pooled features are the space of the Fréchet distance).
  */
 import { z } from 'zod';
-import { VIVIT_VARIANTS } from '../vivit/config.js';
+import type { AttributeHead } from '../family.js';
+import { ViViTConfig, VIVIT_VARIANTS } from '../vivit/config.js';
 import { Patch, posInt } from '../types.js';
 
 export const AttributeClassifierConfig = z.strictObject({
@@ -28,9 +29,7 @@ export const AttributeClassifierConfig = z.strictObject({
 export type AttributeClassifierConfig = z.infer<typeof AttributeClassifierConfig>;
 
 /** The heads in order, with their vocabulary and their slice of the concatenated logits. */
-export function attributeHeads(
-  cfg: AttributeClassifierConfig,
-): { name: string; values: string[]; offset: number }[] {
+export function attributeHeads(cfg: AttributeClassifierConfig): AttributeHead[] {
   let offset = 0;
   return Object.entries(cfg.attributes).map(([name, values]) => {
     const head = { name, values, offset };
@@ -41,4 +40,24 @@ export function attributeHeads(
 
 export function attributeClassifierName(cfg: AttributeClassifierConfig): string {
   return `AttributeViViT-${cfg.width}x${cfg.depth}/${cfg.patch.join('x')} (${Object.keys(cfg.attributes).join(', ')})`;
+}
+
+/**
+ * The ViViT the classifier is built on (and costed as): its own head has `numClasses` outputs, which the
+ * classifier replaces by its heads (`numClasses` = the heads' total, so the cost counts the heads' weights).
+ */
+export function attributeBackbone(cfg: AttributeClassifierConfig, numClasses: number): ViViTConfig {
+  return ViViTConfig.parse({
+    kind: 'vivit',
+    size: 'Ti',
+    variant: cfg.variant,
+    patch: cfg.patch,
+    depth: cfg.depth,
+    width: cfg.width,
+    heads: cfg.heads,
+    temporalDepth: cfg.temporalDepth,
+    mlpRatio: cfg.mlpRatio,
+    pool: cfg.pool,
+    numClasses,
+  });
 }

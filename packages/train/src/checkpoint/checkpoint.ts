@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { nodeIO, tempSibling, type DurableIO } from '@vtx/runs';
+import { nodeIO, stepName, stepOfName, tempSibling, type DurableIO } from '@vtx/runs';
 import { CheckpointError } from './errors.js';
 import type { TensorGroup } from './host-tensor.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './safetensors.js';
@@ -22,13 +22,6 @@ import { decodeSafetensors, encodeSafetensors, readSafetensorsHeader } from './s
 export const CHECKPOINT_FORMAT = 'vtx-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 const MANIFEST = 'manifest.json';
-const STEP_DIR = /^step-(\d+)$/;
-
-/** The step a checkpoint directory's name says (`step-000120` -> 120), or undefined for any other name. */
-export function checkpointStepOf(name: string): number | undefined {
-  const m = STEP_DIR.exec(name);
-  return m ? Number(m[1]) : undefined;
-}
 
 export interface CheckpointData {
   step: number;
@@ -78,10 +71,6 @@ export interface SaveOptions extends KeepPolicy {
   io?: DurableIO;
 }
 
-export function checkpointDirName(step: number): string {
-  return `step-${String(step).padStart(6, '0')}`;
-}
-
 const sha256 = (chunks: readonly Uint8Array[]) => {
   const h = createHash('sha256');
   for (const c of chunks) h.update(c);
@@ -103,7 +92,7 @@ export async function saveCheckpoint(
     throw new CheckpointError(`step ${data.step} is not a non-negative integer`);
   await fs.mkdir(root, { recursive: true });
   await cleanStaleTemps(root);
-  const final = join(root, checkpointDirName(data.step));
+  const final = join(root, stepName(data.step));
   const tmp = tempSibling(final);
   await fs.mkdir(tmp);
   let current = tmp;
@@ -292,7 +281,7 @@ export interface CheckpointInfo {
 export async function listCheckpoints(root: string): Promise<CheckpointInfo[]> {
   const out: CheckpointInfo[] = [];
   for (const name of await fs.readdir(root).catch(() => [] as string[])) {
-    if (!STEP_DIR.test(name)) continue;
+    if (stepOfName(name) === undefined) continue;
     const path = join(root, name);
     const manifest = await readManifest(path).catch((e: unknown) => {
       if ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;

@@ -6,7 +6,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointStepOf, loadCheckpoint, readManifest, type LoadedCheckpoint } from './checkpoint.js';
+import { stepOfName } from '@vtx/runs';
+import { loadCheckpoint, readManifest, type LoadedCheckpoint } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 
 export interface DamagedCheckpoint {
@@ -35,7 +36,7 @@ function isDamage(e: unknown): e is CheckpointError {
  */
 export async function newestGoodCheckpoint(root: string): Promise<ResumePoint> {
   const steps = (await fs.readdir(root).catch(() => [] as string[]))
-    .map((name) => ({ name, step: checkpointStepOf(name) }))
+    .map((name) => ({ name, step: stepOfName(name) }))
     .filter((d): d is { name: string; step: number } => d.step !== undefined)
     .sort((a, b) => b.step - a.step);
   const damaged: DamagedCheckpoint[] = [];

@@ -83,6 +83,29 @@ export async function writeClassReport(dir: string, step: number, report: ClassR
   return file;
 }
 
+/** Smoothed one-hot targets (B, K) of labels in [0, K): (1 - ε) one-hot + ε / K (Szegedy et al. 2016). */
+export function smoothedOneHot(labels: Int32Array, k: number, eps: number): tf.Tensor2D {
+  return tf.tidy<tf.Tensor2D>(() =>
+    tf.add(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 1 - eps), eps / k),
+  );
+}
+
+/**
+ * Mixup (Zhang et al. 2018) of a batch with itself in reverse order (timm's "flip" mixup), λ ~ Beta(α, α) drawn from
+ * the run's seed and the step: the clips and every target tensor mixed with the same λ.
+ */
+export function flipMixup<T extends tf.Tensor[]>(
+  x: tf.Tensor,
+  targets: T,
+  alpha: number,
+  seed: number,
+  step: number,
+): { x: tf.Tensor; targets: T } {
+  const lam = sampleBeta(alpha, mulberry32(mix32(seed, step)));
+  const mix = <U extends tf.Tensor>(t: U): U => tf.add(tf.mul(t, lam), tf.mul(tf.reverse(t, 0), 1 - lam));
+  return { x: mix(x), targets: targets.map(mix) as T };
+}
+
 export class ClassifyObjective implements Objective {
   readonly task = 'classify';
   private sums = { loss: 0, top1: 0, top5: 0, n: 0 };
@@ -104,24 +127,14 @@ export class ClassifyObjective implements Objective {
     return batch.labels;
   }
 
-  /** Smoothed one-hot targets (B, K). */
-  private targets(labels: Int32Array): tf.Tensor2D {
-    const k = this.opts.numClasses;
-    const eps = this.opts.labelSmoothing;
-    return tf.tidy<tf.Tensor2D>(() =>
-      tf.add(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 1 - eps), eps / k),
-    );
-  }
-
   loss(batch: Batch, step: number): LossOutput {
     const labels = this.labels(batch);
     let x = clipsOf(tf, batch); // (B, T, H, W, C)
-    let target = this.targets(labels); // (B, K)
+    let target = smoothedOneHot(labels, this.opts.numClasses, this.opts.labelSmoothing); // (B, K)
     if (this.opts.mixup > 0) {
-      // mix each clip with the batch in reverse order (timm's "flip" mixup), λ ~ Beta(α, α)
-      const lam = sampleBeta(this.opts.mixup, mulberry32(mix32(this.opts.seed, step)));
-      x = tf.add(tf.mul(x, lam), tf.mul(tf.reverse(x, 0), 1 - lam));
-      target = tf.add(tf.mul(target, lam), tf.mul(tf.reverse(target, 0), 1 - lam));
+      const mixed = flipMixup(x, [target], this.opts.mixup, this.opts.seed, step);
+      x = mixed.x;
+      target = mixed.targets[0]!;
     }
     const logits = this.model.apply(x, { training: true }) as tf.Tensor2D; // (B, K)
     const loss = tf.mean<tf.Scalar>(tf.losses.softmaxCrossEntropy(target, logits));

@@ -1,10 +1,11 @@
 /**
  * What a training objective supplies to the loop: the loss of a batch (synchronous, so it can run inside
- * `tf.variableGrads`) and evaluation metrics. Classification (ViT, ViViT) and diffusion (DiT, video DiT) are the
- * two objectives.
+ * `tf.variableGrads`) and evaluation metrics. One objective per model task: classification (ViT, ViViT),
+ * attribute classification (the attribute classifier), diffusion (DiT, video DiT) and reconstruction (VAE).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '@vtx/data';
+import type { ModelTask } from '@vtx/models';
 
 export interface LossOutput {
   loss: tf.Scalar;
@@ -13,7 +14,7 @@ export interface LossOutput {
 }
 
 export interface Objective {
-  readonly task: 'classify' | 'diffuse' | 'reconstruct';
+  readonly task: ModelTask;
   /** The training loss of one micro-batch at optimizer step `step` (seeds its randomness from the step). */
   loss(batch: Batch, step: number): LossOutput;
   /** Start an evaluation pass. */

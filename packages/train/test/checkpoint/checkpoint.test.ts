@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CheckpointError,
   bestCheckpoint,
-  checkpointDirName,
   hostValues,
   latestCheckpoint,
   listCheckpoints,
@@ -13,7 +12,7 @@ import {
   saveCheckpoint,
   type CheckpointData,
 } from '../../src/checkpoint/index.js';
-import { nodeIO, writeFileAtomic, type DurableIO } from '@vtx/runs';
+import { nodeIO, stepName, writeFileAtomic, type DurableIO } from '@vtx/runs';
 
 let root: string;
 beforeEach(async () => {
@@ -70,7 +69,7 @@ describe('checkpoints', () => {
     expect(ck.state).toEqual({ rng: { seed: 7, counter: 369 }, data: { epoch: 1, index: 123 } });
     const only = await loadCheckpoint(path, { groups: ['optimizer'] });
     expect(Object.keys(only.groups)).toEqual(['optimizer']);
-    expect(checkpointDirName(12345678)).toBe('step-12345678');
+    expect(stepName(12345678)).toBe('step-12345678');
   });
 
   it('detects truncation by size, naming the file', async () => {

@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { selectBackend } from '@vtx/core';
 import { DatasetWriter } from '@vtx/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  latestCheckpoint,
-  loadCheckpoint,
-  NonFiniteError,
-  train,
-  type ExperimentConfigInput,
-} from '@vtx/train';
+import { latestCheckpoint, NonFiniteError, train, type ExperimentConfigInput } from '@vtx/train';
+import { loadCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, tempDir, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier } from '../helpers/tiny.js';

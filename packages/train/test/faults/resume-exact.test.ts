@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readManifest, train, type ExperimentConfigInput } from '@vtx/train';
+import { train, type ExperimentConfigInput } from '@vtx/train';
+import { readManifest } from '../../src/checkpoint/checkpoint.js';
 import { recordFault } from './lib/index.js';
 import { LONG, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';

@@ -148,8 +148,8 @@ export async function tinyRun(dir: string, over: Partial<ExperimentConfigInput> 
 }
 
 /**
- * A tiny attribute-classifier run config (YAML) on 16 bouncing-shapes clips of 4x16x16 (seeded, a few steps on
- * wasm), for sweeps with a judge stage; `evalData` adds a separate evaluation set of 8 clips.
+ * A tiny attribute-classifier run config (YAML, an ordinary experiment) on 16 bouncing-shapes clips of 4x16x16
+ * (seeded, a few steps on wasm), for sweeps with a judge stage; `evalData` adds a separate evaluation set of 8 clips.
  */
 export function tinyJudgeYaml(evalData = false): string {
   return `name: tiny-judge
@@ -160,9 +160,9 @@ data:
   batchSize: 8
   worker: false
 model: { kind: attribute-classifier, depth: 1, width: 16, heads: 2, temporalDepth: 1 }
-steps: 2
-logEvery: 1
+train: { steps: 2, logEvery: 1 }
 eval:
 ${evalData ? '  data: { dataset: { kind: synthetic, count: 8, frames: 4, height: 16, width: 16, seed: 11 } }\n' : ''}  batches: 1
+log: { tensorboard: false, progress: 'off' }
 `;
 }

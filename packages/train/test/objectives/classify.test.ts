@@ -10,13 +10,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, mulberry32 } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { describe, expect, it } from 'vitest';
-import {
-  ClassifyObjective,
-  cropCorners,
-  sampleBeta,
-  viewStarts,
-  type ClassifyOptions,
-} from '../../src/index.js';
+import { ClassifyObjective, sampleBeta, type ClassifyOptions } from '../../src/objectives/classify.js';
+import { cropCorners, viewStarts } from '../../src/objectives/views.js';
 
 /** A batch of B clips (T, 1, 1, 1): frame t of clip b holds value(b, t). */
 function batch(labels: number[], t: number, value: (b: number, t: number) => number): Batch {

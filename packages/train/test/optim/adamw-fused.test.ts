@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@vtx/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdamW, FUSED_ADAMW } from '@vtx/train';
+import { AdamW } from '@vtx/train';
+import { FUSED_ADAMW } from '../../src/optim/adamw.js';
 
 afterAll(async () => {
   await selectBackend({ override: 'cpu' });

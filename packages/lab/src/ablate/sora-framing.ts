@@ -1,0 +1,128 @@
+/**
+ * Sora's framing ablation of docs/sora/ablations.md, end to end at minutes-scale (run once, committed as a report):
+ * native sizes vs centre-cropped squares, judged by how often the generated subject is fully in frame (`framingRate`
+ * of samples at several sizes, and of the real clips each arm trains on). Not a registry ablation (`vtx ablate`)
+ * because its measure samples each arm at sizes a sweep's evaluation does not draw. (The captions ablation is the
+ * registry's `descriptive-captions`; the re-captioning variant of docs/sora/ablations.md is CLI commands there.)
+ * Usage: node --conditions=@vtx/source --import tsx packages/lab/src/ablate/sora-framing.ts
+ * Writes runs/sora-framing-* (the built-in native-shapes data goes to the data cache), docs/sora/results/framing.json
+ * and sample GIFs under docs/sora/img/.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, setSeed } from '@vtx/core';
+import { createLoader, resolveDataset } from '@vtx/data';
+import { loadConfigFile, ExperimentConfig, loadRun, writeGifGrid, type ClipArray, train } from '@vtx/train';
+import { framingRate, sampleScoring } from '@vtx/eval';
+import { sampleClips } from '@vtx/models';
+
+const CONFIGS = 'configs/sora/ablations';
+const RESULTS = 'docs/sora/results';
+const IMG = 'docs/sora/img';
+const log = (m: string) => process.stderr.write(`[ablation] ${m}\n`);
+
+async function timed<T>(what: string, times: Record<string, number>, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await fn();
+  times[what] = Math.round((performance.now() - t0) / 1000);
+  log(`${what}: ${times[what]} s`);
+  return out;
+}
+
+/** Train a config unless its run already finished. */
+async function trainOnce(file: string): Promise<string> {
+  const cfg = await loadConfigFile(join(CONFIGS, file), ExperimentConfig);
+  const out = join('runs', cfg.name);
+  if (existsSync(join(out, 'summary.json'))) return out;
+  await fs.rm(out, { recursive: true, force: true });
+  await train(cfg, { out, terminal: process.stderr, samples: sampleScoring });
+  return out;
+}
+
+async function writeJson(name: string, value: unknown): Promise<void> {
+  await fs.mkdir(RESULTS, { recursive: true });
+  await fs.writeFile(join(RESULTS, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Framing rate of real clips as the loader delivers them (with the run's crop, if any). */
+async function realFraming(cfg: ExperimentConfig, count: number): Promise<Record<string, number>> {
+  const loader = await createLoader({ ...cfg.data, shuffle: false, worker: false });
+  const rates: Record<string, { ok: number; n: number }> = {};
+  try {
+    let seen = 0;
+    while (seen < count) {
+      const b = await loader.next();
+      if (b.epoch > 0) break;
+      const key = b.shape.slice(1, 4).join('x');
+      const r = (rates[key] ??= { ok: 0, n: 0 });
+      r.ok += framingRate(b.clips, b.shape) * b.shape[0]!;
+      r.n += b.shape[0]!;
+      seen += b.shape[0]!;
+    }
+  } finally {
+    await loader.close();
+  }
+  return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v.ok / v.n]));
+}
+
+async function framing(): Promise<void> {
+  const times: Record<string, number> = {};
+  // both arms read the built-in `kind: native-shapes` dataset (the squares arm crops it): built once into the cache
+  const native = await loadConfigFile(join(CONFIGS, 'framing-native.yaml'), ExperimentConfig);
+  await timed('build native-shapes', times, () => resolveDataset(native.data.dataset, native.data.cacheDir));
+  const runs = {
+    native: await timed('train native', times, () => trainOnce('framing-native.yaml')),
+    squares: await timed('train squares', times, () => trainOnce('framing-squares.yaml')),
+  };
+  const sizes: [number, number, number][] = [
+    [4, 16, 32],
+    [4, 32, 16],
+    [4, 16, 16],
+    [4, 24, 40], // seen by neither arm
+  ];
+  const result: Record<string, unknown> = { sizes, times };
+  await fs.mkdir(IMG, { recursive: true });
+  for (const [arm, dir] of Object.entries(runs)) {
+    const run = await loadRun(dir);
+    const perSize: Record<string, number> = {};
+    for (const size of sizes) {
+      const x = await timed(`sample ${arm} ${size.join('x')}`, times, () =>
+        sampleClips(run.model, run.process!, run.condition!, {
+          count: 16,
+          clip: [...size, 3],
+          classes: [0, 1, 2, 3],
+          seed: 7,
+        }),
+      );
+      const data = (await x.data()) as Float32Array;
+      perSize[size.join('x')] = framingRate(data, x.shape);
+      const k = 8;
+      const clips: ClipArray = {
+        data: data.slice(0, (k * data.length) / 16),
+        shape: [k, ...x.shape.slice(1)] as ClipArray['shape'],
+      };
+      await writeGifGrid(join(IMG, `framing-${arm}-${size.join('x')}.gif`), clips, { cols: 4 });
+      x.dispose();
+    }
+    result[arm] = { samples: perSize, real: await realFraming(run.cfg, 96) };
+    tf.disposeVariables();
+  }
+  await writeJson('framing', result);
+  log(JSON.stringify(result, null, 2));
+}
+
+export async function main(args: string[]): Promise<void> {
+  await selectBackend({ override: 'wasm' });
+  setSeed(0);
+  if (args.length && args[0] !== 'framing') throw new Error('usage: sora-framing.ts [framing]');
+  await framing();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
