@@ -24,6 +24,8 @@ export const FUSED = {
   attention: 'VtxAttention',
   attentionMasked: 'VtxAttentionMasked',
   attentionGrad: 'VtxAttentionGrad',
+  softmaxCrossEntropy: 'VtxSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'VtxSoftmaxCrossEntropyGrad',
 } as const;
 
 /** `act` attribute -> the addon's code. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mix32, mulberry32 } from '@vtx/core';
+import { mix32, mulberry32, softmaxCrossEntropy } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
@@ -62,13 +62,9 @@ export class ClassifyObjective implements Objective {
     return batch.labels;
   }
 
-  /** Smoothed one-hot targets (B, K). */
-  private targets(labels: Int32Array): tf.Tensor2D {
-    const k = this.opts.numClasses;
-    const eps = this.opts.labelSmoothing;
-    return tf.tidy<tf.Tensor2D>(() =>
-      tf.add(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 1 - eps), eps / k),
-    );
+  /** One-hot targets (B, K); the loss smooths them (smoothing commutes with mixup's convex mix). */
+  private targets(labels: Int32Array): tf.Tensor {
+    return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), this.opts.numClasses), 'float32'));
   }
 
   loss(batch: Batch, step: number): LossOutput {
@@ -82,7 +78,8 @@ export class ClassifyObjective implements Objective {
       target = tf.add(tf.mul(target, lam), tf.mul(tf.reverse(target, 0), 1 - lam));
     }
     const logits = this.model.apply(x, { training: true }) as tf.Tensor2D; // (B, K)
-    const loss = tf.mean<tf.Scalar>(tf.losses.softmaxCrossEntropy(target, logits));
+    const { labelSmoothing } = this.opts; // fused on backends with the kernel (@vtx/backend-native)
+    const loss = tf.mean<tf.Scalar>(softmaxCrossEntropy(logits, target, { labelSmoothing }));
     const top1 = tf.mean<tf.Scalar>(
       tf.cast(tf.equal(tf.argMax(logits, -1), tf.tensor1d(labels, 'int32')), 'float32'),
     );
