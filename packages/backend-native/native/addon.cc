@@ -18,6 +18,7 @@
 #include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "linear.h"
 #include "loss.h"
 #include "pool.h"
 
@@ -339,6 +340,44 @@ napi_value SoftmaxXentGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// linear(x, w, bias|null, y, pre|null, rows, din, dout, act): act -1 none (pre null), else fused.h's Act
+napi_value Linear(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, nw, nb = 0, ny, np = 0;
+  float *x = g.f32(0, &nx), *w = g.f32(1, &nw), *bias = g.f32(2, &nb, true), *y = g.f32(3, &ny);
+  float* pre = g.f32(4, &np, true);
+  int64_t rows = g.num(5), din = g.num(6), dout = g.num(7);
+  int act = g.num(8);
+  if (g.failed) return nullptr;
+  if (act < -1 || act > 2 || (act >= 0) != (pre != nullptr)) return g.fail("linear: act and pre"), nullptr;
+  if (!enough(g, "linear", rows * din, {{x, nx}}) || !enough(g, "linear", din * dout, {{w, nw}}) ||
+      !enough(g, "linear", dout, {{bias, nb}}) || !enough(g, "linear", rows * dout, {{y, ny}, {pre, np}}))
+    return nullptr;
+  vtx::linear(x, w, bias, y, pre, rows, din, dout, act);
+  return undefined(env);
+}
+
+// linearGrad(dy, x, w, pre|null, dx, dw, dbias|null, rows, din, dout, act)
+napi_value LinearGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t ndy, nx, nw, np = 0, ndx, ndw, ndb = 0;
+  float *dy = g.f32(0, &ndy), *x = g.f32(1, &nx), *w = g.f32(2, &nw), *pre = g.f32(3, &np, true);
+  float *dx = g.f32(4, &ndx), *dw = g.f32(5, &ndw), *dbias = g.f32(6, &ndb, true);
+  int64_t rows = g.num(7), din = g.num(8), dout = g.num(9);
+  int act = g.num(10);
+  if (g.failed) return nullptr;
+  if (act < -1 || act > 2 || (act >= 0) != (pre != nullptr)) return g.fail("linearGrad: act and pre"), nullptr;
+  if (!enough(g, "linearGrad", rows * dout, {{dy, ndy}, {pre, np}}) ||
+      !enough(g, "linearGrad", rows * din, {{x, nx}, {dx, ndx}}) ||
+      !enough(g, "linearGrad", din * dout, {{w, nw}, {dw, ndw}}) || !enough(g, "linearGrad", dout, {{dbias, ndb}}))
+    return nullptr;
+  // scratch for dy·act'(pre), kept between calls (calls come from the JS thread only)
+  static std::vector<float> scratch;
+  if (act >= 0 && scratch.size() < static_cast<size_t>(rows * dout)) scratch.resize(static_cast<size_t>(rows * dout));
+  vtx::linear_grad(dy, x, w, pre, dx, dw, dbias, scratch.data(), rows, din, dout, act);
+  return undefined(env);
+}
+
 // layerNorm(x, gamma|null, beta|null, y, rows, d, eps)
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -503,7 +542,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"conv", Conv}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"linear", Linear}, {"linearGrad", LinearGrad}, {"conv", Conv}, {"setGemm", SetGemm},
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};

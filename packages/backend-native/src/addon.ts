@@ -110,6 +110,32 @@ export interface NativeAddon {
     k: number,
     smoothing: number,
   ): void;
+  /** y = act(x·w + bias) over rows (native/linear.h); act -1 none (pre null), 0 GELU exact, 1 tanh, 2 SiLU. */
+  linear(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    pre: Float32Array | null,
+    rows: number,
+    din: number,
+    dout: number,
+    act: number,
+  ): void;
+  /** Its backward: dx, dw and (when given) dbias from dy and the forward's pre-activation. */
+  linearGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    pre: Float32Array | null,
+    dx: Float32Array,
+    dw: Float32Array,
+    dbias: Float32Array | null,
+    rows: number,
+    din: number,
+    dout: number,
+    act: number,
+  ): void;
   /**
    * Convolution by im2col + GEMM (native/conv.h): mode 0 out = conv(x = a, filter = b), 1 out = dx from
    * (dy = a, filter = b), 2 out = dfilter from (x = a, dy = b); `geometry` holds n d h w cin, kd kh kw cout,

@@ -26,6 +26,9 @@ export const FUSED = {
   attentionGrad: 'VtxAttentionGrad',
   softmaxCrossEntropy: 'VtxSoftmaxCrossEntropy',
   softmaxCrossEntropyGrad: 'VtxSoftmaxCrossEntropyGrad',
+  linear: 'VtxLinear',
+  linearAct: 'VtxLinearAct',
+  linearGrad: 'VtxLinearGrad',
 } as const;
 
 /** `act` attribute -> the addon's code. */
