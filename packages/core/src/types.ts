@@ -80,7 +80,7 @@ export function lastDim(inputShape: Shape | Shape[]): number {
 }
 
 /** The dense layer (fused where the backend has the kernels): lives with the fused ops. */
-export { linear } from './ops/linear.js';
+export { linear, type LinearActivation } from './ops/linear.js';
 
 export function product(xs: readonly number[]): number {
   return xs.reduce((a, b) => a * b, 1);
