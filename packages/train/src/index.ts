@@ -22,6 +22,8 @@ export * from './config/index.js';
 export * from './run/index.js';
 export * from './guards/index.js';
 export * from './train.js';
+export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
+export { DataParallel } from './parallel.js';
 export * from './validate.js';
 export * from './resume.js';
 export * from './stop.js';

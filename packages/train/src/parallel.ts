@@ -7,15 +7,26 @@
  * Weighting each rank's gradient by n_rj / N_j before the sum gives the gradient of the mean over all N_j rows:
  *   ∇ (1/N_j) Σ_i ℓ_i = Σ_r (n_rj / N_j) ∇ (1/n_rj) Σ_{i ∈ r} ℓ_i,
  * and with k accumulated micro-batches the (1/k) Σ_j of it, as one process computes. Losses and metrics are
- * combined the same way. A rank with no rows in a micro-batch (a global batch smaller than the world) adds zero.
+ * combined the same way. A rank with no rows in a micro-batch (a global batch smaller than the world) adds zero,
+ * and advances the seed stream by what one forward pass draws (`MicroProfile`), so its next draws stay the world's.
  * Only the order of float additions differs from one process, so weights agree to float tolerance.
  *
  * Stopping. A signal may reach the ranks between different steps; each rank's stop request rides in the
  * gradient all-reduce, so all ranks learn of any request at the same step and stop together.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getRngState, setRngState } from '@vtx/core';
 import { allreduceSumBuckets, type Communicator } from '@vtx/mpi';
 import type { GradMap, NamedParam } from './optim/params.js';
+
+/** What one micro-batch's forward and backward pass yields, learned from a non-empty one. */
+export interface MicroProfile {
+  /** Gradient names (`variable.name`) and shapes. */
+  grads: { name: string; shape: number[] }[];
+  metrics: string[];
+  /** Seeds one training forward pass takes from the vtx RNG stream (DropPath, label dropout). */
+  seeds: number;
+}
 
 export interface ReducedStep {
   grads: GradMap;
@@ -27,6 +38,8 @@ export interface ReducedStep {
 }
 
 export class DataParallel {
+  private profile: MicroProfile | null = null;
+
   constructor(readonly comm: Communicator) {}
 
   get rank(): number {
@@ -80,15 +93,78 @@ export class DataParallel {
     }
   }
 
+  /** Remember what a non-empty micro-batch yields (the shapes and seed count an empty one must match). */
+  learn(grads: GradMap, metrics: readonly string[], seeds: number): void {
+    this.profile ??= {
+      grads: Object.entries(grads).map(([name, g]) => ({ name, shape: [...g.shape] })),
+      metrics: [...metrics],
+      seeds,
+    };
+  }
+
   /**
-   * Combine evaluation metrics computed on each rank's share of the evaluation batches: the mean of each metric
-   * weighted by the rows each rank evaluated (exact for metrics that are means over rows).
+   * A micro-batch with no rows on this rank: zero gradients and metrics, and the seed stream advanced as a forward
+   * pass would advance it. Throws when no micro-batch with rows was seen yet (every batch smaller than the world).
    */
-  reduceEval(metrics: Record<string, number>, rows: number): Record<string, number> {
+  empty(): { grads: GradMap; metrics: Record<string, number> } {
+    const p = this.profile;
+    if (!p)
+      throw new Error(
+        `data parallel: rank ${this.rank} of ${this.size} got no rows in its first micro-batch ` +
+          `(a global batch of fewer rows than ranks): use data.batchSize >= ${this.size}, or fewer ranks`,
+      );
+    const rng = getRngState();
+    setRngState({ ...rng, counter: rng.counter + p.seeds });
+    return {
+      grads: Object.fromEntries(p.grads.map(({ name, shape }) => [name, tf.zeros(shape)])),
+      metrics: Object.fromEntries(p.metrics.map((m) => [m, 0])),
+    };
+  }
+
+  /**
+   * Make every rank's vtx RNG stream rank 0's: after what rank 0 alone does (sampling, scoring samples) or what
+   * ranks do on different data (evaluation), so the next training draws are the world's.
+   */
+  syncRng(): void {
+    if (this.size === 1) return;
+    const { seed, counter } = getRngState();
+    const buf = Float64Array.from([seed, counter]);
+    this.comm.broadcast(buf, 0);
+    setRngState({ seed: buf[0]!, counter: buf[1]! });
+  }
+
+  /**
+   * Rank 0's `value` on every rank (JSON-serialisable): its length is broadcast, then its UTF-8 bytes.
+   */
+  broadcastJson<T>(value: T): T {
+    if (this.size === 1) return value;
+    const bytes = this.rank === 0 ? new TextEncoder().encode(JSON.stringify(value)) : new Uint8Array(0);
+    const length = Float64Array.from([bytes.length]);
+    this.comm.broadcast(length, 0);
+    const buf = this.rank === 0 ? bytes : new Uint8Array(length[0]!);
+    this.comm.broadcast(buf, 0);
+    return JSON.parse(new TextDecoder().decode(buf)) as T;
+  }
+
+  /**
+   * Combine evaluation metrics computed on each rank's share of the evaluation batches: each metric is a mean,
+   * `weights[name]` the rows (or items) it is a mean over on this rank (a number: the same for every metric). The
+   * metrics are rank 0's names (a rank that evaluated nothing may lack some); each is Σ mean·weight / Σ weight.
+   */
+  reduceEval(
+    metrics: Record<string, number>,
+    weights: Record<string, number> | number,
+  ): Record<string, number> {
     if (this.size === 1) return metrics;
-    const names = Object.keys(metrics).sort();
-    const buf = Float64Array.from([rows, ...names.map((n) => (rows ? metrics[n]! * rows : 0))]);
+    const names = this.broadcastJson(Object.keys(metrics).sort());
+    const w = (n: string) => (typeof weights === 'number' ? weights : (weights[n] ?? 0));
+    const buf = new Float64Array(2 * names.length);
+    names.forEach((n, i) => {
+      const weight = n in metrics && Number.isFinite(metrics[n]) ? w(n) : 0;
+      buf[2 * i] = weight ? metrics[n]! * weight : 0;
+      buf[2 * i + 1] = weight;
+    });
     this.comm.allreduceSum(buf);
-    return Object.fromEntries(names.map((n, i) => [n, buf[i + 1]! / buf[0]!]));
+    return Object.fromEntries(names.map((n, i) => [n, buf[2 * i]! / buf[2 * i + 1]!]));
   }
 }

@@ -19,7 +19,7 @@ import {
   setAsideDamaged,
   type ResumePoint,
 } from './checkpoint/index.js';
-import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE } from './config/index.js';
+import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE, UsageError } from './config/index.js';
 import { ExperimentConfig } from './experiment.js';
 import { makeSchedule } from './optim/index.js';
 import type { RunSummary } from './summary.js';
@@ -99,6 +99,38 @@ export async function prepareResume(cfg: ExperimentConfig, runDir: string): Prom
   if (!start.checkpoint && !start.previous)
     throw new Error(`${runDir}: not a run directory (no config.yaml) and no checkpoint to resume from`);
   return start;
+}
+
+/** Where a run starts: fresh, or a resume point (rank 0's, with what it set aside), or nothing to do. */
+export interface Start {
+  resume?: ResumeStart;
+  complete?: RunSummary;
+  /** The checkpoint to continue from. */
+  checkpoint?: string;
+}
+
+/** What ranks > 0 are told of rank 0's start. */
+export const shareStart = ({ complete, checkpoint }: Start): Start => ({
+  ...(complete ? { complete } : {}),
+  ...(checkpoint ? { checkpoint } : {}),
+});
+
+/** Where a run in `runDir` starts (rank 0 reads the run directory; ./ranks.ts `agree` tells the others). */
+export async function startOf(
+  cfg: ExperimentConfig,
+  runDir: string,
+  resume: boolean | undefined,
+): Promise<Start> {
+  if (!resume) {
+    if (existsSync(join(runDir, 'config.yaml')))
+      throw new UsageError(
+        `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
+      );
+    return {};
+  }
+  const point = await prepareResume(cfg, runDir);
+  if (point.complete) return { resume: point, complete: point.complete };
+  return { resume: point, ...(point.checkpoint ? { checkpoint: point.checkpoint.path } : {}) };
 }
 
 /** Continue from the resume point, after setting aside (and naming) any damaged newer checkpoint. */

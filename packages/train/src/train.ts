@@ -14,6 +14,10 @@
  *
  * The loop yields to Node's event loop once per step, so a stop request (SIGINT/SIGTERM through `signal`), the
  * progress bar and log lines are served between any two steps, not only at evaluations.
+ *
+ * Under mpirun or srun with N > 1 ranks (./ranks.ts) the same call trains data-parallel: every rank trains its rows
+ * of each global batch, rank 0 alone writes the run directory, and a stop on any rank stops all after one step.
+ * (Over 350 lines: the stages of one run share the `Run` record, and splitting them would pass it between files.)
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -23,17 +27,18 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { UsageError, writeResolvedConfig } from './config/index.js';
+import { writeResolvedConfig } from './config/index.js';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';
-import { continueRun, prepareResume, resumeChanges, type ResumeStart } from './resume.js';
+import { continueRun, resumeChanges, shareStart, startOf, type Start } from './resume.js';
 import { EventWriter, createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
 import { writeSamples } from './samples.js';
 import type { RunSummary } from './summary.js';
 import { Trainer, type StepRecord } from './trainer.js';
 import { validate, type ValidRun } from './validate.js';
+import { agree, inTurn, privateDir, rankConfig, startRanks, worldConfig, type Ranks } from './ranks.js';
 import { writeFileAtomic, MetricsWriter } from '@vtx/runs';
 import type { SampleScoring } from './sample-scoring.js';
 
@@ -71,6 +76,7 @@ const EMPTY: Window = { samples: 0, tokens: 0, trainGflop: 0, seconds: 0 };
 interface Run {
   cfg: ExperimentConfig;
   runDir: string;
+  ranks: Ranks;
   trainer: Trainer;
   logger: Logger;
   metrics: MetricsWriter;
@@ -104,51 +110,65 @@ export async function train(
   input: ExperimentConfigInput | ExperimentConfig,
   opts: TrainOptions = {},
 ): Promise<RunSummary> {
-  const valid = await validate(input, opts.samples); // every check that can fail before training, before the run directory
+  const ranks = startRanks();
+  // every check that can fail before training, before the run directory; rank 0 first (it may build a dataset)
+  const valid = await inTurn(ranks, () => validate(input, opts.samples));
   const { cfg } = valid;
   const runDir = opts.out ?? join('runs', cfg.name);
-  const resume = opts.resume ? await prepareResume(cfg, runDir) : undefined;
-  if (resume?.complete) {
-    const s = resume.complete;
-    (opts.terminal ?? process.stdout).write(
-      `${runDir} is complete (step ${s.step} of ${s.steps}): nothing to do. ` +
-        `To train it longer: vtx train --resume ${runDir} --set train.steps=N\n`,
-    );
+  // rank 0 reads the run directory and decides; every rank gets its decision (or its error)
+  const start: Start = await agree(ranks, () => startOf(cfg, runDir, opts.resume), shareStart);
+  if (start.complete) {
+    const s = start.complete;
+    if (ranks.writes)
+      (opts.terminal ?? process.stdout).write(
+        `${runDir} is complete (step ${s.step} of ${s.steps}): nothing to do. ` +
+          `To train it longer: vtx train --resume ${runDir} --set train.steps=N\n`,
+      );
+    ranks.dp?.comm.finalize();
     return s;
   }
-  if (!opts.resume && existsSync(join(runDir, 'config.yaml')))
-    throw new UsageError(
-      `${runDir} already holds a run: resume it with --resume ${runDir}, or choose another --out`,
-    );
   // A fresh run whose setup fails (data, model, backend) removes the directory it created: no partial run is left
-  // behind to block the next attempt with "already holds a run".
-  const created = !existsSync(runDir);
-  await fs.mkdir(runDir, { recursive: true });
+  // behind to block the next attempt with "already holds a run". Ranks > 0 never touch it: they get a private one.
+  const own = ranks.writes ? null : privateDir(ranks.rank);
+  const dir = own?.dir ?? runDir;
+  const created = !existsSync(dir);
+  await fs.mkdir(dir, { recursive: true });
   const log = createLogger({
-    file: join(runDir, 'log.jsonl'),
-    level: cfg.log.level,
-    ...(opts.terminal ? { terminal: opts.terminal } : {}),
+    ...(own ? { level: 'warn', name: `rank ${ranks.rank}`, terminal: process.stderr } : {}),
+    ...(own ? {} : { file: join(runDir, 'log.jsonl'), level: cfg.log.level }),
+    ...(opts.terminal && !own ? { terminal: opts.terminal } : {}),
   });
+  log.logger.info(ranks.notice);
   for (const w of valid.warnings) log.logger.warn({ key: w.path }, `${w.path}: ${w.message}`);
   const held: Held = {};
   let run: Run | undefined;
   try {
-    run = await setup(valid, runDir, resume, log, opts, held);
-    return await finish(run, await loop(run));
+    run = await setup(
+      { ...valid, cfg: rankConfig(cfg, ranks) },
+      { runDir, dir, ranks },
+      start,
+      log,
+      opts,
+      held,
+    );
+    const summary = await finish(run, await loop(run));
+    ranks.dp?.comm.finalize(); // after the last collective, on success only (a failed rank ends the job instead)
+    return summary;
   } finally {
     held.metrics?.close();
     held.events?.close();
     await held.trainer?.close();
     log.close();
-    if (!run && created && !opts.resume) await fs.rm(runDir, { recursive: true, force: true });
+    if (!run && created && !opts.resume && !own) await fs.rm(runDir, { recursive: true, force: true });
+    own?.remove();
   }
 }
 
 /** Backend, model, resumed state and the run's writers, up to the first step. */
 async function setup(
   valid: ValidRun,
-  runDir: string,
-  resume: ResumeStart | undefined,
+  { runDir, dir, ranks }: { runDir: string; dir: string; ranks: Ranks },
+  { resume, checkpoint }: Start,
   { logger, route }: RunLogger,
   opts: TrainOptions,
   held: Held,
@@ -157,10 +177,15 @@ async function setup(
   const cfg = await withCaptionVocab(valid.cfg);
   const trainer = (held.trainer = await Trainer.create({ ...valid, cfg }, backend, opts.samples));
   if (resume) await continueRun(trainer, resume, runDir, logger, opts.onCheckpoint);
+  else if (checkpoint) await trainer.restore(checkpoint); // a rank > 0: rank 0's checkpoint, read only
+  if (ranks.dp) {
+    trainer.parallel = ranks.dp;
+    await ranks.dp.broadcastParams(trainer.parts.params); // every rank starts from rank 0's weights
+  }
   const changes = resume?.previous ? resumeChanges(resume.previous, cfg, trainer.step) : [];
   for (const line of changes) logger.info({ resume: true }, line);
-  if (!resume || changes.length)
-    await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(cfg, runDir));
+  if (ranks.writes && (!resume || changes.length))
+    await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(worldConfig(cfg), runDir));
   const { cost, clip, sizes } = trainer.parts;
   logger.info(
     {
@@ -174,18 +199,21 @@ async function setup(
     },
     `training ${cfg.name}: ${cfg.train.steps} steps`,
   );
-  held.metrics = await MetricsWriter.open(join(runDir, 'metrics.jsonl'), { dropAfterStep: trainer.step });
-  held.events = cfg.log.tensorboard ? new EventWriter(join(runDir, 'tensorboard')) : null;
+  held.metrics = await MetricsWriter.open(join(dir, 'metrics.jsonl'), { dropAfterStep: trainer.step });
+  held.events = cfg.log.tensorboard && ranks.writes ? new EventWriter(join(runDir, 'tensorboard')) : null;
   const progress = createProgress({
     total: cfg.train.steps,
     label: cfg.name,
     route,
-    ...(cfg.log.progress === 'auto' ? {} : { enabled: cfg.log.progress === 'on' }),
+    ...(cfg.log.progress === 'auto' && ranks.writes
+      ? {}
+      : { enabled: ranks.writes && cfg.log.progress === 'on' }),
   });
   progress.update(trainer.step);
   return {
     cfg,
     runDir,
+    ranks,
     trainer,
     logger,
     opts,
@@ -209,12 +237,16 @@ async function setup(
 /** Train until the last step or a stop request; yields to the event loop after every step. */
 async function loop(run: Run): Promise<RunSummary['status']> {
   const { trainer, logger, opts } = run;
+  const dp = run.ranks.dp;
   while (!trainer.done) {
-    if (opts.signal?.aborted) {
+    // one process stops before the next step; ranks send the request with the next step's gradients and all stop
+    // after it (./parallel.ts)
+    const asked = opts.signal?.aborted ?? false;
+    if (asked && !dp) {
       logger.warn({ step: trainer.step }, 'stop requested: writing a final checkpoint');
       return 'stopped';
     }
-    const rec = await trainer.trainStep().catch((e: unknown) => {
+    const rec = await trainer.trainStep(asked).catch((e: unknown) => {
       if (e instanceof NonFiniteError) {
         // The update was not applied and nothing is saved: the newest checkpoint is the last good one.
         e.message += `; the last good checkpoint is ${run.checkpoint || '(none yet)'}`;
@@ -224,6 +256,13 @@ async function loop(run: Run): Promise<RunSummary['status']> {
     });
     opts.onStep?.(rec);
     record(run, rec);
+    if (rec.stop && dp && !trainer.done) {
+      logger.warn(
+        { step: trainer.step },
+        'stop requested on a rank: every rank stops; writing a final checkpoint',
+      );
+      return 'stopped';
+    }
     if (!trainer.done) await periodic(run, trainer.step);
     // Every await above may resolve as a microtask (tfjs data() on CPU backends, a prefetched batch): without this,
     // signal handlers, timers and terminal writes would wait for the next truly asynchronous operation.
@@ -276,10 +315,14 @@ function record(run: Run, rec: StepRecord): void {
 /** The evaluations, samples and checkpoints due after `step` updates (before the last). */
 async function periodic(run: Run, step: number): Promise<void> {
   const { cfg, trainer } = run;
-  if (cfg.train.evalEvery > 0 && step % cfg.train.evalEvery === 0) await evaluate(run, step);
-  if (modelTask(cfg.model) === 'diffuse' && cfg.sample.every > 0 && step % cfg.sample.every === 0)
+  const evaluates = cfg.train.evalEvery > 0 && step % cfg.train.evalEvery === 0;
+  if (evaluates) await evaluate(run, step);
+  const sample = modelTask(cfg.model) === 'diffuse' && cfg.sample.every > 0 && step % cfg.sample.every === 0;
+  if (sample && run.ranks.writes)
     run.samples.push(...(await writeSamples(trainer, run.runDir, run.events, step)));
   if (step % cfg.train.checkpointEvery === 0) await save(run, step);
+  // rank 0 alone sampled (and scored samples), ranks evaluated different batches: the next draws are rank 0's
+  if (sample || evaluates) run.ranks.dp?.syncRng();
 }
 
 /**
@@ -294,8 +337,9 @@ async function finish(run: Run, status: RunSummary['status']): Promise<RunSummar
     const evaluated = run.evalStep !== step;
     if (evaluated) await evaluate(run, step);
     if (evaluated || run.checkpointStep !== step) await save(run, step);
-    logger.info({ checkpoint: run.checkpoint }, 'checkpoint written');
-    if (modelTask(cfg.model) === 'diffuse' && cfg.sample.count > 0 && status === 'completed')
+    if (run.ranks.writes) logger.info({ checkpoint: run.checkpoint }, 'checkpoint written');
+    const sample = modelTask(cfg.model) === 'diffuse' && cfg.sample.count > 0 && status === 'completed';
+    if (sample && run.ranks.writes)
       run.samples.push(...(await writeSamples(trainer, runDir, run.events, step)));
   }
   const { cost } = trainer.parts;
@@ -320,6 +364,7 @@ async function finish(run: Run, status: RunSummary['status']): Promise<RunSummar
     checkpoint: run.checkpoint,
     samples: run.samples,
   };
+  if (!run.ranks.writes) return summary; // rank 0 writes the summary
   await writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   logger.info({ summary: join(runDir, 'summary.json'), samples: run.samples }, `run ${status}`);
   return summary;
@@ -334,7 +379,7 @@ function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendCh
 }
 
 async function evaluate(run: Run, step: number): Promise<void> {
-  const ev = await run.trainer.evaluate({ samplesDir: join(run.runDir, 'samples') });
+  const ev = await run.trainer.evaluate(run.ranks.writes ? { samplesDir: join(run.runDir, 'samples') } : {});
   run.metrics.append({ step, ...ev });
   run.events?.scalars(ev, step);
   run.logger.info(ev, `eval at step ${step}`);
@@ -343,6 +388,7 @@ async function evaluate(run: Run, step: number): Promise<void> {
 }
 
 async function save(run: Run, step: number): Promise<void> {
+  if (!run.ranks.writes) return; // rank 0 writes the checkpoints (every rank holds the same state)
   run.checkpoint = await run.trainer.save(join(run.runDir, 'checkpoints'), run.lastEval);
   run.checkpointStep = step;
   run.opts.onCheckpoint?.(run.checkpoint, step);

@@ -3,13 +3,15 @@
  * clipping, gradient accumulation and an EMA of the weights, for classification and diffusion objectives.
  * Everything a run needs to continue is in its checkpoints: weights, EMA, optimizer state, step, the vtx RNG
  * stream and the data loader's position, so an interrupted and resumed run gives the losses of an uninterrupted one.
+ * With data-parallel ranks (`parallel`, ./parallel.ts) a step's gradients, losses and stop request and an
+ * evaluation's metrics are combined over the ranks.
  * (Over 350 lines: one class, the state a run resumes from and the four operations on it — step, evaluate, save,
  * restore — each of which reads most of that state.)
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getRngState, setRngState, setSeed, type BackendChoice } from '@vtx/core';
+import { getRngState, setRngState, setSeed, withBatchPart, type BackendChoice } from '@vtx/core';
 import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
 import {
   buildModel,
@@ -36,6 +38,7 @@ import { initFromRun } from './init.js';
 import { evalDataInput, sampleSizes, type DeclaredSize } from './sizes.js';
 import { isValidRun, validate, type ValidRun } from './validate.js';
 import { TrainerState, type Segment } from './state.js';
+import type { DataParallel } from './parallel.js';
 import {
   Ema,
   GradAccumulator,
@@ -65,6 +68,8 @@ export interface StepRecord {
   /** Training compute of this update in Gflop (~3x forward per sample, at each batch's own size). */
   trainGflop: number;
   seconds: number;
+  /** Data-parallel ranks: whether any rank asked to stop (the same on every rank); else the request passed in. */
+  stop: boolean;
 }
 
 export { TrainerState, type Segment };
@@ -106,6 +111,11 @@ const RECON_CLIPS = 8;
 export class Trainer {
   /** Updates done so far (the next update is number `step`). */
   step = 0;
+  /**
+   * Data-parallel ranks (./parallel.ts), set by `train()` under mpirun or srun: gradients, losses, evaluation
+   * metrics and the stop request are combined over the ranks; null in one process.
+   */
+  parallel: DataParallel | null = null;
   private evalLoader: DataLoader | null = null;
   private sampleQuality: SampleScorer | null = null;
   private readonly lr: (step: number) => number;
@@ -234,58 +244,97 @@ export class Trainer {
   ): { loss: tf.Scalar; grads: GradMap; metrics: Record<string, tf.Scalar> } {
     const vars = this.parts.params.map((p) => p.variable);
     let metrics: Record<string, tf.Scalar> = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.parts.objective.loss(batch, index);
-      metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, tf.keep(v)]));
-      return out.loss;
-    }, vars);
+    // row-wise draws (noise, timesteps, dropped labels) are the global batch's, sliced to this rank's rows
+    const { value, grads } = withBatchPart(batch.part, () =>
+      tf.variableGrads(() => {
+        const out = this.parts.objective.loss(batch, index);
+        metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, tf.keep(v)]));
+        return out.loss;
+      }, vars),
+    );
     return { loss: value, grads, metrics };
   }
 
   /**
-   * One optimizer update over `gradAccum` micro-batches. A non-finite loss or gradient norm throws a
-   * NonFiniteError before the update is applied, so the weights (and the last checkpoint) stay good.
+   * Micro-batch `j` of `k`: its loss and metrics (host numbers) and its gradients. In one process the gradients are
+   * the batch's own; with data-parallel ranks each is weighted by the rank's share of the global batch, n/N (zeros
+   * for a rank with no rows), so the sum over ranks is the global batch's gradient.
    */
-  async trainStep(): Promise<StepRecord> {
+  private async micro(
+    batch: Batch,
+    index: number,
+  ): Promise<{ loss: number; metrics: Record<string, number>; grads: GradMap }> {
+    const dp = this.parallel;
+    const n = batch.shape[0]!;
+    if (dp && n === 0) return { loss: 0, ...dp.empty() };
+    const seedsBefore = getRngState().counter;
+    const micro = this.microStep(batch, index);
+    const names = Object.keys(micro.metrics);
+    const values = await Promise.all(
+      [micro.loss, ...names.map((m) => micro.metrics[m]!)].map((t) => t.data()),
+    );
+    tf.dispose([micro.loss, ...Object.values(micro.metrics)]);
+    const w = dp ? n / batch.part.global : 1;
+    const metrics = Object.fromEntries(names.map((m, i) => [m, w * values[i + 1]![0]!]));
+    if (!dp) return { loss: values[0]![0]!, metrics, grads: micro.grads };
+    dp.learn(micro.grads, names, getRngState().counter - seedsBefore);
+    const grads = tf.tidy(() =>
+      Object.fromEntries(Object.entries(micro.grads).map(([name, g]) => [name, tf.mul(g, w)])),
+    );
+    tf.dispose(Object.values(micro.grads));
+    return { loss: w * values[0]![0]!, metrics, grads };
+  }
+
+  /**
+   * One optimizer update over `gradAccum` micro-batches. A non-finite loss or gradient norm throws a
+   * NonFiniteError before the update is applied, so the weights (and the last checkpoint) stay good. With
+   * data-parallel ranks, `stop` (this rank's stop request) rides in the gradient all-reduce, and the record's
+   * `stop` says whether any rank asked: every rank sees the same answer after the same step.
+   */
+  async trainStep(stop = false): Promise<StepRecord> {
     const { cfg, optimizer, ema } = this.parts;
     const t0 = performance.now();
     const k = cfg.train.gradAccum;
     let lossSum = 0;
-    const metricSums: Record<string, number> = {};
+    let metricSums: Record<string, number> = {};
     let samples = 0;
     let tokens = 0;
     let trainGflop = 0;
     let grads: GradMap = {};
     for (let j = 0; j < k; j++) {
       const batch = await this.parts.loader.next();
-      const n = batch.shape[0]!;
+      const rows = batch.part.global; // the global batch's rows (this rank's and the other ranks')
       const cost = this.costOf(batch.clipShape); // this batch's token grid, not the first batch's
-      samples += n;
-      tokens += n * cost.tokens;
-      trainGflop += n * cost.trainGflops;
-      const micro = this.microStep(batch, this.step * k + j);
-      const values = await Promise.all([micro.loss, ...Object.values(micro.metrics)].map((t) => t.data()));
-      lossSum += values[0]![0]!;
-      Object.keys(micro.metrics).forEach(
-        (name, i) => (metricSums[name] = (metricSums[name] ?? 0) + values[i + 1]![0]!),
-      );
-      tf.dispose([micro.loss, ...Object.values(micro.metrics)]);
-      if (k === 1) grads = micro.grads;
+      samples += rows;
+      tokens += rows * cost.tokens;
+      trainGflop += rows * cost.trainGflops;
+      const micro = await this.micro(batch, this.step * k + j);
+      lossSum += micro.loss;
+      for (const [name, v] of Object.entries(micro.metrics)) metricSums[name] = (metricSums[name] ?? 0) + v;
+      if (k === 1 && !this.parallel) grads = micro.grads;
       else {
         this.accumulator.add(micro.grads);
         tf.dispose(Object.values(micro.grads));
       }
     }
-    if (k > 1) {
+    if (k > 1 || this.parallel) {
       grads = this.accumulator.mean();
       this.accumulator.reset();
+    }
+    let loss = lossSum / k;
+    let stopAll = stop;
+    if (this.parallel) {
+      const scaled = Object.fromEntries(Object.entries(metricSums).map(([m, v]) => [m, v / k]));
+      const r = await this.parallel.reduce(grads, loss, scaled, stop);
+      tf.dispose(Object.values(grads));
+      ({ grads, loss, stop: stopAll } = r);
+      metricSums = Object.fromEntries(Object.entries(r.metrics).map(([m, v]) => [m, v * k]));
     }
     const clipNorm = cfg.train.clipNorm;
     const clipped = tf.tidy(() =>
       clipNorm === null ? { grads, norm: globalNorm(grads) } : clipByGlobalNorm(grads, clipNorm),
     );
     const gradNorm = (await clipped.norm.data())[0]!;
-    const loss = lossSum / k;
     const lr = this.lr(this.step);
     const release = () =>
       tf.dispose([
@@ -313,6 +362,7 @@ export class Trainer {
       tokens,
       trainGflop,
       seconds: (performance.now() - t0) / 1000,
+      stop: stopAll,
     };
     this.step += 1;
     return record;
@@ -325,23 +375,33 @@ export class Trainer {
    */
   async evaluate(opts: EvaluateOptions = {}): Promise<Record<string, number>> {
     const { cfg, objective, ema } = this.parts;
-    const evalData = evalDataInput(cfg, this.parts.loader.labelNames); // labels numbered as in training
+    const dp = this.parallel;
+    // labels numbered as in training; every rank reads whole evaluation batches (it evaluates its share of them)
+    const evalData = {
+      ...evalDataInput(cfg, this.parts.loader.labelNames),
+      dataParallel: { rank: 0, ranks: 1 },
+    };
     if (!this.evalLoader) this.evalLoader = await createLoader(evalData);
     const loader = this.evalLoader;
     const start = { ...loader.state(), epoch: 0, batch: 0 };
     loader.restore(start); // the same batches at every evaluation
-    const quality = this.parts.condition && cfg.eval.judge ? this.samplesJudge(evalData) : null;
+    const writes = !dp || dp.writes; // samples are scored on rank 0 only (it alone writes them)
+    const quality = this.parts.condition && cfg.eval.judge && writes ? this.samplesJudge(evalData) : null;
     const judge = opts.judge ?? 'auto';
     const scoreSamples = quality !== null && (judge === 'auto' ? quality.due(this.step, this.done) : judge);
     const run = async () => {
       objective.evalBegin();
       let first: Batch | null = null;
+      let rows = 0;
       for (let i = 0; i < cfg.eval.batches; i++) {
         const batch = await loader.next();
         first ??= batch;
+        if (dp && i % dp.size !== dp.rank) continue; // batch i is rank (i mod ranks)'s
         await objective.evalBatch(batch, i);
+        rows += batch.shape[0]!;
       }
-      const metrics = objective.evalEnd();
+      let metrics = objective.evalEnd();
+      if (dp) metrics = dp.reduceEval(metrics, objective.evalWeights?.() ?? rows);
       if (opts.samplesDir && first && objective instanceof ReconstructObjective)
         await this.writeReconstructions(objective, first, opts.samplesDir);
       if (scoreSamples && quality) {

@@ -4,6 +4,7 @@
  * broadcast from rank 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getRngState, setRngState } from '@vtx/core';
 import type { Communicator } from '@vtx/mpi';
 import { describe, expect, it } from 'vitest';
 import { DataParallel } from '../src/parallel.js';
@@ -52,10 +53,50 @@ describe('DataParallel', () => {
     tf.dispose([...Object.values(grads), ...Object.values(r.grads)]);
   });
 
-  it('averages evaluation metrics by the rows each rank evaluated', () => {
-    // peer: 30 rows with loss 2 -> buffer [30, 60]; here 10 rows with loss 1: (10 + 60) / 40
-    const dp = new DataParallel(fakeGroup(() => [30, 60]));
-    expect(dp.reduceEval({ 'val/loss': 1 }, 10)).toEqual({ 'val/loss': 70 / 40 });
+  it('averages evaluation metrics by the rows (or items) behind each, with rank 0’s metric names', () => {
+    // rank 0 sends its names (length, then UTF-8 bytes); the peer adds [Σ mean·weight, Σ weight] per name
+    const names = new TextEncoder().encode(JSON.stringify(['val/loss', 'val/loss_q0']));
+    const sent: ArrayLike<number>[] = [Float64Array.from([names.length]), names];
+    const group = fakeGroup(() => [60, 30, 2, 1]);
+    group.broadcast = (b) => b.set(sent.shift()!);
+    const dp = new DataParallel(group);
+    // here 10 rows of loss 1; the quartile's mean is over its own 4 rows; a metric rank 0 lacks is dropped
+    const ev = dp.reduceEval(
+      { 'val/loss': 1, 'val/loss_q0': 0.5, 'val/extra': 9 },
+      { 'val/loss': 10, 'val/loss_q0': 4 },
+    );
+    expect(ev).toEqual({ 'val/loss': 70 / 40, 'val/loss_q0': (0.5 * 4 + 2) / 5 });
+    expect(sent).toEqual([]);
+  });
+
+  it('a rank that evaluated nothing adds no weight (its NaN means are left out)', () => {
+    const names = new TextEncoder().encode(JSON.stringify(['val/top1']));
+    const sent: ArrayLike<number>[] = [Float64Array.from([names.length]), names];
+    const group = fakeGroup(() => [0.75 * 8, 8]);
+    group.broadcast = (b) => b.set(sent.shift()!);
+    expect(new DataParallel(group).reduceEval({ 'val/top1': NaN }, 0)).toEqual({ 'val/top1': 0.75 });
+  });
+
+  it('an empty micro-batch gives zero gradients of the learned shapes and advances the seed stream', async () => {
+    const dp = new DataParallel(fakeGroup(() => []));
+    expect(() => dp.empty()).toThrow(/no rows in its first micro-batch.*data.batchSize >= 2/);
+    const g = { w: tf.ones([2, 3]) };
+    dp.learn(g, ['top1'], 3);
+    setRngState({ seed: 5, counter: 10 });
+    const e = dp.empty();
+    expect(getRngState()).toEqual({ seed: 5, counter: 13 });
+    expect(e.metrics).toEqual({ top1: 0 });
+    expect(e.grads['w']!.shape).toEqual([2, 3]);
+    expect(Array.from(await e.grads['w']!.data())).toEqual([0, 0, 0, 0, 0, 0]);
+    tf.dispose([g.w, e.grads['w']!]);
+  });
+
+  it('makes every rank’s seed stream rank 0’s', () => {
+    const group = fakeGroup(() => []);
+    group.broadcast = (b) => b.set([7, 42]);
+    setRngState({ seed: 1, counter: 2 });
+    new DataParallel(group).syncRng();
+    expect(getRngState()).toEqual({ seed: 7, counter: 42 });
   });
 
   it('makes every rank’s parameters rank 0’s', async () => {

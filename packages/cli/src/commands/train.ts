@@ -1,6 +1,11 @@
-/** `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`. */
+/**
+ * `vtx train --config FILE [--set k=v …] [--out DIR]` and `vtx train --resume RUN_DIR`; `--ranks N` runs the same
+ * command as N data-parallel ranks under mpirun on this machine (it starts `mpirun -np N vtx train …` and waits).
+ */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BACKENDS } from '@vtx/core';
+import { constants } from 'node:os';
 import type { CommandModule } from 'yargs';
 import { sampleScoring } from '@vtx/eval';
 import {
@@ -8,7 +13,10 @@ import {
   ExperimentConfig,
   GracefulStop,
   importPlugins,
+  launched,
   loadConfigFile,
+  mpirunCommand,
+  startRanks,
   train,
   withPlugins,
 } from '@vtx/train';
@@ -22,6 +30,7 @@ interface Args {
   resume?: string;
   backend?: string;
   plugin: string[];
+  ranks?: number;
 }
 
 export const trainCommand: CommandModule<object, Args> = {
@@ -48,9 +57,16 @@ export const trainCommand: CommandModule<object, Args> = {
           'tfjs backend: tensorflow | webgpu | native | wasm | cpu (default: the fastest that starts; webgpu on a software adapter only when named)',
       })
       .option('plugin', pluginOption)
+      .option('ranks', {
+        type: 'number',
+        describe:
+          'train data-parallel on N ranks of this machine (starts mpirun -np N; data.batchSize is the global batch)',
+      })
       .conflicts('resume', 'config')
       .check((a) => {
         if (!a.config && !a.resume) throw new Error('give --config FILE, or --resume RUN_DIR');
+        if (a.ranks !== undefined && !(Number.isInteger(a.ranks) && a.ranks >= 1))
+          throw new Error(`--ranks ${a.ranks}: expected a whole number of ranks, 1 or more`);
         return true;
       })
       .example(
@@ -63,6 +79,10 @@ export const trainCommand: CommandModule<object, Args> = {
       )
       .example('$0 train --resume runs/default', 'continue an interrupted run')
       .example(
+        '$0 train -c configs/default.yaml --ranks 2',
+        'data-parallel on 2 ranks (mpirun; or mpirun -np 2 vtx train …)',
+      )
+      .example(
         '$0 train --resume runs/default --set train.steps=5000',
         'train a run longer (a resumed run accepts train.steps and the every-N cadences)',
       )
@@ -71,6 +91,10 @@ export const trainCommand: CommandModule<object, Args> = {
         'a model kind added with registerModel (or list it under plugins: in the YAML)',
       ),
   handler: async (argv) => {
+    if ((argv.ranks ?? 1) > 1 && launched().size === 1) {
+      process.exitCode = await underMpirun(argv.ranks!);
+      return;
+    }
     const stop = new GracefulStop();
     const uninstall = stop.install();
     const hooks = {
@@ -92,6 +116,7 @@ export const trainCommand: CommandModule<object, Args> = {
       } else {
         const cfg = withPlugins(await loadConfigFile(argv.config!, ExperimentConfig, overrides), plugins);
         const summary = await train(cfg, { ...(argv.out ? { out: argv.out } : {}), ...hooks });
+        if (!startRanks().writes) return; // data-parallel ranks > 0: rank 0 reports the run
         process.stdout.write(
           `\nrun: ${summary.runDir}\n  metrics: ${join(summary.runDir, 'metrics.jsonl')}\n  checkpoint: ${summary.checkpoint}\n` +
             (summary.samples.length ? `  samples: ${summary.samples.join(', ')}\n` : '') +
@@ -105,3 +130,30 @@ export const trainCommand: CommandModule<object, Args> = {
     }
   },
 };
+
+/** This same command line (less `--ranks`) as `ranks` processes under mpirun; resolves with mpirun's exit code. */
+function underMpirun(ranks: number): Promise<number> {
+  const args = process.argv.slice(2);
+  const at = args.findIndex((a) => a === '--ranks' || a.startsWith('--ranks='));
+  args.splice(at, args[at]!.includes('=') ? 1 : 2);
+  const self = [process.execPath, ...process.execArgv, process.argv[1]!, ...args];
+  const { file, args: mpiArgs, env } = mpirunCommand(ranks, self);
+  return new Promise((resolve) => {
+    const child = spawn(file, mpiArgs, { stdio: 'inherit', env: { ...process.env, ...env } });
+    // Ctrl-C reaches mpirun and the ranks from the terminal (this process waits for them); a SIGTERM sent to this
+    // process is passed on to mpirun
+    const forward = () => child.kill('SIGTERM');
+    const wait = () => undefined;
+    process.on('SIGTERM', forward).on('SIGINT', wait);
+    child.on('error', (e) => {
+      process.stderr.write(
+        `error: --ranks ${ranks}: could not start mpirun (${e.message}); install openmpi-bin\n`,
+      );
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', forward).off('SIGINT', wait);
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}

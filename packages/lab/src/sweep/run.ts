@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile, ExperimentConfig, train, type RunSummary } from '@vtx/train';
+import { launched, loadConfigFile, ExperimentConfig, train, type RunSummary } from '@vtx/train';
 import { AttributeRunConfig, sampleScoring, trainAttributeClassifier } from '@vtx/eval';
 import { expandSweep } from './expand.js';
 import { runLocal, runStagesLocal, type LocalOptions, type RunOutcome } from './local.js';
@@ -146,7 +146,8 @@ async function carryForward(
     const cfg = await loadConfigFile(join(out, 'config.yaml'), ExperimentConfig);
     return train(cfg, { out, resume: true, samples: sampleScoring, ...(signal ? { signal } : {}) });
   }
-  if (state.kind === 'restart') await fs.rm(out, { recursive: true, force: true });
+  // data-parallel ranks each carry the run forward; rank 0 alone clears it (train() lets rank 0 decide the rest)
+  if (state.kind === 'restart' && launched().rank === 0) await fs.rm(out, { recursive: true, force: true });
   const cfg = await loadConfigFile(config, ExperimentConfig);
   return train(cfg, { out, samples: sampleScoring, ...(signal ? { signal } : {}) });
 }
@@ -181,7 +182,8 @@ export async function runSweepStage(
   if (stage.command !== 'judge') return carryForward(out, stageConfig(dir, name), opts.signal);
   const state = await judgeState(out);
   if (state.kind === 'completed') return state.summary;
-  if (state.kind === 'restart') await fs.rm(out, { recursive: true, force: true });
+  // data-parallel ranks each carry the run forward; rank 0 alone clears it (train() lets rank 0 decide the rest)
+  if (state.kind === 'restart' && launched().rank === 0) await fs.rm(out, { recursive: true, force: true });
   const cfg = await loadConfigFile(stageConfig(dir, name), AttributeRunConfig);
   await trainAttributeClassifier(cfg, { out });
   const done = await judgeState(out);

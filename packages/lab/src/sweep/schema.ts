@@ -53,6 +53,13 @@ export const SlurmLauncher = z.strictObject({
   kind: z.literal('slurm'),
   partition: z.string().optional(),
   cpusPerTask: z.number().int().positive().default(1),
+  /**
+   * Tasks per run: data-parallel ranks that train each run together (`#SBATCH --ntasks`, started by
+   * `srun --mpi=<mpi>`; each rank has cpusPerTask cores). Stage jobs keep one task.
+   */
+  ntasks: z.number().int().positive().default(1),
+  /** srun's MPI plugin for runs of more than one task: `pmix` (Debian's slurm-wlm with OpenMPI 4), or `pmi2`. */
+  mpi: z.string().default('pmix'),
   /** Memory per task, e.g. '4G' (sbatch --mem). */
   mem: z.string().optional(),
   /** Wall-clock limit per task, e.g. '01:00:00' (sbatch --time). */

@@ -9,6 +9,10 @@
  *   <sweep>/slurm/jobs.jsonl          one line per submission: job id, task indices, time
  *   <sweep>/slurm/task-<job>_<i>.out  each task's stdout/stderr
  *
+ * Data-parallel runs (`launcher.ntasks` > 1): each array task is a job of that many tasks, and the script starts
+ * `vtx sweep task` on every one with `srun --mpi=<launcher.mpi> --kill-on-bad-exit=1` (a rank that fails ends the
+ * others instead of leaving them waiting in an all-reduce); the ranks train the run together (rank 0 writes it).
+ *
  * Stages: each unfinished stage is one job (`<sweep>/slurm/stage-<name>.sbatch`, running `vtx sweep task <sweep>
  * --stage <name>`, which trains it or, for a `judge` stage, trains the attribute classifier), depending on the stage
  * job before it; the array depends on them all (`--dependency=afterok:…`
@@ -35,11 +39,11 @@ export interface SlurmSubmission {
 }
 
 /** The resource lines every script shares, and `--dependency` when `after` names jobs. */
-function resourceLines(launcher: SlurmLauncher, cwd: string, after: readonly string[]): string[] {
+function resourceLines(launcher: SlurmLauncher, cwd: string, after: readonly string[], ntasks = 1): string[] {
   return [
     `#SBATCH --chdir=${cwd}`,
     `#SBATCH --cpus-per-task=${launcher.cpusPerTask}`,
-    `#SBATCH --ntasks=1`,
+    `#SBATCH --ntasks=${ntasks}`,
     ...(after.length
       ? [`#SBATCH --dependency=afterok:${after.join(':')}`, '#SBATCH --kill-on-invalid-dep=yes']
       : []),
@@ -73,11 +77,16 @@ export function sbatchScript(
     `#SBATCH --job-name=vtx-${plan.name}`,
     `#SBATCH --array=${array}`,
     `#SBATCH --output=${join(dir, 'slurm', 'task-%A_%a.out')}`,
-    ...resourceLines(launcher, cwd, after),
-    `exec ${[node, ...args, 'sweep', 'task', dir].map(shellQuote).join(' ')} "$SLURM_ARRAY_TASK_ID"`,
+    ...resourceLines(launcher, cwd, after, launcher.ntasks),
+    `exec ${[...ranks(launcher), node, ...args, 'sweep', 'task', dir].map(shellQuote).join(' ')} "$SLURM_ARRAY_TASK_ID"`,
     '',
   ];
   return lines.join('\n');
+}
+
+/** The launcher of a run's ranks: `srun --mpi=… --kill-on-bad-exit=1` for more than one task, else none. */
+function ranks(launcher: SlurmLauncher): string[] {
+  return launcher.ntasks > 1 ? ['srun', `--mpi=${launcher.mpi}`, '--kill-on-bad-exit=1'] : [];
 }
 
 /** The script of one stage job, after the jobs in `after`. */

@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { listCheckpoints } from '../../../train/src/checkpoint/index.js';
 import { readMetrics } from '../../../runs/src/metrics.js';
 import { readPlan, readSummary, runDir, runSweep, sweepReport } from '../../src/sweep/index.js';
+import { mpiUnavailable } from '@vtx/train';
 
 const ROOT = resolve(__dirname, '../../../..');
 const BASE = join(ROOT, 'configs/sweeps/tiny-dit.base.yaml');
@@ -183,5 +184,51 @@ describe('slurm launcher', () => {
     expect(again.job?.stageJobs).toBeUndefined();
     expect(await fs.readFile(join(out, 'slurm', 'sweep.sbatch'), 'utf8')).not.toContain('--dependency');
     expect(again.states.map((s) => s.state)).toEqual(['completed', 'completed']);
+  });
+  it('trains a data-parallel run as one 2-task job (srun --mpi=pmix), then resumes it as another', async (ctx) => {
+    const noMpi = mpiUnavailable();
+    if (noMpi) ctx.skip(`data-parallel Slurm run: ${noMpi}`);
+    if (!slurmUp())
+      execFileSync('bash', [join(ROOT, 'scripts/slurm-local.sh'), 'start'], {
+        stdio: 'inherit',
+        timeout: 600_000,
+      });
+    process.env['SLURM_CONF'] ??= slurmConf();
+    const tmp = mkdtempSync(join(tmpdir(), 'vtx-slurm-dp-'));
+    const file = sweepFile(
+      tmp,
+      `name: slurmdp\nset: { train.steps: 8, train.checkpointEvery: 4, train.logEvery: 1 }\ngrid:\n  model.width: [16]\nlauncher: { kind: slurm, ntasks: 2, cpusPerTask: 1, pollSeconds: 0.5 }\n`,
+    );
+    const out = join(tmp, 'sweep');
+    const r = await runSweep(file, { out });
+    const script = await fs.readFile(join(out, 'slurm', 'sweep.sbatch'), 'utf8');
+    expect(script).toContain('#SBATCH --ntasks=2');
+    expect(script).toContain('exec srun --mpi=pmix --kill-on-bad-exit=1 ');
+    const taskOut = join(out, 'slurm', `task-${r.job!.jobId}_0.out`);
+    expect(
+      r.states.map((s) => s.state),
+      await fs.readFile(taskOut, 'utf8'),
+    ).toEqual(['completed']);
+    const run = runDir(out, 'width-16');
+    const log = await fs.readFile(join(run, 'log.jsonl'), 'utf8');
+    expect(log).toContain('data parallel: rank 0 of 2');
+    expect(log).toContain('VTX_THREADS=1 (SLURM_CPUS_PER_TASK)');
+    const first = (await readMetrics(join(run, 'metrics.jsonl'))).filter((m) => 'loss' in m);
+    expect(first.map((m) => m['step'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // make it a run interrupted after step 4: its last checkpoint and its summary gone
+    await fs.rm(join(run, 'summary.json'));
+    await fs.rm(join(run, 'checkpoints', 'step-000008'), { recursive: true });
+    const again = await runSweep(file, { out });
+    expect(again.job?.tasks).toEqual([0]);
+    expect(again.states.map((s) => s.state)).toEqual(['completed']);
+    expect(await fs.readFile(join(run, 'log.jsonl'), 'utf8')).toMatch(/"msg":"resumed"/);
+    expect((await listCheckpoints(join(run, 'checkpoints'))).map((c) => c.step)).toContain(8);
+    const resumed = (await readMetrics(join(run, 'metrics.jsonl'))).filter((m) => 'loss' in m);
+    expect(resumed.map((m) => m['step'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (let i = 4; i < 8; i++)
+      expect(
+        Math.abs(Number(resumed[i]!['loss']) - Number(first[i]!['loss'])),
+        `loss at step ${i + 1}`,
+      ).toBeLessThan(1e-6);
   });
 });

@@ -172,6 +172,8 @@ describe('sweep stages on Slurm: scripts', () => {
     const launcher: SlurmLauncher = {
       kind: 'slurm',
       cpusPerTask: 2,
+      ntasks: 1,
+      mpi: 'pmix',
       gpus: 0,
       extra: [],
       setup: [],
@@ -187,6 +189,14 @@ describe('sweep stages on Slurm: scripts', () => {
     expect(array).toContain('#SBATCH --array=0');
     expect(array).toContain('#SBATCH --dependency=afterok:42:43');
     expect(sbatchScript(dir, plan, launcher, [0], '/work')).not.toContain('--dependency');
+    expect(array).toContain('#SBATCH --ntasks=1');
+    expect(array).not.toContain('srun');
+    // data-parallel runs: every run is a job of ntasks ranks started by srun; the stage keeps one task
+    const dp = { ...launcher, ntasks: 2 };
+    const ranks = sbatchScript(dir, plan, dp, [0], '/work');
+    expect(ranks).toContain('#SBATCH --ntasks=2');
+    expect(ranks).toMatch(/^exec srun --mpi=pmix --kill-on-bad-exit=1 \S+ .*sweep task /m);
+    expect(stageSbatchScript(dir, plan, dp, 'pre', '/work')).toContain('#SBATCH --ntasks=1');
   });
 });
 

@@ -94,4 +94,12 @@ export class DiffuseObjective implements Objective {
     for (const [name, total] of this.terms) out[`val/${name}`] = total / this.count;
     return out;
   }
+
+  /** The quartile losses are means over their quartile's rows; the rest over all rows. */
+  evalWeights(): Record<string, number> {
+    const out: Record<string, number> = { 'val/loss': this.count };
+    for (const q of this.buckets.summary()) out[`val/loss_q${q.bucket}`] = q.count;
+    for (const name of this.terms.keys()) out[`val/${name}`] = this.count;
+    return out;
+  }
 }

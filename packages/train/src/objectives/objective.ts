@@ -22,6 +22,11 @@ export interface Objective {
   evalBatch(batch: Batch, index: number): Promise<void>;
   /** The evaluation metrics, e.g. { 'val/loss': …, 'val/top1': … }. */
   evalEnd(): Record<string, number>;
+  /**
+   * How many items each metric of `evalEnd` is a mean over (data-parallel ranks combine their metrics weighted by
+   * it); absent: every metric is a mean over the rows evaluated.
+   */
+  evalWeights?(): Record<string, number>;
 }
 
 /** (B, T, H, W, C) clips of a batch as a tensor. */
