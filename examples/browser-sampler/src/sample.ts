@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Tokenizer, sampleClips, type Condition, type SampleStepCallback } from '@vtx/models';
 import type { ExportManifest, LoadedExport } from './load-export.js';
+import { firstFrameGiven, givenFrameUnit } from './prompt-image.js';
 
 export interface SampleRequest {
   /** Class id (class-conditional models). */
@@ -16,6 +17,8 @@ export interface SampleRequest {
   /** Guidance scale (1 = none); default the run's. */
   cfgScale?: number;
   seed: number;
+  /** Image-to-video: the first frame, RGBA bytes at the clip's H x W (a frame-conditioned model only). */
+  firstFrame?: Uint8ClampedArray;
   onStep?: SampleStepCallback;
 }
 
@@ -31,17 +34,31 @@ function conditionOfManifest(cond: ExportManifest['condition']): Condition {
   }
 }
 
-/** One clip (1, T, H, W, C) in [-1, 1] from the exported model: @vtx/models' sampleClips, as `vtx sample` uses. */
-export function sampleClip(loaded: LoadedExport, req: SampleRequest): Promise<tf.Tensor> {
+/**
+ * One clip (1, T, H, W, C) in [-1, 1] from the exported model: @vtx/models' sampleClips, as `vtx sample` uses; with
+ * `firstFrame`, its first tubelet is that picture (`vtx sample --image`).
+ */
+export async function sampleClip(loaded: LoadedExport, req: SampleRequest): Promise<tf.Tensor> {
   const { model, manifest, process } = loaded;
-  return sampleClips(model, process, conditionOfManifest(manifest.condition), {
-    count: 1,
-    clip: manifest.clip,
-    classes: [req.label ?? 0],
-    captions: [req.caption ?? ''],
-    seed: req.seed,
-    ...(req.steps ? { steps: req.steps } : {}),
-    ...(req.cfgScale !== undefined ? { cfgScale: req.cfgScale } : {}),
-    ...(req.onStep ? { onStep: req.onStep } : {}),
-  });
+  const unit = givenFrameUnit(manifest.model);
+  if (req.firstFrame && unit === null)
+    throw new Error(
+      `${manifest.name} was trained without frame conditioning: it cannot start from a picture`,
+    );
+  const given = req.firstFrame && firstFrameGiven(req.firstFrame, manifest.clip, unit!);
+  try {
+    return await sampleClips(model, process, conditionOfManifest(manifest.condition), {
+      count: 1,
+      clip: manifest.clip,
+      classes: [req.label ?? 0],
+      captions: [req.caption ?? ''],
+      seed: req.seed,
+      ...(req.steps ? { steps: req.steps } : {}),
+      ...(req.cfgScale !== undefined ? { cfgScale: req.cfgScale } : {}),
+      ...(req.onStep ? { onStep: req.onStep } : {}),
+      ...(given ? { given } : {}),
+    });
+  } finally {
+    given?.clip.dispose();
+  }
 }

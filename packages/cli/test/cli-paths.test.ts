@@ -20,7 +20,7 @@ writeFileSync(
 );
 const pnpm = { INIT_CWD: sub, npm_lifecycle_event: 'vtx', VTX_BACKEND: 'cpu' };
 
-describe('pnpm vtx from a subfolder', { timeout: 180_000 }, () => {
+describe('pnpm vtx from a subfolder', { timeout: 600_000 }, () => {
   it('reads a relative config path against the folder it was typed in', async () => {
     const r = await runVtx(['info', join('cfgs', 'tiny.yaml'), '--json'], { cwd: REPO_ROOT, env: pnpm });
     expect(r.stderr).toBe('');

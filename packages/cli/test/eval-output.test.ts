@@ -12,7 +12,7 @@ let runDir = '';
 beforeAll(async () => {
   process.env['VTX_BACKEND'] = 'wasm';
   runDir = await tinyRun(dir);
-}, 120_000);
+}, 600_000);
 
 describe('vtx eval output', () => {
   it('rounds for people and keeps every digit in --json', async () => {

@@ -30,7 +30,7 @@ writeFileSync(join(copy, 'index.js'), "throw new Error('the plugin loaded a seco
 const env = { VTX_BACKEND: 'cpu' };
 const typedIn = { ...env, INIT_CWD: dir, npm_lifecycle_event: 'vtx' };
 
-describe('a plugin outside the repository', { timeout: 180_000 }, () => {
+describe('a plugin outside the repository', { timeout: 600_000 }, () => {
   it('listed under plugins: in a YAML beside it: vtx info describes its model kind', async () => {
     const r = await runVtx(['info', 'my-model.yaml', '--json'], { cwd: REPO_ROOT, env: typedIn });
     expect(r.code, r.stderr).toBe(0);

@@ -18,7 +18,7 @@ let runDir = '';
 beforeAll(async () => {
   process.env['VTX_BACKEND'] = 'wasm';
   runDir = await tinyRun(dir);
-}, 120_000);
+}, 600_000);
 
 describe('vtx sample flags', () => {
   const sample = (...flags: string[]) =>

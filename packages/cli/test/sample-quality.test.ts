@@ -175,7 +175,7 @@ describe('eval.judge on tiny runs', () => {
       [4, true],
     ]);
     expect(evals[1]!['sample/frechet']).toBe(m['sample/frechet']);
-  }, 60_000);
+  }, 600_000);
 
   it('Fréchet distance: real vs other real clips is far below real vs noise', async () => {
     const judge = await loadJudge(attrJudge);

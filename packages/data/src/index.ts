@@ -86,3 +86,4 @@ export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';
 export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/frames.js';
 export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
 export { inspectDataset, formatSummary, type DatasetSummary, type InspectOptions } from './inspect.js';
+export { readPromptClip, type PromptClip, type PromptClipOptions } from './prompt-clip.js';

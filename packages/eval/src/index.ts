@@ -27,7 +27,19 @@ export {
   type JudgeInfo,
   type JudgeOutput,
 } from './judge.js';
+export { measureFrameModes, type FrameModeScore, type FrameModesOptions } from './frame-modes.js';
 export { clipMotion, motionScore, type ClipMotion, type MotionOptions, type MotionScore } from './motion.js';
+export {
+  connects,
+  continuesSubject,
+  frameSubject,
+  keepsMotion,
+  motionClass,
+  nearestColour,
+  type ClipData,
+  type ContinuationOptions,
+  type FrameSubject,
+} from './continuation.js';
 export { expandPrompt, type ExpandedPrompt } from './prompt-expansion.js';
 export { recaptionDataset, type RecaptionOptions } from './recaption.js';
 export {

@@ -35,14 +35,15 @@ export interface ClipMotion {
 
 /**
  * Frame f of a (T, H, W, C) clip in [-1, 1]: `core` holds the foreground's distances (0 elsewhere), `any` every
- * pixel off the background by more than the threshold (the core plus anti-aliased edges, or stray marks).
+ * pixel off the background by more than the threshold (the core plus anti-aliased edges, or stray marks), and
+ * `background` the per-channel median of the border ring.
  */
 export function frameForeground(
   data: ArrayLike<number>,
   f: number,
   [h, w, c]: readonly [number, number, number],
   threshold: number,
-): { core: Float32Array; any: Float32Array } {
+): { core: Float32Array; any: Float32Array; background: number[] } {
   const base = f * h * w * c;
   const at = (y: number, x: number, ch: number) => data[base + (y * w + x) * c + ch]!;
   const ring: [number, number][] = [];
@@ -62,11 +63,15 @@ export function frameForeground(
       peak = Math.max(peak, d);
     }
   const cut = Math.max(threshold, 0.5 * peak);
-  return { core: dist.map((d) => (d > cut ? d : 0)), any: dist.map((d) => (d > threshold ? d : 0)) };
+  return {
+    core: dist.map((d) => (d > cut ? d : 0)),
+    any: dist.map((d) => (d > threshold ? d : 0)),
+    background: bg,
+  };
 }
 
 /** Number of 8-connected components of the non-zero pixels of an h x w mask. */
-function components(mask: Float32Array, h: number, w: number): number {
+export function components(mask: Float32Array, h: number, w: number): number {
   const seen = new Uint8Array(h * w);
   let n = 0;
   for (let s = 0; s < h * w; s++) {

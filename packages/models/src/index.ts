@@ -42,3 +42,4 @@ export * from './diffusion/index.js';
 export * from './interop/pytorch.js';
 export * from './vivit/init-from-vit.js';
 export * from './sampling/index.js';
+export * from './frames/index.js';

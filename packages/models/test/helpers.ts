@@ -100,6 +100,16 @@ export const CASES: Case[] = [
     }),
     clip: [2, 4, 4, 2],
   },
+  {
+    name: 'video-dit-frame-conditioned',
+    model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, patch: [2, 2, 2], frameConditioning: {} }),
+    clip: [4, 4, 4, 2],
+  },
+  {
+    name: 'unet-video-frame-conditioned',
+    model: ModelConfig.parse({ ...tinyUNet, temporal: true, frameConditioning: {} }),
+    clip: [3, 4, 4, 2],
+  },
 ];
 
 /** Deterministic inputs for a built model, by input name. */
@@ -126,6 +136,12 @@ export function inputsFor(
         [batch, 1],
       );
     }
+    if (name === 'given')
+      // the first frames given, the rest generated
+      return tf.tensor2d(
+        Array.from({ length: batch * clip[0] }, (_, i) => (i % clip[0] < clip[0] / 2 ? 1 : 0)),
+        [batch, clip[0]],
+      );
     const m = input.shape[1]!;
     if (name === 'caption_ids') {
       const vocab = cfg.kind === 'video-dit' || cfg.kind === 'unet' ? cfg.text.vocab.length + 3 : 3;

@@ -83,7 +83,7 @@ function launch(np: number, mode: string) {
   return spawnSync('mpirun', [...args, `${here}fixtures/collectives.ts`, mode], {
     env,
     encoding: 'utf8',
-    timeout: 90_000,
+    timeout: 300_000,
   });
 }
 

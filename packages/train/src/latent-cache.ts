@@ -179,9 +179,20 @@ export async function latentSourceOf(cfg: ExperimentConfig): Promise<LatentSourc
 
 const decoders = new Map<string, Promise<tfl.LayersModel>>();
 
+/**
+ * Whether a weight's variable is still the engine's: `tf.disposeVariables()` (which `vtx` commands call when they end)
+ * frees every variable's data without marking the variables disposed, so a decoder cached by an earlier command in
+ * the same process would read freed memory.
+ */
+function registered(w: tfl.LayerVariable): boolean {
+  const v = w.read() as tf.Variable;
+  return tf.engine().registeredVariables[v.name] === v;
+}
+
 /** Latents (N, t, h, w, c) as stored (scaled) -> pixels (N, T, H, W, C) in [-1, 1], through the source's VAE. */
 export async function decodeLatents(source: LatentSource, z: tf.Tensor, batch = 8): Promise<tf.Tensor> {
   let decoder = decoders.get(source.vae.run);
+  if (decoder && !(await decoder).weights.every(registered)) decoder = undefined; // freed since: load it again
   if (!decoder) {
     decoder = loadVae(source.vae.run).then((v) => vaeParts(v.model).decoder);
     decoders.set(source.vae.run, decoder);

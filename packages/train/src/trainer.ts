@@ -21,6 +21,7 @@ import {
   type ClipShape,
   type ModelCost,
   conditionOf,
+  frameConditioningOf,
   makeProcess,
   type Condition,
   type NoiseProcess,
@@ -192,7 +193,7 @@ export class Trainer {
           })
         : task === 'reconstruct' && cfg.model.kind === 'vae'
           ? new ReconstructObjective(model, cfg.model, cfg.seed)
-          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed);
+          : new DiffuseObjective(model, noiseProcess!, condition!, cfg.seed, frameConditioningOf(cfg.model));
     return new Trainer(
       {
         cfg,

@@ -74,14 +74,14 @@ describe.skipIf(!chrome.path)(`dashboard in chromium (${chrome.reason || chrome.
 
     // the run trains on: five more records, then its summary
     appendMetrics(join(root, 'live'), [11, 12, 13, 14, 15].map(trainRecord));
-    await page.waitForSelector('[data-chart="loss"][data-last-step="15"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-chart="loss"][data-last-step="15"]', { timeout: 120_000 });
     expect(await page.locator('[data-chart="lr"]').getAttribute('data-points')).toBe('15');
     expect(await page.locator('#run-step').innerText()).toBe('step 15');
     writeFileSync(
       join(root, 'live', 'summary.json'),
       JSON.stringify({ name: 'live', status: 'completed', step: 15 }),
     );
-    await page.waitForSelector('h2 .badge.completed', { timeout: 10_000 });
+    await page.waitForSelector('h2 .badge.completed', { timeout: 120_000 });
     await page.screenshot({ path: join(shots, 'run.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -19,7 +19,6 @@ import {
 import { builtinDir, type DatasetIndex } from '@vtx/data';
 import {
   modelPatch,
-  sampleClips,
   sampleConditions,
   type ClipShape,
   type Condition,
@@ -27,8 +26,18 @@ import {
   type SamplerName,
 } from '@vtx/models';
 import { UsageError, report } from './common.js';
+import {
+  checkPromptFlags,
+  checkPromptRun,
+  promptOf,
+  promptMode,
+  promptOptions,
+  promptTensors,
+  samplePrompted,
+  type PromptArgs,
+} from './sample-prompt.js';
 
-interface Args {
+interface Args extends PromptArgs {
   run: string;
   count: number;
   size: string[];
@@ -90,10 +99,13 @@ export const sampleCommand: CommandModule<object, Args> = {
       .option('out', {
         type: 'string',
         describe:
-          'output file stem (default <run>/samples/sample-<seed>); with --size, -TxHxW is appended (unless --out and one size)',
+          'output file stem (default <run>/samples/sample-<seed>, with a prompt sample-<seed>-<mode>, e.g. ' +
+          'sample-0-extend-backward); with --size, -TxHxW is appended (unless --out and one size)',
       })
       .option('weights', { choices: ['ema', 'live'] as const, default: 'ema' as const })
       .option('mp4', { type: 'boolean', default: true, describe: 'also write an MP4 when ffmpeg is on PATH' })
+      .options(promptOptions)
+      .check(checkPromptFlags)
       .example(
         '$0 sample runs/default --class 0 1 2 3 --steps 50 --cfg-scale 2',
         'guided samples of four classes (50 Euler steps for a rectified-flow run, 50 DDIM steps for a Gaussian one)',
@@ -101,6 +113,14 @@ export const sampleCommand: CommandModule<object, Args> = {
       .example(
         '$0 sample runs/native-sizes --size 4,24,40 8,16,32',
         'samples at sizes the run did not train on (sample-0-4x24x40.gif, sample-0-8x16x32.gif)',
+      )
+      .example(
+        '$0 sample runs/video-dit-frames --extend clip.gif --frames 12',
+        "clip.gif's last frames continued to 12 frames, 3x the training clip (a frame-conditioned run)",
+      )
+      .example(
+        '$0 sample runs/default --edit clip.mp4 --strength 0.5 --class 1',
+        'SDEdit: clip.mp4 (its first 4 frames at 16x16) noised halfway and redrawn as class 1 (sample-0-edit.*)',
       ),
   handler: async (argv) => {
     try {
@@ -114,10 +134,13 @@ export const sampleCommand: CommandModule<object, Args> = {
       checkConditionFlags(run.condition, argv, argv.run);
       const names = await classNames(run.cfg);
       const sizes = argv.size.map((v) => parseSize(v, run.clip, run.cfg.model, argv.run));
+      const mode = promptMode(argv);
       const latent = sizes.length > 0 && (await latentSourceOf(run.cfg)) !== null;
+      if (mode) checkPromptRun(mode, run.cfg, argv.run);
+      const prompt = mode ? await promptOf(mode, argv, run.cfg, run.clip) : {};
       const written: string[] = [];
       for (const clip of sizes.length ? sizes : [run.clip]) {
-        const latents = await sampleClips(run.model, run.process, run.condition, {
+        const latents = await samplePrompted(run.model, run.process, run.condition, prompt, {
           count: argv.count,
           clip,
           classes: argv.class,
@@ -135,7 +158,13 @@ export const sampleCommand: CommandModule<object, Args> = {
         x.dispose();
         // with --size the file names say the size, unless --out names the one set of files
         const size = clip.slice(0, 3).join('x');
-        const base = argv.out ?? join(argv.run, 'samples', `sample-${argv.seed}`);
+        const base =
+          argv.out ??
+          join(
+            argv.run,
+            'samples',
+            `sample-${argv.seed}${mode ? `-${mode}` : ''}${argv.backward ? '-backward' : ''}`,
+          );
         const named = sizes.length > 1 || (sizes.length === 1 && argv.out === undefined);
         const stem = named ? `${base}-${size}` : base;
         await writeGifGrid(`${stem}.gif`, clips);
@@ -145,6 +174,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         if (latent && sizes.length)
           process.stderr.write(`${size} latents decoded to ${clips.shape.slice(1, 4).join('x')} pixels\n`);
       }
+      tf.dispose(promptTensors(prompt));
       process.stdout.write(`${written.join('\n')}\n`);
     } catch (e) {
       report(e);

@@ -23,7 +23,7 @@ describe.skipIf(!webGpuTests.adapter)(`cpu / webgpu parity (${adapterLabel()})`,
     for (const c of cases) onCpu.set(c.name, await forwardBackward(c));
     await selectBackend({ override: 'webgpu', importer });
     for (const c of cases) onGpu.set(c.name, await forwardBackward(c));
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await tf.setBackend('cpu');

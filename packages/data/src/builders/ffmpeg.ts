@@ -87,6 +87,11 @@ export interface DecodeOptions {
   resize: 'crop' | 'stretch';
   /** Resample to this frame rate (ffmpeg's fps filter); undefined keeps the source rate. */
   fps?: number | undefined;
+  /**
+   * Every stored frame once, as it is (`-fps_mode passthrough`): without it ffmpeg repeats or drops frames to hold a
+   * constant rate, so a GIF whose frames show for different times decodes to more frames than it holds.
+   */
+  passthrough?: boolean;
   ffmpeg: string;
 }
 
@@ -116,6 +121,7 @@ export function decodeFrames(
     file,
     '-vf',
     filters.join(','),
+    ...(o.passthrough ? ['-fps_mode', 'passthrough'] : []),
     '-pix_fmt',
     'rgb24',
     '-f',

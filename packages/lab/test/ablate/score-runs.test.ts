@@ -67,5 +67,5 @@ describe('ablation scores', () => {
     await scoreRuns(scores, dir, again, docs, { onEvent: (l) => quiet.push(l) });
     expect(quiet).toEqual([]);
     expect(again.rows[0]!.final['other/acc/mean']).toBe(final['other/acc/mean']);
-  }, 60_000);
+  }, 600_000);
 });

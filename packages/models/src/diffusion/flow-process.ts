@@ -14,7 +14,7 @@ import type { DenoiseFn } from './gaussian-diffusion.js';
 import type { TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
 import { RectifiedFlow } from './rectified-flow.js';
-import type { SampleOptions } from './samplers.js';
+import { sampleWithEdit, type SampleOptions } from './samplers.js';
 import { definedSettings, throwMismatch } from './settings.js';
 import { sampleLogitNormalTimesteps } from './timesteps.js';
 
@@ -72,11 +72,14 @@ export class FlowProcess implements NoiseProcess {
     shape: readonly number[],
     opts: SampleOptions<E> = {},
   ): Promise<tf.Tensor> {
-    return this.flow.sample(model, shape, {
-      ...opts,
-      steps: Number(this.config.samplingSteps),
-      shift: this.config.shift,
-    });
+    const steps = Number(this.config.samplingSteps);
+    const taus = this.flow.timesteps(steps, this.config.shift);
+    // loop step i starts at tau_i: SDEdit's start is the straight path's point (1 - tau_i) clip + tau_i eps
+    const noiseTo = (clip: tf.Tensor, i: number, noise: tf.Tensor) =>
+      this.flow.interpolate(clip, noise, tf.fill<tf.Rank.R1>([clip.shape[0]], taus[i]! * this.numTimesteps));
+    return sampleWithEdit(opts, shape, steps, noiseTo, (o) =>
+      this.flow.sample(model, shape, { ...o, steps, shift: this.config.shift }),
+    );
   }
 
   warnings(): ProcessWarning[] {

@@ -14,7 +14,7 @@ import { createDiffusion, type DenoiseFn, type GaussianDiffusion } from './gauss
 import { trainingLosses, type TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
 import { samplingStart } from './respace.js';
-import { ddimSample, ddpmSample, type SampleOptions } from './samplers.js';
+import { ddimSample, ddpmSample, sampleWithEdit, type SampleOptions } from './samplers.js';
 import { definedSettings, throwMismatch } from './settings.js';
 import { sampleLogitNormalTimesteps, sampleUniformTimesteps } from './timesteps.js';
 
@@ -76,9 +76,15 @@ export class GaussianProcess implements NoiseProcess {
   ): Promise<tf.Tensor> {
     const cfg = this.config;
     const respaced = createDiffusion(cfg, cfg.samplingSteps);
-    const sampleOpts: SampleOptions<E> = { clipDenoised: cfg.clipDenoised, ...opts };
-    if (cfg.sampler === 'ddim') return ddimSample(respaced, model, shape, { ...sampleOpts, eta: cfg.eta });
-    return ddpmSample(respaced, model, shape, sampleOpts);
+    const total = respaced.numTimesteps;
+    // loop step k denoises x_t at respaced t = total - 1 - k: SDEdit's start is q(x_t | clip) there
+    const noiseTo = (clip: tf.Tensor, k: number, noise: tf.Tensor) =>
+      respaced.qSample(clip, tf.fill<tf.Rank.R1>([clip.shape[0]], total - 1 - k, 'int32'), noise);
+    return sampleWithEdit(opts, shape, total, noiseTo, (o) => {
+      const sampleOpts: SampleOptions<E> = { clipDenoised: cfg.clipDenoised, ...o };
+      if (cfg.sampler === 'ddim') return ddimSample(respaced, model, shape, { ...sampleOpts, eta: cfg.eta });
+      return ddpmSample(respaced, model, shape, sampleOpts);
+    });
   }
 
   /**

@@ -68,6 +68,26 @@ export function meanFlat(x: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => (x.rank <= 1 ? x : tf.mean(x, range(1, x.rank))).as1D());
 }
 
+/**
+ * Frame conditioning's loss mean: over every axis but the first, of the generated elements only, where `given`
+ * (broadcastable to x, e.g. (B, T, 1, 1, 1); 1 = given) is 0. Given elements get no gradient. Without `given`,
+ * meanFlat. (B, ...) -> (B,).
+ */
+export function generatedMean(x: tf.Tensor, given?: tf.Tensor): tf.Tensor1D {
+  if (!given) return meanFlat(x);
+  return tf.tidy(() => {
+    const weight = tf.broadcastTo(tf.sub(1, given), x.shape); // 1 on generated elements
+    const axes = range(1, x.rank);
+    return tf.div(tf.sum(tf.mul(x, weight), axes), tf.maximum(tf.sum(weight, axes), 1)).as1D();
+  });
+}
+
+/** x with the given elements of `clean` put back: given·clean + (1 − given)·x, exact for a 0/1 `given`. */
+export function keepGiven(x: tf.Tensor, clean: tf.Tensor, given?: tf.Tensor): tf.Tensor {
+  if (!given) return x;
+  return tf.tidy(() => tf.add(tf.mul(given, clean), tf.mul(tf.sub(1, given), x)));
+}
+
 /** Identity in the forward pass, zero gradient in the backward pass (torch's .detach()). */
 export function stopGradient(x: tf.Tensor): tf.Tensor {
   const f = tf.customGrad((...args) => ({

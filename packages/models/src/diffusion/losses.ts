@@ -14,7 +14,13 @@ import { seededNormal } from '@vtx/core';
 
 import type { DenoiseFn, GaussianDiffusion } from './gaussian-diffusion.js';
 import { tidyResult } from './util.js';
-import { discretizedGaussianLogLikelihood, meanFlat, normalKl, stopGradient } from './gaussian.js';
+import {
+  discretizedGaussianLogLikelihood,
+  generatedMean,
+  keepGiven,
+  normalKl,
+  stopGradient,
+} from './gaussian.js';
 
 /** Per-sample losses, each (B,). `mse` / `vb` are null when the loss type does not use them. */
 export interface TrainingLosses {
@@ -29,11 +35,17 @@ export interface TrainingLossOptions<E> {
   noise?: tf.Tensor;
   /** Passed through to the model (class labels, text embeddings, ...). */
   extra?: E;
+  /**
+   * Frame conditioning: 1 where x0 is given, broadcastable to x0 ((B, T, 1, 1, 1) for clips). Given elements stay
+   * clean in x_t (x_t = x_0 there) and are left out of the loss.
+   */
+  given?: tf.Tensor;
 }
 
 /**
  * L_t for one variational-bound term, in bits per dimension: KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)) for
- * t > 0, and the discretised decoder NLL -log p(x_0 | x_1) at t = 0. (B, ..., C) inputs -> (B,).
+ * t > 0, and the discretised decoder NLL -log p(x_0 | x_1) at t = 0. (B, ..., C) inputs -> (B,), averaged over
+ * the generated elements when `given` marks given ones.
  */
 export function vbTermsBpd(
   diffusion: GaussianDiffusion,
@@ -42,13 +54,14 @@ export function vbTermsBpd(
   xt: tf.Tensor,
   t: tf.Tensor1D,
   clipDenoised = false,
+  given?: tf.Tensor,
 ): tf.Tensor1D {
   return tf.tidy(() => {
     const q = diffusion.qPosteriorMeanVariance(x0, xt, t);
     const p = diffusion.pMeanVarianceFromOutput(modelOutput, xt, t, clipDenoised);
-    const kl = tf.div(meanFlat(normalKl(q.mean, q.logVariance, p.mean, p.logVariance)), Math.LN2);
+    const kl = tf.div(generatedMean(normalKl(q.mean, q.logVariance, p.mean, p.logVariance), given), Math.LN2);
     const nll = tf.div(
-      meanFlat(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance)))),
+      generatedMean(tf.neg(discretizedGaussianLogLikelihood(x0, p.mean, tf.mul(0.5, p.logVariance))), given),
       Math.LN2,
     );
     return tf.where(tf.equal(tf.cast(t, 'int32'), 0), nll, kl) as tf.Tensor1D;
@@ -57,7 +70,8 @@ export function vbTermsBpd(
 
 /**
  * Per-sample training losses at timesteps t (B,) int32 for clean data x0 (B, ..., C): noise x0 to x_t, run the
- * model at the original timesteps, and compare with the target of the diffusion's parameterisation.
+ * model at the original timesteps, and compare with the target of the diffusion's parameterisation (on the
+ * generated elements only, with `opts.given`).
  */
 export function trainingLosses<E>(
   diffusion: GaussianDiffusion,
@@ -68,25 +82,25 @@ export function trainingLosses<E>(
 ): TrainingLosses {
   return tidyResult(() => {
     const noise = opts.noise ?? seededNormal(x0.shape);
-    const xt = diffusion.qSample(x0, t, noise);
+    const xt = keepGiven(diffusion.qSample(x0, t, noise), x0, opts.given);
     const out = model(xt, diffusion.modelTimesteps(t), opts.extra);
 
     if (diffusion.loss === 'kl' || diffusion.loss === 'rescaled-kl') {
-      let vb = vbTermsBpd(diffusion, out, x0, xt, t);
+      let vb = vbTermsBpd(diffusion, out, x0, xt, t, false, opts.given);
       if (diffusion.loss === 'rescaled-kl') vb = tf.mul(vb, diffusion.numTimesteps);
       return { loss: vb, mse: null, vb };
     }
 
     const [output, varValues] = diffusion.splitOutput(out, xt);
     const target = diffusion.target(x0, noise, t);
-    const mse = meanFlat(tf.squaredDifference(target, output));
+    const mse = generatedMean(tf.squaredDifference(target, output), opts.given);
     const weighted =
       diffusion.minSnrGamma === null ? mse : tf.mul<tf.Tensor1D>(mse, diffusion.lossWeights(t));
     if (varValues === null) return { loss: weighted, mse, vb: null };
 
     // The vb term must only train the variance: freeze the mean part (stop-gradient) before reading p.
     const frozen = tf.concat([stopGradient(output), varValues], -1);
-    let vb = vbTermsBpd(diffusion, frozen, x0, xt, t);
+    let vb = vbTermsBpd(diffusion, frozen, x0, xt, t, false, opts.given);
     if (diffusion.loss === 'rescaled-mse') vb = tf.mul(vb, diffusion.numTimesteps / 1000);
     return { loss: tf.add<tf.Tensor1D>(weighted, vb), mse, vb };
   });

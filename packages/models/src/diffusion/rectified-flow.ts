@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mix32, nextSeed, seededNormal } from '@vtx/core';
 
 import type { DenoiseFn } from './gaussian-diffusion.js';
-import { meanFlat } from './gaussian.js';
+import { generatedMean, keepGiven } from './gaussian.js';
 import type { SampleStepCallback, StepResult } from './samplers.js';
 import { fmtShape, tidyResult } from './util.js';
 
@@ -35,6 +35,8 @@ export interface FlowSampleOptions<E> {
   extra?: E;
   /** Called after every step; `predX0` is x + tau v, the model's estimate of the clean sample. */
   onStep?: SampleStepCallback;
+  /** The step to start at, `noise` being x at tau of that step (SDEdit); default 0. */
+  firstStep?: number;
 }
 
 export class RectifiedFlow {
@@ -74,18 +76,21 @@ export class RectifiedFlow {
     return this.learnSigma ? tf.split(out, 2, -1)[0]! : out;
   }
 
-  /** Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,). */
+  /**
+   * Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,). With `given`
+   * (1 where x0 is given, broadcastable to it) those elements stay clean in x_t and out of the loss.
+   */
   trainingLosses<E>(
     model: DenoiseFn<E>,
     x0: tf.Tensor,
     t: tf.Tensor1D,
-    opts: { noise?: tf.Tensor; extra?: E } = {},
+    opts: { noise?: tf.Tensor; extra?: E; given?: tf.Tensor } = {},
   ): { loss: tf.Tensor1D } {
     const loss = tf.tidy(() => {
       const noise = opts.noise ?? seededNormal(x0.shape);
-      const xt = this.interpolate(x0, noise, t);
+      const xt = keepGiven(this.interpolate(x0, noise, t), x0, opts.given);
       const v = this.velocity(model(xt, tf.cast(t, 'float32'), opts.extra), xt);
-      return meanFlat(tf.squaredDifference(v, this.target(x0, noise)));
+      return generatedMean(tf.squaredDifference(v, this.target(x0, noise)), opts.given);
     });
     return { loss };
   }
@@ -115,7 +120,7 @@ export class RectifiedFlow {
     const taus = this.timesteps(opts.steps, opts.shift ?? 1);
     const seed = opts.seed ?? nextSeed();
     let x: tf.Tensor = opts.noise ? tf.clone(opts.noise) : seededNormal(shape, mix32(seed, 0));
-    for (let i = 0; i < opts.steps; i++) {
+    for (let i = opts.firstStep ?? 0; i < opts.steps; i++) {
       const [tau, next] = [taus[i]!, taus[i + 1]!];
       const prev = x;
       const { sample, predX0 } = this.eulerStep(model, prev, tau, next, opts.extra);

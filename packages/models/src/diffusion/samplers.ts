@@ -40,11 +40,18 @@ export interface StepOptions<E> {
 }
 
 export interface SampleOptions<E> extends Omit<StepOptions<E>, 'noise'> {
-  /** Starting x_T (B, ..., C); drawn from the seed if absent. Not disposed by the sampler. */
+  /** Starting x_T (B, ..., C), or x at `firstStep`; drawn from the seed if absent. Not disposed by the sampler. */
   noise?: tf.Tensor;
   /** Seed of x_T and of every step's noise; @vtx/core nextSeed() if absent. */
   seed?: number;
   onStep?: SampleStepCallback;
+  /** The loop step to start at, `noise` being x at that step's level (SDEdit, `sampleWithEdit`); default 0. */
+  firstStep?: number;
+  /**
+   * SDEdit (Meng et al. 2022): start from `clip` (B, ..., C) noised to `strength` in [0, 1] of the sampling path
+   * instead of from pure noise: 0 returns `clip`, 1 is sampling from noise (the same samples as without `edit`).
+   */
+  edit?: { clip: tf.Tensor; strength: number };
 }
 
 export interface DdimSampleOptions<E> extends SampleOptions<E> {
@@ -180,6 +187,40 @@ export async function ddimInvert<E>(
   return x;
 }
 
+/** The loop step SDEdit starts at for `strength` of `total` steps: the last round(strength · total) steps run. */
+export function editFirstStep(total: number, strength: number): number {
+  if (!(strength >= 0 && strength <= 1)) throw new Error(`edit: strength must be in [0, 1], got ${strength}`);
+  return total - Math.round(strength * total);
+}
+
+/**
+ * Run a sampler (`run`, a loop of `total` steps over x of `shape`) with `opts.edit` resolved: strength 0 returns the
+ * clip, 1 samples from noise as without an edit, and between, the loop starts at `editFirstStep` from the clip
+ * noised to that step's level by `noiseTo` (with the seed's x_T noise, so the same seed edits the same way).
+ */
+export async function sampleWithEdit<E>(
+  opts: SampleOptions<E>,
+  shape: readonly number[],
+  total: number,
+  noiseTo: (clip: tf.Tensor, step: number, noise: tf.Tensor) => tf.Tensor,
+  run: (opts: SampleOptions<E>) => Promise<tf.Tensor>,
+): Promise<tf.Tensor> {
+  const { edit, ...rest } = opts;
+  if (!edit) return run(rest);
+  if (!sameShape(edit.clip.shape, shape))
+    throw new Error(`edit: clip (${edit.clip.shape.join(', ')}) does not match shape (${shape.join(', ')})`);
+  const first = editFirstStep(total, edit.strength);
+  if (first === total) return tf.clone(edit.clip);
+  if (first === 0) return run(rest);
+  const seed = rest.seed ?? nextSeed();
+  const x = tf.tidy(() => noiseTo(edit.clip, first, seededNormal(shape, mix32(seed, 0))));
+  try {
+    return await run({ ...rest, seed, noise: x, firstStep: first });
+  } finally {
+    x.dispose();
+  }
+}
+
 type Step = (x: tf.Tensor, t: number, noise: tf.Tensor) => StepResult;
 
 async function sampleLoop<E>(
@@ -196,7 +237,7 @@ async function sampleLoop<E>(
   const seed = opts.seed ?? nextSeed();
   let x = opts.noise ? tf.clone(opts.noise) : seededNormal(shape, mix32(seed, 0));
   const total = diffusion.numTimesteps;
-  for (let k = 0; k < total; k++) {
+  for (let k = opts.firstStep ?? 0; k < total; k++) {
     const t = total - 1 - k;
     const noise = seededNormal(shape, mix32(seed, k + 1));
     let result: StepResult;

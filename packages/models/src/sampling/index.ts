@@ -1,2 +1,3 @@
 export * from './condition.js';
 export * from './sample.js';
+export * from './extend.js';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Preset } from '../family.js';
+import { FrameConditioning } from '../frames/config.js';
 import { TextEncoderConfig } from '../text/text-encoder.js';
 import { posInt, type ClipShape, type Tubelet } from '../types.js';
 import { VIDEO_DIT_CONDITIONS } from '../video-dit/config.js';
@@ -37,6 +38,8 @@ export const UNetConfig = z.strictObject({
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
+  /** Train with given (clean) frames for image-to-video, extension and connecting clips (`frames/config.ts`); off when absent. */
+  frameConditioning: FrameConditioning.optional(),
 });
 export type UNetConfig = z.infer<typeof UNetConfig>;
 

@@ -24,7 +24,8 @@ export function unetCost(cfg: UNetConfig, clip: ClipShape, outC: number): ModelC
   const parts: Cost[] = [timestepEmbedder(dims.emb, cfg.channels), condition.cost];
   for (const s of unetLayout(cfg, dims)) {
     const n = positions(s.ds);
-    if (s.op === 'stem') parts.push(convCost(n, 3, c, s.out));
+    if (s.op === 'stem')
+      parts.push(convCost(n, 3, c + (cfg.frameConditioning ? 1 : 0), s.out)); // + the given channel
     else if (s.op === 'res') parts.push(resBlockCost(n, s.cin, s.out, dims.emb));
     else if (s.op === 'attn')
       parts.push(attentionBlockCost(gridAt(s.ds), s.c, dims.heads(s.c), cfg.temporal, condition.cross));

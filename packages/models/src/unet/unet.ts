@@ -1,7 +1,8 @@
 /**
  * ADM's U-Net (Dhariwal & Nichol 2021, "Diffusion Models Beat GANs"; openai/guided-diffusion unet.py, whose module
  * names the layers mirror) and its video form (Ho et al. 2022, Video Diffusion Models).
- *   inputs:  x (B, T, H, W, C) noisy clip (an image is a 1-frame clip) · t (B, 1) · the condition's inputs
+ *   inputs:  x (B, T, H, W, C) noisy clip (an image is a 1-frame clip) · t (B, 1) · with frameConditioning, given
+ *            (B, T): 1 where a frame is given clean, read as one more input channel (`frames/`) · the condition's inputs
  *            (`video-dit/conditions.ts`): y (B, 1) class ids, or caption ids and mask (B, M), or none
  *   output:  (B, T, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance, as
  *            DiT)
@@ -13,6 +14,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Conv2D, GroupNorm, TimestepEmbedder, sym, type Sym } from '@vtx/core';
 import type { Context } from '../blocks/dit-branches.js';
+import { GivenFrameChannel } from '../frames/given-channel.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from '../video-dit/conditions.js';
 import { attentionBlock, downsample, resBlock, upsample } from './blocks.js';
@@ -27,6 +29,12 @@ export function buildUNet(cfg: UNetConfig, clip: ClipShape, outChannels: number)
   const xIn = tfl.input({ shape: [null, null, null, channels], name: 'x' }); // (B, T, H, W, C)
   const tIn = tfl.input({ shape: [1], name: 't' });
   const inputs: tfl.SymbolicTensor[] = [xIn, tIn];
+  let h: Sym = xIn;
+  if (cfg.frameConditioning) {
+    const givenIn = tfl.input({ shape: [null], name: 'given' }); // (B, T)
+    inputs.push(givenIn);
+    h = sym(new GivenFrameChannel({ name: 'given_channel' }), xIn, givenIn); // (B, T, H, W, C + 1)
+  }
   const tEmb = sym(
     new TimestepEmbedder({ width: dims.emb, frequencyDim: cfg.channels, name: 'time_embed' }),
     tIn,
@@ -34,7 +42,6 @@ export function buildUNet(cfg: UNetConfig, clip: ClipShape, outChannels: number)
   const { c: emb, context } = VIDEO_DIT_CONDITION[cfg.condition].build(cfg, tEmb, inputs, dims.emb);
 
   const skips: Sym[] = [];
-  let h: Sym = xIn;
   for (const step of unetLayout(cfg, dims)) {
     if (step.op === 'res' && step.pop)
       h = sym(tfl.layers.concatenate({ axis: -1, name: `${step.name}.concat` }), h, skips.pop()!);

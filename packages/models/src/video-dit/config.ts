@@ -6,6 +6,7 @@
 import type { AttentionAxis } from '@vtx/core';
 import { z } from 'zod';
 import { DIT_SIZES } from '../dit/config.js';
+import { FrameConditioning } from '../frames/config.js';
 import { TextEncoderConfig } from '../text/text-encoder.js';
 import { Patch, posInt } from '../types.js';
 
@@ -37,6 +38,8 @@ export const VideoDiTConfig = z.strictObject({
   numClasses: posInt.default(10),
   classDropProb: z.number().min(0).max(1).default(0.1),
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
+  /** Train with given (clean) frames for image-to-video, extension and connecting clips (`frames/config.ts`); off when absent. */
+  frameConditioning: FrameConditioning.optional(),
 });
 export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;
 

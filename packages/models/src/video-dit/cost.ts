@@ -12,7 +12,11 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number)
   const n = grid[0] * grid[1] * grid[2];
   const [pt, ph, pw] = cfg.patch;
   const condition = VIDEO_DIT_CONDITION[cfg.condition].cost(cfg, d);
-  const parts: Cost[] = [linear(n, pt * ph * pw * clip[3], d), timestepEmbedder(d), condition.cost];
+  const parts: Cost[] = [
+    linear(n, pt * ph * pw * (clip[3] + (cfg.frameConditioning ? 1 : 0)), d),
+    timestepEmbedder(d),
+    condition.cost,
+  ];
   for (let i = 0; i < depth; i++) {
     const sets = branchSets(videoDitBlockAxes(cfg, i), grid);
     parts.push(adaLNZeroBlockCost(n, d, { heads, mlpRatio: cfg.mlpRatio, sets, cross: condition.cross }));

@@ -5,12 +5,24 @@
  * (`val/loss_q0` small t = fine detail … `val/loss_q3` large t = global layout), with stratified t and seeded
  * noise so evaluations of one run are comparable, and `val/<term>` for each term the process's loss has
  * (`val/mse`, `val/vb` for the Gaussian hybrid loss).
+ *
+ * With frame conditioning (`model.frameConditioning`), each training clip draws a mask strategy (@vtx/models
+ * `drawFrameMasks`, row-wise): its given frames stay clean in x_t, the model's `given` input flags them, and the
+ * loss averages over the generated frames only. Evaluation gives no frames, so val/loss reads as without it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mix32, rowDraw, seededNormal } from '@vtx/core';
 import type { Batch } from '@vtx/data';
-import { LossBuckets, conditionTensors, denoiser, type Condition, type NoiseProcess } from '@vtx/models';
+import {
+  LossBuckets,
+  conditionTensors,
+  denoiser,
+  drawFrameMasks,
+  type Condition,
+  type FrameConditioningOf,
+  type NoiseProcess,
+} from '@vtx/models';
 import { trainingCondition } from './conditioning.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
@@ -26,6 +38,8 @@ export class DiffuseObjective implements Objective {
     private readonly process: NoiseProcess,
     private readonly cond: Condition,
     private readonly seed: number,
+    /** The model's frame conditioning (`frameConditioningOf`), or null: no `given` input. */
+    private readonly frames: FrameConditioningOf | null = null,
   ) {
     this.buckets = new LossBuckets(process.numTimesteps, 4);
   }
@@ -36,11 +50,22 @@ export class DiffuseObjective implements Objective {
     // row-wise draws for the global batch (data parallel: this rank keeps its rows)
     const t = rowDraw([x0.shape[0]], ([b]) => this.process.sampleTimesteps(b!, seed)) as tf.Tensor1D;
     const noise = rowDraw(x0.shape, (s) => seededNormal(s, mix32(seed, 1)));
-    const extra = trainingCondition(this.cond, batch, mix32(seed, 2));
-    const l = this.process.trainingLosses(denoiser(this.model, true), x0, t, { noise, extra });
+    const given = this.frames && this.givenFlags(x0.shape, mix32(seed, 3));
+    const extra = [...(given ? [given] : []), ...trainingCondition(this.cond, batch, mix32(seed, 2))];
+    const l = this.process.trainingLosses(denoiser(this.model, true), x0, t, {
+      noise,
+      extra,
+      ...(given ? { given: given.reshape([x0.shape[0], x0.shape[1]!, 1, 1, 1]) } : {}),
+    });
     const metrics: Record<string, tf.Scalar> = {};
     for (const [name, term] of Object.entries(l.terms)) metrics[name] = tf.mean(term);
     return { loss: tf.mean(l.loss), metrics };
+  }
+
+  /** The model's `given` input (B, T) for clips of `shape`: the frames each clip's drawn strategy keeps. */
+  private givenFlags(shape: number[], seed: number): tf.Tensor2D {
+    const [b, frames] = [shape[0]!, shape[1]!];
+    return tf.tensor2d(drawFrameMasks(this.frames!, b, frames, seed), [b, frames]);
   }
 
   evalBegin(): void {
@@ -60,7 +85,8 @@ export class DiffuseObjective implements Objective {
     const { loss, terms } = tf.tidy(() => {
       const x0 = clipsOf(tf, batch);
       const noise = seededNormal(x0.shape, mix32(this.seed ^ 0x5eed, index));
-      const extra = conditionTensors(this.cond, batch.labels, batch.captions, b); // no caption dropout
+      const given = this.frames ? [tf.zeros([b, x0.shape[1]!])] : []; // nothing given
+      const extra = [...given, ...conditionTensors(this.cond, batch.labels, batch.captions, b)]; // no caption dropout
       const t = this.process.timestepsAt(ts);
       const l = this.process.trainingLosses(denoiser(this.model, false), x0, t, { noise, extra });
       return { loss: l.loss, terms: l.terms }; // tidy keeps every tensor of the result

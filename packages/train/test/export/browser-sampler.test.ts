@@ -86,7 +86,7 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
       const page = await gpuBrowser.newPage();
       await page.goto(`${url}?model=model/`);
       await page.waitForFunction(() => (window as unknown as PageWindow).vtxSampler.ready, null, {
-        timeout: 60_000,
+        timeout: 600_000,
       });
       expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
       expect(await page.evaluate(() => typeof (navigator as { gpu?: unknown }).gpu)).toBe('object');
@@ -106,10 +106,11 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
       (window as unknown as PageWindow).vtxSampler.ready ||
       (window as unknown as PageWindow).vtxSampler.error,
     null,
-    { timeout: 60_000 },
+    { timeout: 600_000 },
   );
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
   expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe(backend);
+  expect(await page.locator('#image-field').isHidden()).toBe(true); // no frame conditioning: no first-frame upload
   expect(await page.locator('#class option').allTextContents()).toEqual([
     '0: left-to-right',
     '1: right-to-left',
@@ -126,7 +127,7 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
     () =>
       (window as unknown as PageWindow).vtxSampler.last || (window as unknown as PageWindow).vtxSampler.error,
     null,
-    { timeout: 120_000 },
+    { timeout: 600_000 },
   );
   const got = await page.evaluate(() => ({
     last: (window as unknown as PageWindow).vtxSampler.last!,

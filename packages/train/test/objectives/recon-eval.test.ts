@@ -56,5 +56,5 @@ describe('VAE evaluation', () => {
     const png = PNG.sync.read(readFileSync(join(run, 'samples', 'recon-step-000002.png')));
     expect(png.width).toBe(2 * (17 * 5 + 2) + 2);
     expect(png.height).toBe(3 * (8 * 5 + 2) + 2);
-  }, 60_000);
+  }, 600_000);
 });

@@ -1,0 +1,173 @@
+/**
+ * Image-to-video in examples/browser-sampler, in headless Chromium: for an export of a tiny video DiT trained with
+ * frame conditioning the page offers a first-frame upload; an uploaded 16x16 PNG is the clip's first tubelet exactly,
+ * and the whole clip equals the Node sampler's (`sampleClips` with the same given frames, what `vtx sample --image`
+ * runs) for the same seed, class, steps and guidance, on wasm.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@vtx/core';
+import { sampleClips } from '@vtx/models';
+import type { Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportRun } from '../../src/export/index.js';
+import { loadRun } from '../../src/load-run.js';
+import { findChromium, launchChromium } from '../../../view/test/chromium.js';
+import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
+
+/** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
+interface PageWindow {
+  vtxSampler: {
+    ready: boolean;
+    error: string | null;
+    takesPicture: boolean;
+    picture: { width: number; height: number } | null;
+    last: { shape: number[]; data: number[] } | null;
+  };
+}
+
+const chrome = findChromium();
+const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
+const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-i2v-'));
+const [T, H, W] = [6, 16, 16];
+let browser: Browser | undefined;
+let server: PreviewServer | undefined;
+let url = '';
+let run = '';
+
+/** A 16x16 RGB picture, every pixel different, as PNG bytes, and its pixels in [-1, 1]. */
+function picture(): { png: Buffer; values: Float32Array } {
+  const png = new PNG({ width: W, height: H });
+  const values = new Float32Array(H * W * 3);
+  for (let i = 0; i < H * W; i++) {
+    const rgb = [(i * 37) % 256, (i * 11 + 80) % 256, 255 - ((i * 5) % 256)];
+    rgb.forEach((v, c) => {
+      png.data[4 * i + c] = v;
+      values[3 * i + c] = (v / 255) * 2 - 1;
+    });
+    png.data[4 * i + 3] = 255;
+  }
+  return { png: PNG.sync.write(png), values };
+}
+
+describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason || chrome.path})`, () => {
+  beforeAll(async () => {
+    await selectBackend({ override: 'wasm' });
+    run = await tinyRun(dir, {
+      data: {
+        dataset: { kind: 'synthetic', count: 32, frames: T, height: H, width: W },
+        cacheDir: join(dir, 'cache'),
+        batchSize: 4,
+        worker: false,
+      },
+      model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
+    });
+    const site = join(dir, 'site');
+    await build({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: site, emptyOutDir: true },
+    });
+    mkdirSync(join(site, 'model'));
+    await exportRun(run, join(site, 'model'));
+    server = await preview({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: site },
+      preview: { host: '127.0.0.1', port: 0 },
+    });
+    url = server.resolvedUrls!.local[0]!;
+    browser = await launchChromium(chrome.path!);
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    rmSync(dir, { recursive: true, force: true });
+    await selectBackend({ override: 'cpu' });
+  });
+
+  it("an uploaded picture is the first tubelet exactly, and the clip is the Node sampler's", async () => {
+    const { png, values } = picture();
+    writeFileSync(join(dir, 'first.png'), png);
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?model=model/&backend=wasm`);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as PageWindow).vtxSampler.ready ||
+        (window as unknown as PageWindow).vtxSampler.error,
+      null,
+      { timeout: 60_000 },
+    );
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.takesPicture)).toBe(true);
+    expect(await page.locator('#image-field').isVisible()).toBe(true);
+
+    await page.setInputFiles('#image', join(dir, 'first.png'));
+    await page.waitForFunction(
+      () =>
+        (window as unknown as PageWindow).vtxSampler.picture ||
+        (window as unknown as PageWindow).vtxSampler.error,
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.picture)).toEqual({
+      width: W,
+      height: H,
+    });
+    await page.selectOption('#class', '1');
+    await page.fill('#steps', 'ddim4');
+    await page.fill('#guidance', '2');
+    await page.fill('#seed', '5');
+    await page.click('#sample');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as PageWindow).vtxSampler.last ||
+        (window as unknown as PageWindow).vtxSampler.error,
+      null,
+      { timeout: 120_000 },
+    );
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
+    const got = await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.last!);
+    expect(got.shape).toEqual([T, H, W, 3]);
+
+    // the first tubelet (2 frames) is the picture, to float precision
+    const frame = H * W * 3;
+    for (const f of [0, 1])
+      for (let i = 0; i < frame; i++)
+        expect(Math.abs(got.data[f * frame + i]! - values[i]!)).toBeLessThan(1e-6);
+
+    // the Node sampler with the same first frame, mask, class, steps, guidance and seed
+    const ref = await loadRun(run);
+    const clip = new Float32Array(T * frame);
+    clip.set(values, 0);
+    clip.set(values, frame);
+    const given = tf.tensor(clip, [1, T, H, W, 3]);
+    const x = await sampleClips(ref.model, ref.process!, ref.condition!, {
+      count: 1,
+      clip: ref.clip,
+      classes: [1],
+      steps: 'ddim4',
+      cfgScale: 2,
+      seed: 5,
+      given: { clip: given, frames: [true, true, false, false, false, false] },
+    });
+    const want = Array.from(await x.data());
+    tf.dispose([x, given]);
+    ref.model.dispose();
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i]! - want[i]!));
+    expect(maxDiff).toBeLessThan(1e-3);
+    const generated = want.slice(2 * frame);
+    expect(Math.max(...generated) - Math.min(...generated)).toBeGreaterThan(0.1); // not a constant clip
+    await page.close();
+  });
+});
