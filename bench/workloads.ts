@@ -23,6 +23,7 @@ import {
   type ModelCost,
   type NoiseProcess,
 } from '@vtx/models';
+import { softmaxCrossEntropy } from '@vtx/core';
 import { AdamW, namedParams } from '@vtx/train';
 
 export interface Workload {
@@ -126,7 +127,7 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
     const s = seed * 1000 + i++;
     const x = tf.randomNormal([b, ...w.clip], 0, 1, 'float32', s);
     if (w.kind === 'classify') {
-      const y = tf.oneHot(tf.randomUniform([b], 0, w.classes, 'int32', s + 1), w.classes);
+      const y = tf.oneHot(tf.randomUniform([b], 0, w.classes, 'int32', s + 1), w.classes).toFloat();
       return { inputs: [x], target: y };
     }
     const t = tf.randomUniform([b, 1], 0, 1000, 'int32', s + 1).toFloat();
@@ -138,7 +139,8 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
       const { inputs, target } = batch();
       const { value, grads } = tf.variableGrads(() => {
         const out = model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
-        if (target) return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(target, out);
+        // the classifier objective's loss (@vtx/core: fused on native)
+        if (target) return tf.mean<tf.Scalar>(softmaxCrossEntropy(out, target));
         const noise = tf.randomNormal(out.shape, 0, 1, 'float32', i);
         return tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(noise, out);
       }, vars);

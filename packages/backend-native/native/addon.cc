@@ -18,6 +18,8 @@
 #include "fused.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "linear.h"
+#include "loss.h"
 #include "pool.h"
 
 namespace {
@@ -276,6 +278,106 @@ static bool enough(Args& g, const char* what, int64_t want, std::initializer_lis
   return true;
 }
 
+// adamwAll([p, g, m, v, pOut, mOut, vOut] per tensor, flattened, decays (Float64Array, 1 − lr·λ per tensor), beta1,
+// beta2, eps, step, sqrtBc2): the update of every parameter in one call (kernels.h adamw_all).
+napi_value AdamWAll(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nd = 0;
+  double* decays = g.typed<double>(1, napi_float64_array, &nd);
+  double b1 = g.num(2), b2 = g.num(3), eps = g.num(4), step = g.num(5), sbc2 = g.num(6);
+  if (g.failed) return nullptr;
+  uint32_t len = 0;
+  if (napi_get_array_length(env, g.argv[0], &len) != napi_ok || len != 7 * nd)
+    return g.fail("adamwAll: expected an array of 7 buffers per tensor, one decay each"), nullptr;
+  std::vector<vtx::AdamWTensor> ts(nd);
+  for (size_t i = 0; i < nd; i++) {
+    float* a[7];
+    size_t n[7];
+    for (uint32_t j = 0; j < 7; j++) {
+      napi_value el;
+      bool is = false;
+      napi_typedarray_type type;
+      void* data = nullptr;
+      napi_get_element(env, g.argv[0], static_cast<uint32_t>(7 * i + j), &el);
+      napi_is_typedarray(env, el, &is);
+      if (is) napi_get_typedarray_info(env, el, &type, &n[j], &data, nullptr, nullptr);
+      if (!is || type != napi_float32_array) return g.fail("adamwAll: buffers must be Float32Arrays"), nullptr;
+      if (n[j] != n[0]) return g.fail("adamwAll: a tensor's buffers must have the same length"), nullptr;
+      a[j] = static_cast<float*>(data);
+    }
+    ts[i] = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], static_cast<int64_t>(n[0]), decays[i]};
+  }
+  vtx::adamw_all(ts.data(), static_cast<int64_t>(nd), b1, b2, eps, step, sbc2);
+  return undefined(env);
+}
+
+// softmaxXent(logits, targets, loss, lse, rows, k, smoothing)
+napi_value SoftmaxXent(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, nt, nl, ns;
+  float *x = g.f32(0, &nx), *t = g.f32(1, &nt), *loss = g.f32(2, &nl), *lse = g.f32(3, &ns);
+  int64_t rows = g.num(4), k = g.num(5);
+  float smoothing = g.num(6);
+  if (g.failed) return nullptr;
+  if (!enough(g, "softmaxXent", rows * k, {{x, nx}, {t, nt}}) || !enough(g, "softmaxXent", rows, {{loss, nl}, {lse, ns}}))
+    return nullptr;
+  vtx::softmax_xent(x, t, loss, lse, rows, k, smoothing);
+  return undefined(env);
+}
+
+// softmaxXentGrad(dloss, logits, targets, lse, dx, rows, k, smoothing)
+napi_value SoftmaxXentGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nd, nx, nt, ns, no;
+  float *dl = g.f32(0, &nd), *x = g.f32(1, &nx), *t = g.f32(2, &nt), *lse = g.f32(3, &ns), *dx = g.f32(4, &no);
+  int64_t rows = g.num(5), k = g.num(6);
+  float smoothing = g.num(7);
+  if (g.failed) return nullptr;
+  if (!enough(g, "softmaxXentGrad", rows * k, {{x, nx}, {t, nt}, {dx, no}}) ||
+      !enough(g, "softmaxXentGrad", rows, {{dl, nd}, {lse, ns}}))
+    return nullptr;
+  vtx::softmax_xent_grad(dl, x, t, lse, dx, rows, k, smoothing);
+  return undefined(env);
+}
+
+// linear(x, w, bias|null, y, pre|null, rows, din, dout, act): act -1 none (pre null), else fused.h's Act
+napi_value Linear(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, nw, nb = 0, ny, np = 0;
+  float *x = g.f32(0, &nx), *w = g.f32(1, &nw), *bias = g.f32(2, &nb, true), *y = g.f32(3, &ny);
+  float* pre = g.f32(4, &np, true);
+  int64_t rows = g.num(5), din = g.num(6), dout = g.num(7);
+  int act = g.num(8);
+  if (g.failed) return nullptr;
+  if (act < -1 || act > 2 || (act >= 0) != (pre != nullptr)) return g.fail("linear: act and pre"), nullptr;
+  if (!enough(g, "linear", rows * din, {{x, nx}}) || !enough(g, "linear", din * dout, {{w, nw}}) ||
+      !enough(g, "linear", dout, {{bias, nb}}) || !enough(g, "linear", rows * dout, {{y, ny}, {pre, np}}))
+    return nullptr;
+  vtx::linear(x, w, bias, y, pre, rows, din, dout, act);
+  return undefined(env);
+}
+
+// linearGrad(dy, x, w, pre|null, dx, dw, dbias|null, rows, din, dout, act)
+napi_value LinearGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t ndy, nx, nw, np = 0, ndx, ndw, ndb = 0;
+  float *dy = g.f32(0, &ndy), *x = g.f32(1, &nx), *w = g.f32(2, &nw), *pre = g.f32(3, &np, true);
+  float *dx = g.f32(4, &ndx), *dw = g.f32(5, &ndw), *dbias = g.f32(6, &ndb, true);
+  int64_t rows = g.num(7), din = g.num(8), dout = g.num(9);
+  int act = g.num(10);
+  if (g.failed) return nullptr;
+  if (act < -1 || act > 2 || (act >= 0) != (pre != nullptr)) return g.fail("linearGrad: act and pre"), nullptr;
+  if (!enough(g, "linearGrad", rows * dout, {{dy, ndy}, {pre, np}}) ||
+      !enough(g, "linearGrad", rows * din, {{x, nx}, {dx, ndx}}) ||
+      !enough(g, "linearGrad", din * dout, {{w, nw}, {dw, ndw}}) || !enough(g, "linearGrad", dout, {{dbias, ndb}}))
+    return nullptr;
+  // scratch for dy·act'(pre), kept between calls (calls come from the JS thread only)
+  static std::vector<float> scratch;
+  if (act >= 0 && scratch.size() < static_cast<size_t>(rows * dout)) scratch.resize(static_cast<size_t>(rows * dout));
+  vtx::linear_grad(dy, x, w, pre, dx, dw, dbias, scratch.data(), rows, din, dout, act);
+  return undefined(env);
+}
+
 // layerNorm(x, gamma|null, beta|null, y, rows, d, eps)
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -440,7 +542,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"conv", Conv}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"linear", Linear}, {"linearGrad", LinearGrad}, {"conv", Conv}, {"setGemm", SetGemm},
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "pool.h"
 #include "vmath.h"
@@ -338,21 +339,53 @@ void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, 
 
 // ---- optimizer ------------------------------------------------------------------------------------------
 
-void adamw(const float* __restrict p, const float* __restrict g, const float* __restrict m, const float* __restrict v,
-           float* __restrict po, float* __restrict mo, float* __restrict vo, int64_t n, double b1_, double b2_,
-           double eps_, double decay_, double step_, double sqrt_bc2) {
-  const float b1 = static_cast<float>(b1_), c1 = static_cast<float>(1.0 - b1_);
-  const float b2 = static_cast<float>(b2_), c2 = static_cast<float>(1.0 - b2_);
-  const float eps = static_cast<float>(eps_), decay = static_cast<float>(decay_), step = static_cast<float>(step_);
-  const float inv_bc2 = static_cast<float>(1.0 / sqrt_bc2);
-  parallel_range(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) {
-      const float gi = g[i];
-      const float mi = b1 * m[i] + c1 * gi;
-      const float vi = b2 * v[i] + c2 * gi * gi;
-      mo[i] = mi;
-      vo[i] = vi;
-      po[i] = p[i] * decay - step * mi / (std::sqrt(vi) * inv_bc2 + eps);
+namespace {
+struct AdamWCoef {
+  float b1, c1, b2, c2, eps, step, inv_bc2;
+  AdamWCoef(double b1_, double b2_, double eps_, double step_, double sqrt_bc2)
+      : b1(static_cast<float>(b1_)), c1(static_cast<float>(1.0 - b1_)), b2(static_cast<float>(b2_)),
+        c2(static_cast<float>(1.0 - b2_)), eps(static_cast<float>(eps_)), step(static_cast<float>(step_)),
+        inv_bc2(static_cast<float>(1.0 / sqrt_bc2)) {}
+};
+
+// Elements [b, e) of one tensor's update.
+inline void adamw_span(const AdamWTensor& t, const AdamWCoef& k, int64_t b, int64_t e) {
+  const float* __restrict p = t.p;
+  const float* __restrict g = t.g;
+  const float* __restrict m = t.m;
+  const float* __restrict v = t.v;
+  float* __restrict po = t.po;
+  float* __restrict mo = t.mo;
+  float* __restrict vo = t.vo;
+  const float decay = static_cast<float>(t.decay);
+  for (int64_t i = b; i < e; i++) {
+    const float gi = g[i];
+    const float mi = k.b1 * m[i] + k.c1 * gi;
+    const float vi = k.b2 * v[i] + k.c2 * gi * gi;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = p[i] * decay - k.step * mi / (std::sqrt(vi) * k.inv_bc2 + k.eps);
+  }
+}
+}  // namespace
+
+void adamw(const float* p, const float* g, const float* m, const float* v, float* po, float* mo, float* vo, int64_t n,
+           double b1, double b2, double eps, double decay, double step, double sqrt_bc2) {
+  const AdamWTensor t{p, g, m, v, po, mo, vo, n, decay};
+  adamw_all(&t, 1, b1, b2, eps, step, sqrt_bc2);
+}
+
+void adamw_all(const AdamWTensor* ts, int64_t count, double b1, double b2, double eps, double step,
+               double sqrt_bc2) {
+  const AdamWCoef k(b1, b2, eps, step, sqrt_bc2);
+  // one index space over every tensor (start[i] = first element of tensor i), split evenly across the pool
+  std::vector<int64_t> start(static_cast<size_t>(count) + 1, 0);
+  for (int64_t i = 0; i < count; i++) start[i + 1] = start[i] + ts[i].n;
+  parallel_range(start[count], kGrain, [&](int64_t b, int64_t e) {
+    int64_t i = std::upper_bound(start.begin(), start.end(), b) - start.begin() - 1;
+    for (; i < count && start[i] < e; i++) {
+      const int64_t lo = std::max(b, start[i]) - start[i], hi = std::min(e, start[i + 1]) - start[i];
+      if (lo < hi) adamw_span(ts[i], k, lo, hi);
     }
   });
 }

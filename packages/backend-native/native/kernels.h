@@ -33,6 +33,15 @@ void strided_copy(const float* src, float* dst, int rank, const int64_t* shape, 
 // Coefficients come in double so that 1 − β is exact before the float32 rounding (1.f − 0.999f is off by 5e-5).
 void adamw(const float* p, const float* g, const float* m, const float* v, float* po, float* mo, float* vo, int64_t n,
            double b1, double b2, double eps, double decay, double step, double sqrt_bc2);
+// One parameter of an update over many: its buffers (n floats each) and its decay factor 1 − lr·λ.
+struct AdamWTensor {
+  const float *p, *g, *m, *v;
+  float *po, *mo, *vo;
+  int64_t n;
+  double decay;
+};
+// The same step over every tensor in one parallel pass (the optimizer's whole update in one call).
+void adamw_all(const AdamWTensor* ts, int64_t count, double b1, double b2, double eps, double step, double sqrt_bc2);
 // c[rows, n] = act(c + bias[n]) in place (bias may be null); act: 0 linear, 1 relu, 2 relu6, 3 sigmoid,
 // 4 elu, 5 leakyrelu(alpha).
 void bias_act(float* c, int64_t rows, int64_t n, const float* bias, int act, float alpha);

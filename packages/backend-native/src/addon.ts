@@ -77,6 +77,66 @@ export interface NativeAddon {
     sqrtBc2: number,
   ): void;
   /**
+   * The AdamW step of many tensors in one call (native/kernels.h adamw_all): `buffers` holds p, g, m, v, pOut,
+   * mOut, vOut for each tensor in turn, `decays` each tensor's 1 − lr·λ; the other coefficients as in `adamw`.
+   */
+  adamwAll(
+    buffers: Float32Array[],
+    decays: Float64Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+    sqrtBc2: number,
+  ): void;
+  /** Softmax cross-entropy of rows of k logits against targets smoothed by ε (native/loss.h). */
+  softmaxXent(
+    logits: Float32Array,
+    targets: Float32Array,
+    loss: Float32Array,
+    lse: Float32Array,
+    rows: number,
+    k: number,
+    smoothing: number,
+  ): void;
+  /** Its backward: dlogits from dloss and the forward's lse. */
+  softmaxXentGrad(
+    dloss: Float32Array,
+    logits: Float32Array,
+    targets: Float32Array,
+    lse: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    k: number,
+    smoothing: number,
+  ): void;
+  /** y = act(x·w + bias) over rows (native/linear.h); act -1 none (pre null), 0 GELU exact, 1 tanh, 2 SiLU. */
+  linear(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    pre: Float32Array | null,
+    rows: number,
+    din: number,
+    dout: number,
+    act: number,
+  ): void;
+  /** Its backward: dx, dw and (when given) dbias from dy and the forward's pre-activation. */
+  linearGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    pre: Float32Array | null,
+    dx: Float32Array,
+    dw: Float32Array,
+    dbias: Float32Array | null,
+    rows: number,
+    din: number,
+    dout: number,
+    act: number,
+  ): void;
+  /**
    * Convolution by im2col + GEMM (native/conv.h): mode 0 out = conv(x = a, filter = b), 1 out = dx from
    * (dy = a, filter = b), 2 out = dfilter from (x = a, dy = b); `geometry` holds n d h w cin, kd kh kw cout,
    * sd sh sw, dd dh dw, pd ph pw, od oh ow (channels-last; 2-D is d = kd = 1).

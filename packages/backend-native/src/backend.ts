@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { ADAMW_KERNEL, adamwKernel } from './adamw.js';
+import { ADAMW_ALL_KERNEL, ADAMW_KERNEL, adamwAllKernel, adamwKernel } from './adamw.js';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { bufferPool } from './buffer-pool.js';
 import {
@@ -28,6 +28,8 @@ import {
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { attentionKernels, fusedKernels } from './kernels/fused.js';
+import { linearKernels } from './kernels/linear.js';
+import { lossKernels } from './kernels/loss.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import { transposeKernel } from './kernels/transpose.js';
@@ -137,8 +139,15 @@ export function registerNativeBackend(priority = 3): NativeStatus {
       throw new Error(`${ADAMW_KERNEL}: param, grad, m and v must be float32`);
     }) as unknown as tf.KernelFunc,
   });
-  // the fused transformer kernels @vtx/core uses when the backend has them (no cpu counterparts)
-  const fused = { ...fusedKernels(addon), ...attentionKernels(addon) };
+  // the fused transformer kernels @vtx/core uses when the backend has them, and the optimizer's update over all
+  // parameters (no cpu counterparts)
+  const fused = {
+    ...fusedKernels(addon),
+    ...attentionKernels(addon),
+    ...lossKernels(addon),
+    ...linearKernels(addon),
+    [ADAMW_ALL_KERNEL]: adamwAllKernel(addon),
+  };
   for (const [kernelName, kernelFunc] of Object.entries(fused))
     tf.registerKernel({
       kernelName,

@@ -19,7 +19,7 @@ export {
 export type { NativeStatus } from './backend.js';
 export { loadAddon, ADDON_PATH } from './addon.js';
 export type { NativeAddon, AddonLoad } from './addon.js';
-export { adamwUpdate, ADAMW_KERNEL } from './adamw.js';
+export { adamwUpdate, ADAMW_KERNEL, ADAMW_ALL_KERNEL } from './adamw.js';
 export type { AdamWHyper } from './adamw.js';
 export { broadcastPlan } from './kernels/elementwise.js';
 export { transposePlan } from './kernels/transpose.js';

@@ -1,10 +1,11 @@
 /**
  * The fused AdamW update (`adamwUpdate`, kernel VtxAdamW on 'native') against PyTorch's AdamW written out in
- * float64 for a few steps, with and without decoupled weight decay, and against the composed fallback on `cpu`.
+ * float64 for a few steps, with and without decoupled weight decay, and against the composed fallback on `cpu`;
+ * and VtxAdamWAll, the same update of many tensors of odd sizes in one call, against the same reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { adamwUpdate, type AdamWHyper } from '../src/adamw.js';
+import { ADAMW_ALL_KERNEL, adamwUpdate, type AdamWHyper } from '../src/adamw.js';
 import { randn, relErr, unavailable } from './helpers.js';
 
 /** torch.optim.AdamW, one parameter, float64. */
@@ -54,4 +55,53 @@ describe.skipIf(unavailable)('fused AdamW', () => {
         got.forEach((x, i) => expect(relErr(x, ref[i]!), `${backend} output ${i}`).toBeLessThan(1e-5));
       }
     });
+});
+
+describe.skipIf(unavailable)('fused AdamW over many tensors in one call (VtxAdamWAll)', () => {
+  // odd sizes: a scalar-like bias, sizes that split unevenly across threads, one larger than a thread's share
+  const sizes = [1, 3, 35, 70001, 1000];
+  const decays = [0, 0.05, 0, 0.05, 0.1];
+  const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+  it('three steps match torch.optim.AdamW written out per tensor, each with its own weight decay', () => {
+    void tf.setBackend('native');
+    const p0 = sizes.map((n, i) => randn(n, 40 + i));
+    const grads = sizes.map((n, i) => [0, 1, 2].map((s) => randn(n, 50 + 10 * i + s, 0.1)));
+    let state = p0.map((p) => [tf.tensor(p), tf.zeros([p.length]), tf.zeros([p.length])]);
+    for (let s = 0; s < 3; s++) {
+      const inputs: tf.NamedTensorMap = {};
+      const gs = grads.map((g) => tf.tensor(g[s]!));
+      state.forEach(([p, m, v], i) =>
+        Object.assign(inputs, { [`p${i}`]: p, [`g${i}`]: gs[i], [`m${i}`]: m, [`v${i}`]: v }),
+      );
+      const out = tf
+        .engine()
+        .runKernel<tf.Tensor[]>(ADAMW_ALL_KERNEL, inputs, { ...h, step: s + 1, weightDecays: decays });
+      tf.dispose([...state.flat(), ...gs]);
+      state = sizes.map((_, i) => out.slice(3 * i, 3 * i + 3));
+    }
+    state.forEach((got, i) => {
+      const ref = reference(p0[i]!, grads[i]!, { ...h, weightDecay: decays[i]! });
+      got.forEach((t, j) =>
+        expect(relErr(t.dataSync(), ref[j]!), `tensor ${i} output ${j}`).toBeLessThan(1e-5),
+      );
+    });
+    tf.dispose(state.flat());
+    void tf.setBackend('cpu');
+  });
+
+  it('rejects inputs that do not pair up, naming the kernel', () => {
+    void tf.setBackend('native');
+    const a = tf.zeros([3]);
+    const b = tf.zeros([4]);
+    const attrs = { ...h, step: 1, weightDecays: [0] };
+    expect(() => tf.engine().runKernel(ADAMW_ALL_KERNEL, { p0: a, g0: a, m0: a }, attrs)).toThrow(
+      /VtxAdamWAll: expected/,
+    );
+    expect(() => tf.engine().runKernel(ADAMW_ALL_KERNEL, { p0: a, g0: b, m0: a, v0: a }, attrs)).toThrow(
+      /VtxAdamWAll: tensor 0: \[4\] differs from \[3\]/,
+    );
+    tf.dispose([a, b]);
+    void tf.setBackend('cpu');
+  });
 });

@@ -18,7 +18,7 @@ import {
 } from '@vtx/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FUSED } from '../src/kernels/fused.js';
-import { numericGrads, randn, relErr, size, unavailable, valueAndGrads, type Op } from './helpers.js';
+import { erf, numericGrads, randn, relErr, size, unavailable, valueAndGrads, type Op } from './helpers.js';
 
 type Ref = (...xs: Float64Array[]) => Float64Array;
 
@@ -30,31 +30,6 @@ interface Case {
   /** The kernel a fused forward must run (checked with tf.profile). */
   kernel: string;
 }
-
-const erf = (x: number): number => {
-  // erf in float64 from Numerical Recipes' Chebyshev fit of erfc (relative error < 1.2e-7 everywhere: below
-  // the float32 tolerances here, and independent of the A&S 7.1.26 formula both tfjs and the addon use)
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y =
-    1 -
-    t *
-      Math.exp(
-        -x * x -
-          1.26551223 +
-          t *
-            (1.00002368 +
-              t *
-                (0.37409196 +
-                  t *
-                    (0.09678418 +
-                      t *
-                        (-0.18628806 +
-                          t *
-                            (0.27886807 +
-                              t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-      );
-  return x >= 0 ? y : -y;
-};
 
 function refLayerNorm(x: Float64Array, d: number, eps: number, gamma?: Float64Array, beta?: Float64Array) {
   const y = new Float64Array(x.length);

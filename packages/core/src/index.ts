@@ -17,6 +17,7 @@ export * from './ops/patchify.js';
 export * from './ops/attention.js';
 export * from './ops/grid-attention.js';
 export * from './ops/tubelet-init.js';
+export * from './ops/softmax-cross-entropy.js';
 export * from './layers/norm.js';
 export * from './layers/group-norm.js';
 export * from './layers/conv.js';

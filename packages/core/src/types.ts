@@ -11,7 +11,7 @@
  * and a model accepts any clip size divisible by its patch at run time. Sequences without a grid
  * (ViT tokens after a class token, captions) are `(B, N, D)`.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 // Every gradient and the chained tensor methods (x.reshape(…)), registered at run time: in Node through the
 // union package's CJS bundle, in bundlers through tfjs-core's own ESM modules (see package.json "imports").
@@ -79,14 +79,8 @@ export function lastDim(inputShape: Shape | Shape[]): number {
   return d;
 }
 
-/** x (…, Din) @ W (Din, Dout) + b -> (…, Dout), as one 2-D matmul (the fast path on wasm; see tfjs#8721). */
-export function linear(x: tf.Tensor, kernel: tf.Tensor, bias?: tf.Tensor | null): tf.Tensor {
-  const din = x.shape.at(-1)!;
-  const dout = kernel.shape[1]!;
-  const y2 = tf.matMul(x.reshape([-1, din]), kernel);
-  const y = bias ? tf.add(y2, bias) : y2;
-  return y.reshape([...x.shape.slice(0, -1), dout]);
-}
+/** The dense layer (fused where the backend has the kernels): lives with the fused ops. */
+export { linear, type LinearActivation } from './ops/linear.js';
 
 export function product(xs: readonly number[]): number {
   return xs.reduce((a, b) => a * b, 1);

@@ -24,6 +24,11 @@ export const FUSED = {
   attention: 'VtxAttention',
   attentionMasked: 'VtxAttentionMasked',
   attentionGrad: 'VtxAttentionGrad',
+  softmaxCrossEntropy: 'VtxSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'VtxSoftmaxCrossEntropyGrad',
+  linear: 'VtxLinear',
+  linearAct: 'VtxLinearAct',
+  linearGrad: 'VtxLinearGrad',
 } as const;
 
 /** `act` attribute -> the addon's code. */

@@ -8,7 +8,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { silu } from '../ops/gelu.js';
 import { nextSeed, rowDraw } from '../rng.js';
 import { PKG, first, firstShape, linear, type Kwargs, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
@@ -75,7 +74,7 @@ export class TimestepEmbedder extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const f = timestepFeatures(first(inputs), this.frequencyDim); // (B, F)
-      const h = silu(linear(f, this.w0.read(), this.b0.read())); // (B, D)
+      const h = linear(f, this.w0.read(), this.b0.read(), 'silu'); // SiLU(f·W0 + b0) (B, D)
       return linear(h, this.w2.read(), this.b2.read()); // (B, D)
     });
   }

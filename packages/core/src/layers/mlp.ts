@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { gelu, type GeluKind } from '../ops/gelu.js';
+import type { GeluKind } from '../ops/gelu.js';
 import { PKG, first, lastDim, linear, type LayerArgs, type Shape } from '../types.js';
 import { kernelInitializer } from './linear.js';
 
@@ -56,7 +56,8 @@ export class Mlp extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const h = gelu(linear(first(inputs), this.w1.read(), this.b1.read()), this.gelu); // (…, hidden)
+      const act = this.gelu === 'exact' ? 'gelu-exact' : 'gelu-tanh';
+      const h = linear(first(inputs), this.w1.read(), this.b1.read(), act); // GELU(x·W1 + b1) (…, hidden)
       return linear(h, this.w2.read(), this.b2.read()); // (…, Dout)
     });
   }

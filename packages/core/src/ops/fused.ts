@@ -1,8 +1,9 @@
 /**
  * Fused transformer kernels (issue 18): a backend may provide one pass forward and one pass backward for the
- * ops of a block (layer norm, adaLN modulate and gated residual, GELU / SiLU, self-attention over a token
- * grid); `@vtx/backend-native` does. The ops in `layer-norm.ts`, `modulate.ts`, `gelu.ts` and
- * `grid-attention.ts` run the fused kernel when the current backend has it and compose stock tfjs ops otherwise (wasm, cpu, webgl, webgpu), so the layers get the fused path for free and
+ * ops of a block (the dense layer with its bias and activation, layer norm, adaLN modulate and gated residual,
+ * GELU / SiLU, self-attention over a token grid) and the classifier's softmax cross-entropy;
+ * `@vtx/backend-native` does. The ops in `linear.ts`, `layer-norm.ts`, `modulate.ts`, `gelu.ts`,
+ * `grid-attention.ts` and `softmax-cross-entropy.ts` run the fused kernel when the current backend has it and compose stock tfjs ops otherwise (wasm, cpu, webgl, webgpu), so the layers get the fused path for free and
  * every backend computes the same function. Their tfjs gradients (registered beside each op) call the
  * backward kernels, which only a backend with the forward kernel is asked for.
  *
@@ -25,6 +26,11 @@ export const FUSED_KERNELS = {
   attention: 'VtxAttention',
   attentionMasked: 'VtxAttentionMasked',
   attentionGrad: 'VtxAttentionGrad',
+  softmaxCrossEntropy: 'VtxSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'VtxSoftmaxCrossEntropyGrad',
+  linear: 'VtxLinear',
+  linearAct: 'VtxLinearAct',
+  linearGrad: 'VtxLinearGrad',
 } as const;
 
 let enabled = true;

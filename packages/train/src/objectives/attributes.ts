@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { softmaxCrossEntropy } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import type { AttributeHead } from '@vtx/models';
-import { flipMixup, smoothedOneHot } from './classify.js';
+import { flipMixup, oneHotTargets } from './classify.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
 export interface AttributesOptions {
@@ -53,11 +54,11 @@ export class AttributesObjective implements Objective {
     const labels = this.labels(batch);
     const { labelSmoothing: eps, mixup } = this.opts;
     let x = clipsOf(tf, batch); // (B, T, H, W, C)
-    let targets = this.opts.heads.map((h, a) => smoothedOneHot(labels[a]!, h.values.length, eps));
+    let targets = this.opts.heads.map((h, a) => oneHotTargets(labels[a]!, h.values.length));
     if (mixup > 0) ({ x, targets } = flipMixup(x, targets, mixup, this.opts.seed, step));
     const logits = this.headLogits(x, true);
     const losses = logits.map((l, a) =>
-      tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(targets[a]!, l),
+      tf.mean<tf.Scalar>(softmaxCrossEntropy(l, targets[a]!, { labelSmoothing: eps })),
     );
     const metrics: Record<string, tf.Scalar> = {};
     this.opts.heads.forEach(({ name }, a) => {

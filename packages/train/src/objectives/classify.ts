@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mix32, mulberry32 } from '@vtx/core';
+import { mix32, mulberry32, softmaxCrossEntropy } from '@vtx/core';
 import type { Batch } from '@vtx/data';
 import { writeFileAtomic } from '@vtx/runs';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
@@ -83,11 +83,12 @@ export async function writeClassReport(dir: string, step: number, report: ClassR
   return file;
 }
 
-/** Smoothed one-hot targets (B, K) of labels in [0, K): (1 - ε) one-hot + ε / K (Szegedy et al. 2016). */
-export function smoothedOneHot(labels: Int32Array, k: number, eps: number): tf.Tensor2D {
-  return tf.tidy<tf.Tensor2D>(() =>
-    tf.add(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 1 - eps), eps / k),
-  );
+/**
+ * One-hot targets (B, K) of labels in [0, K). Label smoothing (Szegedy et al. 2016) is the loss's
+ * (`softmaxCrossEntropy`'s `labelSmoothing`, fused on backends with the kernel): it commutes with mixup's convex mix.
+ */
+export function oneHotTargets(labels: Int32Array, k: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32') as tf.Tensor2D);
 }
 
 /**
@@ -130,14 +131,15 @@ export class ClassifyObjective implements Objective {
   loss(batch: Batch, step: number): LossOutput {
     const labels = this.labels(batch);
     let x = clipsOf(tf, batch); // (B, T, H, W, C)
-    let target = smoothedOneHot(labels, this.opts.numClasses, this.opts.labelSmoothing); // (B, K)
+    let target = oneHotTargets(labels, this.opts.numClasses); // (B, K)
     if (this.opts.mixup > 0) {
       const mixed = flipMixup(x, [target], this.opts.mixup, this.opts.seed, step);
       x = mixed.x;
       target = mixed.targets[0]!;
     }
     const logits = this.model.apply(x, { training: true }) as tf.Tensor2D; // (B, K)
-    const loss = tf.mean<tf.Scalar>(tf.losses.softmaxCrossEntropy(target, logits));
+    const { labelSmoothing } = this.opts;
+    const loss = tf.mean<tf.Scalar>(softmaxCrossEntropy(logits, target, { labelSmoothing }));
     const top1 = tf.mean<tf.Scalar>(
       tf.cast(tf.equal(tf.argMax(logits, -1), tf.tensor1d(labels, 'int32')), 'float32'),
     );

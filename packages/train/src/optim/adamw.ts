@@ -9,10 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradMap, NamedParam } from './params.js';
-import { SlotOptimizer } from './slots.js';
+import { SlotOptimizer, type Slot } from './slots.js';
 
-/** The fused AdamW kernel of @vtx/backend-native (`ADAMW_KERNEL`): same update, one pass per parameter. */
-export const FUSED_ADAMW = 'VtxAdamW';
+/**
+ * The fused AdamW kernel of @vtx/backend-native (`ADAMW_ALL_KERNEL`): the same update of every parameter in one
+ * call (inputs `p<i>`, `g<i>`, `m<i>`, `v<i>`; attribute `weightDecays`, one λ per tensor; outputs θ', m', v' per
+ * tensor in turn).
+ */
+export const FUSED_ADAMW = 'VtxAdamWAll';
 
 export interface AdamWOptions {
   /** Initial learning rate. Default 1e-3. */
@@ -52,25 +56,18 @@ export class AdamW extends SlotOptimizer<'m' | 'v'> {
     const { beta1: b1, beta2: b2, eps, lr, step } = this;
     const bc1 = 1 - b1 ** step;
     const sqrtBc2 = Math.sqrt(1 - b2 ** step);
-    const fused = tf.getKernel(FUSED_ADAMW, tf.getBackend()) !== undefined;
+    const live = this.slots.filter((s) => grads[s.param.variable.name]);
+    const fused =
+      tf.getKernel(FUSED_ADAMW, tf.getBackend()) !== undefined &&
+      live.every(
+        (s) => s.param.variable.dtype === 'float32' && grads[s.param.variable.name]!.dtype === 'float32',
+      );
+    if (fused) return this.applyFused(live, grads);
     tf.tidy(() => {
-      for (const s of this.slots) {
-        const g = grads[s.param.variable.name];
-        if (!g) continue;
+      for (const s of live) {
+        const g = grads[s.param.variable.name]!;
         const p = s.param.variable;
         const { m: mBuf, v: vBuf } = s.buffers;
-        if (fused) {
-          // one pass over the parameter on backends that register the kernel (@vtx/backend-native)
-          const weightDecay = s.decay ? this.weightDecay : 0;
-          const attrs = { lr, beta1: b1, beta2: b2, eps, weightDecay, step };
-          const [p2, m2, v2] = tf
-            .engine()
-            .runKernel<tf.Tensor[]>(FUSED_ADAMW, { param: p, grad: g, m: mBuf, v: vBuf }, attrs);
-          mBuf.assign(m2!);
-          vBuf.assign(v2!);
-          p.assign(p2!);
-          continue;
-        }
         const m = tf.add(tf.mul(mBuf, b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(vBuf, b2), tf.mul(tf.square(g), 1 - b2));
         mBuf.assign(m);
@@ -78,6 +75,34 @@ export class AdamW extends SlotOptimizer<'m' | 'v'> {
         const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), eps);
         p.assign(tf.sub(this.decayed(s, lr), tf.mul(tf.div(m, denom), lr / bc1)));
       }
+    });
+  }
+
+  /** Every parameter's update in one kernel call (backends that register FUSED_ADAMW: @vtx/backend-native). */
+  private applyFused(live: Slot<'m' | 'v'>[], grads: GradMap): void {
+    if (!live.length) return;
+    const inputs: tf.NamedTensorMap = {};
+    live.forEach((s, i) => {
+      inputs[`p${i}`] = s.param.variable;
+      inputs[`g${i}`] = grads[s.param.variable.name]!;
+      inputs[`m${i}`] = s.buffers.m;
+      inputs[`v${i}`] = s.buffers.v;
+    });
+    const attrs = {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      step: this.step,
+      weightDecays: live.map((s) => (s.decay ? this.weightDecay : 0)),
+    };
+    tf.tidy(() => {
+      const out = tf.engine().runKernel<tf.Tensor[]>(FUSED_ADAMW, inputs, attrs);
+      live.forEach((s, i) => {
+        s.param.variable.assign(out[3 * i]!);
+        s.buffers.m.assign(out[3 * i + 1]!);
+        s.buffers.v.assign(out[3 * i + 2]!);
+      });
     });
   }
 }

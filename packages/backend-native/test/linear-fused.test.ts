@@ -1,0 +1,116 @@
+/**
+ * The fused dense layer (`linear` of @vtx/core with an optional activation, kernels VtxLinear / VtxLinearAct /
+ * VtxLinearGrad on 'native') against (1) the same op composed from stock tfjs ops on 'native' and on 'cpu' and
+ * (2) a float64 reference: values, and the gradients to x, the kernel and the bias by central differences.
+ * Inputs of rank 2-4, widths that fill no SIMD lane or GEMM block evenly, with and without a bias.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, linear, setFusedOps, type LinearActivation } from '@vtx/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { erf, numericGrads, randn, relErr, size, unavailable, valueAndGrads } from './helpers.js';
+
+const ACTS: Record<LinearActivation, (v: number) => number> = {
+  none: (v) => v,
+  'gelu-exact': (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+  'gelu-tanh': (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+  silu: (v) => v / (1 + Math.exp(-v)),
+};
+
+/** act(x·W + b) in float64. */
+function reference(
+  x: Float64Array,
+  w: Float64Array,
+  b: Float64Array | null,
+  din: number,
+  act: LinearActivation,
+) {
+  const dout = w.length / din;
+  const rows = x.length / din;
+  const y = new Float64Array(rows * dout);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < dout; j++) {
+      let s = b ? b[j]! : 0;
+      for (let i = 0; i < din; i++) s += x[r * din + i]! * w[i * dout + j]!;
+      y[r * dout + j] = ACTS[act](s);
+    }
+  return y;
+}
+
+const SHAPES: { x: number[]; dout: number; bias: boolean }[] = [
+  { x: [5, 7], dout: 3, bias: true },
+  { x: [2, 3, 17], dout: 33, bias: false },
+  { x: [2, 2, 3, 9], dout: 20, bias: true },
+];
+
+afterEach(async () => {
+  setFusedOps(true);
+  await tf.setBackend('cpu');
+});
+
+describe.skipIf(unavailable)('fused dense layer on native', () => {
+  for (const { x: xs, dout, bias } of SHAPES)
+    for (const act of Object.keys(ACTS) as LinearActivation[])
+      it(`x [${xs.join(', ')}] -> ${dout}${bias ? ' + bias' : ''}, act ${act}: fused = composed = float64`, async () => {
+        const din = xs.at(-1)!;
+        const shapes = [xs, [din, dout], ...(bias ? [[dout]] : [])];
+        const inputs = shapes.map((s, i) =>
+          randn(size(s), 200 + 11 * i + din, i === 1 ? 1 / Math.sqrt(din) : 1),
+        );
+        const op = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor) => linear(x, w, b ?? null, act);
+        const w = randn(size([...xs.slice(0, -1), dout]), 7);
+
+        await tf.setBackend('native');
+        const prof = await tf.profile(() =>
+          tf.tidy(() => op(...(inputs.map((v, i) => tf.tensor(v, shapes[i])) as [tf.Tensor, tf.Tensor]))),
+        );
+        // one kernel forward, nothing else
+        expect(prof.kernelNames).toEqual([act === 'none' ? FUSED_KERNELS.linear : FUSED_KERNELS.linearAct]);
+        const fused = valueAndGrads(op, inputs, shapes, w);
+        setFusedOps(false);
+        const composed = valueAndGrads(op, inputs, shapes, w);
+        setFusedOps(true);
+        await tf.setBackend('cpu');
+        const cpu = valueAndGrads(op, inputs, shapes, w);
+
+        const in64 = inputs.map((v) => Float64Array.from(v));
+        const ref = (...a: Float64Array[]) => reference(a[0]!, a[1]!, a[2] ?? null, din, act);
+        const refGrads = numericGrads(ref, in64, Float64Array.from(w));
+        expect(relErr(fused.y, ref(...in64)), 'fused vs float64 values').toBeLessThan(2e-6);
+        expect(relErr(fused.y, composed.y), 'fused vs composed values').toBeLessThan(2e-6);
+        expect(relErr(fused.y, cpu.y), 'fused vs cpu values').toBeLessThan(2e-6);
+        const names = ['x', 'kernel', 'bias'];
+        fused.grads.forEach((g, i) => {
+          expect(relErr(g, refGrads[i]!), `${names[i]}: fused vs numeric float64 gradient`).toBeLessThan(
+            2e-5,
+          );
+          expect(relErr(g, composed.grads[i]!), `${names[i]}: fused vs composed gradient`).toBeLessThan(2e-5);
+          expect(relErr(g, cpu.grads[i]!), `${names[i]}: fused vs cpu gradient`).toBeLessThan(2e-5);
+        });
+      });
+
+  it('the backward is one kernel', async () => {
+    await tf.setBackend('native');
+    const [x, w, b] = [
+      tf.tensor(randn(12, 1), [4, 3]),
+      tf.tensor(randn(6, 2), [3, 2]),
+      tf.tensor(randn(2, 3)),
+    ];
+    const prof = await tf.profile(() =>
+      tf.tidy(() =>
+        tf.grads((a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) => linear(a, k, c, 'silu'))([x, w, b]),
+      ),
+    );
+    const kernels = prof.kernelNames.filter((k) => k !== 'Identity' && k !== 'OnesLike' && k !== 'Fill');
+    expect(kernels).toEqual([FUSED_KERNELS.linearAct, FUSED_KERNELS.linearGrad]);
+    tf.dispose([x, w, b]);
+  });
+
+  it('rejects a kernel that does not chain, naming the kernel', async () => {
+    await tf.setBackend('native');
+    const [x, w] = [tf.zeros([2, 3]), tf.zeros([4, 5])];
+    expect(() => tf.engine().runKernel(FUSED_KERNELS.linear, { x, kernel: w }, { act: 'none' })).toThrow(
+      /VtxLinear: x \[2, 3\] and kernel \[4, 5\] do not chain/,
+    );
+    tf.dispose([x, w]);
+  });
+});
