@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { openDataset, resolveDataset } from '@vtx/data';
-import { conditionOf, modelTask, numClassesOf, spaceTimesteps, withDataAttributes } from '@vtx/models';
+import { attributeHeadsOf, conditionOf, modelTask, numClassesOf, spaceTimesteps, withDataAttributes } from '@vtx/models';
 import { ConfigError, isPlainObject, validateConfig } from './config/index.js';
 import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
@@ -62,7 +62,11 @@ export async function validate(
           message: `an attribute classifier trains on a dataset with an attributes column, and this one has none`,
         },
       ]);
-    cfg = { ...cfg, model: withDataAttributes(cfg.model, index.attributes) };
+    const model = withDataAttributes(cfg.model, index.attributes);
+    // the loaders number values by the model's vocabulary, so an evaluation set (`eval.data`) with other or fewer
+    // values is read as the model was trained, and a value the model lacks is an error naming its index.json
+    const vocabulary = Object.fromEntries(attributeHeadsOf(model)!.map((h) => [h.name, [...h.values]]));
+    cfg = { ...cfg, model, data: { ...cfg.data, attributes: cfg.data.attributes ?? vocabulary } };
   }
   const labelNames = index.labels ? (cfg.data.labels ?? index.labels.names) : null; // as the loader numbers them
   const sizes = await checkRunSizes(cfg, { index, dir, labelNames });

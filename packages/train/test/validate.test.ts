@@ -81,7 +81,10 @@ describe('validate: every check before training', () => {
         ...(attributes ? { attributes } : {}),
       },
     });
-    const filled = (await validate(judge())).cfg.model as { attributes: Record<string, string[]> };
+    const valid = await validate(judge());
+    const filled = valid.cfg.model as { attributes: Record<string, string[]> };
+    // the loaders number values by the model's vocabulary (an evaluation set is read as the model was trained)
+    expect(valid.cfg.data.attributes).toEqual(filled.attributes);
     expect(Object.keys(filled.attributes)).toEqual([
       'shape',
       'colour',
@@ -92,6 +95,8 @@ describe('validate: every check before training', () => {
     ]);
     expect(filled.attributes['speed']).toEqual(['slow', 'fast']);
     const own = { direction: ['left-to-right', 'right-to-left', 'top-to-bottom', 'bottom-to-top'] };
-    expect((await validate(judge(own))).cfg.model).toMatchObject({ attributes: own });
+    const kept = await validate(judge(own));
+    expect(kept.cfg.model).toMatchObject({ attributes: own });
+    expect(kept.cfg.data.attributes).toEqual(own);
   });
 });

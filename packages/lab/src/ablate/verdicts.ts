@@ -1,6 +1,8 @@
 /**
  * The verdict functions: each compares the ordering or correlation a paper reports with what a small sweep shows.
  * They judge orderings and signs, never absolute numbers (a 16x16 digit DiT has no FID-50K to compare).
+ * Longer than the ~350-line rule on purpose: one verdict per registered ablation (~50-70 lines each), kept side by
+ * side so their rules read alike; issue 24's single statistical rule for every verdict is where this file splits.
  */
 import { SHAPE_ATTRIBUTES } from '@vtx/data';
 import type { ReportRow, SweepReport } from '../sweep/report.js';
