@@ -15,7 +15,14 @@
  */
 import { join } from 'node:path';
 import { openDataset, resolveDataset } from '@vtx/data';
-import { attributeHeadsOf, conditionOf, modelTask, numClassesOf, spaceTimesteps, withDataAttributes } from '@vtx/models';
+import {
+  attributeHeadsOf,
+  conditionOf,
+  modelTask,
+  numClassesOf,
+  spaceTimesteps,
+  withDataAttributes,
+} from '@vtx/models';
 import { ConfigError, isPlainObject, validateConfig } from './config/index.js';
 import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
