@@ -11,21 +11,11 @@ import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildSynthetic, encodePng, readPromptClip } from '@vtx/data';
 import { PNG } from 'pngjs';
-import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeDataset, labelColumnWidth, loadRun, train } from '../../train/src/index.js';
 import { captureCli } from './helpers/cli.js';
 import { tinyVideoDiT, wasmRunsDir } from '../../train/test/helpers/tiny.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-
-/** Skip (VTX_SKIP_FFMPEG=1) or fail loudly when ffmpeg is absent. */
-function needFfmpeg(ctx: TestContext): void {
-  if (hasFfmpeg) return;
-  if (process.env['VTX_SKIP_FFMPEG'] === '1') ctx.skip('ffmpeg is not installed and VTX_SKIP_FFMPEG=1');
-  throw new Error(
-    'ffmpeg is not installed: run scripts/install-ffmpeg.sh (or set VTX_SKIP_FFMPEG=1 to skip)',
-  );
-}
+import { hasFfmpeg, needFfmpeg } from '../../data/test/helpers/ffmpeg.js';
 
 const dir = wasmRunsDir('sample-prompt-latent');
 const io = captureCli();

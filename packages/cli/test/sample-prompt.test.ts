@@ -10,21 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, readPromptClip } from '@vtx/data';
 import { captureCli } from './helpers/cli.js';
 import { tinyRun, tinyVideoDiT, wasmRunsDir } from '../../train/test/helpers/tiny.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-
-/** Skip (VTX_SKIP_FFMPEG=1) or fail loudly when ffmpeg is absent. */
-function needFfmpeg(ctx: TestContext): void {
-  if (hasFfmpeg) return;
-  if (process.env['VTX_SKIP_FFMPEG'] === '1') ctx.skip('ffmpeg is not installed and VTX_SKIP_FFMPEG=1');
-  throw new Error(
-    'ffmpeg is not installed: run scripts/install-ffmpeg.sh (or set VTX_SKIP_FFMPEG=1 to skip)',
-  );
-}
+import { hasFfmpeg, needFfmpeg } from '../../data/test/helpers/ffmpeg.js';
 
 const dir = wasmRunsDir('sample-prompt');
 const io = captureCli();

@@ -3,23 +3,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { DataError, encodePng, readPromptClip, type PromptClipOptions } from '../src/index.js';
 import { gifenc } from '../src/util/gifenc.js';
 import { tmpDir } from './helpers.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const skipOk = process.env.VTX_SKIP_FFMPEG === '1';
-
-/** Skip (VTX_SKIP_FFMPEG=1) or fail loudly when ffmpeg is absent. */
-function needFfmpeg(ctx: TestContext): void {
-  if (hasFfmpeg) return;
-  if (skipOk) ctx.skip('ffmpeg is not installed and VTX_SKIP_FFMPEG=1');
-  throw new Error(
-    'ffmpeg is not installed: run scripts/install-ffmpeg.sh (or set VTX_SKIP_FFMPEG=1 to skip these tests)',
-  );
-}
+import { hasFfmpeg, needFfmpeg } from './helpers/ffmpeg.js';
 
 type Rgb = [number, number, number];
 /** The frames of the test videos, one solid colour each: red, green, blue, white, black, yellow. */

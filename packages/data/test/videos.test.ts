@@ -2,22 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { buildFromVideos, DataError, openDataset, readRows } from '../src/index.js';
 import { collect, dataCli, tmpDir } from './helpers.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const skipOk = process.env.VTX_SKIP_FFMPEG === '1';
-
-/** Skip (VTX_SKIP_FFMPEG=1) or fail loudly when ffmpeg is absent. */
-function needFfmpeg(ctx: TestContext): void {
-  if (hasFfmpeg) return;
-  if (skipOk) ctx.skip('ffmpeg is not installed and VTX_SKIP_FFMPEG=1');
-  throw new Error(
-    'ffmpeg is not installed: run scripts/install-ffmpeg.sh (or set VTX_SKIP_FFMPEG=1 to skip these tests)',
-  );
-}
+import { hasFfmpeg, needFfmpeg } from './helpers/ffmpeg.js';
 
 function encode(out: string, source: string, seconds: number, extra: string[] = []): void {
   fs.mkdirSync(path.dirname(out), { recursive: true });
