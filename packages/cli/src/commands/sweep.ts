@@ -14,6 +14,7 @@ import {
   sweepStates,
   queuedTasks,
 } from '@vtx/lab';
+import { launched } from '@vtx/train';
 import { EXIT, UsageError, report } from './common.js';
 import { smokeSweep, smokeSweepLine } from './smoke.js';
 import { promises as fs } from 'node:fs';
@@ -180,7 +181,9 @@ const taskCmd: CommandModule<object, { dir: string; index?: number; stage?: stri
         argv.stage !== undefined
           ? await runSweepStage(argv.dir, argv.stage, { signal })
           : await runSweepTask(argv.dir, argv.index!, { signal });
-      if (s) process.stdout.write(`run ${s.name}: ${s.status} at step ${s.step}/${s.steps}\n`);
+      // a data-parallel task (launcher.ntasks > 1) runs this on every rank: rank 0 says how the run ended
+      if (s && launched().rank === 0)
+        process.stdout.write(`run ${s.name}: ${s.status} at step ${s.step}/${s.steps}\n`);
       if (s && s.status !== 'completed') process.exitCode = EXIT.failure;
     } catch (e) {
       report(e);

@@ -209,6 +209,11 @@ describe('slurm launcher', () => {
       r.states.map((s) => s.state),
       await fs.readFile(taskOut, 'utf8'),
     ).toEqual(['completed']);
+    // both tasks ran `vtx sweep task`; rank 0 alone says how the run ended
+    const said = (await fs.readFile(taskOut, 'utf8')).match(
+      /^run slurmdp-width-16: completed at step 8\/8$/gm,
+    );
+    expect(said).toHaveLength(1);
     const run = runDir(out, 'width-16');
     const log = await fs.readFile(join(run, 'log.jsonl'), 'utf8');
     expect(log).toContain('data parallel: rank 0 of 2');
