@@ -23,7 +23,7 @@ import {
   type ModelCost,
   type NoiseProcess,
 } from '@vtx/models';
-import { softmaxCrossEntropy } from '@vtx/core';
+import { normalSeed, softmaxCrossEntropy } from '@vtx/core';
 import { AdamW, namedParams } from '@vtx/train';
 
 export interface Workload {
@@ -125,7 +125,9 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
   let i = 0;
   const batch = () => {
     const s = seed * 1000 + i++;
-    const x = tf.randomNormal([b, ...w.clip], 0, 1, 'float32', s);
+    // normalSeed: tfjs takes a normal draw's seed 0 as "unseeded" (Math.random), which made step 0 of seed 0 differ
+    // from process to process (vivit-fsa-tiny's step-0 loss: 2.26-2.29)
+    const x = tf.randomNormal([b, ...w.clip], 0, 1, 'float32', normalSeed(s));
     if (w.kind === 'classify') {
       const y = tf.oneHot(tf.randomUniform([b], 0, w.classes, 'int32', s + 1), w.classes).toFloat();
       return { inputs: [x], target: y };
@@ -141,7 +143,7 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
         const out = model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
         // the classifier objective's loss (@vtx/core: fused on native)
         if (target) return tf.mean<tf.Scalar>(softmaxCrossEntropy(out, target));
-        const noise = tf.randomNormal(out.shape, 0, 1, 'float32', i);
+        const noise = tf.randomNormal(out.shape, 0, 1, 'float32', normalSeed(i));
         return tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(noise, out);
       }, vars);
       opt.apply(grads);
