@@ -61,7 +61,7 @@ export const ablateCommand: CommandModule<object, Args> = {
       .example('$0 ablate dit-conditioning', 'adaLN-Zero vs adaLN vs cross-attention vs in-context')
       .example('$0 ablate dit-conditioning --smoke', 'two steps of each of its runs first, nothing kept')
       .example(
-        '$0 ablate dit-conditioning --set train.steps=50 --runs /tmp/abl --docs /tmp/abl-docs',
+        '$0 ablate dit-conditioning --set train.steps=50 --runs short/runs --docs short/docs',
         'a shortened run of it, kept apart from the shipped report',
       ),
   handler: async (argv) => {

@@ -69,7 +69,7 @@ const runCmd: CommandModule<
       .conflicts('smoke', ['out', 'launcher'])
       .example('$0 sweep configs/sweeps/tiny.yaml --smoke', 'check every run of a sweep end to end first')
       .example(
-        '$0 sweep configs/sweeps/tiny.yaml --set train.steps=50 --out /tmp/tiny-short',
+        '$0 sweep configs/sweeps/tiny.yaml --set train.steps=50 --out short/tiny',
         'every run shortened to 50 steps, in a directory of its own',
       ),
   handler: async (argv) => {

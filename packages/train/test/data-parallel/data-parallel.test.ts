@@ -36,6 +36,13 @@ if (why) console.warn(`SKIPPED data-parallel training under mpirun: ${why}`);
 
 const dir = wasmRunsDir('dp');
 const TOL = 1e-4;
+/**
+ * Weights, absolute. AdamW divides by √v, so a weight whose gradient is near zero turns a rounding difference of the
+ * gradient (2 x 8 rows summed in another order than 16) into a step of up to the learning rate (1e-3 here) per step.
+ * Worst measured: 1.3e-4 (the ViViT classifier with the fused dense-layer and softmax cross-entropy kernels; 4.5e-5
+ * with the composed ops); a wrong row weighting fails by far more (the diffusion case at step 3 with weights 0.5).
+ */
+const WEIGHT_TOL = 5e-4;
 const MINUTES = 60_000;
 
 interface Launch {
@@ -83,7 +90,7 @@ function reports(l: Launch): { rank: number; status: string; step: number }[] {
     .sort((a, b) => a.rank - b.rank);
 }
 
-/** Every weight of the newest checkpoints of two runs agrees within TOL; returns the largest difference. */
+/** Every weight of the newest checkpoints of two runs agrees within WEIGHT_TOL; returns the largest difference. */
 async function weightsAgree(a: string, b: string): Promise<number> {
   const [ca, cb] = await Promise.all(
     [a, b].map(async (d) => (await listCheckpoints(join(d, 'checkpoints'))).at(-1)!),
@@ -100,7 +107,7 @@ async function weightsAgree(a: string, b: string): Promise<number> {
       for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
     }
   }
-  expect(worst).toBeLessThan(TOL);
+  expect(worst).toBeLessThan(WEIGHT_TOL);
   return worst;
 }
 
