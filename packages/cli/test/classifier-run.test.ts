@@ -80,7 +80,7 @@ beforeAll(async () => {
     out: runDir,
     terminal: new PassThrough(),
   });
-}, 300_000);
+}, 600_000);
 
 describe('vtx eval: classes', () => {
   interface Classes {

@@ -86,7 +86,7 @@ beforeAll(async () => {
     });
     if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr.toString()}`);
   }
-}, 240_000);
+}, 600_000);
 
 /** n seeded bytes. */
 function pattern(n: number, seed: number): Uint8Array {

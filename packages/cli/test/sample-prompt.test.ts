@@ -61,7 +61,7 @@ beforeAll(async () => {
     },
     model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
   });
-}, 240_000);
+}, 600_000);
 
 /** Frame `f` of sample `k` in a written contact sheet of (count, frames, 16, 16, 3) clips: (16, 16, 3) bytes. */
 function sheetFrame(file: string, frames: number, k: number, f: number): Uint8Array {

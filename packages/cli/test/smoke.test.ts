@@ -40,7 +40,7 @@ describe('vtx train --smoke', () => {
     expect(tmp).toBeDefined();
     expect(existsSync(tmp!)).toBe(false);
     expect(existsSync(join('runs', name))).toBe(false);
-  }, 300_000);
+  }, 600_000);
 
   it('a bad config is a config error (exit 2); --smoke with --out is a usage error', async () => {
     expect(await io.run('train', '--config', file, '--smoke', '--set', 'train.stepz=2')).toBe(2);

@@ -4,20 +4,19 @@
  * and the whole clip equals the Node sampler's (`sampleClips` with the same given frames, what `vtx sample --image`
  * runs) for the same seed, class, steps and guidance, on wasm.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@vtx/core';
 import { sampleClips } from '@vtx/models';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportRun } from '../../src/export/index.js';
 import { loadRun } from '../../src/load-run.js';
 import { findChromium, launchChromium } from '../../../view/test/chromium.js';
 import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
+import { serveSampler, type SamplerSite } from './sampler-site.js';
 
 /** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
 interface PageWindow {
@@ -31,11 +30,10 @@ interface PageWindow {
 }
 
 const chrome = findChromium();
-const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-i2v-'));
 const [T, H, W] = [6, 16, 16];
 let browser: Browser | undefined;
-let server: PreviewServer | undefined;
+let site: SamplerSite | undefined;
 let url = '';
 let run = '';
 
@@ -66,28 +64,13 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
       },
       model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
     });
-    const site = join(dir, 'site');
-    await build({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: site, emptyOutDir: true },
-    });
-    mkdirSync(join(site, 'model'));
-    await exportRun(run, join(site, 'model'));
-    server = await preview({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: site },
-      preview: { host: '127.0.0.1', port: 0 },
-    });
-    url = server.resolvedUrls!.local[0]!;
+    site = await serveSampler(run, dir);
+    url = site.url;
     browser = await launchChromium(chrome.path!);
-  }, 240_000);
+  }, 600_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    await site?.close();
     rmSync(dir, { recursive: true, force: true });
     await selectBackend({ override: 'cpu' });
   });
@@ -104,7 +87,7 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
         (window as unknown as PageWindow).vtxSampler.ready ||
         (window as unknown as PageWindow).vtxSampler.error,
       null,
-      { timeout: 60_000 },
+      { timeout: 600_000 },
     );
     expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
     expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.takesPicture)).toBe(true);
@@ -132,7 +115,7 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
         (window as unknown as PageWindow).vtxSampler.last ||
         (window as unknown as PageWindow).vtxSampler.error,
       null,
-      { timeout: 120_000 },
+      { timeout: 600_000 },
     );
     expect(errors).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();

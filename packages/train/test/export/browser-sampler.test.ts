@@ -3,18 +3,17 @@
  * DiT and, on the wasm backend and on webgpu (SwiftShader), produces the same clip as the Node sampler
  * (`sampleClips`, what `vtx sample` runs) for the same seed, class, steps and guidance; then saves it as a GIF.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { selectBackend } from '@vtx/core';
 import type { Browser, Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportRun } from '../../src/export/index.js';
 import { loadRun } from '../../src/load-run.js';
 import { sampleClips } from '@vtx/models';
 import { findChromium, launchChromium } from '../../../view/test/chromium.js';
 import { tinyRun } from '../helpers/tiny.js';
+import { serveSampler, type SamplerSite } from './sampler-site.js';
 
 /** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
 interface PageWindow {
@@ -28,10 +27,9 @@ interface PageWindow {
 }
 
 const chrome = findChromium();
-const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-sampler-'));
 let browser: Browser | undefined;
-let server: PreviewServer | undefined;
+let site: SamplerSite | undefined;
 let url = '';
 let run = '';
 
@@ -39,28 +37,13 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
   beforeAll(async () => {
     await selectBackend({ override: 'wasm' });
     run = await tinyRun(dir);
-    const site = join(dir, 'site');
-    await build({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: site, emptyOutDir: true },
-    });
-    mkdirSync(join(site, 'model'));
-    await exportRun(run, join(site, 'model'));
-    server = await preview({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: site },
-      preview: { host: '127.0.0.1', port: 0 },
-    });
-    url = server.resolvedUrls!.local[0]!;
+    site = await serveSampler(run, dir);
+    url = site.url;
     browser = await launchChromium(chrome.path!);
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    await site?.close();
     rmSync(dir, { recursive: true, force: true });
     await selectBackend({ override: 'cpu' });
   });
