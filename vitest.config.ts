@@ -5,6 +5,7 @@ const packages = [
   'models',
   'data',
   'runs',
+  'config',
   'train',
   'eval',
   'lab',

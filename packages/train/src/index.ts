@@ -1,6 +1,7 @@
 /**
  * @vtx/train — the config-driven trainer. What its users (the CLI, @vtx/eval, @vtx/lab, examples, bench) need:
- *   - experiment configs: the schema, loading with extends/--set, errors that name the key, resolved configs;
+ *   - experiment configs: the schema, its warnings and plugins (reading YAML with extends/--set and the errors
+ *     that name file, line and key are @vtx/config's);
  *   - `validate`, `train()` and the `Trainer`; stopping on a signal; resume overrides; loading a finished run;
  *   - what the trainer's neighbours plug in or read back: sample scoring (`SampleScoring`), declared sizes, latent
  *     caches, checkpoints' listing, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
@@ -17,17 +18,6 @@ export {
   type EvalJudgeSection,
   type ExperimentConfigInput,
 } from './experiment.js';
-export {
-  ConfigError,
-  UsageError,
-  closest,
-  formatIssue,
-  loadConfigFile,
-  parseOverride,
-  readConfigTree,
-  writeResolvedConfig,
-  type Override,
-} from './config/index.js';
 export { importPlugins, withPlugins } from './plugins.js';
 
 // training

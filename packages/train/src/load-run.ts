@@ -12,7 +12,7 @@ import {
 } from '@vtx/models';
 import { z } from 'zod';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
-import { loadConfigFile } from './config/index.js';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
 import { assignParams, namedParams } from './optim/index.js';
 import { TrainerState } from './state.js';

@@ -19,7 +19,7 @@ import {
   setAsideDamaged,
   type ResumePoint,
 } from './checkpoint/index.js';
-import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE, UsageError } from './config/index.js';
+import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE, UsageError } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
 import { makeSchedule } from './optim/index.js';
 import type { RunSummary } from './summary.js';

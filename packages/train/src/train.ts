@@ -27,7 +27,7 @@ import { modelName, modelTask } from '@vtx/models';
 import type { Logger } from 'pino';
 import { startBackend } from './backend.js';
 import { withCaptionVocab } from './captions.js';
-import { writeResolvedConfig } from './config/index.js';
+import { writeResolvedConfig } from '@vtx/config';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';

@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   ExperimentConfig,
   NonFiniteError,
   Trainer,
@@ -15,6 +14,7 @@ import {
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
+import { ConfigError } from '@vtx/config';
 import { sampleClips } from '@vtx/models';
 import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
 import { readMetrics } from '@vtx/runs';

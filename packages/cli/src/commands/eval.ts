@@ -9,13 +9,13 @@ import {
   startBackend,
   humanNumber,
   latestCheckpoint,
-  loadConfigFile,
   ExperimentConfig,
   importPlugins,
   Trainer,
   classReportFile,
   type ClassReport,
 } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { checkJudgeConfig, sampleScoring } from '@vtx/eval';
 import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';

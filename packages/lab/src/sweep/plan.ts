@@ -11,7 +11,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { latestCheckpoint, writeResolvedConfig, type RunSummary } from '@vtx/train';
+import { latestCheckpoint, type RunSummary } from '@vtx/train';
+import { writeResolvedConfig } from '@vtx/config';
 import type { ExpandedSweep } from './expand.js';
 import { assertSafeName, insideDir } from './naming.js';
 import type { Assignment, SweepConfig } from './schema.js';
