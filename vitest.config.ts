@@ -6,6 +6,7 @@ const packages = [
   'data',
   'runs',
   'config',
+  'checkpoint',
   'train',
   'eval',
   'lab',

@@ -4,11 +4,11 @@
  *     that name file, line and key are @vtx/config's);
  *   - `validate`, `train()` and the `Trainer`; stopping on a signal; resume overrides; loading a finished run;
  *   - what the trainer's neighbours plug in or read back: sample scoring (`SampleScoring`), declared sizes, latent
- *     caches, checkpoints' listing, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
+ *     caches, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
  *   - a few optimizer pieces the benches and `vtx predict` use.
- * Everything else (objectives, optimizer internals, the checkpoint codec, guards, run logging) is internal: the
- * package's own tests import it from its module. The run directory's file format is @vtx/runs'; evaluation is
- * @vtx/eval, sweeps and ablations @vtx/lab, the `vtx` command line @vtx/cli.
+ * Everything else (objectives, optimizer internals, guards, run logging) is internal: the package's own tests import
+ * it from its module. The run directory's file format is @vtx/runs', checkpoints are @vtx/checkpoint's, YAML
+ * loading @vtx/config's; evaluation is @vtx/eval, sweeps and ablations @vtx/lab, the `vtx` command line @vtx/cli.
  */
 
 // experiment configs
@@ -27,7 +27,6 @@ export { Trainer, type StepRecord } from './trainer.js';
 export { GracefulStop } from './stop.js';
 export { checkResumeOverrides } from './resume.js';
 export { NonFiniteError } from './guards/index.js';
-export { CheckpointError, latestCheckpoint, listCheckpoints } from './checkpoint/index.js';
 export { startBackend } from './backend.js';
 export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
 export { humanNumber } from './run/index.js';

@@ -11,7 +11,7 @@ import {
   type NoiseProcess,
 } from '@vtx/models';
 import { z } from 'zod';
-import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
+import { latestCheckpoint, loadCheckpoint } from '@vtx/checkpoint';
 import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
 import { assignParams, namedParams } from './optim/index.js';

@@ -9,11 +9,11 @@ import {
   ExperimentConfig,
   NonFiniteError,
   Trainer,
-  listCheckpoints,
   loadRun,
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
+import { listCheckpoints } from '@vtx/checkpoint';
 import { ConfigError } from '@vtx/config';
 import { sampleClips } from '@vtx/models';
 import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
