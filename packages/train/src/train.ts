@@ -32,14 +32,14 @@ import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
 import { pluginsRelativeTo } from './plugins.js';
 import { continueRun, resumeChanges, shareStart, startOf, type Start } from './resume.js';
-import { EventWriter, createLogger, createProgress, type Progress } from './run/index.js';
+import { createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
 import { writeSamples } from './samples.js';
 import type { RunSummary } from './summary.js';
 import { Trainer, type StepRecord } from './trainer.js';
 import { validate, type ValidRun } from './validate.js';
 import { agree, inTurn, privateDir, rankConfig, startRanks, worldConfig, type Ranks } from './ranks.js';
-import { writeFileAtomic, MetricsWriter } from '@vtx/runs';
+import { EventWriter, writeFileAtomic, MetricsWriter } from '@vtx/runs';
 import type { SampleScoring } from './sample-scoring.js';
 
 export type { RunSummary } from './summary.js';
