@@ -7,6 +7,7 @@ const packages = [
   'runs',
   'config',
   'checkpoint',
+  'media',
   'train',
   'eval',
   'lab',

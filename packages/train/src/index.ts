@@ -4,11 +4,12 @@
  *     that name file, line and key are @vtx/config's);
  *   - `validate`, `train()` and the `Trainer`; stopping on a signal; resume overrides; loading a finished run;
  *   - what the trainer's neighbours plug in or read back: sample scoring (`SampleScoring`), declared sizes, latent
- *     caches, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
+ *     caches, clips from dataset records, export, backend start-up, plugins;
  *   - a few optimizer pieces the benches and `vtx predict` use.
  * Everything else (objectives, optimizer internals, guards, run logging) is internal: the package's own tests import
  * it from its module. The run directory's file format is @vtx/runs', checkpoints are @vtx/checkpoint's, YAML
- * loading @vtx/config's; evaluation is @vtx/eval, sweeps and ablations @vtx/lab, the `vtx` command line @vtx/cli.
+ * loading @vtx/config's, GIF/PNG sheets @vtx/media's; evaluation is @vtx/eval, sweeps and ablations @vtx/lab, the
+ * `vtx` command line @vtx/cli.
  */
 
 // experiment configs
@@ -36,13 +37,6 @@ export type { Generator, SampleScorer, SampleScoring } from './sample-scoring.js
 export { declaredSizes, distinctClips, evalDataInput, patchProblem } from './sizes.js';
 export { loadRun, type LoadedRun } from './load-run.js';
 export { decodeLatents, encodeDataset, latentSourceOf, toPixels, LatentSource } from './latent-cache.js';
-export {
-  gridFrames,
-  labelColumnWidth,
-  writeGifGrid,
-  writePngSheet,
-  type ClipArray,
-} from './media/clip-grid.js';
 export { recordsToClips } from './media/records.js';
 export { exportRun } from './export/index.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sampleClips } from '@vtx/models';
 import { stepName, type EventWriter } from '@vtx/runs';
 import { datasetCaptions } from './captions.js';
-import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
+import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from '@vtx/media';
 import { toPixels } from './latent-cache.js';
 import type { Trainer } from './trainer.js';
 
