@@ -21,7 +21,6 @@ import { mix32 } from '@vtx/core';
 import type { DataConfigInput } from '@vtx/data';
 import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
 import {
-  ConfigError,
   decodeLatents,
   evalDataInput,
   latentSourceOf,
@@ -31,6 +30,7 @@ import {
   type SampleScorer,
   type SampleScoring,
 } from '@vtx/train';
+import { ConfigError } from '@vtx/config';
 import { CLOSED_FORM_KINDS, closedFormMetrics, hasClosedForm } from './closed-form.js';
 import {
   CLASS_HEAD,

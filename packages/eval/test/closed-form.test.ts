@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MOTION_CLASSES, OcclusionSpec, occlusionClip, type Visibility } from '@vtx/data';
-import { ConfigError, ExperimentConfig } from '@vtx/train';
+import { ConfigError } from '@vtx/config';
+import { ExperimentConfig } from '@vtx/train';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../../data/test/helpers.js';
 import { closedFormMetrics, hasClosedForm } from '../src/closed-form.js';
