@@ -3,8 +3,9 @@
  * readings are known (the brightest channel), an attribute judge reads a class-conditional sample through the
  * attribute whose values are the class names, the Fréchet distance of real clips to other real clips is far below
  * that to noise, a tiny diffusion run reports sample/frechet and sample/acc/* at its evaluations (metrics.jsonl,
- * summary) and `vtx eval --judge` reports sample/class-acc, and a bad eval.judge is a config error (exit code 2)
- * naming the key and the path.
+ * summary) and `vtx eval --judge` reports sample/class-acc, a bad eval.judge is a config error (exit code 2)
+ * naming the key and the path, and without a judge run the closed-form reader of the data's kind scores the samples
+ * (motion on bouncing shapes, coherence on occlusion clips).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -287,5 +288,32 @@ describe('eval.judge on tiny runs', () => {
     const keys = Object.keys(summary.metrics).filter((k) => k.startsWith('sample/'));
     expect(keys.sort()).toEqual(['sample/direction-acc', 'sample/one-subject']);
     expect(summary.metrics['sample/one-subject']).toBe(0); // two updates draw noise, not one subject
+  });
+
+  it('without a judge run on occlusion data, evaluation reports the coherence reader only', async () => {
+    const occlusion = { kind: 'occlusion' as const, count: 8, frames: 16, height: 16, width: 48 };
+    const summary = await train(
+      {
+        name: 'no-judge-occlusion',
+        seed: 3,
+        backend: 'wasm',
+        data: { dataset: occlusion, cacheDir: join(dir, 'cache'), batchSize: 4, worker: false },
+        model: { ...tinyVideoDiT, patch: [4, 8, 8], condition: 'none' },
+        diffusion: { samplingSteps: 'ddim4', sampler: 'ddim' },
+        train: { steps: 2, logEvery: 2, checkpointEvery: 2, ema: { enabled: false } },
+        eval: {
+          data: { dataset: { ...occlusion, seed: 1 }, cacheDir: join(dir, 'cache') },
+          batches: 1,
+          judge: { samples: 4 },
+        },
+        sample: { count: 0 },
+        log: { tensorboard: false, progress: 'off' },
+      },
+      { out: join(dir, 'no-judge-occlusion'), terminal: sink, samples: sampleScoring },
+    );
+    const keys = Object.keys(summary.metrics).filter((k) => k.startsWith('sample/'));
+    // the occlusion labels are the motion classes, but the kind decides: no sample/one-subject
+    expect(keys.sort()).toEqual(['sample/consistency', 'sample/occluded', 'sample/permanence']);
+    expect(summary.metrics['sample/permanence']).toBe(0); // two updates draw noise: nothing re-emerges
   });
 });

@@ -1,10 +1,19 @@
 /**
  * @vtx/eval — evaluation of runs: judges (a classification or attribute run read as a scorer), sample quality of a
  * diffusion run (`sampleScoring` for train() with `eval.judge`, `scoreRun` for finished runs), the Fréchet
- * distance, closed-form motion and framing readers of bouncing shapes, prompt expansion and recaptioning. A judge
- * is an ordinary run (`vtx train`): an attribute classifier (`model.kind: attribute-classifier`) or a classifier.
+ * distance, closed-form readers of samples (motion and framing of bouncing shapes, permanence and consistency of
+ * occlusion clips), prompt expansion and recaptioning. A judge is an ordinary run (`vtx train`): an attribute
+ * classifier (`model.kind: attribute-classifier`) or a classifier.
  */
 export { captionFromAttributes, templateFor } from './caption-template.js';
+export { CLOSED_FORM_KINDS, closedFormMetrics } from './closed-form.js';
+export {
+  clipCoherence,
+  coherenceScore,
+  type ClipCoherence,
+  type CoherenceOptions,
+  type CoherenceScore,
+} from './coherence.js';
 export { clipFraming, framingRate, type ClipFraming, type FramingOptions } from './framing.js';
 export { frechetDistance, gaussianStats, type GaussianStats } from './frechet.js';
 export {

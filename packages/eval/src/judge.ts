@@ -215,6 +215,8 @@ export interface ReferenceSet extends JudgeOutput {
   captions: string[];
   /** The dataset's class names (`index.labels.names`), or null. */
   labelNames: string[] | null;
+  /** The dataset's builder kind (`index.builder.kind`: 'synthetic', 'occlusion', …), or null. */
+  kind: string | null;
 }
 
 /** What the reference rows say: the prompts (captions, classes) and the truth (attributes) of a score. */
@@ -287,6 +289,7 @@ async function readReference(
     labels: labels.slice(0, n),
     captions: captions.slice(0, n),
     labelNames: loader.labelNames, // the numbering of `labels`: the data config's `labels` (the model's), else its own
+    kind: typeof loader.index.builder['kind'] === 'string' ? loader.index.builder['kind'] : null,
   };
 }
 

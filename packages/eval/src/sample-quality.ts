@@ -5,8 +5,9 @@
  *   requestsOf       what each sample was asked for, in the judge's terms
  *   scoreSamples     the judge's accuracy on those requests and the Fréchet distance to real reference clips
  *   sampleMetrics    the names evaluation reports: sample/frechet, sample/acc/<attribute>, sample/acc/mean,
- *                    sample/class-acc; on bouncing shapes also sample/one-subject and sample/direction-acc
- *                    (a closed-form reader, ./motion.ts)
+ *                    sample/class-acc; beside them, by the dataset's kind, a closed-form reader's (./closed-form.ts:
+ *                    sample/one-subject and sample/direction-acc on bouncing shapes, sample/permanence,
+ *                    sample/consistency and sample/occluded on occlusion clips)
  *   SampleQuality    the evaluator: real reference features computed once, the judge loaded per scoring
  *   checkJudgeConfig eval.judge checked before a run starts (a ConfigError naming eval.judge.run and the path)
  *   sampleScoring    the two above as the trainer's SampleScoring (train(cfg, { samples: sampleScoring }))
@@ -17,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mix32 } from '@vtx/core';
-import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
+import type { DataConfigInput } from '@vtx/data';
 import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
 import {
   decodeLatents,
@@ -30,7 +31,7 @@ import {
   type SampleScoring,
 } from '@vtx/train';
 import { ConfigError } from '@vtx/config';
-import { motionScore } from './motion.js';
+import { CLOSED_FORM_KINDS, closedFormMetrics, hasClosedForm } from './closed-form.js';
 import {
   CLASS_HEAD,
   attributeAccuracy,
@@ -129,8 +130,6 @@ export function requestsOf(
   return { wanted: classes.map((c) => ({ [head.name]: names[c] ?? '' })), heads: [head.name] };
 }
 
-const sameList = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((v, i) => v === b[i]);
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((v) => b.includes(v));
 
@@ -200,7 +199,7 @@ export class SampleQuality implements SampleScorer {
   }
 
   async score(gen: Generator): Promise<Record<string, number>> {
-    if (this.settings.run === undefined) return this.scoreShapes(gen);
+    if (this.settings.run === undefined) return this.scoreClosedForm(gen);
     const judge = await loadJudge(this.settings.run);
     try {
       this.ref ??= await realFeatures(judge, this.data, this.settings.samples);
@@ -211,7 +210,7 @@ export class SampleQuality implements SampleScorer {
       const { x, classes } = await this.generate(gen, ref);
       try {
         const score = await scoreSamples(judge, x, requestsOf(judge, cond, classes, ref), ref);
-        return { ...sampleMetrics(judge.kind, score), ...(await shapesMetrics(x, cond, classes, ref)) };
+        return { ...sampleMetrics(judge.kind, score), ...(await closedFormMetrics(x, cond, classes, ref)) };
       } finally {
         x.dispose();
       }
@@ -237,52 +236,21 @@ export class SampleQuality implements SampleScorer {
     return { x, classes };
   }
 
-  /** Without a judge run: the closed-form reader's metrics on bouncing-shapes evaluation data. */
-  private async scoreShapes(gen: Generator): Promise<Record<string, number>> {
+  /** Without a judge run: the closed-form reader's metrics for the evaluation data's kind (./closed-form.ts). */
+  private async scoreClosedForm(gen: Generator): Promise<Record<string, number>> {
     const rows = (this.rows ??= await referenceRows(this.data, this.settings.samples));
-    const cond = gen.condition;
+    if (!hasClosedForm(rows))
+      throw new Error(
+        `eval.judge has no run, and the evaluation data (kind ${rows.kind ?? 'unknown'}) has no closed-form reader: ` +
+          `nothing to score it with (set eval.judge.run to a judge run)`,
+      );
     const { x, classes } = await this.generate(gen, rows);
     try {
-      const m = await shapesMetrics(x, cond, classes, rows);
-      if (!Object.keys(m).length)
-        throw new Error(
-          'eval.judge has no run, and the evaluation data is not the bouncing shapes: nothing to score it with ' +
-            '(set eval.judge.run to a judge run)',
-        );
-      return m;
+      return await closedFormMetrics(x, gen.condition, classes, rows);
     } finally {
       x.dispose();
     }
   }
-}
-
-/**
- * On bouncing-shapes data (the reference rows' labels are the motion classes), the closed-form reader of
- * ./motion.ts: sample/one-subject (fraction of samples showing one subject in every frame, 1 on real clips) and,
- * when the samples were asked for a motion (the class, or the caption's direction), sample/direction-acc.
- */
-async function shapesMetrics(
-  x: tf.Tensor,
-  cond: Condition,
-  classes: readonly number[],
-  ref: Pick<ReferenceRows, 'attributes' | 'labelNames'>,
-): Promise<Record<string, number>> {
-  if (!ref.labelNames || !sameList(ref.labelNames, MOTION_CLASSES)) return {};
-  const asked =
-    cond.kind === 'class'
-      ? classes
-      : cond.kind === 'caption'
-        ? ref.attributes.map((a) => MOTION_CLASSES.indexOf(a['direction'] ?? ''))
-        : [];
-  const s = motionScore(
-    (await x.data()) as Float32Array,
-    x.shape,
-    asked.length && asked.every((c) => c >= 0) ? asked : [],
-  );
-  return {
-    'sample/one-subject': s.oneSubject,
-    ...(s.directionAcc === null ? {} : { 'sample/direction-acc': s.directionAcc }),
-  };
 }
 
 /**
@@ -299,11 +267,11 @@ export async function checkJudgeConfig(cfg: ExperimentConfig, file = '<config>')
   if (judge.run === undefined) {
     const dataset = evalDataInput(cfg).dataset;
     const kind = typeof dataset === 'object' ? dataset.kind : undefined;
-    if (kind !== undefined && kind !== 'synthetic' && kind !== 'native-shapes')
+    if (kind !== undefined && !(CLOSED_FORM_KINDS as readonly string[]).includes(kind))
       throw fail(
         'eval.judge.run',
-        `required for '${kind}' data: without a judge run only bouncing-shapes data (kind synthetic or ` +
-          'native-shapes) can be scored, by the closed-form reader',
+        `required for '${kind}' data: without a judge run only data with a closed-form reader (kind ` +
+          `${CLOSED_FORM_KINDS.join(', ')}) can be scored`,
       );
     return;
   }

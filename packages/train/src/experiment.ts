@@ -55,8 +55,9 @@ export type TrainSection = z.infer<typeof TrainSection>;
  */
 export const EvalJudgeSection = z.strictObject({
   /**
-   * The judge's run directory: an attribute classifier run or a ViT/ViViT classification run. Without
-   * it, only the closed-form bouncing-shapes metrics (sample/one-subject, sample/direction-acc) are reported.
+   * The judge's run directory: an attribute classifier run or a ViT/ViViT classification run. Without it, only a
+   * closed-form reader's metrics are reported: sample/one-subject and sample/direction-acc on bouncing shapes,
+   * sample/permanence, sample/consistency and sample/occluded on occlusion clips (@vtx/eval's closed-form.ts).
    */
   run: z.string().min(1).optional(),
   /** Samples generated per scoring, and real evaluation clips in the Fréchet reference (at most the eval rows). */

@@ -22,7 +22,8 @@ export function byAxis(report: SweepReport, key: string): Map<string, ReportRow>
   );
 }
 
-function incomplete(report: SweepReport, need: number): VerdictResult | undefined {
+/** Inconclusive while fewer than `need` runs have completed. */
+export function incomplete(report: SweepReport, need: number): VerdictResult | undefined {
   const done = report.rows.filter((r) => r.state === 'completed').length;
   return done < need
     ? {

@@ -69,8 +69,9 @@ export interface SweepReport {
   files: string[];
 }
 
-/** Whether larger is better for a metric name (accuracies), else smaller (losses, errors). */
-export const higherIsBetter = (key: string) => /top\d|acc|accuracy|auc|psnr|ssim/i.test(key);
+/** Whether larger is better for a metric name (accuracies, closed-form readers' rates), else smaller (losses, errors). */
+export const higherIsBetter = (key: string) =>
+  /top\d|acc|accuracy|auc|psnr|ssim|one-subject|permanence|consistency|occluded/i.test(key);
 
 /** The fields of a report row a summary gives. */
 function summaryFields(s: RunSummary | undefined): Partial<ReportRow> {
