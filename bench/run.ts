@@ -31,6 +31,8 @@
  *              [--backends native,wasm,webgpu,native-unfused] [--rounds 3] [--steps 5] [--warmup 2]
  *              [--with-cpu] [--with-emulated] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
+ * Over 350 lines: one short section per kind of measurement, sharing the load gate, the alternation of
+ * implementations and the process runner, which is why they stay in one file.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
