@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuiltinDataset, DataConfig, defaultCacheDir, resolveDataset } from '@vtx/data';
 import { parse } from 'yaml';
-import { readConfigTree } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
 
 export async function resolveDatasetArg(arg: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (existsSync(join(arg, 'index.json'))) return arg;

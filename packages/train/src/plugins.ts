@@ -14,7 +14,7 @@ import { promises as fs } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, SET_SOURCE, issueAt, originOf, type ConfigTree, type Tree } from './config/index.js';
+import { ConfigError, SET_SOURCE, issueAt, originOf, type ConfigTree, type Tree } from '@vtx/config';
 
 /**
  * Module hooks (node:module `register`) for plugins outside vtx's tree: a bare specifier a plugin file imports

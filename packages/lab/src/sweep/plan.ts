@@ -11,7 +11,9 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { latestCheckpoint, writeResolvedConfig, type RunSummary } from '@vtx/train';
+import { type RunSummary } from '@vtx/train';
+import { latestCheckpoint } from '@vtx/checkpoint';
+import { writeResolvedConfig } from '@vtx/config';
 import type { ExpandedSweep } from './expand.js';
 import { assertSafeName, insideDir } from './naming.js';
 import type { Assignment, SweepConfig } from './schema.js';
