@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { normalSeed, parseBackendName, selectBackend, setSeed } from '@vtx/core';
 import { DiffusionConfig, ModelConfig, buildModel, makeProcess, type ClipShape } from '@vtx/models';
-import { AdamW, namedParams, readConfigTree } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
+import { AdamW, namedParams } from '@vtx/train';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,

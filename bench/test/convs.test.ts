@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { DiffusionConfig, ModelConfig, buildModel, makeProcess, type ClipShape } from '@vtx/models';
-import { readConfigTree } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
 import { describe, expect, it } from 'vitest';
 import { CONVS_FILE, convGflop, convOutShape, loadConvs } from '../convs.js';
 
