@@ -13,7 +13,11 @@
  *      the peak, peak RSS, and the ratio PyTorch s/step ÷ ours (> 1: faster than PyTorch) of the best and of the
  *      median. The ratio is withheld, with the reason, when the load average exceeded 0.5 per core before the
  *      start (bench/measure.ts): a loaded machine flatters vtx.
- *   4. the other bench scripts: bench/core-micro.ts --quick and bench/data-loader.ts, when present.
+ *   4. convolutions: the U-Net's conv shapes (bench/peer/convs.json: 3x3 stride 1 and 2, 1x1) forward, input
+ *      gradient and filter gradient, vtx (bench/conv-step.ts) and PyTorch (bench/peer/conv_reference.py)
+ *      alternating by round as the training steps do; per (shape, pass, implementation) the best and median
+ *      round's ms per call, GFLOP/s at the best and the ratio PyTorch ms ÷ ours, under the same load gate.
+ *   5. the other bench scripts: bench/core-micro.ts --quick and bench/data-loader.ts, when present.
  *
  * `webgpu` lines name the adapter; on a software one (SwiftShader: a GPU emulated on the CPU) they are marked
  * `emulated`, its training steps are skipped unless `--with-emulated`, and they are never compared with PyTorch
@@ -23,10 +27,12 @@
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
  *
- *   pnpm bench [--only machine,matmul,train,micro] [--workload NAME]
+ *   pnpm bench [--only machine,matmul,train,conv,micro] [--workload NAME] [--conv NAME]
  *              [--backends native,wasm,webgpu,native-unfused] [--rounds 3] [--steps 5] [--warmup 2]
  *              [--with-cpu] [--with-emulated] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
+ * Over 350 lines: one short section per kind of measurement, sharing the load gate, the alternation of
+ * implementations and the process runner, which is why they stay in one file.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,12 +40,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { alternation, loadGate, ratio, summarize } from './measure.js';
+import { CONV_PASSES, convGflop, loadConvs } from './convs.js';
 import { loadWorkloads, workloadCost, type Workload } from './workloads.js';
 
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
     workload: { type: 'string' },
+    conv: { type: 'string' },
     backends: { type: 'string', default: 'native,wasm,webgpu' },
     rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '5' },
@@ -51,7 +59,7 @@ const { values: args } = parseArgs({
 });
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const sections = new Set((args.only ?? 'machine,matmul,train,micro').split(','));
+const sections = new Set((args.only ?? 'machine,matmul,train,conv,micro').split(','));
 const PYTHON = '/usr/bin/python3';
 const NODE = [process.execPath, '--conditions=@vtx/source', '--import', 'tsx'];
 
@@ -192,12 +200,15 @@ function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
   return line ? { line } : { error: r.error ?? 'no output' };
 }
 
+if (sections.has('train') || sections.has('conv')) {
+  emit({ bench: 'load', when: 'before', ...gate });
+  if (!gate.quiet) console.error(`pnpm bench: ${gate.reason}`);
+}
+
 if (sections.has('train')) {
   const workloads = loadWorkloads().filter((w) => !args.workload || w.name === args.workload);
   if (!workloads.length) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
   const rounds = Number(args.rounds);
-  emit({ bench: 'load', when: 'before', ...gate });
-  if (!gate.quiet) console.error(`pnpm bench: ${gate.reason}`);
   const summary: Record<string, Line> = {};
   for (const w of workloads) {
     // the flop count every implementation is credited with: the zoo model's closed-form training cost
@@ -269,6 +280,85 @@ if (sections.has('train')) {
     cores: gate.cores,
     ...(gate.quiet ? {} : { ratiosWithheld: gate.reason }),
     workloads: summary,
+  });
+}
+
+// ---- convolutions -------------------------------------------------------------------------------------
+/** One round of the conv bench for one implementation: a line per (shape, pass) with its `ms`, or why it failed. */
+function convRound(impl: string): { lines: Line[]; error?: string } {
+  const common = [
+    '--steps',
+    args.steps,
+    '--warmup',
+    args.warmup,
+    ...(args.conv ? ['--conv', args.conv] : []),
+  ];
+  const r =
+    impl === 'pytorch'
+      ? runJson(PYTHON, [here('./peer/conv_reference.py'), ...common])
+      : runJson(NODE[0]!, [...NODE.slice(1), here('./conv-step.ts'), '--backend', impl.slice(4), ...common]);
+  const skipped = r.lines.find((l) => 'skipped' in l);
+  if (skipped) return { lines: [], error: String(skipped['skipped']) };
+  return {
+    lines: r.lines.filter((l) => 'ms' in l),
+    error: r.lines.length ? undefined : (r.error ?? 'no output'),
+  };
+}
+
+if (sections.has('conv')) {
+  const convs = loadConvs().filter((c) => !args.conv || c.name === args.conv);
+  if (!convs.length) throw new Error(`--conv '${args.conv}' is not in bench/peer/convs.json`);
+  if (torchMissing) emit({ bench: 'conv', impl: 'pytorch', skipped: torchMissing });
+  const cpuBackends = backends.filter((b) => !b.endsWith('-unfused') && b !== 'webgpu' && b !== 'cpu');
+  const impls = [...(torchMissing ? [] : ['pytorch']), ...cpuBackends.map((b) => `vtx-${b}`)];
+  const ms = new Map<string, number[]>(); // `${impl} ${conv} ${pass}` -> ms per round
+  const names = new Map<string, string>(); // impl -> the name its lines gave (with the torch version)
+  const failed = new Set<string>();
+  for (const [n, impl] of alternation(impls, Number(args.rounds)).entries()) {
+    if (failed.has(impl)) continue;
+    const r = convRound(impl);
+    if (r.error) {
+      failed.add(impl);
+      emit({ bench: 'conv', impl, skipped: r.error });
+      continue;
+    }
+    for (const l of r.lines) {
+      const key = `${impl} ${String(l['conv'])} ${String(l['pass'])}`;
+      ms.set(key, [...(ms.get(key) ?? []), l['ms'] as number]);
+      names.set(impl, String(l['impl']));
+      emit({ ...l, round: Math.floor(n / impls.length) + 1 });
+    }
+  }
+  for (const c of convs)
+    for (const pass of CONV_PASSES) {
+      const peerMs = ms.get(`pytorch ${c.name} ${pass}`);
+      const peer = peerMs ? summarize(peerMs) : undefined;
+      for (const impl of impls) {
+        const times = ms.get(`${impl} ${c.name} ${pass}`);
+        if (!times) continue;
+        const s = summarize(times);
+        const gflops = convGflop(c) / (s.best / 1e3);
+        emit({
+          conv: c.name,
+          pass,
+          impl: names.get(impl),
+          msBest: +s.best.toFixed(3),
+          msMedian: +s.median.toFixed(3),
+          rounds: s.rounds,
+          gflop: +convGflop(c).toFixed(4),
+          gflops: +gflops.toFixed(2),
+          ofPeak: +(gflops / peak).toFixed(3),
+          ...(impl === 'pytorch' ? {} : ratio(peer, s, gate)),
+        });
+      }
+    }
+  const after = loadGate(os.loadavg()[0]!, m['cores'] as number);
+  emit({
+    bench: 'conv-summary',
+    loadBefore: gate.loadavg1m,
+    loadAfter: after.loadavg1m,
+    cores: gate.cores,
+    ...(gate.quiet ? {} : { ratiosWithheld: gate.reason }),
   });
 }
 

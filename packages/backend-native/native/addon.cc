@@ -17,6 +17,7 @@
 #include "conv.h"
 #include "fused.h"
 #include "gemm.h"
+#include "group_norm.h"
 #include "kernels.h"
 #include "linear.h"
 #include "loss.h"
@@ -410,6 +411,40 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// groupNorm(x, gamma|null, beta|null, y, s, n, c, groups, eps)
+napi_value GroupNorm(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t nx, ng = 0, nb = 0, ny;
+  float *x = g.f32(0, &nx), *gamma = g.f32(1, &ng, true), *beta = g.f32(2, &nb, true), *y = g.f32(3, &ny);
+  int64_t s = g.num(4), n = g.num(5), c = g.num(6), groups = g.num(7);
+  float eps = g.num(8);
+  if (g.failed) return nullptr;
+  if (!gamma != !beta) return g.fail("groupNorm: gamma and beta go together"), nullptr;
+  if (groups < 1 || c % groups) return g.fail("groupNorm: channels must divide into groups"), nullptr;
+  if (!enough(g, "groupNorm", s * n * c, {{x, nx}, {y, ny}}) || !enough(g, "groupNorm", c, {{gamma, ng}, {beta, nb}}))
+    return nullptr;
+  vtx::group_norm(x, gamma, beta, y, s, n, c, groups, eps);
+  return undefined(env);
+}
+
+// groupNormGrad(dy, x, gamma|null, dx, dgamma|null, dbeta|null, s, n, c, groups, eps)
+napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  size_t n0, n1, n2 = 0, n3, n4 = 0, n5 = 0;
+  float *dy = g.f32(0, &n0), *x = g.f32(1, &n1), *gamma = g.f32(2, &n2, true), *dx = g.f32(3, &n3);
+  float *dgamma = g.f32(4, &n4, true), *dbeta = g.f32(5, &n5, true);
+  int64_t s = g.num(6), n = g.num(7), c = g.num(8), groups = g.num(9);
+  float eps = g.num(10);
+  if (g.failed) return nullptr;
+  if (gamma && (!dgamma || !dbeta)) return g.fail("groupNormGrad: gamma needs dgamma and dbeta"), nullptr;
+  if (groups < 1 || c % groups) return g.fail("groupNormGrad: channels must divide into groups"), nullptr;
+  if (!enough(g, "groupNormGrad", s * n * c, {{dy, n0}, {x, n1}, {dx, n3}}) ||
+      !enough(g, "groupNormGrad", c, {{gamma, n2}, {dgamma, n4}, {dbeta, n5}}))
+    return nullptr;
+  vtx::group_norm_grad(dy, x, gamma, dx, gamma ? dgamma : nullptr, gamma ? dbeta : nullptr, s, n, c, groups, eps);
+  return undefined(env);
+}
+
 // A (b, n, d) kernel with three token-shaped or per-sample buffers in and up to three out: kind picks which.
 napi_value AdaLN(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -543,7 +578,8 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
              {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"linear", Linear}, {"linearGrad", LinearGrad}, {"conv", Conv}, {"setGemm", SetGemm},
-             {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
+             {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
+             {"groupNorm", GroupNorm}, {"groupNormGrad", GroupNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
              {"info", Info}};
   for (auto& f : fns) {

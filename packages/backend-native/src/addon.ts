@@ -164,6 +164,32 @@ export interface NativeAddon {
     d: number,
     eps: number,
   ): void;
+  /** Fused group norm of x (s, n, c) in `groups` groups of adjacent channels (native/group_norm.h). */
+  groupNorm(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    s: number,
+    n: number,
+    c: number,
+    groups: number,
+    eps: number,
+  ): void;
+  /** Its backward: dx, and dgamma / dbeta when gamma is set (statistics recomputed from x). */
+  groupNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array | null,
+    dx: Float32Array,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+    s: number,
+    n: number,
+    c: number,
+    groups: number,
+    eps: number,
+  ): void;
   /**
    * adaLN kernels over tokens (b, n, d) and per-sample vectors (b, d); the buffers by kind:
    *   modulate: x, shift, scale, y · modulateGrad: dy, x, scale, dx, dshift, dscale ·

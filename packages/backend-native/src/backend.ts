@@ -28,6 +28,7 @@ import {
 import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { attentionKernels, fusedKernels } from './kernels/fused.js';
+import { groupNormKernels } from './kernels/group-norm.js';
 import { linearKernels } from './kernels/linear.js';
 import { lossKernels } from './kernels/loss.js';
 import { REDUCE_OPS, reduceKernel } from './kernels/reduce.js';
@@ -146,6 +147,7 @@ export function registerNativeBackend(priority = 3): NativeStatus {
     ...attentionKernels(addon),
     ...lossKernels(addon),
     ...linearKernels(addon),
+    ...groupNormKernels(addon),
     [ADAMW_ALL_KERNEL]: adamwAllKernel(addon),
   };
   for (const [kernelName, kernelFunc] of Object.entries(fused))

@@ -67,6 +67,9 @@ const CASES_2D: Case2[] = [
   { name: '4x2 stride (2, 1), explicit padding', x: [2, 9, 6, 2], f: [4, 2, 2, 3], strides: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: '1x1 pointwise', x: [3, 5, 5, 8], f: [1, 1, 8, 4], strides: [1, 1], pad: 'valid' },
   { name: '3x3 stride 2 same, one sample', x: [1, 7, 7, 5], f: [3, 3, 5, 2], strides: [2, 2], pad: 'same' },
+  // patches of 1170 and 630 values (the U-Net's deeper levels have 576-1152)
+  { name: '3x3 same, 130 channels', x: [2, 11, 13, 130], f: [3, 3, 130, 3], strides: [1, 1], pad: 'same' },
+  { name: '3x3 stride 2 same, 70 channels', x: [2, 21, 19, 70], f: [3, 3, 70, 4], strides: [2, 2], pad: 'same' },
 ]; // prettier-ignore
 
 interface Case3 {
@@ -82,6 +85,7 @@ const CASES_3D: Case3[] = [
   { name: '1x3x3 stride (1, 2, 2) valid', x: [2, 3, 7, 8, 2], f: [1, 3, 3, 2, 5], strides: [1, 2, 2], pad: 'valid' },
   { name: '3x1x1 temporal, stride 2 same', x: [3, 5, 3, 3, 4], f: [3, 1, 1, 4, 4], strides: [2, 1, 1], pad: 'same' },
   { name: '1x1x1 pointwise', x: [2, 2, 3, 3, 6], f: [1, 1, 1, 6, 3], strides: [1, 1, 1], pad: 'valid' },
+  { name: '3x3x3 same, 40 channels', x: [1, 3, 9, 9, 40], f: [3, 3, 3, 40, 2], strides: [1, 1, 1], pad: 'same' },
 ]; // prettier-ignore
 
 /** The cotangent-weighted sum whose gradients are the conv's input and filter gradients. */

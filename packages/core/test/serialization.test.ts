@@ -12,6 +12,7 @@ import {
   FoldFrames,
   GatedResidual,
   GroupNorm,
+  SiLU,
   LabelEmbedder,
   LayerNorm,
   LearnedPosEmbed,
@@ -71,6 +72,7 @@ const CASES: { make: () => tfl.layers.Layer; inputs: () => tf.Tensor[] }[] = [
   },
   { make: () => new Conv2D({ filters: 5, kernelSize: 1 }), inputs: () => [randn([2, 3, 3, 4], 9)] },
   { make: () => new Upsample2x({}), inputs: () => [grid()] },
+  { make: () => new SiLU({}), inputs: () => [grid()] },
   { make: () => new AvgPool2x({}), inputs: () => [randn([2, 2, 4, 2, 3], 10)] },
   {
     make: () => new LearnedPosEmbed({ grid: [1, 3, 2], prefix: 1 }),

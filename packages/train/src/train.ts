@@ -65,12 +65,14 @@ export interface TrainOptions {
 
 /** The rates of the steps since the last training record. */
 interface Window {
+  /** Steps in the window: logEvery, or fewer in the last one (steps not a multiple of logEvery, a stop). */
+  steps: number;
   samples: number;
   tokens: number;
   trainGflop: number;
   seconds: number;
 }
-const EMPTY: Window = { samples: 0, tokens: 0, trainGflop: 0, seconds: 0 };
+const EMPTY: Window = { steps: 0, samples: 0, tokens: 0, trainGflop: 0, seconds: 0 };
 
 /** One training process between setup and finish: what it writes to, and what it has done. */
 interface Run {
@@ -288,6 +290,7 @@ function record(run: Run, rec: StepRecord): void {
   run.doneGflop += rec.trainGflop;
   const w = run.window;
   run.window = {
+    steps: w.steps + 1,
     samples: w.samples + rec.samples,
     tokens: w.tokens + rec.tokens,
     trainGflop: w.trainGflop + rec.trainGflop,
@@ -295,13 +298,13 @@ function record(run: Run, rec: StepRecord): void {
   };
   run.progress.update(step, `loss ${rec.loss.toFixed(4)}`);
   if (step % cfg.train.logEvery !== 0 && !trainer.done) return;
-  const { samples, tokens, trainGflop, seconds } = run.window;
+  const { steps, samples, tokens, trainGflop, seconds } = run.window;
   const line = {
     ...{ step, loss: rec.loss, lr: rec.lr, gradNorm: rec.gradNorm, ...rec.metrics },
     samplesPerSec: samples / seconds,
     tokensPerSec: tokens / seconds,
     gflopsPerSec: trainGflop / seconds,
-    secondsPerStep: seconds / cfg.train.logEvery,
+    secondsPerStep: seconds / steps,
     numTensors: tf.memory().numTensors,
     tensorMB: tf.memory().numBytes / 2 ** 20,
     rssMB: process.memoryUsage().rss / 2 ** 20,

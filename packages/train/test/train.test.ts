@@ -62,6 +62,20 @@ describe('train()', () => {
     expect(() => readFileSync(join(out, 'tensorboard'), 'utf8')).toThrow(); // a directory
   });
 
+  it('times the last, shorter log window by its own steps (5 steps, a record every 2)', async () => {
+    const out = join(dir, 'window');
+    const over = { train: { steps: 5, logEvery: 2, checkpointEvery: 5 } };
+    await train(base('window', over), { out, terminal: quiet });
+    const recs = (await readMetrics(join(out, 'metrics.jsonl'))).filter((r) => 'loss' in r);
+    expect(recs.map((r) => r['step'])).toEqual([2, 4, 5]);
+    // every step is one batch of 8: seconds per step × samples per second is the batch, the 1-step window too
+    for (const r of recs)
+      expect(
+        (r['secondsPerStep'] as number) * (r['samplesPerSec'] as number),
+        `step ${String(r['step'])}`,
+      ).toBeCloseTo(8, 6);
+  });
+
   it('refuses to overwrite an existing run', async () => {
     await expect(train(base('full'), { out: join(dir, 'full'), terminal: quiet })).rejects.toThrow(
       /already holds a run/,

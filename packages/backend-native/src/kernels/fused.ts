@@ -29,6 +29,9 @@ export const FUSED = {
   linear: 'VtxLinear',
   linearAct: 'VtxLinearAct',
   linearGrad: 'VtxLinearGrad',
+  groupNorm: 'VtxGroupNorm',
+  groupNormAffine: 'VtxGroupNormAffine',
+  groupNormGrad: 'VtxGroupNormGrad',
 } as const;
 
 /** `act` attribute -> the addon's code. */

@@ -6,10 +6,12 @@
  * With `perFrame`, a clip (B, T, …, C) is normalised frame by frame (T is a batch axis), so frames meet only where a
  * model lets them (a video U-Net's temporal attention). With `affine: false` there are no weights (the scale and
  * shift come from elsewhere, e.g. a timestep embedding).
- * Broadcasting arithmetic, like `LayerNorm` (`norm.ts`), so the gradient is the same on every backend.
+ * The arithmetic is `groupNorm` (`ops/group-norm.ts`): one fused kernel forward and one backward where the backend
+ * has them (native), broadcasting tfjs ops elsewhere, the same function on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { groupNorm } from '../ops/group-norm.js';
 import { PKG, first, lastDim, type LayerArgs, type Shape } from '../types.js';
 
 export interface GroupNormArgs extends LayerArgs {
@@ -61,12 +63,9 @@ export class GroupNorm extends tfl.layers.Layer {
       const [b, t] = x.shape as [number, number];
       const c = x.shape.at(-1)!;
       const samples = this.perFrame ? b * t : b;
-      const g = x.reshape([samples, -1, this.groups, c / this.groups]); // (B[·T], N, G, C/G)
-      const mean = tf.mean(g, [1, 3], true); // (B[·T], 1, G, 1)
-      const xc = tf.sub(g, mean);
-      const variance = tf.mean(tf.square(xc), [1, 3], true);
-      const y = tf.mul(xc, tf.rsqrt(tf.add(variance, this.epsilon))).reshape(x.shape); // (B, …, C)
-      return this.gamma && this.beta ? tf.add(tf.mul(y, this.gamma.read()), this.beta.read()) : y;
+      const rows = tf.reshape<tf.Rank.R3>(x, [samples, -1, c]); // (B[·T], N, C)
+      const [gamma, beta] = [this.gamma?.read() ?? null, this.beta?.read() ?? null];
+      return groupNorm(rows, gamma, beta, this.groups, this.epsilon).reshape(x.shape); // (B, …, C)
     });
   }
 

@@ -1,9 +1,9 @@
 /**
- * Fused transformer kernels (issue 18): a backend may provide one pass forward and one pass backward for the
+ * Fused kernels (issues 18 and 21): a backend may provide one pass forward and one pass backward for the
  * ops of a block (the dense layer with its bias and activation, layer norm, adaLN modulate and gated residual,
- * GELU / SiLU, self-attention over a token grid) and the classifier's softmax cross-entropy;
- * `@vtx/backend-native` does. The ops in `linear.ts`, `layer-norm.ts`, `modulate.ts`, `gelu.ts`,
- * `grid-attention.ts` and `softmax-cross-entropy.ts` run the fused kernel when the current backend has it and compose stock tfjs ops otherwise (wasm, cpu, webgl, webgpu), so the layers get the fused path for free and
+ * GELU / SiLU, self-attention over a token grid), the classifier's softmax cross-entropy and the U-Net's group
+ * norm; `@vtx/backend-native` does. The ops in `linear.ts`, `layer-norm.ts`, `modulate.ts`, `gelu.ts`,
+ * `grid-attention.ts`, `softmax-cross-entropy.ts` and `group-norm.ts` run the fused kernel when the current backend has it and compose stock tfjs ops otherwise (wasm, cpu, webgl, webgpu), so the layers get the fused path for free and
  * every backend computes the same function. Their tfjs gradients (registered beside each op) call the
  * backward kernels, which only a backend with the forward kernel is asked for.
  *
@@ -31,6 +31,9 @@ export const FUSED_KERNELS = {
   linear: 'VtxLinear',
   linearAct: 'VtxLinearAct',
   linearGrad: 'VtxLinearGrad',
+  groupNorm: 'VtxGroupNorm',
+  groupNormAffine: 'VtxGroupNormAffine',
+  groupNormGrad: 'VtxGroupNormGrad',
 } as const;
 
 let enabled = true;

@@ -19,6 +19,7 @@ import {
   GroupNorm,
   Modulate,
   SelfAttention,
+  SiLU,
   SinCosPosEmbed,
   Upsample2x,
   sym,
@@ -38,7 +39,7 @@ import {
   type Grid,
 } from '../costs/count.js';
 
-const silu = (x: Sym, name: string): Sym => sym(tfl.layers.activation({ activation: 'swish', name }), x);
+const silu = (x: Sym, name: string): Sym => sym(new SiLU({ name }), x);
 const conv = (
   x: Sym,
   filters: number,

@@ -12,7 +12,7 @@
  * weights. The layout (blocks, skips, names) is `layout.ts`; the blocks are `blocks.ts`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Conv2D, GroupNorm, TimestepEmbedder, sym, type Sym } from '@vtx/core';
+import { Conv2D, GroupNorm, SiLU, TimestepEmbedder, sym, type Sym } from '@vtx/core';
 import type { Context } from '../blocks/dit-branches.js';
 import { GivenFrameChannel } from '../frames/given-channel.js';
 import { gridOf, type ClipShape } from '../types.js';
@@ -49,7 +49,7 @@ export function buildUNet(cfg: UNetConfig, clip: ClipShape, outChannels: number)
     if ('push' in step && step.push) skips.push(h);
   }
   h = sym(new GroupNorm({ groups: cfg.groups, perFrame: true, name: 'out.0' }), h);
-  h = sym(tfl.layers.activation({ activation: 'swish', name: 'out.1' }), h);
+  h = sym(new SiLU({ name: 'out.1' }), h);
   const out = new Conv2D({ filters: outChannels, kernelSize: 3, init: 'zeros', name: 'out.2' });
   return tfl.model({ inputs, outputs: sym(out, h), name: unetName(cfg) }); // (B, T, H, W, C')
 }
