@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { setBeforeValidation } from './config/index.js';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
-import { importConfigPlugins } from './plugins.js';
+import { resolveExperimentPaths } from './experiment-paths.js';
 
 const posInt = z.number().int().positive();
 const nonneg = z.number().int().nonnegative();
@@ -211,8 +211,8 @@ export const ExperimentConfig = z.preprocess(
   ExperimentObject,
 );
 export type ExperimentConfig = z.infer<typeof ExperimentObject>;
-// Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
-setBeforeValidation(ExperimentConfig, importConfigPlugins);
+// Every experiment YAML read by loadConfigFile: its paths resolved (./experiment-paths.ts), its `plugins:` imported.
+setBeforeValidation(ExperimentConfig, resolveExperimentPaths);
 export type ExperimentConfigInput = z.input<typeof ExperimentObject>;
 
 /**

@@ -29,6 +29,11 @@ export {
   type Override,
 } from './config/index.js';
 export { importPlugins, withPlugins } from './plugins.js';
+export {
+  experimentPathsRelativeTo,
+  resolveExperimentPathKeys,
+  typedPathsAbsolute,
+} from './experiment-paths.js';
 
 // training
 export { validate, type ValidRun } from './validate.js';
