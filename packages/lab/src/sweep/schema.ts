@@ -14,6 +14,8 @@
  *   launcher: { kind: local, workers: auto }   # or { kind: slurm, partition: gpu, cpusPerTask: 4 }
  *
  * Keys are dotted paths into the experiment config (`optim.lr`, `model.patch.0`); values are whatever the key takes.
+ * A relative path in this file (`base`, a stage's `base`, a path value in `set`, `runs` or `grid`) means this file's
+ * folder, the config path rule of @vtx/train (its config/paths.ts); `vtx sweep --set` paths the working directory.
  *
  * Stages: runs that must finish before the sweep's runs start (an image-pretraining run that every run initialises
  * from). Each is a config (its own `base`, else the sweep's) with overrides; `${stage.<name>}` anywhere in a string
