@@ -25,6 +25,8 @@ export {
   loadConfigFile,
   parseOverride,
   readConfigTree,
+  resolvePathKeys,
+  setBeforeValidation,
   writeResolvedConfig,
   type Override,
 } from './config/index.js';

@@ -36,6 +36,7 @@
  */
 import { z } from 'zod';
 import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
+import { resolvePathKeys, setBeforeValidation } from '@vtx/train';
 
 /** One assignment of dotted keys to values. */
 export const Assignment = z.record(z.string(), z.unknown());
@@ -131,4 +132,8 @@ export const SweepConfig = z
     message: "'label' names labelled runs; it cannot be a grid axis",
   });
 export type SweepConfig = z.infer<typeof SweepConfig>;
+// A sweep file's own paths are made absolute as it loads, by the config path rule (its folder; see the header).
+setBeforeValidation(SweepConfig, (value, tree) =>
+  Promise.resolve(resolvePathKeys(value, tree, ['base', 'stages.*.base'])),
+);
 export type SweepConfigInput = z.input<typeof SweepConfig>;

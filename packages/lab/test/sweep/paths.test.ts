@@ -33,6 +33,8 @@ describe('paths in a sweep file', () => {
     );
     process.chdir(cwd);
     const sweep = await loadConfigFile(file, SweepConfig);
+    expect(sweep.base).toBe(join(folder, 'bases', 'base.yaml')); // absolute as the file loads
+    expect(sweep.stages['first']!.base).toBe(join(folder, 'bases', 'base.yaml'));
     const out = join(root, 'out');
     const ex = await expandSweep(withSet(sweep, ['eval.judge.run=my-judge']), file, { dir: out });
     expect(ex.base).toBe(join(folder, 'bases', 'base.yaml'));
