@@ -1,7 +1,8 @@
 /**
  * The experiment config: one zod schema that is both the validator of `vtx train --config FILE` and the type of
- * `train(config)`. Defaults live here; a YAML file says only what differs; unknown keys are errors. A relative path
- * in a YAML file (the keys of ./experiment-paths.ts) means that file's folder; typed with `--set`, the working directory.
+ * `train(config)`. Defaults live here; a YAML file says only what differs; unknown keys are errors. A relative
+ * path in a YAML file (the keys of ./experiment-paths.ts) means that file's folder; with `--set`, the working
+ * directory.
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';

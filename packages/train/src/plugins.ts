@@ -5,8 +5,8 @@
  *   plugins: [./my-model.ts]     # relative to the YAML file that lists them
  *
  * and `vtx train|eval|info|predict --plugin FILE` adds more (relative to the working directory). After loading,
- * `plugins` holds absolute paths (./experiment-paths.ts); the run directory's config.yaml holds them relative to itself, so
- * `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
+ * `plugins` holds absolute paths (./config/paths.ts); the run directory's config.yaml holds them relative to
+ * itself, so `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
  * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere. A plugin may live anywhere:
  * it shares vtx's packages and loads as an ES module (HOOKS below).
  */

@@ -235,8 +235,8 @@ export async function expandSweep(
 /**
  * `--set k=v …` of `vtx sweep` and `vtx ablate` (values parsed as YAML), merged over the file's `set`: every run gets
  * them (stages keep their own `set`). Paths in them are made absolute: typed, they mean the working directory, where
- * the file's own values mean the file's folder. A key the sweep varies (grid, runs, seeds), or one above or below it, is a
- * SweepError naming it: one value for every run would collapse the axis.
+ * the file's own values mean the file's folder. A key the sweep varies (grid, runs, seeds), or one above or below
+ * it, is a SweepError naming it: one value for every run would collapse the axis.
  */
 export function withSet(sweep: SweepConfig, sets: readonly string[]): SweepConfig {
   if (!sets.length) return sweep;

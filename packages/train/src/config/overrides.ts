@@ -37,8 +37,8 @@ export function parseOverride(text: string): Override {
 }
 
 /**
- * Apply overrides in order onto a copy of `tree`, recording `--set` (or the override's `source`) as their origin. An override replaces the value
- * at its path (a map value replaces the whole sub-tree; it is not merged).
+ * Apply overrides in order onto a copy of `tree`, recording `--set` (or the override's `source`) as their origin.
+ * An override replaces the value at its path (a map value replaces the whole sub-tree; it is not merged).
  */
 export function applyOverrides(
   tree: Tree,
