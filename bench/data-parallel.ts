@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readConfigTree } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
 import { alternation, loadGate, summarize } from './measure.js';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ModelConfig, modelCost } from '@vtx/models';
-import { readConfigTree } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
 import { describe, expect, it } from 'vitest';
 import { alternation, loadGate, QUIET_LOAD_PER_CORE, ratio, summarize } from '../measure.js';
 import { loadWorkloads, workloadCost, workloadModel, WORKLOADS_FILE } from '../workloads.js';

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadRun, train, writeGifGrid, type ClipArray, type ExperimentConfigInput } from '@vtx/train';
+import { loadRun, train, type ExperimentConfigInput } from '@vtx/train';
+import { writeGifGrid, type ClipArray } from '@vtx/media';
 import { sampleClips } from '@vtx/models';
 
 export function tinyConfig(steps: number): ExperimentConfigInput {

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuiltinDataset, DataConfig, defaultCacheDir, resolveDataset } from '@vtx/data';
 import { parse } from 'yaml';
-import { readConfigTree, resolveExperimentPathKeys } from '@vtx/train';
+import { readConfigTree } from '@vtx/config';
+import { resolveExperimentPathKeys } from '@vtx/train';
 
 export async function resolveDatasetArg(arg: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (existsSync(join(arg, 'index.json'))) return arg;

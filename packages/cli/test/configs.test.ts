@@ -3,7 +3,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { makeProcess, modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
-import { experimentWarnings, ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { experimentWarnings, ExperimentConfig } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { experimentClip } from '../src/commands/common.js';
 
 const root = new URL('../../../configs/', import.meta.url).pathname;

@@ -13,14 +13,9 @@ import { modelCost } from '@vtx/models';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
-import {
-  ConfigError,
-  ExperimentConfig,
-  gridFrames,
-  labelColumnWidth,
-  train,
-  type ExperimentConfigInput,
-} from '../../train/src/index.js';
+import { ExperimentConfig, train, type ExperimentConfigInput } from '../../train/src/index.js';
+import { gridFrames, labelColumnWidth } from '@vtx/media';
+import { ConfigError } from '@vtx/config';
 import { readMetrics } from '@vtx/runs';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-native-run-'));

@@ -11,7 +11,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ModelConfig, registerModel } from '@vtx/models';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, ExperimentConfig, loadConfigFile, loadRun, train } from '@vtx/train';
+import { ExperimentConfig, loadRun, train } from '@vtx/train';
+import { ConfigError, loadConfigFile } from '@vtx/config';
 import { captureCli } from './helpers/cli.js';
 
 process.env['VTX_BACKEND'] = 'cpu';

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gridFrames, labelColumnWidth } from '@vtx/train';
+import { gridFrames, labelColumnWidth } from '@vtx/media';
 import { captureCli } from './helpers/cli.js';
 import { tinyRun, wasmRunsDir } from '../../train/test/helpers/tiny.js';
 

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../train/src/config/index.js';
+import { ConfigError } from '@vtx/config';
 import { judgeClips, judgeFrechet, loadJudge, realFeatures, type Judge } from '../../eval/src/judge.js';
 import { requestsOf, sampleMetrics, sampleScoring, scoreSamples } from '../../eval/src/sample-quality.js';
 import { scoreRun } from '../../eval/src/score-run.js';

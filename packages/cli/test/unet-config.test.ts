@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { makeProcess, modelCost } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '@vtx/runs';
-import { ExperimentConfig, loadConfigFile, train } from '@vtx/train';
+import { ExperimentConfig, train } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { captureCli } from './helpers/cli.js';
 import { tinyShapes, wasmRunsDir } from '../../train/test/helpers/tiny.js';
 

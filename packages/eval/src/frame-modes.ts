@@ -23,7 +23,8 @@ import {
   type ShapeAttributes,
 } from '@vtx/data';
 import { extendClips, frameMask, sampleClips } from '@vtx/models';
-import { writePngSheet, type LoadedRun } from '@vtx/train';
+import { type LoadedRun } from '@vtx/train';
+import { writePngSheet } from '@vtx/media';
 import { join } from 'node:path';
 import {
   connects,

@@ -16,14 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createLoader, type DataConfigInput } from '@vtx/data';
 import { attributeHeadsOf, modelTask, type AttributeHead, type ClipShape } from '@vtx/models';
-import {
-  latestCheckpoint,
-  loadConfigFile,
-  ExperimentConfig,
-  loadRun,
-  LatentSource,
-  decodeLatents,
-} from '@vtx/train';
+import { ExperimentConfig, loadRun, LatentSource, decodeLatents } from '@vtx/train';
+import { latestCheckpoint } from '@vtx/checkpoint';
+import { loadConfigFile } from '@vtx/config';
 import { frechetDistance, gaussianStats } from './frechet.js';
 
 /** One softmax head of a judge: its value names and its slice [offset, offset + values.length) of the logits. */

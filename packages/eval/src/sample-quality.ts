@@ -20,7 +20,6 @@ import { mix32 } from '@vtx/core';
 import { MOTION_CLASSES, type DataConfigInput } from '@vtx/data';
 import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
 import {
-  ConfigError,
   decodeLatents,
   evalDataInput,
   latentSourceOf,
@@ -30,6 +29,7 @@ import {
   type SampleScorer,
   type SampleScoring,
 } from '@vtx/train';
+import { ConfigError } from '@vtx/config';
 import { motionScore } from './motion.js';
 import {
   CLASS_HEAD,

@@ -10,7 +10,8 @@
  */
 import type { DataConfigInput } from '@vtx/data';
 import type { ClipShape } from '@vtx/models';
-import { loadRun, writeGifGrid, writePngSheet, type ClipArray } from '@vtx/train';
+import { loadRun } from '@vtx/train';
+import { writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { framingRate } from './framing.js';
 import { expandPrompt } from './prompt-expansion.js';
 import { realFeatures, type Judge } from './judge.js';

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { latentShape, modelCost, VaeConfig, type ClipShape } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../train/src/config/index.js';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from '../../train/src/experiment.js';
 
 const root = new URL('../../../configs/sora/', import.meta.url).pathname;

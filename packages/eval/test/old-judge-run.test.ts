@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../train/src/config/index.js';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from '../../train/src/experiment.js';
 import { inspectJudge, loadJudge } from '../src/judge.js';
 

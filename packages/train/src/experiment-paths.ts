@@ -1,15 +1,9 @@
 /**
- * The experiment config's path-valued keys, resolved by the one rule of ./config/paths.ts: relative to the YAML file
+ * The experiment config's path-valued keys, resolved by the one rule of @vtx/config's paths.ts: relative to the YAML file
  * that set the key (`--set` and configs built in code: the working directory), absolute once loaded, and relative to
  * the run directory in its config.yaml.
  */
-import {
-  pathKeysRelativeTo,
-  resolvePathKeys,
-  type ConfigTree,
-  type PathKeys,
-  type Tree,
-} from './config/index.js';
+import { pathKeysRelativeTo, resolvePathKeys, type ConfigTree, type PathKeys, type Tree } from '@vtx/config';
 import { importConfigPlugins } from './plugins.js';
 
 /** Every key of `ExperimentConfig` (./experiment.ts, @vtx/data's DataConfig) whose value names a file or folder. */

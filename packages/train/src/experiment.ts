@@ -9,7 +9,7 @@ import { DataConfig } from '@vtx/data';
 import { ClipShape, DiffusionConfig, ModelConfig, makeProcess, modelTask } from '@vtx/models';
 import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
 import { z } from 'zod';
-import { setBeforeValidation } from './config/index.js';
+import { setBeforeValidation } from '@vtx/config';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
 import { resolveExperimentPaths } from './experiment-paths.js';

@@ -1,13 +1,15 @@
 /**
  * @vtx/train — the config-driven trainer. What its users (the CLI, @vtx/eval, @vtx/lab, examples, bench) need:
- *   - experiment configs: the schema, loading with extends/--set, errors that name the key, resolved configs;
+ *   - experiment configs: the schema, its warnings and plugins (reading YAML with extends/--set and the errors
+ *     that name file, line and key are @vtx/config's);
  *   - `validate`, `train()` and the `Trainer`; stopping on a signal; resume overrides; loading a finished run;
  *   - what the trainer's neighbours plug in or read back: sample scoring (`SampleScoring`), declared sizes, latent
- *     caches, checkpoints' listing, the media writer (GIF/PNG sheets), export, backend start-up, plugins;
+ *     caches, clips from dataset records, export, backend start-up, plugins;
  *   - a few optimizer pieces the benches and `vtx predict` use.
- * Everything else (objectives, optimizer internals, the checkpoint codec, guards, run logging) is internal: the
- * package's own tests import it from its module. The run directory's file format is @vtx/runs'; evaluation is
- * @vtx/eval, sweeps and ablations @vtx/lab, the `vtx` command line @vtx/cli.
+ * Everything else (objectives, optimizer internals, guards, run logging) is internal: the package's own tests import
+ * it from its module. The run directory's file format is @vtx/runs', checkpoints are @vtx/checkpoint's, YAML
+ * loading @vtx/config's, GIF/PNG sheets @vtx/media's; evaluation is @vtx/eval, sweeps and ablations @vtx/lab, the
+ * `vtx` command line @vtx/cli.
  */
 
 // experiment configs
@@ -17,19 +19,6 @@ export {
   type EvalJudgeSection,
   type ExperimentConfigInput,
 } from './experiment.js';
-export {
-  ConfigError,
-  UsageError,
-  closest,
-  formatIssue,
-  loadConfigFile,
-  parseOverride,
-  readConfigTree,
-  resolvePathKeys,
-  setBeforeValidation,
-  writeResolvedConfig,
-  type Override,
-} from './config/index.js';
 export { importPlugins, withPlugins } from './plugins.js';
 export {
   experimentPathsRelativeTo,
@@ -44,7 +33,6 @@ export { Trainer, type StepRecord } from './trainer.js';
 export { GracefulStop } from './stop.js';
 export { checkResumeOverrides } from './resume.js';
 export { NonFiniteError } from './guards/index.js';
-export { CheckpointError, latestCheckpoint, listCheckpoints } from './checkpoint/index.js';
 export { startBackend } from './backend.js';
 export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
 export { humanNumber } from './run/index.js';
@@ -54,13 +42,6 @@ export type { Generator, SampleScorer, SampleScoring } from './sample-scoring.js
 export { declaredSizes, distinctClips, evalDataInput, patchProblem } from './sizes.js';
 export { loadRun, type LoadedRun } from './load-run.js';
 export { decodeLatents, encodeDataset, latentSourceOf, toPixels, LatentSource } from './latent-cache.js';
-export {
-  gridFrames,
-  labelColumnWidth,
-  writeGifGrid,
-  writePngSheet,
-  type ClipArray,
-} from './media/clip-grid.js';
 export { recordsToClips } from './media/records.js';
 export { exportRun } from './export/index.js';
 

@@ -11,8 +11,8 @@ import {
   type NoiseProcess,
 } from '@vtx/models';
 import { z } from 'zod';
-import { latestCheckpoint, loadCheckpoint } from './checkpoint/index.js';
-import { loadConfigFile } from './config/index.js';
+import { latestCheckpoint, loadCheckpoint } from '@vtx/checkpoint';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
 import { assignParams, namedParams } from './optim/index.js';
 import { TrainerState } from './state.js';

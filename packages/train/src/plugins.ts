@@ -5,7 +5,7 @@
  *   plugins: [./my-model.ts]     # relative to the YAML file that lists them
  *
  * and `vtx train|eval|info|predict --plugin FILE` adds more (relative to the working directory). After loading,
- * `plugins` holds absolute paths (./config/paths.ts); the run directory's config.yaml holds them relative to
+ * `plugins` holds absolute paths (@vtx/config's paths.ts); the run directory's config.yaml holds them relative to
  * itself, so `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
  * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere. A plugin may live anywhere:
  * it shares vtx's packages and loads as an ES module (HOOKS below).
@@ -14,7 +14,7 @@ import { promises as fs } from 'node:fs';
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, issueAt, resolvePathKeys, type ConfigTree, type Tree } from './config/index.js';
+import { ConfigError, issueAt, resolvePathKeys, type ConfigTree, type Tree } from '@vtx/config';
 
 /**
  * Module hooks (node:module `register`) for plugins outside vtx's tree: a bare specifier a plugin file imports
@@ -93,7 +93,7 @@ export async function importPlugins(paths: readonly string[], source = '--plugin
 
 /**
  * The `plugins:` of a config tree imported, and their paths made absolute by the config path rule
- * (./config/paths.ts: the YAML file that set the key; `--set` and programmatic configs: the working directory). A
+ * (@vtx/config's paths.ts: the YAML file that set the key; `--set` and programmatic configs: the working directory). A
  * malformed list is left for the schema to report. Errors name the file, line and key (`plugins.0`) and the path
  * as written.
  */

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMpiAddon, startCommunicator, worldFromEnv } from '@vtx/mpi';
-import { ConfigError, UsageError } from './config/index.js';
+import { ConfigError, UsageError } from '@vtx/config';
 import type { ExperimentConfig } from './experiment.js';
 import { DataParallel } from './parallel.js';
 

@@ -13,13 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  cleanStaleTemps,
-  newestGoodCheckpoint,
-  setAsideDamaged,
-  type ResumePoint,
-} from './checkpoint/index.js';
-import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE, UsageError } from './config/index.js';
+import { cleanStaleTemps, newestGoodCheckpoint, setAsideDamaged, type ResumePoint } from '@vtx/checkpoint';
+import { ConfigError, loadConfigFile, parseOverride, SET_SOURCE, UsageError } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
 import { makeSchedule } from './optim/index.js';
 import type { RunSummary } from './summary.js';

@@ -7,7 +7,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { DataConfigInput } from '@vtx/data';
 import type { ClipShape, Condition, NoiseProcess } from '@vtx/models';
-import { ConfigError } from './config/index.js';
+import { ConfigError } from '@vtx/config';
 import type { EvalJudgeSection, ExperimentConfig } from './experiment.js';
 
 /** A diffusion model ready to sample: weights in place (the caller swaps in the EMA), its config and clip. */

@@ -1,10 +1,9 @@
 /** Samples a diffusion run writes while it trains: a GIF grid and a PNG contact sheet per sample size. */
 import { join } from 'node:path';
 import { sampleClips } from '@vtx/models';
-import { stepName } from '@vtx/runs';
+import { stepName, type EventWriter } from '@vtx/runs';
 import { datasetCaptions } from './captions.js';
-import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from './media/clip-grid.js';
-import type { EventWriter } from './run/index.js';
+import { writeGifGrid, writePngSheet, gridFrames, encodePng, type ClipArray } from '@vtx/media';
 import { toPixels } from './latent-cache.js';
 import type { Trainer } from './trainer.js';
 

@@ -16,7 +16,7 @@ import {
   type DatasetIndex,
 } from '@vtx/data';
 import { modelCost, modelPatch, modelTask, type ClipShape, type ModelConfig } from '@vtx/models';
-import { ConfigError, type ConfigIssue } from './config/index.js';
+import { ConfigError, type ConfigIssue } from '@vtx/config';
 import type { ExperimentConfig } from './experiment.js';
 
 /** One size the model will see, and where the config declares it. */

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getRngState, setRngState, withBatchPart, type BackendChoice } from '@vtx/core';
 import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
 import { modelCost, type ClipShape, type ModelCost } from '@vtx/models';
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '@vtx/checkpoint';
 import type { ExperimentConfig } from './experiment.js';
 import { ClassifyObjective, writeClassReport, type ClassReport } from './objectives/classify.js';
 import { ReconstructObjective } from './objectives/reconstruct.js';

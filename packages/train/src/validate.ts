@@ -23,7 +23,7 @@ import {
   spaceTimesteps,
   withDataAttributes,
 } from '@vtx/models';
-import { ConfigError, isPlainObject, validateConfig } from './config/index.js';
+import { ConfigError, isPlainObject, validateConfig } from '@vtx/config';
 import { experimentWarnings, ExperimentConfig, type ExperimentConfigInput } from './experiment.js';
 import { checkSampleScoring, type SampleScoring } from './sample-scoring.js';
 import { importConfigPlugins } from './plugins.js';

@@ -6,15 +6,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   ExperimentConfig,
   NonFiniteError,
   Trainer,
-  listCheckpoints,
   loadRun,
   train,
   type ExperimentConfigInput,
 } from '@vtx/train';
+import { listCheckpoints } from '@vtx/checkpoint';
+import { ConfigError } from '@vtx/config';
 import { sampleClips } from '@vtx/models';
 import { tinyShapes, tinyVideoDiT, tinyViViT, wasmRunsDir } from './helpers/tiny.js';
 import { readMetrics } from '@vtx/runs';

@@ -7,7 +7,8 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, train, validate, type ExperimentConfigInput } from '@vtx/train';
+import { train, validate, type ExperimentConfigInput } from '@vtx/train';
+import { ConfigError } from '@vtx/config';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from './helpers/tiny.js';
 
 const dir = wasmRunsDir('validate');

@@ -4,16 +4,8 @@ import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
 import { ModelConfig, PRESETS, makeProcess, preset, type ClipShape, type NoiseProcess } from '@vtx/models';
 import { SweepError } from '@vtx/lab';
-import {
-  ConfigError,
-  UsageError,
-  closest,
-  loadConfigFile,
-  readConfigTree,
-  ExperimentConfig,
-  declaredSizes,
-  distinctClips,
-} from '@vtx/train';
+import { ExperimentConfig, declaredSizes, distinctClips } from '@vtx/train';
+import { ConfigError, UsageError, closest, loadConfigFile, readConfigTree } from '@vtx/config';
 
 export { UsageError };
 

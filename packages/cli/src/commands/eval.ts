@@ -8,14 +8,14 @@ import type { CommandModule } from 'yargs';
 import {
   startBackend,
   humanNumber,
-  latestCheckpoint,
-  loadConfigFile,
   ExperimentConfig,
   importPlugins,
   Trainer,
   classReportFile,
   type ClassReport,
 } from '@vtx/train';
+import { latestCheckpoint } from '@vtx/checkpoint';
+import { loadConfigFile } from '@vtx/config';
 import { checkJudgeConfig, sampleScoring } from '@vtx/eval';
 import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';

@@ -7,15 +7,12 @@ import type { CommandModule } from 'yargs';
 import {
   startBackend,
   loadRun,
-  gridFrames,
-  writeGifGrid,
-  writePngSheet,
-  type ClipArray,
   type ExperimentConfig,
   patchProblem,
   toPixels,
   latentSourceOf,
 } from '@vtx/train';
+import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { builtinDir, type DatasetIndex } from '@vtx/data';
 import {
   modelPatch,

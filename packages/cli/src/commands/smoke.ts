@@ -13,16 +13,8 @@ import { join } from 'node:path';
 import { sampleScoring } from '@vtx/eval';
 import { SweepConfig, SweepError, expandSweep, withSet } from '@vtx/lab';
 import { modelTask } from '@vtx/models';
-import {
-  ConfigError,
-  ExperimentConfig,
-  UsageError,
-  loadConfigFile,
-  train,
-  withPlugins,
-  type RunSummary,
-  type TrainOptions,
-} from '@vtx/train';
+import { ExperimentConfig, train, withPlugins, type RunSummary, type TrainOptions } from '@vtx/train';
+import { ConfigError, UsageError, loadConfigFile } from '@vtx/config';
 
 /** The updates of a smoke test: the first is trained, then the run resumes for the second. */
 export const SMOKE_STEPS = 2;

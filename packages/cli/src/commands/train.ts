@@ -15,12 +15,12 @@ import {
   GracefulStop,
   importPlugins,
   launched,
-  loadConfigFile,
   mpirunCommand,
   startRanks,
   train,
   withPlugins,
 } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { report } from './common.js';
 import { pluginOption } from './plugin-option.js';
 import { smokeLines, smokeTest } from './smoke.js';

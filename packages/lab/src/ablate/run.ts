@@ -7,7 +7,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { startBackend, loadConfigFile, ExperimentConfig } from '@vtx/train';
+import { startBackend, ExperimentConfig } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { loadJudge, scoreRun, type RunScore } from '@vtx/eval';
 import { barChart, writeChart } from '../plot/charts.js';
 import { formatValue } from '../sweep/naming.js';

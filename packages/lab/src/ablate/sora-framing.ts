@@ -14,7 +14,9 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, setSeed } from '@vtx/core';
 import { createLoader, resolveDataset } from '@vtx/data';
-import { loadConfigFile, ExperimentConfig, loadRun, writeGifGrid, type ClipArray, train } from '@vtx/train';
+import { ExperimentConfig, loadRun, train } from '@vtx/train';
+import { writeGifGrid, type ClipArray } from '@vtx/media';
+import { loadConfigFile } from '@vtx/config';
 import { framingRate, sampleScoring } from '@vtx/eval';
 import { sampleClips } from '@vtx/models';
 

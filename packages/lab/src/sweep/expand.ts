@@ -10,15 +10,8 @@
  * and every `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
-import {
-  ConfigError,
-  formatIssue,
-  loadConfigFile,
-  parseOverride,
-  type Override,
-  ExperimentConfig,
-  typedPathsAbsolute,
-} from '@vtx/train';
+import { ExperimentConfig, typedPathsAbsolute } from '@vtx/train';
+import { ConfigError, formatIssue, loadConfigFile, parseOverride, type Override } from '@vtx/config';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
 

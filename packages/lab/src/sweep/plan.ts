@@ -11,13 +11,9 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  experimentPathsRelativeTo,
-  latestCheckpoint,
-  writeResolvedConfig,
-  type ExperimentConfig,
-  type RunSummary,
-} from '@vtx/train';
+import { experimentPathsRelativeTo, type ExperimentConfig, type RunSummary } from '@vtx/train';
+import { latestCheckpoint } from '@vtx/checkpoint';
+import { writeResolvedConfig } from '@vtx/config';
 import type { ExpandedSweep } from './expand.js';
 import { assertSafeName, insideDir } from './naming.js';
 import type { Assignment, SweepConfig } from './schema.js';
@@ -70,7 +66,7 @@ const STATE_LABELS: Record<RunState['kind'], RunStateLabel> = {
 export const stateLabel = (s: RunState): RunStateLabel => STATE_LABELS[s.kind];
 
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
-/** A config with its paths relative to the file it is written to (the config path rule; @vtx/train). */
+/** A config with its paths relative to the file it is written to (the config path rule: @vtx/config, @vtx/train). */
 const pathsBeside = (cfg: ExperimentConfig, file: string) => experimentPathsRelativeTo(cfg, dirname(file));
 
 export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);

@@ -5,7 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { launched, loadConfigFile, ExperimentConfig, train, type RunSummary } from '@vtx/train';
+import { launched, ExperimentConfig, train, type RunSummary } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
 import { sampleScoring } from '@vtx/eval';
 import { expandSweep, withSet } from './expand.js';
 import { runLocal, runStagesLocal, type LocalOptions, type RunOutcome } from './local.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tinyJudgeYaml } from '../../../train/test/helpers/tiny.js';
-import { loadConfigFile } from '../../../train/src/config/index.js';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from '../../../train/src/experiment.js';
 import {
   loadSweep,

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, promises as fs, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { listCheckpoints } from '../../../train/src/checkpoint/index.js';
+import { listCheckpoints } from '@vtx/checkpoint';
 import { readMetrics } from '../../../runs/src/metrics.js';
 import { readPlan, readSummary, runDir, runSweep, sweepReport } from '../../src/sweep/index.js';
 import { mpiUnavailable } from '@vtx/train';

@@ -7,7 +7,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
+import { ExperimentConfig } from '@vtx/train';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SweepConfig, expandSweep, runConfig, withSet, writePlan } from '../../src/sweep/index.js';
 

@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, ExperimentConfig, loadConfigFile } from '@vtx/train';
+import { ExperimentConfig } from '@vtx/train';
+import { ConfigError, loadConfigFile } from '@vtx/config';
 import { describe, expect, it } from 'vitest';
 import {
   SweepConfig,

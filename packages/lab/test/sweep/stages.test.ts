@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, promises as fs, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../train/src/config/index.js';
+import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from '../../../train/src/experiment.js';
 import {
   SweepError,

@@ -177,7 +177,7 @@ function withProcess(value: unknown): unknown {
   return { ...Object.fromEntries(kept), process };
 }
 
-/** The branch a value selects (for error messages that suggest keys: config/schema-keys.ts). */
+/** The branch a value selects (for error messages that suggest keys: @vtx/config, schema-keys.ts). */
 function branchFor(value: unknown): z.ZodType | undefined {
   return ownEntry(BRANCHES, processOf(value));
 }

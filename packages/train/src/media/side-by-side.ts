@@ -1,6 +1,6 @@
 /** Reconstruction GIFs: each input clip beside its reconstruction (input | 1-px gap | reconstruction). */
 import * as tf from '@tensorflow/tfjs-core';
-import { writeGifGrid, writePngSheet, type ClipArray } from './clip-grid.js';
+import { writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 
 /** Write `<stem>.gif` and `<stem>.png` of inputs and reconstructions (N, T, H, W, C) in [-1, 1]. */
 export async function writeSideBySide(stem: string, input: tf.Tensor, recon: tf.Tensor): Promise<string[]> {

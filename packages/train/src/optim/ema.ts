@@ -6,8 +6,7 @@
  * model for evaluation and swapped back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError } from '../checkpoint/errors.js';
-import { fromHost, toHost, type TensorGroup } from '../checkpoint/host-tensor.js';
+import { CheckpointError, fromHost, toHost, type TensorGroup } from '@vtx/checkpoint';
 import { assertUniqueNames, type NamedParam } from './params.js';
 
 export interface EmaOptions {

@@ -6,8 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { CheckpointError } from '../checkpoint/errors.js';
-import { fromHost, toHost, type TensorGroup } from '../checkpoint/host-tensor.js';
+import { CheckpointError, fromHost, toHost, type TensorGroup } from '@vtx/checkpoint';
 
 export interface NamedParam {
   /** Stable name, e.g. `blocks.0.attn/qkv/kernel`; keys checkpoints and the weight-decay rule. */

@@ -4,8 +4,7 @@
  * and the step count, so that AdamW and SGD write only their hyperparameters and their update.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError } from '../checkpoint/errors.js';
-import { fromHost, hostScalar, hostValues, toHost, type TensorGroup } from '../checkpoint/host-tensor.js';
+import { CheckpointError, fromHost, hostScalar, hostValues, toHost, type TensorGroup } from '@vtx/checkpoint';
 import { assertUniqueNames, decayPredicate, type GradMap, type NamedParam } from './params.js';
 
 /** What every vtx optimizer offers the training loop. */

@@ -1,6 +1,4 @@
-/** The run directory (its file format is @vtx/runs'): TensorBoard event files, pino logs, progress bar. */
-export * from './crc32c.js';
-export * from './tensorboard.js';
+/** A run's console and log output: pino logs, the progress bar (the run directory's files are @vtx/runs'). */
 export * from './log-route.js';
 export * from './logger.js';
 export * from './progress.js';

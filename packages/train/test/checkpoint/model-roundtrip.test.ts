@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint } from '@vtx/checkpoint';
 import { AdamW, Ema, assignParams, namedParams, readParams } from '../../src/optim/index.js';
 
 const dirs: string[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, validateConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfigFile, validateConfig } from '@vtx/config';
 import { experimentWarnings, ExperimentConfig } from '../../src/experiment.js';
 
 describe('checks across sections (the experiment schema)', () => {

@@ -1,5 +1,5 @@
 /**
- * The config path rule (src/config/paths.ts): a relative path written in a YAML file means that file's folder (a key
+ * The config path rule (@vtx/config's src/paths.ts): a relative path written in a YAML file means that file's folder (a key
  * inherited through `extends:` the base file's); `--set` and configs built in code mean the working directory; a
  * path that exists only in the working directory is still read from there, with a warning naming the file, line
  * and key; a run's config.yaml holds its paths relative to itself, so it loads the same from any working directory.
@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolvePathKeys } from '../../src/config/index.js';
+import { loadConfigFile, resolvePathKeys, writeResolvedConfig } from '@vtx/config';
 import { experimentPathsRelativeTo } from '../../src/experiment-paths.js';
-import { ExperimentConfig, loadConfigFile, writeResolvedConfig } from '../../src/index.js';
+import { ExperimentConfig } from '../../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vtx-config-paths-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, makeProcess, type ClipShape } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, resolvedConfigYaml } from '../../src/config/index.js';
+import { loadConfigFile, resolvedConfigYaml } from '@vtx/config';
 import { ExperimentConfig } from '../../src/experiment.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'run-configs');

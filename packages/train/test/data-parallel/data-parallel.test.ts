@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMpiAddon } from '@vtx/mpi';
 import { describe, expect, it } from 'vitest';
-import { listCheckpoints, type ExperimentConfigInput } from '@vtx/train';
-import { loadCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import { type ExperimentConfigInput } from '@vtx/train';
+import { listCheckpoints, loadCheckpoint } from '@vtx/checkpoint';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';
 import { trainCurve } from '../faults/helpers.js';
 

@@ -6,7 +6,7 @@ import { decodeSafetensors } from '@vtx/core';
 import { MOTION_CLASSES } from '@vtx/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExportManifest, exportRun } from '../../src/export/index.js';
-import { latestCheckpoint, loadCheckpoint, hostValues } from '../../src/checkpoint/index.js';
+import { latestCheckpoint, loadCheckpoint, hostValues } from '@vtx/checkpoint';
 import { tinyRun, wasmRunsDir } from '../helpers/tiny.js';
 
 const dir = wasmRunsDir('export');

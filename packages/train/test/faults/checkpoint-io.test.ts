@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError, latestCheckpoint, listCheckpoints } from '@vtx/train';
-import { cleanStaleTemps, loadCheckpoint, saveCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import {
+  CheckpointError,
+  latestCheckpoint,
+  listCheckpoints,
+  cleanStaleTemps,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '@vtx/checkpoint';
 import { fingerprintTree, FaultyIO, recordFault, REPO_ROOT, type IOFault } from './lib/index.js';
 import { syntheticCheckpoint } from './lib/synthetic-checkpoint.js';
 import { LONG, tempDir } from './helpers.js';

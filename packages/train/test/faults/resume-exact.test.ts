@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { train, type ExperimentConfigInput } from '@vtx/train';
-import { readManifest } from '../../src/checkpoint/checkpoint.js';
+import { readManifest } from '@vtx/checkpoint';
 import { recordFault } from './lib/index.js';
 import { LONG, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyDiT, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';

@@ -12,7 +12,7 @@ import { mulberry32 } from '@vtx/core';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '@vtx/runs';
 import { train } from '@vtx/train';
-import { loadCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import { loadCheckpoint } from '@vtx/checkpoint';
 import { recordFault, runVtx } from './lib/index.js';
 import { CHILD_ENV, LONG, toYaml, trainCurve } from './helpers.js';
 import { tinyClassifier, tinyShapes, wasmRunsDir } from '../helpers/tiny.js';

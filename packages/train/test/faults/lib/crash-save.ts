@@ -6,7 +6,7 @@
  *
  * Exits 0 if the save completed (`at` past the last operation) and prints the operations seen as JSON.
  */
-import { saveCheckpoint } from '../../../src/checkpoint/checkpoint.js';
+import { saveCheckpoint } from '@vtx/checkpoint';
 import { FaultyIO } from './fault-io.js';
 import { syntheticCheckpoint } from './synthetic-checkpoint.js';
 

@@ -2,8 +2,7 @@
  * Deterministic stand-in checkpoints for I/O fault tests: tensor groups whose values are a function of the step,
  * so a test can tell which save a loaded checkpoint came from and that no byte of it changed.
  */
-import type { CheckpointData } from '../../../src/checkpoint/checkpoint.js';
-import type { TensorGroup } from '../../../src/checkpoint/host-tensor.js';
+import type { CheckpointData, TensorGroup } from '@vtx/checkpoint';
 
 function group(step: number, salt: number, sizes: readonly number[]): TensorGroup {
   const tensors = Object.fromEntries(

@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventWriter, crc32c, maskedCrc32c, pngInfo } from '../../src/run/index.js';
+import { crc32c, maskedCrc32c } from '../src/crc32c.js';
+import { EventWriter } from '../src/index.js';
+import { pngInfo } from '../src/tensorboard.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true }))));

@@ -11,7 +11,7 @@ import {
   resolvedConfigYaml,
   validateConfig,
   writeResolvedConfig,
-} from '../../src/config/index.js';
+} from '../src/index.js';
 
 const Schema = z.strictObject({
   name: z.string(),

@@ -8,7 +8,7 @@ import {
   hostValues,
   toHost,
   type TensorGroup,
-} from '../../src/checkpoint/index.js';
+} from '../src/index.js';
 
 /** A safetensors file assembled byte by byte from the format description (not by the code under test). */
 function handMade(header: string, data: number[]): Uint8Array {

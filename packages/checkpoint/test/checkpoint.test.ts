@@ -11,7 +11,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
   type CheckpointData,
-} from '../../src/checkpoint/index.js';
+} from '../src/index.js';
 import { nodeIO, stepName, writeFileAtomic, type DurableIO } from '@vtx/runs';
 
 let root: string;

@@ -1,0 +1,15 @@
+/**
+ * @vtx/media — clips as pictures a person can look at: a batch (N, T, H, W, C) as an animated GIF grid or a PNG
+ * contact sheet with an optional label column, written atomically; the RGBA grid frames and PNG bytes for
+ * TensorBoard images. Used by training samples, `vtx sample`, reconstructions, sample quality and ablations. No tfjs:
+ * callers hand over a `ClipArray` (a Float32Array and its shape).
+ */
+export {
+  encodePng,
+  gridFrames,
+  labelColumnWidth,
+  writeGifGrid,
+  writePngSheet,
+  type ClipArray,
+  type GridOptions,
+} from './clip-grid.js';
