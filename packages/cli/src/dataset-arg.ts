@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import { BuiltinDataset, DataConfig, defaultCacheDir, resolveDataset } from '@vtx/data';
 import { parse } from 'yaml';
 import { readConfigTree } from '@vtx/config';
+import { resolveExperimentPathKeys } from '@vtx/train';
 
 export async function resolveDatasetArg(arg: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (existsSync(join(arg, 'index.json'))) return arg;
   if (existsSync(join(arg, 'config.yaml'))) {
     const tree = await readConfigTree(join(arg, 'config.yaml'));
-    const data = DataConfig.parse((tree.value as { data?: unknown }).data ?? {});
+    const data = DataConfig.parse(
+      (resolveExperimentPathKeys(tree.value, tree) as { data?: unknown }).data ?? {},
+    );
     return resolveDataset(data.dataset, data.cacheDir);
   }
   if (arg.trim().startsWith('{')) return resolveDataset(BuiltinDataset.parse(parse(arg)), cacheDir);

@@ -1,9 +1,10 @@
 /**
  * Paths typed on the command line mean the directory they were typed in: `pnpm vtx` runs the CLI in the repository
  * root and says in INIT_CWD where the command was typed (for the `vtx` script: npm_lifecycle_event), so the CLI works
- * there. The real CLI in a child process, with the environment pnpm gives it.
+ * there. Paths in a config file mean the file's folder, and a run's config.yaml holds them relative to the run, so it
+ * resumes from any directory. The real CLI in a child process, with the environment pnpm gives it.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,5 +44,48 @@ describe('pnpm vtx from a subfolder', { timeout: 600_000 }, () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/'cfgs\/tiny\.yaml' is neither a file nor a model preset/);
+  });
+});
+
+describe('a config beside its dataset, from a subfolder and from elsewhere', { timeout: 600_000 }, () => {
+  const limit = { timeoutMs: 500_000 };
+  it('trains from the subfolder with relative flags; the run resumes from another working directory', async () => {
+    const build = ['data', 'build', 'synthetic', join('cfgs', 'shapes'), '--count', '8', '--frames', '2'];
+    const built = await runVtx([...build, '--height', '16', '--width', '16'], {
+      cwd: REPO_ROOT,
+      env: pnpm,
+      ...limit,
+    });
+    expect(built.code, built.stderr).toBe(0);
+    writeFileSync(
+      join(sub, 'cfgs', 'beside.yaml'),
+      'name: beside\nseed: 1\n' +
+        'model: { kind: vivit, size: Ti, depth: 1, width: 16, heads: 2, patch: [2, 8, 8], numClasses: 4 }\n' +
+        'data: { dataset: shapes, batchSize: 4, worker: false }  # the folder beside this file\n' +
+        'train: { steps: 2, logEvery: 1, checkpointEvery: 2, ema: { enabled: false } }\n' +
+        "eval: { batches: 1 }\nlog: { tensorboard: false, progress: 'off' }\n",
+    );
+    const train = ['train', '--config', join('cfgs', 'beside.yaml'), '--out', join('runs', 'beside')];
+    const first = await runVtx(train, { cwd: REPO_ROOT, env: pnpm, ...limit });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toMatch(/warning/);
+    const run = join(sub, 'runs', 'beside');
+    expect(readFileSync(join(run, 'config.yaml'), 'utf8')).toContain(
+      `dataset: ${join('..', '..', 'cfgs', 'shapes')}\n`,
+    );
+
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    // typed in another folder, naming the run by a path relative to it
+    const resume = ['train', '--resume', join('..', 'project', 'runs', 'beside'), '--set', 'train.steps=3'];
+    const again = await runVtx(resume, { cwd: REPO_ROOT, env: { ...pnpm, INIT_CWD: elsewhere }, ...limit });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/warning/);
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as {
+      status: string;
+      step: number;
+    };
+    expect(summary).toMatchObject({ status: 'completed', step: 3 });
+    expect(existsSync(join(elsewhere, 'shapes'))).toBe(false);
   });
 });

@@ -12,6 +12,8 @@ export const SET_SOURCE = '--set';
 export interface Override {
   path: string[];
   value: unknown;
+  /** The file that wrote it (a sweep file's `set`), for errors and relative paths; default `--set`. */
+  source?: string;
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]*$|^\d+$/;
@@ -35,8 +37,8 @@ export function parseOverride(text: string): Override {
 }
 
 /**
- * Apply overrides in order onto a copy of `tree`, recording `--set` as their origin. An override replaces the value
- * at its path (a map value replaces the whole sub-tree; it is not merged).
+ * Apply overrides in order onto a copy of `tree`, recording `--set` (or the override's `source`) as their origin.
+ * An override replaces the value at its path (a map value replaces the whole sub-tree; it is not merged).
  */
 export function applyOverrides(
   tree: Tree,
@@ -45,11 +47,11 @@ export function applyOverrides(
 ): Tree {
   let out = tree;
   for (const o of overrides) {
-    const { path, value } = typeof o === 'string' ? parseOverride(o) : o;
+    const { path, value, source = SET_SOURCE } = typeof o === 'string' ? parseOverride(o) : o;
     out = setAt(out, path, value, path) as Tree;
     const full = joinPath(path);
     for (const k of [...origins.keys()]) if (k.startsWith(`${full}.`)) origins.delete(k);
-    for (let n = 1; n <= path.length; n++) origins.set(joinPath(path.slice(0, n)), SET_SOURCE);
+    for (let n = 1; n <= path.length; n++) origins.set(joinPath(path.slice(0, n)), source);
   }
   return out;
 }

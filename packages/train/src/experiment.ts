@@ -1,6 +1,8 @@
 /**
  * The experiment config: one zod schema that is both the validator of `vtx train --config FILE` and the type of
- * `train(config)`. Defaults live here; a YAML file says only what differs; unknown keys are errors.
+ * `train(config)`. Defaults live here; a YAML file says only what differs; unknown keys are errors. A relative
+ * path in a YAML file (the keys of ./experiment-paths.ts) means that file's folder; with `--set`, the working
+ * directory.
  */
 import { BACKENDS } from '@vtx/core';
 import { DataConfig } from '@vtx/data';
@@ -10,7 +12,7 @@ import { z } from 'zod';
 import { setBeforeValidation } from '@vtx/config';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
-import { importConfigPlugins } from './plugins.js';
+import { resolveExperimentPaths } from './experiment-paths.js';
 
 const posInt = z.number().int().positive();
 const nonneg = z.number().int().nonnegative();
@@ -212,8 +214,8 @@ export const ExperimentConfig = z.preprocess(
   ExperimentObject,
 );
 export type ExperimentConfig = z.infer<typeof ExperimentObject>;
-// Every experiment YAML read by loadConfigFile imports its `plugins:` before validation.
-setBeforeValidation(ExperimentConfig, importConfigPlugins);
+// Every experiment YAML read by loadConfigFile: its paths resolved (./experiment-paths.ts), its `plugins:` imported.
+setBeforeValidation(ExperimentConfig, resolveExperimentPaths);
 export type ExperimentConfigInput = z.input<typeof ExperimentObject>;
 
 /**

@@ -20,6 +20,11 @@ export {
   type ExperimentConfigInput,
 } from './experiment.js';
 export { importPlugins, withPlugins } from './plugins.js';
+export {
+  experimentPathsRelativeTo,
+  resolveExperimentPathKeys,
+  typedPathsAbsolute,
+} from './experiment-paths.js';
 
 // training
 export { validate, type ValidRun } from './validate.js';

@@ -5,16 +5,16 @@
  *   plugins: [./my-model.ts]     # relative to the YAML file that lists them
  *
  * and `vtx train|eval|info|predict --plugin FILE` adds more (relative to the working directory). After loading,
- * `plugins` holds absolute paths; the run directory's config.yaml holds them relative to itself, so
- * `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
+ * `plugins` holds absolute paths (@vtx/config's paths.ts); the run directory's config.yaml holds them relative to
+ * itself, so `vtx train --resume` and `vtx eval` import them again. TypeScript plugins need a TypeScript-aware Node
  * (`pnpm vtx` runs `node --import tsx`); compiled `.js` / `.mjs` plugins work anywhere. A plugin may live anywhere:
  * it shares vtx's packages and loads as an ES module (HOOKS below).
  */
 import { promises as fs } from 'node:fs';
 import { register } from 'node:module';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, SET_SOURCE, issueAt, originOf, type ConfigTree, type Tree } from '@vtx/config';
+import { ConfigError, issueAt, resolvePathKeys, type ConfigTree, type Tree } from '@vtx/config';
 
 /**
  * Module hooks (node:module `register`) for plugins outside vtx's tree: a bare specifier a plugin file imports
@@ -92,9 +92,10 @@ export async function importPlugins(paths: readonly string[], source = '--plugin
 }
 
 /**
- * The `plugins:` of a config tree imported, and their paths made absolute (relative ones resolve against the
- * YAML file that set the key; `--set` and programmatic configs against the working directory). A malformed list
- * is left for the schema to report. Errors name the file, line and key (`plugins.0`).
+ * The `plugins:` of a config tree imported, and their paths made absolute by the config path rule
+ * (@vtx/config's paths.ts: the YAML file that set the key; `--set` and programmatic configs: the working directory). A
+ * malformed list is left for the schema to report. Errors name the file, line and key (`plugins.0`) and the path
+ * as written.
  */
 export async function importConfigPlugins(
   value: Tree,
@@ -103,33 +104,14 @@ export async function importConfigPlugins(
   const list = value['plugins'];
   if (!Array.isArray(list) || !list.every((p): p is string => typeof p === 'string' && p.length > 0))
     return value;
-  const from = originOf(tree.origins ?? new Map<string, string>(), ['plugins'], tree.file ?? '<config>');
-  const base = from === SET_SOURCE || from === '<config>' ? process.cwd() : dirname(resolve(from));
-  const abs: string[] = [];
+  const abs = resolvePathKeys({ plugins: list }, tree, ['plugins'])['plugins'] as string[];
   const issues = [];
-  for (const [i, p] of list.entries()) {
-    const file = isAbsolute(p) ? p : resolve(base, p);
+  for (const [i, file] of abs.entries()) {
     const why = await importModule(file);
-    if (why) issues.push(issueAt(tree, ['plugins', i], `plugin '${p}' ${why}`));
-    abs.push(file);
+    if (why) issues.push(issueAt(tree, ['plugins', i], `plugin '${list[i]}' ${why}`));
   }
   if (issues.length) throw new ConfigError(issues);
   return { ...value, plugins: abs };
-}
-
-/**
- * A config with `plugins` relative to `dir` (for the config.yaml written into a run directory, so a repository
- * moved with its runs still resolves them); absolute where the two share no directory but the root.
- */
-export function pluginsRelativeTo<C extends { plugins?: string[] | undefined }>(cfg: C, dir: string): C {
-  if (!cfg.plugins?.length) return cfg;
-  const from = resolve(dir);
-  const depth = from.split(sep).filter(Boolean).length;
-  const rel = (p: string) => {
-    const r = relative(from, resolve(p));
-    return r.split(sep).filter((s) => s === '..').length >= depth ? resolve(p) : r;
-  };
-  return { ...cfg, plugins: cfg.plugins.map(rel) };
 }
 
 /** Add `extra` (absolute paths, e.g. from --plugin) to a loaded config's plugins, without duplicates. */

@@ -30,7 +30,7 @@ import { withCaptionVocab } from './captions.js';
 import { writeResolvedConfig } from '@vtx/config';
 import type { ExperimentConfig, ExperimentConfigInput } from './experiment.js';
 import { GradSpikeDetector, LeakGuard, NonFiniteError, type GradSpikeOptions } from './guards/index.js';
-import { pluginsRelativeTo } from './plugins.js';
+import { experimentPathsRelativeTo } from './experiment-paths.js';
 import { continueRun, resumeChanges, shareStart, startOf, type Start } from './resume.js';
 import { createLogger, createProgress, type Progress } from './run/index.js';
 import type { RunLogger } from './run/index.js';
@@ -187,7 +187,10 @@ async function setup(
   const changes = resume?.previous ? resumeChanges(resume.previous, cfg, trainer.step) : [];
   for (const line of changes) logger.info({ resume: true }, line);
   if (ranks.writes && (!resume || changes.length))
-    await writeResolvedConfig(join(runDir, 'config.yaml'), pluginsRelativeTo(worldConfig(cfg), runDir));
+    await writeResolvedConfig(
+      join(runDir, 'config.yaml'),
+      experimentPathsRelativeTo(worldConfig(cfg), runDir),
+    );
   const { cost, clip, sizes } = trainer.parts;
   logger.info(
     {

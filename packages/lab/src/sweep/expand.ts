@@ -10,7 +10,7 @@
  * and every `${stage.<name>}` in a value is replaced by that stage's run directory, `<sweep dir>/stages/<name>`.
  */
 import { dirname, join, resolve } from 'node:path';
-import { ExperimentConfig } from '@vtx/train';
+import { ExperimentConfig, typedPathsAbsolute } from '@vtx/train';
 import { ConfigError, formatIssue, loadConfigFile, parseOverride, type Override } from '@vtx/config';
 import { runNames } from './naming.js';
 import { SweepConfig, type Assignment, type LabelledRun } from './schema.js';
@@ -108,8 +108,9 @@ export function substituteStages(v: unknown, dirs: ReadonlyMap<string, string>):
   return v;
 }
 
-const overrideList = (a: Assignment): Override[] =>
-  Object.entries(a).map(([k, value]) => ({ path: k.split('.'), value }));
+/** A sweep file's overrides, written in `file` (so a relative path in a value means its folder). */
+const overrideList = (a: Assignment, file: string): Override[] =>
+  Object.entries(a).map(([k, value]) => ({ path: k.split('.'), value, source: file }));
 
 const issues = (e: ConfigError) => e.issues.map(formatIssue).join('\n    ');
 
@@ -193,7 +194,7 @@ export async function expandSweep(
       dirs,
     ) as Assignment;
     try {
-      const config = await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides));
+      const config = await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides, sweepFile));
       stages.push({ name, base: stageBase, overrides, dir: dirs.get(name)!, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -208,7 +209,7 @@ export async function expandSweep(
       dirs,
     ) as Assignment;
     try {
-      const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides));
+      const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides, sweepFile));
       runs.push({ index, name, axes: a.axes, overrides, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -226,8 +227,9 @@ export async function expandSweep(
 
 /**
  * `--set k=v …` of `vtx sweep` and `vtx ablate` (values parsed as YAML), merged over the file's `set`: every run gets
- * them (stages keep their own `set`). A key the sweep varies (grid, runs, seeds), or one above or below it, is a
- * SweepError naming it: one value for every run would collapse the axis.
+ * them (stages keep their own `set`). Paths in them are made absolute: typed, they mean the working directory, where
+ * the file's own values mean the file's folder. A key the sweep varies (grid, runs, seeds), or one above or below
+ * it, is a SweepError naming it: one value for every run would collapse the axis.
  */
 export function withSet(sweep: SweepConfig, sets: readonly string[]): SweepConfig {
   if (!sets.length) return sweep;
@@ -247,7 +249,7 @@ export function withSet(sweep: SweepConfig, sets: readonly string[]): SweepConfi
       throw new SweepError(
         `--set ${key}: the sweep varies ${axis} (its grid, runs or seeds); --set gives every run one value`,
       );
-    added[key] = value;
+    added[key] = typedPathsAbsolute(path, value); // typed here: its paths mean the working directory
   }
   return { ...sweep, set: { ...sweep.set, ...added } };
 }

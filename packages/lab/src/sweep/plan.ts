@@ -10,8 +10,8 @@
  *   <sweep>/slurm/                  the sbatch scripts, job ids and task output (slurm launcher)
  */
 import { existsSync, promises as fs } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { type RunSummary } from '@vtx/train';
+import { dirname, join, resolve } from 'node:path';
+import { experimentPathsRelativeTo, type ExperimentConfig, type RunSummary } from '@vtx/train';
 import { latestCheckpoint } from '@vtx/checkpoint';
 import { writeResolvedConfig } from '@vtx/config';
 import type { ExpandedSweep } from './expand.js';
@@ -66,6 +66,9 @@ const STATE_LABELS: Record<RunState['kind'], RunStateLabel> = {
 export const stateLabel = (s: RunState): RunStateLabel => STATE_LABELS[s.kind];
 
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
+/** A config with its paths relative to the file it is written to (the config path rule: @vtx/config, @vtx/train). */
+const pathsBeside = (cfg: ExperimentConfig, file: string) => experimentPathsRelativeTo(cfg, dirname(file));
+
 export const runConfig = (sweepDir: string, name: string) => insideDir(sweepDir, 'configs', `${name}.yaml`);
 export const runLog = (sweepDir: string, name: string) => insideDir(sweepDir, 'logs', `${name}.log`);
 export const stageDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'stages', name);
@@ -107,11 +110,17 @@ export async function writePlan(sweepDir: string, file: string, ex: ExpandedSwee
       throw new Error(
         `stage ${st.name}: expanded for ${st.dir}, but the sweep directory is ${resolve(sweepDir)} (expand with { dir })`,
       );
-    await writeResolvedConfig(stageConfig(sweepDir, st.name), st.config);
+    await writeResolvedConfig(
+      stageConfig(sweepDir, st.name),
+      pathsBeside(st.config, stageConfig(sweepDir, st.name)),
+    );
   }
   for (const r of ex.runs) {
     assertSafeName(r.name);
-    await writeResolvedConfig(runConfig(sweepDir, r.name), r.config);
+    await writeResolvedConfig(
+      runConfig(sweepDir, r.name),
+      pathsBeside(r.config, runConfig(sweepDir, r.name)),
+    );
   }
   await writeFileAtomic(join(sweepDir, 'sweep.json'), `${JSON.stringify(plan, null, 2)}\n`);
   return plan;

@@ -14,6 +14,8 @@
  *   launcher: { kind: local, workers: auto }   # or { kind: slurm, partition: gpu, cpusPerTask: 4 }
  *
  * Keys are dotted paths into the experiment config (`optim.lr`, `model.patch.0`); values are whatever the key takes.
+ * A relative path in this file (`base`, a stage's `base`, a path value in `set`, `runs` or `grid`) means this file's
+ * folder, the config path rule (@vtx/config's paths.ts); `vtx sweep --set` paths the working directory.
  *
  * Stages: runs that must finish before the sweep's runs start (an image-pretraining run that every run initialises
  * from). Each is a config (its own `base`, else the sweep's) with overrides; `${stage.<name>}` anywhere in a string
@@ -34,6 +36,7 @@
  */
 import { z } from 'zod';
 import { RUN_NAME, RUN_NAME_RULE } from '@vtx/runs';
+import { resolvePathKeys, setBeforeValidation } from '@vtx/config';
 
 /** One assignment of dotted keys to values. */
 export const Assignment = z.record(z.string(), z.unknown());
@@ -129,4 +132,8 @@ export const SweepConfig = z
     message: "'label' names labelled runs; it cannot be a grid axis",
   });
 export type SweepConfig = z.infer<typeof SweepConfig>;
+// A sweep file's own paths are made absolute as it loads, by the config path rule (its folder; see the header).
+setBeforeValidation(SweepConfig, (value, tree) =>
+  Promise.resolve(resolvePathKeys(value, tree, ['base', 'stages.*.base'])),
+);
 export type SweepConfigInput = z.input<typeof SweepConfig>;
