@@ -294,6 +294,7 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
       })
     : [];
   const verdict = a.verdict(report);
+  const own = a.charts ? await a.charts(report, docs) : [];
   const bars = report.rows
     .filter((r) => r.state === 'completed')
     .map((r) => ({ label: r.name, y: metricOf(r, a.metric) ?? NaN }));
@@ -313,6 +314,7 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
       }),
     );
   const charts = [
+    ...own,
     ...(arms.length ? ['metric-by-arm.svg'] : []),
     'metric-by-run.svg',
     ...report.files.filter((f) => f.endsWith('.svg')).map((f) => f.slice(docs.length + 1)),

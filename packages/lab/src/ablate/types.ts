@@ -41,6 +41,8 @@ export interface Ablation {
   caveats: string[];
   /** Scorings of each completed run after the sweep (see `AblationScore`); their metrics join the report's rows. */
   scores?: AblationScore[];
+  /** Charts of its own beside the sweep report's (written into the report folder `docs`; SVG names relative to it). */
+  charts?: (report: SweepReport, docs: string) => Promise<string[]>;
   /** Judge the sweep. */
   verdict: (report: SweepReport) => VerdictResult;
   /** When set, the ablation cannot run here yet; the reason. */

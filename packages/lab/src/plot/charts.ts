@@ -54,15 +54,15 @@ export function lineChart(opts: { title: string; x: Axis; y: Axis; series: Serie
 }
 
 /**
- * Labelled points on (usually log-log) axes with an optional fitted line: metric vs Gflops (DiT Fig. 8), loss vs
- * training compute.
+ * Labelled points on (usually log-log) axes with optional fitted lines (one per group, say): metric vs Gflops (DiT
+ * Fig. 8), loss vs training compute, two model families against compute.
  */
 export function scatterChart(opts: {
   title: string;
   x: Axis;
   y: Axis;
   points: { x: number; y: number; label: string; group?: string }[];
-  fit?: { predict: (x: number) => number; label: string };
+  fits?: { predict: (x: number) => number; label: string }[];
 }): TopLevelSpec {
   const pts = opts.points.filter(
     (p) =>
@@ -87,25 +87,27 @@ export function scatterChart(opts: {
       encoding: { x, y, text: { field: 'label', type: 'nominal' } },
     },
   ];
-  if (opts.fit && pts.length >= 2) {
+  if (pts.length >= 2) {
     const xs = pts.map((p) => p.x);
     const lo = Math.min(...xs);
     const hi = Math.max(...xs);
-    const line = Array.from({ length: 24 }, (_, i) => {
-      const t = i / 23;
-      const xv = opts.x.log ? lo * (hi / lo) ** t : lo + (hi - lo) * t;
-      return { x: xv, y: opts.fit!.predict(xv), fit: opts.fit!.label };
-    }).filter((p) => Number.isFinite(p.y) && (!opts.y.log || p.y > 0));
-    layer.push({
-      data: { values: line },
-      mark: { type: 'line', strokeDash: [5, 4], color: '#666' },
-      encoding: { x, y, detail: { field: 'fit', type: 'nominal' } },
-    });
-    layer.push({
-      data: { values: [line.at(-1)] },
-      mark: { type: 'text', align: 'right', dy: 14, fontSize: 10, color: '#444' },
-      encoding: { x, y, text: { field: 'fit', type: 'nominal' } },
-    });
+    for (const fit of opts.fits ?? []) {
+      const line = Array.from({ length: 24 }, (_, i) => {
+        const t = i / 23;
+        const xv = opts.x.log ? lo * (hi / lo) ** t : lo + (hi - lo) * t;
+        return { x: xv, y: fit.predict(xv), fit: fit.label };
+      }).filter((p) => Number.isFinite(p.y) && (!opts.y.log || p.y > 0));
+      layer.push({
+        data: { values: line },
+        mark: { type: 'line', strokeDash: [5, 4], color: '#666' },
+        encoding: { x, y, detail: { field: 'fit', type: 'nominal' } },
+      });
+      layer.push({
+        data: { values: [line.at(-1)] },
+        mark: { type: 'text', align: 'right', dy: 14, fontSize: 10, color: '#444' },
+        encoding: { x, y, text: { field: 'fit', type: 'nominal' } },
+      });
+    }
   }
   return {
     ...frame(opts.title),

@@ -278,10 +278,12 @@ export async function sweepReport(
           points: pts,
           ...(fit
             ? {
-                fit: {
-                  predict: fit.predict,
-                  label: `fit: exponent ${fit.exponent.toFixed(3)}, R² ${fit.r2.toFixed(2)}`,
-                },
+                fits: [
+                  {
+                    predict: fit.predict,
+                    label: `fit: exponent ${fit.exponent.toFixed(3)}, R² ${fit.r2.toFixed(2)}`,
+                  },
+                ],
               }
             : {}),
         }),

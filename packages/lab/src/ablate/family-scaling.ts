@@ -1,0 +1,324 @@
+/**
+ * Two model families against training compute (Sora's first reason: a transformer in place of the U-Net; DiT §5,
+ * U-ViT): each family trained at several compute budgets, and quality fitted against compute per family.
+ *
+ * The sweep's runs are labelled `<family>-c<k>` (budget k, seed 0, the family's own learning rate), with extra seeds
+ * `<family>-c<k>-seed<s>` and learning-rate trials `<family>-c<k>-lr<rate>`. For each metric and family:
+ *   points      the mean over seeds at each budget (x: the run's training compute, `trainGflop`);
+ *   fit         y = a·C^b by least squares in log-log space (accuracies fitted as the error 1 - acc);
+ *   noise       the exponent recomputed for every choice of one seed per budget: its range is the slope's noise;
+ *   crossing    where the two fits meet, C* = (a_base / a_tf)^(1 / (b_tf - b_base)), inside, below or beyond the
+ *               budgets measured;
+ * and per budget which family is ahead, resolved beyond two standard errors of the difference (over seeds; with one
+ * seed, the metric's seed spread pooled over the budgets that have several; for accuracies the binomial error too).
+ * The learning-rate trials are tabled so a reader sees whether each family ran at its best rate.
+ */
+import { join } from 'node:path';
+import { scatterChart, writeChart } from '../plot/charts.js';
+import type { ReportRow, SweepReport } from '../sweep/report.js';
+import { higherIsBetter, metricOf } from '../sweep/report.js';
+import { fitPowerLaw } from '../sweep/power-law.js';
+import type { VerdictResult } from './types.js';
+import { accuracySE, judgedSamples } from './verdicts.js';
+
+export interface FamilyScalingOptions {
+  /** The transformer family's label prefix (e.g. `dit`) and the baseline's (e.g. `unet`). */
+  transformer: string;
+  baseline: string;
+  /** Metrics to fit, the first deciding the verdict (e.g. `val/loss`, `sample/class-acc`, `sample/frechet`). */
+  metrics: readonly string[];
+}
+
+/** A run label's parts: `dit-c2-seed1` → family dit, budget 2, seed 1; `unet-c2-lr3e-4` → lr '3e-4'. */
+export function parseFamilyLabel(
+  label: string,
+): { family: string; budget: number; seed: number; lr?: string } | undefined {
+  const m = /^([a-z][a-z0-9]*)-c(\d+)(?:-seed(\d+))?(?:-lr([0-9.e+-]+))?$/i.exec(label);
+  if (!m) return undefined;
+  return { family: m[1]!, budget: Number(m[2]), seed: Number(m[3] ?? 0), ...(m[4] ? { lr: m[4] } : {}) };
+}
+
+interface Cell {
+  compute: number;
+  values: number[];
+  mean: number;
+  sd: number;
+}
+
+const fmt = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : String(+v.toPrecision(3));
+const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+const sdOf = (v: readonly number[]) => {
+  if (v.length < 2) return 0;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1));
+};
+const labelOf = (r: ReportRow) => String((r.axes['label'] as string | undefined) ?? r.name);
+/** What is fitted: accuracies as their error, so every fitted quantity falls as compute grows. */
+const fitted = (metric: string, y: number) => (higherIsBetter(metric) ? 1 - y : y);
+
+/** The family's budget cells for a metric (shipped learning rate only), sorted by budget. */
+function cells(report: SweepReport, family: string, metric: string): Map<number, Cell> {
+  const groups = new Map<number, { compute: number[]; values: number[] }>();
+  for (const r of report.rows) {
+    const p = parseFamilyLabel(labelOf(r));
+    const v = metricOf(r, metric);
+    if (r.state !== 'completed' || !p || p.family !== family || p.lr !== undefined || v === undefined)
+      continue;
+    const g = groups.get(p.budget) ?? { compute: [], values: [] };
+    g.compute.push(r.trainGflop ?? NaN);
+    g.values.push(v);
+    groups.set(p.budget, g);
+  }
+  return new Map(
+    [...groups]
+      .sort(([a], [b]) => a - b)
+      .map(([k, g]) => [
+        k,
+        { compute: mean(g.compute), values: g.values, mean: mean(g.values), sd: sdOf(g.values) },
+      ]),
+  );
+}
+
+/** The exponent of every fit that takes one seed's value per budget (the slope's spread over seeds). */
+function exponentRange(metric: string, cs: Map<number, Cell>): [number, number] | undefined {
+  const list = [...cs.values()];
+  let combos: number[][] = [[]];
+  for (const c of list) combos = combos.flatMap((pre) => c.values.map((v) => [...pre, v])).slice(0, 4096);
+  const bs = combos
+    .map(
+      (ys) =>
+        fitPowerLaw(
+          list.map((c) => c.compute),
+          ys.map((y) => fitted(metric, y)),
+        )?.exponent,
+    )
+    .filter((b): b is number => b !== undefined);
+  return bs.length ? [Math.min(...bs), Math.max(...bs)] : undefined;
+}
+
+interface FamilyFit {
+  family: string;
+  cells: Map<number, Cell>;
+  a: number;
+  b: number;
+  r2: number;
+  range: [number, number] | undefined;
+}
+
+function familyFit(report: SweepReport, family: string, metric: string): FamilyFit | undefined {
+  const cs = cells(report, family, metric);
+  const list = [...cs.values()];
+  const fit = fitPowerLaw(
+    list.map((c) => c.compute),
+    list.map((c) => fitted(metric, c.mean)),
+  );
+  if (!fit || fit.n < 3) return undefined;
+  return { family, cells: cs, a: fit.a, b: fit.exponent, r2: fit.r2, range: exponentRange(metric, cs) };
+}
+
+/** The noise of one budget's mean: its seeds' spread, else the spread pooled over budgets with seeds; binomial too. */
+function seOf(c: Cell, pooledSd: number, metric: string, samples: number): number {
+  const sd = c.values.length > 1 ? c.sd : pooledSd;
+  const seed = sd / Math.sqrt(c.values.length);
+  const binom = /acc/.test(metric) ? accuracySE(c.mean, samples) / Math.sqrt(c.values.length) : 0;
+  return Math.sqrt(seed ** 2 + binom ** 2);
+}
+
+function pooled(cs: Iterable<Cell>): number {
+  const multi = [...cs].filter((c) => c.values.length > 1);
+  if (!multi.length) return 0;
+  return Math.sqrt(mean(multi.map((c) => c.sd ** 2)));
+}
+
+/** Where the two fits meet, in training Gflop (undefined when parallel). */
+export function crossing(tf: { a: number; b: number }, base: { a: number; b: number }): number | undefined {
+  if (tf.b === base.b) return undefined;
+  return Math.exp((Math.log(base.a) - Math.log(tf.a)) / (tf.b - base.b));
+}
+
+interface MetricReading {
+  metric: string;
+  lines: string[];
+  /** +1 transformer steeper beyond the seeds' noise, -1 baseline steeper beyond it, 0 within it. */
+  steeper: number;
+  /** +1 transformer ahead at the largest budget beyond noise, -1 behind, 0 within it. */
+  aheadAtTop: number;
+}
+
+function readMetric(report: SweepReport, o: FamilyScalingOptions, metric: string): MetricReading | undefined {
+  const tf = familyFit(report, o.transformer, metric);
+  const base = familyFit(report, o.baseline, metric);
+  if (!tf || !base) return undefined;
+  const up = higherIsBetter(metric);
+  const what = up ? `1 - ${metric}` : metric;
+  const samples = judgedSamples(report);
+  const noise = pooled([...tf.cells.values(), ...base.cells.values()]);
+  const range = (f: FamilyFit) => (f.range ? ` (seed range ${fmt(f.range[0])} to ${fmt(f.range[1])})` : '');
+  const lines = [
+    `**${metric}** (fitted: ${what} = a·C^b, C the training Gflop):`,
+    `- ${o.transformer}: b = ${fmt(tf.b)}${range(tf)}, R² ${fmt(tf.r2)}; ${o.baseline}: b = ${fmt(base.b)}${range(base)}, R² ${fmt(base.r2)}.`,
+  ];
+  // steeper = the more negative exponent; resolved when the seed ranges do not overlap
+  const [tLo, tHi] = tf.range ?? [tf.b, tf.b];
+  const [bLo, bHi] = base.range ?? [base.b, base.b];
+  const steeper = tHi < bLo ? 1 : bHi < tLo ? -1 : 0;
+  lines.push(
+    steeper === 1
+      ? `- ${o.transformer}'s curve is steeper, beyond the seeds' noise (its exponent range lies below ${o.baseline}'s).`
+      : steeper === -1
+        ? `- ${o.baseline}'s curve is steeper, beyond the seeds' noise.`
+        : `- ${tf.b < base.b ? o.transformer : o.baseline}'s fitted curve is steeper, but the exponents' seed ranges overlap: the slopes are not resolved.`,
+  );
+  const cross = crossing(tf, base);
+  const computes = [...tf.cells.values(), ...base.cells.values()].map((c) => c.compute);
+  const [lo, hi] = [Math.min(...computes), Math.max(...computes)];
+  if (cross !== undefined && Number.isFinite(cross)) {
+    const where =
+      cross < lo
+        ? 'below the smallest budget'
+        : cross > hi
+          ? `${fmt(cross / hi)}x beyond the largest budget (an extrapolation)`
+          : 'inside the budgets measured';
+    lines.push(`- The two fits cross at ${fmt(cross)} training Gflop, ${where}.`);
+  } else lines.push('- The two fits are parallel: they do not cross.');
+  // per budget: who is ahead, resolved beyond 2 SE
+  const rows: string[] = [];
+  let aheadAtTop = 0;
+  const budgets = [...new Set([...tf.cells.keys(), ...base.cells.keys()])].sort((a, b) => a - b);
+  for (const k of budgets) {
+    const t = tf.cells.get(k);
+    const b = base.cells.get(k);
+    if (!t || !b) continue;
+    const se = Math.hypot(seOf(t, noise, metric, samples), seOf(b, noise, metric, samples));
+    const diff = up ? t.mean - b.mean : b.mean - t.mean; // > 0: transformer ahead
+    const call = Math.abs(diff) > 2 * se ? (diff > 0 ? o.transformer : o.baseline) : 'within noise';
+    if (k === budgets.at(-1)) aheadAtTop = call === o.transformer ? 1 : call === o.baseline ? -1 : 0;
+    const cell = (c: Cell) =>
+      `${fmt(c.mean)}${c.values.length > 1 ? ` ± ${fmt(c.sd)} (${c.values.length} seeds)` : ''}`;
+    rows.push(
+      `| c${k} | ${fmt(t.compute)} | ${cell(t)} | ${fmt(b.compute)} | ${cell(b)} | ${fmt(2 * se)} | ${call} |`,
+    );
+  }
+  lines.push(
+    '',
+    `| budget | ${o.transformer} train Gflop | ${o.transformer} ${metric} | ${o.baseline} train Gflop | ${o.baseline} ${metric} | 2 SE | ahead |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+    '',
+  );
+  return { metric, lines, steeper, aheadAtTop };
+}
+
+/** The learning-rate trials beside the family's own rate at the same budget. */
+function rateTable(report: SweepReport, o: FamilyScalingOptions): string[] {
+  const metric = o.metrics[0]!;
+  const up = higherIsBetter(metric);
+  const out: string[] = [];
+  for (const family of [o.transformer, o.baseline]) {
+    const trials = report.rows
+      .map((r) => ({ r, p: parseFamilyLabel(labelOf(r)) }))
+      .filter(({ r, p }) => r.state === 'completed' && p?.family === family && p.seed === 0);
+    const budgets = new Set(trials.filter(({ p }) => p!.lr !== undefined).map(({ p }) => p!.budget));
+    for (const k of budgets) {
+      const at = trials.filter(({ p }) => p!.budget === k);
+      const scored = at.map(({ r, p }) => ({
+        lr: p!.lr ?? 'own',
+        own: p!.lr === undefined,
+        v: metricOf(r, metric) ?? NaN,
+        extra: o.metrics.slice(1).map((m) => fmt(metricOf(r, m))),
+      }));
+      const best = scored.reduce((x, y) => ((up ? y.v > x.v : y.v < x.v) ? y : x));
+      out.push(
+        `- ${family} at c${k}: ${scored
+          .map(
+            (s) =>
+              `${s.own ? 'its own rate' : `lr ${s.lr}`} ${metric} ${fmt(s.v)} (${o.metrics
+                .slice(1)
+                .map((m, i) => `${m} ${s.extra[i]}`)
+                .join(', ')})`,
+          )
+          .join(
+            '; ',
+          )}. ${best.own ? 'Its own rate is the best of these.' : `lr ${best.lr} beats its own rate here: the budgets ran under-tuned by this much.`}`,
+      );
+    }
+  }
+  return out.length ? ['Learning rates tried (one seed):', ...out, ''] : [];
+}
+
+/**
+ * The verdict on the first metric: reproduced when the transformer's curve is steeper beyond the seeds' noise;
+ * partly when it is steeper only within the noise but ahead at the largest budget, or steeper beyond the noise on
+ * another metric; not reproduced when the baseline's is steeper beyond the noise; inconclusive otherwise.
+ */
+export function familyScalingVerdict(report: SweepReport, o: FamilyScalingOptions): VerdictResult {
+  const readings = o.metrics
+    .map((m) => readMetric(report, o, m))
+    .filter((r): r is MetricReading => r !== undefined);
+  const primary = readings.find((r) => r.metric === o.metrics[0]);
+  if (!primary)
+    return {
+      verdict: 'inconclusive',
+      lines: [`Too few completed budgets to fit ${o.metrics[0]} for both families (3 per family needed).`],
+    };
+  const others = readings.filter((r) => r !== primary);
+  const verdict =
+    primary.steeper === 1
+      ? 'reproduced'
+      : primary.steeper === -1
+        ? 'not reproduced'
+        : primary.aheadAtTop === 1 || others.some((r) => r.steeper === 1)
+          ? 'partly reproduced'
+          : 'inconclusive';
+  return { verdict, lines: [...readings.flatMap((r) => r.lines), ...rateTable(report, o)] };
+}
+
+/** Points of one metric for a chart: every completed run of the shipped rates, grouped by family. */
+export function familyPoints(
+  report: SweepReport,
+  o: FamilyScalingOptions,
+  metric: string,
+): { x: number; y: number; label: string; group: string }[] {
+  return report.rows.flatMap((r) => {
+    const p = parseFamilyLabel(labelOf(r));
+    const y = metricOf(r, metric);
+    if (r.state !== 'completed' || !p || p.lr !== undefined || y === undefined) return [];
+    if (p.family !== o.transformer && p.family !== o.baseline) return [];
+    return [{ x: r.trainGflop ?? NaN, y, label: labelOf(r), group: p.family }];
+  });
+}
+
+/**
+ * One chart per metric: every run's value against its training compute, coloured by family, with each family's fit
+ * (accuracies drawn as measured, their fit as 1 - a·C^b). Returns the SVG names relative to `docs`.
+ */
+export function familyCharts(o: FamilyScalingOptions) {
+  return async (report: SweepReport, docs: string): Promise<string[]> => {
+    const out: string[] = [];
+    for (const metric of o.metrics) {
+      const points = familyPoints(report, o, metric);
+      if (!points.length) continue;
+      const up = higherIsBetter(metric);
+      const fits = [o.transformer, o.baseline].flatMap((family) => {
+        const f = familyFit(report, family, metric);
+        if (!f) return [];
+        const predict = (x: number) => (up ? 1 - f.a * x ** f.b : f.a * x ** f.b);
+        return [{ predict, label: `${family}: b ${fmt(f.b)}` }];
+      });
+      const slug = `${metric.replace(/[^A-Za-z0-9]+/g, '-')}-by-family`;
+      const files = await writeChart(
+        join(docs, slug),
+        scatterChart({
+          title: `${report.plan.name}: ${metric} against training compute, per family`,
+          x: { title: 'training compute, Gflop (log)', log: true },
+          y: { title: up ? metric : `${metric} (log)`, log: !up && points.every((p) => p.y > 0) },
+          points,
+          fits,
+        }),
+      );
+      out.push(...files.filter((f) => f.endsWith('.svg')).map((f) => f.slice(docs.length + 1)));
+    }
+    return out;
+  };
+}
