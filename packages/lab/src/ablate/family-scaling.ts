@@ -175,11 +175,13 @@ function readMetric(report: SweepReport, o: FamilyScalingOptions, metric: string
   const [lo, hi] = [Math.min(...computes), Math.max(...computes)];
   if (cross !== undefined && Number.isFinite(cross)) {
     const where =
-      cross < lo
-        ? 'below the smallest budget'
-        : cross > hi
-          ? `${fmt(cross / hi)}x beyond the largest budget (an extrapolation)`
-          : 'inside the budgets measured';
+      cross < lo / 100 || cross > hi * 100
+        ? 'over 100x outside the budgets measured: the fits are close to parallel here'
+        : cross < lo
+          ? 'below the smallest budget'
+          : cross > hi
+            ? `${fmt(cross / hi)}x beyond the largest budget (an extrapolation)`
+            : 'inside the budgets measured';
     lines.push(`- The two fits cross at ${fmt(cross)} training Gflop, ${where}.`);
   } else lines.push('- The two fits are parallel: they do not cross.');
   // per budget: who is ahead, resolved beyond 2 SE
