@@ -16,6 +16,7 @@ import { normalSeed, parseBackendName, selectBackend, setSeed } from '@vtx/core'
 import { DiffusionConfig, ModelConfig, buildModel, makeProcess, type ClipShape } from '@vtx/models';
 import { readConfigTree } from '@vtx/config';
 import { AdamW, namedParams } from '@vtx/train';
+import { printKernelProfile } from './kernel-profile.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -66,24 +67,10 @@ const step = async () => {
 };
 await step(); // warm-up: first-call allocations and kernel lookups
 const prof = await tf.profile(() => step());
-const byKernel = new Map<string, { ms: number; calls: number }>();
-for (const k of prof.kernels) {
-  const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-  e.ms += k.kernelTimeMs as number;
-  e.calls++;
-  byKernel.set(k.name, e);
-}
-const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-console.log(
-  JSON.stringify({
-    config: positionals[0],
-    backend: args.backend,
-    clip,
-    batch: b,
-    kernelMs: +total.toFixed(1),
-    kernels: prof.kernels.length,
-    loadavg1m: +os.loadavg()[0]!.toFixed(2),
-  }),
-);
-for (const [name, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25))
-  console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(6)} calls`);
+printKernelProfile(prof, {
+  config: positionals[0],
+  backend: args.backend,
+  clip,
+  batch: b,
+  loadavg1m: +os.loadavg()[0]!.toFixed(2),
+});

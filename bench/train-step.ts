@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, selectBackend, setFusedOps, setSeed } from '@vtx/core';
+import { printKernelProfile } from './kernel-profile.js';
 import { loadWorkloads, trainStep } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -104,25 +105,7 @@ if (args.curve) {
 if (args.profile) {
   await s.step();
   const prof = await tf.profile(() => s.step());
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of prof.kernels) {
-    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += k.kernelTimeMs as number;
-    e.calls++;
-    byKernel.set(k.name, e);
-  }
-  const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-  console.log(
-    JSON.stringify({
-      workload: w.name,
-      backend,
-      fused: !args['no-fused'],
-      kernelMs: +total.toFixed(1),
-      kernels: prof.kernels.length,
-    }),
-  );
-  for (const [name, e] of [...byKernel].sort((p, q) => q[1].ms - p[1].ms).slice(0, 25))
-    console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(6)} calls`);
+  printKernelProfile(prof, { workload: w.name, backend, fused: !args['no-fused'] });
   process.exit(0);
 }
 
