@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '@vtx/core';
-import { encodePng } from '@vtx/data';
+import { encodePng } from '@vtx/media';
 import { loadRun, train } from '@vtx/train';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -167,7 +167,7 @@ describe('vtx predict RUN', () => {
   it('--image: one frame repeated to the 4 frames the model takes, and it says so', async () => {
     const frame = pixels.subarray(0, H * W * 3);
     const png = join(dir, 'frame.png');
-    writeFileSync(png, encodePng({ width: W, height: H, data: frame }));
+    writeFileSync(png, encodePng(frame, W, H, 3));
     expect(await io.run('predict', runDir, '--image', png, '--json', '--top', '4')).toBe(0);
     const out = JSON.parse(io.out) as Out;
     expect(io.err).toMatch(/the last of 1 repeated to the 4 frames the model takes/);

@@ -9,11 +9,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildSynthetic, encodePng, readPromptClip } from '@vtx/data';
+import { buildSynthetic, readPromptClip } from '@vtx/data';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeDataset, loadRun, train } from '../../train/src/index.js';
-import { labelColumnWidth } from '@vtx/media';
+import { encodePng, labelColumnWidth } from '@vtx/media';
 import { captureCli } from './helpers/cli.js';
 import { tinyVideoDiT, wasmRunsDir } from '../../train/test/helpers/tiny.js';
 import { hasFfmpeg, needFfmpeg } from '../../data/test/helpers/ffmpeg.js';
@@ -78,7 +78,7 @@ beforeAll(async () => {
     },
     { out: dit, terminal: sink },
   );
-  writeFileSync(join(dir, 'pic.png'), encodePng({ width: 16, height: 16, data: pattern(16 * 16 * 3, 1) }));
+  writeFileSync(join(dir, 'pic.png'), encodePng(pattern(16 * 16 * 3, 1), 16, 16, 3));
   if (hasFfmpeg) {
     const raw = Buffer.from(pattern(16 * 16 * 3 * 6, 2));
     const input = ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '16x16', '-r', '4', '-i', '-'];

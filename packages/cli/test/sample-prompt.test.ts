@@ -11,7 +11,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, readPromptClip } from '@vtx/data';
+import { readPromptClip } from '@vtx/data';
+import { encodePng } from '@vtx/media';
 import { captureCli } from './helpers/cli.js';
 import { tinyRun, tinyVideoDiT, wasmRunsDir } from '../../train/test/helpers/tiny.js';
 import { hasFfmpeg, needFfmpeg } from '../../data/test/helpers/ffmpeg.js';
@@ -27,7 +28,7 @@ let framed = '';
 function pattern(h: number, w: number, seed: number): Buffer {
   const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 13)) % 256;
-  return encodePng({ width: w, height: h, data });
+  return Buffer.from(encodePng(data, w, h, 3));
 }
 
 /** Encode `frames` pattern frames of 24x24 into `out` (.gif or .mp4) with ffmpeg. */

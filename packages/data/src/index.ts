@@ -84,7 +84,7 @@ export {
 export { VideoSpec, buildFromVideos, VIDEO_EXTENSIONS, type VideoSpecInput } from './builders/videos.js';
 export { listInputs, parseCsvLine, type InputItem } from './builders/inputs.js';
 export { FramesSpec, buildFromFrames, type FramesSpecInput } from './builders/frames.js';
-export { decodeImage, encodePng, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
+export { decodeImage, resizeImage, IMAGE_EXTENSIONS, type RgbImage } from './builders/image.js';
 export {
   readImageClip,
   readInputClip,

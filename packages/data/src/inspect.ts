@@ -1,16 +1,18 @@
 /**
  * `inspectDataset`: what a dataset holds (counts, shapes, label histogram, caption coverage, size on
  * disk, skipped inputs) and, optionally, a contact sheet to look at: a PNG grid (one row per clip,
- * evenly spaced frames across) or an animated GIF (a grid of clips, playing their frames).
+ * evenly spaced frames across) or an animated GIF (a grid of clips, playing their frames). The tiles are laid out
+ * here (clips of different sizes, min-max scaled float data, shrunk to 128 px); @vtx/media encodes the PNG and GIF.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-import { encodePng, resizeImage, type RgbImage } from './builders/image.js';
+import { encodeGif, encodePng } from '@vtx/media';
 import { writeFileAtomic } from '@vtx/runs';
+
+import { resizeImage, type RgbImage } from './builders/image.js';
 import { openDataset, readRows } from './format/reader.js';
 import { shapeKey, type ClipRecord, type DatasetIndex } from './format/schema.js';
-import { gifenc } from './util/gifenc.js';
 
 export interface DatasetSummary {
   dir: string;
@@ -130,7 +132,7 @@ function blit(dst: RgbImage, src: RgbImage, y0: number, x0: number): void {
 const GAP = 2;
 
 /** Rows = clips, columns = up to 8 evenly spaced frames. */
-function pngSheet(clips: ClipRecord[], dtype: DatasetIndex['dtype']): Buffer {
+function pngSheet(clips: ClipRecord[], dtype: DatasetIndex['dtype']): Uint8Array {
   const cols = Math.min(8, Math.max(...clips.map((c) => c.shape[0])));
   const tiles = clips.map((c) =>
     Array.from({ length: Math.min(cols, c.shape[0]) }, (_, k) =>
@@ -148,7 +150,7 @@ function pngSheet(clips: ClipRecord[], dtype: DatasetIndex['dtype']): Buffer {
   tiles.forEach((row, r) =>
     row.forEach((t, k) => blit(sheet, t, GAP + r * (th + GAP), GAP + k * (tw + GAP))),
   );
-  return encodePng(sheet);
+  return encodePng(sheet.data, sheet.width, sheet.height, 3);
 }
 
 /** A grid of clips; GIF frame t shows frame t of each clip (shorter clips hold their last frame). */
@@ -162,8 +164,7 @@ function gifSheet(clips: ClipRecord[], dtype: DatasetIndex['dtype']): Uint8Array
   const height = rows * (th + GAP) + GAP;
   const frames = Math.max(...clips.map((c) => c.shape[0]));
   const fps = clips[0]?.fps ?? 8;
-  const gif = gifenc.GIFEncoder();
-  for (let t = 0; t < frames; t++) {
+  const rgbaFrames = Array.from({ length: frames }, (_, t) => {
     const sheet: RgbImage = { width, height, data: new Uint8Array(width * height * 3).fill(255) };
     clips.forEach((c, i) =>
       blit(
@@ -176,14 +177,9 @@ function gifSheet(clips: ClipRecord[], dtype: DatasetIndex['dtype']): Uint8Array
     const rgba = new Uint8Array(width * height * 4);
     for (let p = 0; p < width * height; p++)
       rgba.set([sheet.data[3 * p]!, sheet.data[3 * p + 1]!, sheet.data[3 * p + 2]!, 255], 4 * p);
-    const palette = gifenc.quantize(rgba, 256);
-    gif.writeFrame(gifenc.applyPalette(rgba, palette), width, height, {
-      palette,
-      delay: Math.round(1000 / fps),
-    });
-  }
-  gif.finish();
-  return gif.bytes();
+    return rgba;
+  });
+  return encodeGif(rgbaFrames, width, height, Math.round(1000 / fps));
 }
 
 /** Human-readable summary lines (the CLI's non-JSON output). */

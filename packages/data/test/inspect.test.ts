@@ -35,6 +35,21 @@ describe('inspect', () => {
     // PNG sheet: 3 clip rows x 6 frame columns of 16x24 tiles with 2 px gaps.
     const png = PNG.sync.read(fs.readFileSync(path.join(root, 'sheet.png')));
     expect([png.width, png.height]).toEqual([6 * 26 + 2, 3 * 18 + 2]);
+    // ... and every pixel: clip r's frame k in the tile at row r, column k (uint8 tiles under 128 px: no
+    // scaling), white in the gaps.
+    const rows = (await collect(readRows(await openDataset(dir)))).slice(0, 3);
+    const tile = (x: number, y: number) => [Math.floor((y - 2) / 18), Math.floor((x - 2) / 26)] as const;
+    for (let y = 0; y < png.height; y++)
+      for (let x = 0; x < png.width; x++) {
+        const [r, k] = tile(x, y);
+        const [ty, tx] = [y - 2 - r * 18, x - 2 - k * 26];
+        const inTile = y >= 2 && x >= 2 && ty < 16 && tx < 24;
+        const at = ((k * 16 + ty) * 24 + tx) * 3;
+        const want = inTile ? [...rows[r]!.data.subarray(at, at + 3), 255] : [255, 255, 255, 255];
+        expect(Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 4))).toEqual(
+          want,
+        );
+      }
     await inspectDataset(dir, { sheet: path.join(root, 'sheet.gif'), sheetClips: 4 });
     const gif = fs.readFileSync(path.join(root, 'sheet.gif'));
     expect(gif.subarray(0, 6).toString()).toBe('GIF89a');

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { DataError, encodePng, readPromptClip, type PromptClipOptions } from '../src/index.js';
-import { gifenc } from '../src/util/gifenc.js';
+import { encodeGif, encodePng } from '@vtx/media';
+
+import { DataError, readPromptClip, type PromptClipOptions } from '../src/index.js';
 import { tmpDir } from './helpers.js';
 import { hasFfmpeg, needFfmpeg } from './helpers/ffmpeg.js';
 
@@ -60,21 +61,18 @@ beforeAll(() => {
   dir = tmpDir('vtx-prompt');
   // 8x8: a colour gradient, every pixel different
   const grad = { width: 8, height: 8, data: image(8, 8, (x, y) => [x * 32, y * 32, 255 - x * 16]) };
-  fs.writeFileSync(path.join(dir, 'grad.png'), encodePng(grad));
+  fs.writeFileSync(path.join(dir, 'grad.png'), encodePng(grad.data, grad.width, grad.height, 3));
   // 32x16: red on the left quarter (x < 8), blue elsewhere
   const wide = { width: 32, height: 16, data: image(16, 32, (x) => (x < 8 ? [255, 0, 0] : [0, 0, 255])) };
-  fs.writeFileSync(path.join(dir, 'wide.png'), encodePng(wide));
+  fs.writeFileSync(path.join(dir, 'wide.png'), encodePng(wide.data, wide.width, wide.height, 3));
   fs.writeFileSync(path.join(dir, 'noise.gif'), Buffer.from('GIF89a, then not a picture at all'));
   // 4 solid frames shown for 100, 500, 100 and 300 ms (gifenc): a constant-rate decode would repeat some
-  const gif = gifenc.GIFEncoder();
-  [100, 500, 100, 300].forEach((delay, i) => {
+  const solid = COLOURS.slice(0, 4).map((rgb) => {
     const rgba = new Uint8Array(8 * 8 * 4);
-    for (let p = 0; p < 64; p++) rgba.set([...COLOURS[i]!, 255], p * 4);
-    const palette = gifenc.quantize(rgba, 16);
-    gif.writeFrame(gifenc.applyPalette(rgba, palette), 8, 8, { palette, delay });
+    for (let p = 0; p < 64; p++) rgba.set([...rgb, 255], p * 4);
+    return rgba;
   });
-  gif.finish();
-  fs.writeFileSync(path.join(dir, 'uneven.gif'), gif.bytes());
+  fs.writeFileSync(path.join(dir, 'uneven.gif'), encodeGif(solid, 8, 8, [100, 500, 100, 300]));
   if (!hasFfmpeg) return;
   encodeVideo(path.join(dir, 'six.gif'), 8, 8, []);
   encodeVideo(path.join(dir, 'six.mp4'), 16, 16, ['-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-crf', '0']);

@@ -2,6 +2,7 @@
  * Clips as pictures a person can look at: a batch of clips (N, T, H, W, C) in [-1, 1] tiled into a grid, written
  * as an animated GIF (one grid per frame) or as a PNG contact sheet (one row per clip, one column per frame).
  * 1-channel clips are shown grey; clips with more than 3 channels (latents) show their first three.
+ * `encodePng` and `encodeGif` are the one PNG and GIF encoder of vtx (`@vtx/data`'s contact sheets use them too).
  * Writes are atomic (@vtx/runs' writeFileAtomic: temp file, fsync, rename).
  */
 import { promises as fs } from 'node:fs';
@@ -83,15 +84,30 @@ export async function writeGifGrid(
   opts: GridOptions & { fps?: number } = {},
 ): Promise<void> {
   const { frames, width, height } = gridFrames(clips, opts);
+  await writeAtomic(path, encodeGif(frames, width, height, Math.round(1000 / (opts.fps ?? 8))));
+}
+
+/**
+ * GIF bytes of RGBA frames (each quantised to its own 256-colour palette), shown `delay` ms each, or `delay[i]` ms
+ * for frame i.
+ */
+export function encodeGif(
+  frames: readonly Uint8Array[],
+  width: number,
+  height: number,
+  delay: number | readonly number[],
+): Uint8Array {
+  const delays = typeof delay === 'number' ? frames.map(() => delay) : delay;
+  if (delays.length !== frames.length)
+    throw new Error(`encodeGif: ${delays.length} delays for ${frames.length} frames`);
   const { GIFEncoder, applyPalette, quantize } = gifenc();
   const gif = GIFEncoder();
-  const delay = Math.round(1000 / (opts.fps ?? 8));
-  for (const rgba of frames) {
+  frames.forEach((rgba, i) => {
     const palette = quantize(rgba, 256);
-    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay });
-  }
+    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: delays[i] });
+  });
   gif.finish();
-  await writeAtomic(path, gif.bytes());
+  return gif.bytes();
 }
 
 /**
@@ -152,9 +168,22 @@ function labelRows(
   return new Resvg(svg, { background: 'white' }).render().asPng();
 }
 
-/** Encode an RGBA image as PNG bytes. */
-export function encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array {
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba);
-  return PNG.sync.write(png);
+/** PNG bytes of an RGBA image (`channels` 4, an RGBA PNG) or an RGB24 one (`channels` 3, an RGB PNG). */
+export function encodePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 3 | 4 = 4,
+): Uint8Array {
+  if (pixels.length !== width * height * channels)
+    throw new Error(`encodePng: ${pixels.length} bytes for ${width}x${height}x${channels}`);
+  if (channels === 4) {
+    const png = new PNG({ width, height });
+    png.data = Buffer.from(pixels);
+    return PNG.sync.write(png);
+  }
+  const rgb = { colorType: 2, inputColorType: 2, inputHasAlpha: false } as const;
+  const png = new PNG({ width, height, ...rgb });
+  png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  return PNG.sync.write(png, rgb);
 }

@@ -1,14 +1,23 @@
 /**
  * The media writer on clips whose pixels are known: -1 and 1 map to 0 and 255, tiles sit where the grid puts them
  * with white padding, a PNG sheet has one row per clip and one column per frame (plus the label column when asked),
- * and a GIF's logical screen is the grid's size. Files go to a temp directory.
+ * and a GIF's logical screen is the grid's size; the encoders give back every RGB(A) pixel and every frame delay.
+ * Files go to a temp directory.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gridFrames, labelColumnWidth, writeGifGrid, writePngSheet, type ClipArray } from '../src/index.js';
+import {
+  encodeGif,
+  encodePng,
+  gridFrames,
+  labelColumnWidth,
+  writeGifGrid,
+  writePngSheet,
+  type ClipArray,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vtx-media-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +96,51 @@ describe('writeGifGrid', () => {
     expect([bytes.readUInt16LE(6), bytes.readUInt16LE(8)]).toEqual([width, height]);
     expect([width, height]).toEqual([2 * (4 + 2) + 2, 2 * (4 + 2) + 2]); // 3 clips: 2 columns, 2 rows
     expect(bytes[bytes.length - 1]).toBe(0x3b); // the trailer
+  });
+});
+
+describe('encodePng', () => {
+  /** 3 x 2 pixels, every channel of every pixel different. */
+  const pixels = (channels: 3 | 4) =>
+    Uint8Array.from({ length: 3 * 2 * channels }, (_, i) => (i * 37 + 5) % 256);
+
+  it('writes an RGB PNG from RGB24 pixels and an RGBA PNG from RGBA ones, both decoding to the same pixels', () => {
+    for (const channels of [3, 4] as const) {
+      const src = pixels(channels);
+      const bytes = encodePng(src, 3, 2, channels);
+      expect(bytes[25]).toBe(channels === 3 ? 2 : 6); // IHDR colour type: truecolour / truecolour with alpha
+      const png = PNG.sync.read(Buffer.from(bytes));
+      expect([png.width, png.height]).toEqual([3, 2]);
+      for (let p = 0; p < 6; p++) {
+        const want = [
+          ...src.subarray(p * channels, p * channels + 3),
+          channels === 4 ? src[p * 4 + 3]! : 255,
+        ];
+        expect(Array.from(png.data.subarray(p * 4, p * 4 + 4))).toEqual(want);
+      }
+    }
+  });
+
+  it('refuses pixels that do not fill width x height x channels', () => {
+    expect(() => encodePng(pixels(3), 3, 2)).toThrow('encodePng: 18 bytes for 3x2x4');
+  });
+});
+
+describe('encodeGif', () => {
+  const solid = (v: number) => new Uint8Array(4 * 4 * 4).fill(v);
+  /** The delay (centiseconds) of every Graphic Control Extension, in order. */
+  const delays = (bytes: Uint8Array) => {
+    const out: number[] = [];
+    for (let i = 0; i + 5 < bytes.length; i++)
+      if (bytes[i] === 0x21 && bytes[i + 1] === 0xf9 && bytes[i + 2] === 4)
+        out.push(bytes[i + 4]! | (bytes[i + 5]! << 8));
+    return out;
+  };
+
+  it('gives every frame its own delay, or one delay to all', () => {
+    const frames = [solid(0), solid(255), solid(0)];
+    expect(delays(encodeGif(frames, 4, 4, [100, 500, 300]))).toEqual([10, 50, 30]);
+    expect(delays(encodeGif(frames, 4, 4, 125))).toEqual([13, 13, 13]);
+    expect(() => encodeGif(frames, 4, 4, [100])).toThrow('encodeGif: 1 delays for 3 frames');
   });
 });

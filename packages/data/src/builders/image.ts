@@ -1,7 +1,8 @@
 /**
- * Still images for the frame-folder builder and the contact sheet: PNG through `pngjs`, JPEG through
- * `jpeg-js` (both pure JS, maintained), always returned as RGB24; and a bilinear resize to a target size
- * (centre crop to the target aspect first, or stretch) that reuses the loader's resampler.
+ * Still images for the frame-folder builder, prompt pictures and the contact sheet: PNG decoded through `pngjs`,
+ * JPEG through `jpeg-js` (both pure JS, maintained), always returned as RGB24 (encoding is @vtx/media's
+ * `encodePng`); and a bilinear resize to a target size (centre crop to the target aspect first, or stretch) that
+ * reuses the loader's resampler.
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -35,19 +36,6 @@ export function decodeImage(bytes: Uint8Array): RgbImage {
     return { width: img.width, height: img.height, data: img.data };
   }
   throw new Error('not a PNG or JPEG image');
-}
-
-/** PNG bytes of an RGB24 image. */
-export function encodePng(img: RgbImage): Buffer {
-  const png = new PNG({
-    width: img.width,
-    height: img.height,
-    colorType: 2,
-    inputColorType: 2,
-    inputHasAlpha: false,
-  });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
 }
 
 /** Resize to height x width: 'crop' takes the centred box with the target aspect first; 'stretch' does not. */
