@@ -13,7 +13,13 @@
  * with frame conditioning; editing works with any.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { frameConditioningOf, frameMask, type ClipShape, type ModelConfig } from '@vtx/models';
+import {
+  frameConditioningOf,
+  frameMask,
+  givenFrameCounts,
+  type ClipShape,
+  type ModelConfig,
+} from '@vtx/models';
 import { uploadName, type Upload } from './upload.js';
 
 export type PromptMode = 'noise' | 'image' | 'extend' | 'connect' | 'edit';
@@ -31,10 +37,7 @@ export function modesOf(model: ModelConfig, clip: ClipShape): PromptMode[] {
 export function givenCounts(model: ModelConfig, T: number): { unit: number; end: number; connect: number } {
   const fc = frameConditioningOf(model);
   if (!fc) throw new Error('this model was trained without frame conditioning: it cannot be given frames');
-  const tubelets = T / fc.unit;
-  const maxEnd = Math.max(0, Math.min(fc.config.maxGiven ?? Math.floor(tubelets / 2), tubelets - 1));
-  const connect = Math.min(maxEnd, Math.floor((tubelets - 1) / 2));
-  return { unit: fc.unit, end: maxEnd * fc.unit, connect: connect * fc.unit };
+  return { unit: fc.unit, ...givenFrameCounts(fc, T) };
 }
 
 /** RGBA frames (H x W) as (frames, H, W, C) values in [-1, 1]. */
