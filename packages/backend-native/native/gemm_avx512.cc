@@ -180,17 +180,17 @@ static void pack_a_bf16(bool ta, const float* a, int64_t lda, int64_t i0, int64_
   for (int64_t s = 0; s < mc; s += MR) {
     const int64_t rows = lo(MR, mc - s);
     uint32_t* d = dst + s / MR * kp * MR;
-    for (int64_t r = 0; r < MR; r++) {
-      const int64_t i = i0 + s + r;
+    if (ta) {  // A's stored rows run along i: walk q outside, r inside (contiguous reads)
       for (int64_t q = 0; q < kp; q++) {
-        const int64_t p = p0 + 2 * q;
-        if (r >= rows) {
-          d[q * MR + r] = 0;
-          continue;
-        }
-        const float x0 = ta ? a[p * lda + i] : a[i * lda + p];
-        const float x1 = 2 * q + 1 < kc ? (ta ? a[(p + 1) * lda + i] : a[i * lda + p + 1]) : 0.f;
-        d[q * MR + r] = pair(x0, x1);
+        const float* r0 = a + (p0 + 2 * q) * lda + i0 + s;
+        const float* r1 = 2 * q + 1 < kc ? r0 + lda : nullptr;
+        for (int64_t r = 0; r < MR; r++) d[q * MR + r] = r < rows ? pair(r0[r], r1 ? r1[r] : 0.f) : 0;
+      }
+    } else {  // A's stored rows run along k: r outside, q inside
+      for (int64_t r = 0; r < MR; r++) {
+        const float* src = a + (i0 + s + r) * lda + p0;
+        for (int64_t q = 0; q < kp; q++)
+          d[q * MR + r] = r < rows ? pair(src[2 * q], 2 * q + 1 < kc ? src[2 * q + 1] : 0.f) : 0;
       }
     }
   }
@@ -203,18 +203,17 @@ static void pack_b_bf16(bool tb, const float* b, int64_t ldb, int64_t p0, int64_
   for (int64_t s = 0; s < nc; s += NR) {
     const int64_t cols = lo(NR, nc - s);
     uint32_t* base = dst + s / NR * kp * NR;
-    for (int64_t q = 0; q < kp; q++) {
-      const int64_t p = p0 + 2 * q;
-      const bool odd = 2 * q + 1 < kc;
+    if (tb) {  // B's stored rows run along k: c outside, q inside (contiguous reads)
       for (int64_t c = 0; c < NR; c++) {
-        const int64_t j = j0 + s + c;
-        if (c >= cols) {
-          base[q * NR + c] = 0;
-          continue;
-        }
-        const float x0 = tb ? b[j * ldb + p] : b[p * ldb + j];
-        const float x1 = odd ? (tb ? b[j * ldb + p + 1] : b[(p + 1) * ldb + j]) : 0.f;
-        base[q * NR + c] = pair(x0, x1);
+        const float* src = b + (j0 + s + c) * ldb + p0;
+        for (int64_t q = 0; q < kp; q++)
+          base[q * NR + c] = c < cols ? pair(src[2 * q], 2 * q + 1 < kc ? src[2 * q + 1] : 0.f) : 0;
+      }
+    } else {  // B's stored rows run along j: q outside, c inside
+      for (int64_t q = 0; q < kp; q++) {
+        const float* r0 = b + (p0 + 2 * q) * ldb + j0 + s;
+        const float* r1 = 2 * q + 1 < kc ? r0 + ldb : nullptr;
+        for (int64_t c = 0; c < NR; c++) base[q * NR + c] = c < cols ? pair(r0[c], r1 ? r1[c] : 0.f) : 0;
       }
     }
   }
