@@ -9,12 +9,13 @@
  *   loss      the default config (configs/default.yaml) trained `--steps` steps from its seed on `native`, once
  *             per implementation: the default exact one, the own AVX-512 kernel (an fp32 control: how far two
  *             exact kernels' curves drift apart through summation order alone) and bf16; per run the loss every
- *             logged step, then the mean |Δloss| of each against the default and the mean loss of the last 25;
+ *             logged step, then the mean |Δloss| of each against the first and the mean loss of the last 25
+ *             (`--seed N` another seed of the config, for the spread between seeds);
  *   speed     GFLOP/s of every implementation on 1024³ and a default-tiny GEMM, alternating A B A B
  *             (bench/gemm-impls.ts), best and median, with the load average before and after.
  *
  *   node --conditions=@vtx/source --import tsx bench/bf16-study.ts [--parts accuracy,loss,speed] [--steps 150]
- *        [--rounds 7]
+ *        [--rounds 7] [--seed 0] [--impls openblas,avx512,bf16]
  * Timings taken on a loaded machine are not quotable (the load lines say how loaded it was).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,9 @@ const { values: args } = parseArgs({
     parts: { type: 'string', default: 'accuracy,loss,speed' },
     steps: { type: 'string', default: '150' },
     rounds: { type: 'string', default: '7' },
+    // the config's seed for the loss runs, and which implementations train (default: exact,avx512,bf16)
+    seed: { type: 'string', default: '0' },
+    impls: { type: 'string' },
   },
 });
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'bf16-study', ...line }));
@@ -138,10 +142,13 @@ function trainRun(impl: string, steps: number): Map<number, number> | string {
       'native',
       '--out',
       join(dir, 'run'),
-      ...['train.steps=' + steps, 'train.logEvery=5', 'train.evalEvery=0', 'sample.count=0'].flatMap((s) => [
-        '--set',
-        s,
-      ]),
+      ...[
+        `seed=${args.seed}`,
+        `train.steps=${steps}`,
+        'train.logEvery=5',
+        'train.evalEvery=0',
+        'sample.count=0',
+      ].flatMap((s) => ['--set', s]),
       ...['train.checkpointEvery=1000000', 'eval.judge.every=1000000'].flatMap((s) => ['--set', s]),
     ];
     const r = spawnSync(process.execPath, argv, {
@@ -164,7 +171,7 @@ function trainRun(impl: string, steps: number): Map<number, number> | string {
 }
 
 function lossCurves(steps: number) {
-  const impls = [...new Set([exact, 'avx512', 'bf16'])];
+  const impls = args.impls ? args.impls.split(',') : [...new Set([exact, 'avx512', 'bf16'])];
   const runs = new Map<string, Map<number, number>>();
   for (const impl of impls) {
     const t = performance.now();
@@ -175,9 +182,16 @@ function lossCurves(steps: number) {
     }
     runs.set(impl, r);
     const s = Object.fromEntries([...r].map(([k, v]) => [k, +v.toFixed(5)]));
-    emit({ part: 'loss', impl, steps, seconds: +((performance.now() - t) / 1000).toFixed(1), loss: s });
+    emit({
+      part: 'loss',
+      impl,
+      seed: Number(args.seed),
+      steps,
+      seconds: +((performance.now() - t) / 1000).toFixed(1),
+      loss: s,
+    });
   }
-  const base = runs.get(exact);
+  const base = runs.get(impls[0]!);
   if (!base) return;
   const tail = (r: Map<number, number>) => {
     const v = [...r].filter(([k]) => k > steps - 25).map(([, x]) => x);
@@ -188,7 +202,8 @@ function lossCurves(steps: number) {
     emit({
       part: 'loss-summary',
       impl,
-      against: exact,
+      against: impls[0],
+      seed: Number(args.seed),
       meanAbsDiff: +(d.reduce((x, y) => x + y, 0) / d.length).toExponential(3),
       maxAbsDiff: +Math.max(...d).toExponential(3),
       meanLossLast25: tail(r),

@@ -56,8 +56,8 @@ export function timeImpls(
   const [a, b, c] = [uniform(s.m * s.k, 1), uniform(s.k * s.n, 2), new Float32Array(s.m * s.n)];
   const flop = 2 * s.m * s.n * s.k;
   const call = () => addon.gemm(a, b, c, s.ta, s.tb, 1, s.m, s.n, s.k, null, null);
-  // calls per round: about 0.2 s of work at 50 GFLOP/s, at least 3
-  const reps = Math.max(3, Math.round((0.2 * 50e9) / flop));
+  // calls per round: about 0.2 s of work at 50 GFLOP/s, 3 to 1000
+  const reps = Math.min(1000, Math.max(3, Math.round((0.2 * 50e9) / flop)));
   const seconds = new Map<string, number[]>(have.map((i) => [i, []]));
   // warm: packing buffers, pool threads
   for (const impl of have) {
