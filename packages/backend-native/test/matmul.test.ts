@@ -142,11 +142,18 @@ describe.skipIf(unavailable)('native BatchMatMul', () => {
     }
   });
 
-  it('K = 0 gives zeros and empty operands give empty results', () => {
-    const [z] = runOn('native', [host([3, 0], 1), host([0, 4], 2)], (x, y) => tf.matMul(x, y));
-    expect(Array.from(z!.values)).toEqual(new Array(12).fill(0));
-    const [e] = runOn('native', [host([0, 3], 1), host([3, 4], 2)], (x, y) => tf.matMul(x, y));
-    expect(e!.shape).toEqual([0, 4]);
+  it('K = 0 gives zeros and empty operands give empty results, on every implementation', () => {
+    try {
+      for (const impl of [...impls, ...(addon.setGemm('bf16') ? ['bf16'] : [])]) {
+        addon.setGemm(impl);
+        const [z] = runOn('native', [host([3, 0], 1), host([0, 4], 2)], (x, y) => tf.matMul(x, y));
+        expect(Array.from(z!.values), impl).toEqual(new Array(12).fill(0));
+        const [e] = runOn('native', [host([0, 3], 1), host([3, 4], 2)], (x, y) => tf.matMul(x, y));
+        expect(e!.shape).toEqual([0, 4]);
+      }
+    } finally {
+      addon.setGemm(initial);
+    }
   });
 
   it('gradients of a batched, transposed matmul match cpu', () => {
