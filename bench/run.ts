@@ -42,6 +42,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadAddon } from '@vtx/backend-native';
 import { alternation, loadGate, ratio, summarize } from './measure.js';
 import { CONV_PASSES, convGflop, loadConvs } from './convs.js';
 import { loadWorkloads, workloadCost, type Workload } from './workloads.js';
@@ -96,6 +97,7 @@ function machine(): Line & { peak: number } {
   const ghz = +(mhz / 1000).toFixed(3);
   // fp32 FMA: 8 lanes x 2 flops x 2 FMA units per cycle with AVX2 (32); AVX-512 doubles the lanes
   const peakAvx2 = +(cores * ghz * 32).toFixed(1);
+  const measured = measuredPeak();
   return {
     bench: 'machine',
     cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -108,9 +110,18 @@ function machine(): Line & { peak: number } {
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
     loadavg1m: +os.loadavg()[0]!.toFixed(2),
-    // the fp32 peak the fractions are taken of: AVX-512 where the CPU has it
-    peak: flags.has('avx512f') ? +(cores * ghz * 64).toFixed(1) : peakAvx2,
+    ...(measured ? { peakMeasuredGflops: measured } : {}),
+    // the fp32 peak the fractions are taken of: the measured FMA throughput where the native addon loads (the
+    // nominal count assumes two 512-bit FMAs a cycle at the base clock: AMD Zen 4 issues one, and cores boost past
+    // "cpu MHz"), else the nominal AVX-512 / AVX2 count
+    peak: measured || (flags.has('avx512f') ? +(cores * ghz * 64).toFixed(1) : peakAvx2),
   };
+}
+
+/** Independent FMAs on every native pool thread for a second (native/peak.cc): the fp32 peak as this CPU runs it. */
+function measuredPeak(): number {
+  const native = loadAddon();
+  return native.ok ? +native.addon.fmaPeak(1).toFixed(1) : 0;
 }
 
 function torchAvailable(): string | null {

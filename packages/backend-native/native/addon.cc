@@ -21,6 +21,7 @@
 #include "kernels.h"
 #include "linear.h"
 #include "loss.h"
+#include "peak.h"
 #include "pool.h"
 
 namespace {
@@ -560,6 +561,17 @@ napi_value SetGemm(napi_env env, napi_callback_info info) {
 }
 
 // info() -> { gemm, threads, avx2, avx512, bf16 }
+// fmaPeak(seconds): the pool's measured fp32 FMA GFLOP/s (native/peak.h).
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  const double seconds = g.num(0);
+  if (g.failed) return nullptr;
+  if (!(seconds > 0 && seconds <= 10)) return g.fail("fmaPeak: seconds must be in (0, 10]"), nullptr;
+  napi_value v;
+  napi_create_double(env, vtx::fma_peak_gflops(seconds), &v);
+  return v;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o, v;
   napi_create_object(env, &o);
@@ -585,7 +597,7 @@ napi_value Init(napi_env env, napi_value exports) {
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
              {"groupNorm", GroupNorm}, {"groupNormGrad", GroupNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},
-             {"info", Info}};
+             {"fmaPeak", FmaPeak}, {"info", Info}};
   for (auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

@@ -246,6 +246,8 @@ export interface NativeAddon {
    * (inputs rounded to bfloat16, fp32 accumulation); false when unavailable here.
    */
   setGemm(name: string): boolean;
+  /** The pool's fp32 FMA throughput in GFLOP/s over about `seconds` (registers only: no kernel exceeds it); 0 without vector FMA. */
+  fmaPeak(seconds: number): number;
   info(): { gemm: string; threads: number; avx2: boolean; avx512: boolean; bf16: boolean };
 }
 
