@@ -12,7 +12,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { normalSeed, parseBackendName, selectBackend, setSeed } from '@vtx/core';
+import { normalSeed, parseBackendName, selectBackend, setSeed, variableGrads } from '@vtx/core';
 import { DiffusionConfig, ModelConfig, buildModel, makeProcess, type ClipShape } from '@vtx/models';
 import { readConfigTree } from '@vtx/config';
 import { AdamW, namedParams } from '@vtx/train';
@@ -54,7 +54,7 @@ const step = async () => {
     const t = tf.randomUniform([b, 1], 0, 1000, 'int32', s + 1).toFloat();
     const inputs = [x, t];
     if (model.inputs.length > 2) inputs.push(tf.randomUniform([b, 1], 0, classes, 'int32', s + 2).toFloat());
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGrads(() => {
       const out = model.apply(inputs, { training: true }) as tf.Tensor;
       const noise = tf.randomNormal(out.shape, 0, 1, 'float32', normalSeed(s + 7));
       return tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(noise, out);

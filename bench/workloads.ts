@@ -1,8 +1,8 @@
 /**
  * The four training-step workloads measured side by side with PyTorch (bench/peer/workloads.json, the same file
  * bench/peer/torch_reference.py reads), mapped onto zoo configs, plus one full training step: fresh random batch,
- * forward, loss, backward (`tf.variableGrads`), AdamW update (@vtx/train, lr 1e-4, no weight decay: the peer's
- * settings).
+ * forward, loss, backward (`@vtx/core` `variableGrads`, as the trainer), AdamW update (@vtx/train, lr 1e-4, no
+ * weight decay: the peer's settings).
  *
  *   workload        zoo model                                           task
  *   vit-ti4-cifar   ViT-Ti/4, mean pool, 10 classes, 32x32x3            classify (softmax cross-entropy)
@@ -23,7 +23,7 @@ import {
   type ModelCost,
   type NoiseProcess,
 } from '@vtx/models';
-import { normalSeed, softmaxCrossEntropy } from '@vtx/core';
+import { normalSeed, softmaxCrossEntropy, variableGrads } from '@vtx/core';
 import { AdamW, namedParams } from '@vtx/train';
 
 export interface Workload {
@@ -139,7 +139,7 @@ export function trainStep(w: Workload, seed = 0): TrainStep {
   const step = async () => {
     const loss = tf.tidy(() => {
       const { inputs, target } = batch();
-      const { value, grads } = tf.variableGrads(() => {
+      const { value, grads } = variableGrads(() => {
         const out = model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: true }) as tf.Tensor;
         // the classifier objective's loss (@vtx/core: fused on native)
         if (target) return tf.mean<tf.Scalar>(softmaxCrossEntropy(out, target));

@@ -19,6 +19,7 @@ export * from './ops/attention.js';
 export * from './ops/grid-attention.js';
 export * from './ops/tubelet-init.js';
 export * from './ops/softmax-cross-entropy.js';
+export * from './ops/variable-grads.js';
 export * from './layers/norm.js';
 export * from './layers/group-norm.js';
 export * from './layers/silu.js';

@@ -10,7 +10,7 @@
  * it — step, evaluate, save, restore — each of which reads most of that state.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getRngState, setRngState, withBatchPart, type BackendChoice } from '@vtx/core';
+import { getRngState, setRngState, variableGrads, withBatchPart, type BackendChoice } from '@vtx/core';
 import { createLoader, type Batch, type DataConfigInput, type DataLoader } from '@vtx/data';
 import { modelCost, type ClipShape, type ModelCost } from '@vtx/models';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '@vtx/checkpoint';
@@ -155,7 +155,7 @@ export class Trainer {
     let metrics: Record<string, tf.Scalar> = {};
     // row-wise draws (noise, timesteps, dropped labels) are the global batch's, sliced to this rank's rows
     const { value, grads } = withBatchPart(batch.part, () =>
-      tf.variableGrads(() => {
+      variableGrads(() => {
         const out = this.parts.objective.loss(batch, index);
         metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, tf.keep(v)]));
         return out.loss;

@@ -10,8 +10,8 @@
  * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
  * [q | k | v], each head-major, and `proj` (D, D). With the fused attention opted in
  * (`setFusedOps(true, { attention: true })`) on a backend with the kernel (`ops/grid-attention.ts`), the qkv
- * projection is one matmul read in place by that kernel; otherwise each of q, k, v is projected by its weight
- * columns and attended with stock tfjs ops.
+ * projection is one matmul read in place by that kernel; otherwise the qkv projection is one matmul whose columns
+ * are split into q, k and v (per head group for 'split') and attended with stock tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -101,23 +101,21 @@ export class SelfAttention extends tfl.layers.Layer {
         return linear(o, this.projKernel.read(), this.projB.read());
       }
       const bias = mask ? maskToBias(mask) : null;
-      const groups: [SequenceAxis, number, number][] =
+      const groups: [SequenceAxis, number][] =
         this.axis === 'split'
           ? [
-              ['space', 0, this.heads / 2],
-              ['time', this.heads / 2, this.heads],
+              ['space', this.heads / 2],
+              ['time', this.heads / 2],
             ]
-          : [[this.axis, 0, this.heads]];
-      const project = (offset: number, c0: number, width: number) =>
-        linear(x, w.slice([0, offset + c0], [d, width]), b ? b.slice([offset + c0], [width]) : null);
-      const outs = groups.map(([axis, h0, h1]) => {
-        const c0 = h0 * dh;
-        const g = (h1 - h0) * dh;
-        const seq = (t: tf.Tensor) => splitHeads(toSequences(t, axis), h1 - h0); // (S, h, L, Dh)
-        const q = seq(project(0, c0, g));
-        const k = seq(project(d, c0, g));
-        const v = seq(project(2 * d, c0, g));
-        const o = mergeHeads(dotProductAttention(q, k, v, bias)); // (S, L, g)
+          : [[this.axis, this.heads]];
+      // one projection to [q | k | v] and one split of its columns into each group's q, k and v (one kernel
+      // each way, where slicing the weight per projection took six slices and six pads per layer)
+      const widths = groups.map(([, h]) => h * dh);
+      const parts = tf.split(linear(x, w, b), [...widths, ...widths, ...widths], -1);
+      const outs = groups.map(([axis, h], i) => {
+        const seq = (t: tf.Tensor) => splitHeads(toSequences(t, axis), h); // (S, h, L, Dh)
+        const [q, k, v] = [0, 1, 2].map((j) => seq(parts[j * groups.length + i]!));
+        const o = mergeHeads(dotProductAttention(q!, k!, v!, bias)); // (S, L, g)
         return fromSequences(o, axis, x.shape); // (…, g)
       });
       const o = outs.length === 1 ? outs[0]! : tf.concat(outs, -1); // (…, D)

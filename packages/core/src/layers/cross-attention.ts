@@ -60,13 +60,12 @@ export class CrossAttention extends tfl.layers.Layer {
       const b = x.shape[0];
       const d = x.shape.at(-1)!;
       const tokens = x.reshape([b, -1, d]); // (B, N, D)
-      const kv = this.kvK.read();
-      const kvb = this.kvB.read();
-      const dc = kv.shape[0];
       const q = splitHeads(linear(tokens, this.qK.read(), this.qB.read()), this.heads); // (B, Hd, N, Dh)
-      const k = splitHeads(linear(ctx, kv.slice([0, 0], [dc, d]), kvb.slice([0], [d])), this.heads); // (B, Hd, M, Dh)
-      const v = splitHeads(linear(ctx, kv.slice([0, d], [dc, d]), kvb.slice([d], [d])), this.heads);
-      const o = mergeHeads(dotProductAttention(q, k, v, mask ? maskToBias(mask) : null)); // (B, N, D)
+      // one projection to [k | v], split by columns (not one slice of the weight per projection)
+      const [k, v] = tf
+        .split(linear(ctx, this.kvK.read(), this.kvB.read()), 2, -1)
+        .map((t) => splitHeads(t, this.heads)); // (B, Hd, M, Dh)
+      const o = mergeHeads(dotProductAttention(q, k!, v!, mask ? maskToBias(mask) : null)); // (B, N, D)
       return linear(o, this.projK.read(), this.projB.read()).reshape(x.shape);
     });
   }

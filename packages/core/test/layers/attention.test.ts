@@ -181,6 +181,24 @@ describe('SelfAttention', () => {
     expect(maxAbsDiff(y, [...ref0.flat(2), ...ref1.flat(2)])).toBeLessThan(2e-5);
   });
 
+  it.each(AXES)(
+    '%s: one qkv projection split by columns; no weight slices (or their pad gradients) per step',
+    async (axis) => {
+      const x = randn([2, 3, 2, 2, 8], 13);
+      const layer = attention(axis, 4, x);
+      const vars = layerVars(layer);
+      const prof = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => projectLoss(run(layer, x)), vars);
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      const calls = (name: string) => prof.kernels.filter((k) => k.name === name).length;
+      expect({ slice: calls('Slice'), pad: calls('PadV2') }).toEqual({ slice: 0, pad: 0 });
+      // 'split' also joins its two head groups' outputs (one Concat forward, one SplitV backward)
+      const groups = axis === 'split' ? 2 : 1;
+      expect({ split: calls('SplitV'), concat: calls('Concat') }).toEqual({ split: groups, concat: groups });
+    },
+  );
+
   it('rejects a mask on factorised axes and widths not divisible by the heads', () => {
     const x = randn([1, 2, 2, 2, 8], 11);
     expect(() => run(attention('space', 2, x), [x, tf.ones([1, 8])])).toThrow(

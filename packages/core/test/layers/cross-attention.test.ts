@@ -65,6 +65,18 @@ describe('CrossAttention', () => {
     expect(maxAbsDiff(run(layer, [x, ctx]), reference(layer, x, ctx))).toBeLessThan(2e-5);
   });
 
+  it('projects k and v with one matmul split by columns: no weight slices (or their pad gradients)', async () => {
+    const x = randn([2, 2, 2, 1, 8], 4);
+    const ctx = randn([2, 3, 6], 5);
+    const layer = crossAttention(x, ctx, 4);
+    const prof = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => projectLoss(run(layer, [x, ctx])), layerVars(layer));
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const calls = (name: string) => prof.kernels.filter((k) => k.name === name).length;
+    expect([calls('Slice'), calls('PadV2'), calls('SplitV'), calls('Concat')]).toEqual([0, 0, 1, 1]);
+  });
+
   it('a context mask makes masked context entries irrelevant', () => {
     const x = randn([2, 4, 8], 6);
     const ctx = randn([2, 5, 6], 7);
