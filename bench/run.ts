@@ -3,7 +3,10 @@
  *
  *   1. machine: CPU model, cores, clock, SIMD, fp32 peak (cores x GHz x 32 flop/cycle with AVX2 FMA, 64 with
  *      AVX-512), and a `load` line: the 1-minute load average before the start (and after, in the summary).
- *   2. matmul-1024: GFLOP/s of a 1024x1024 matmul on every available backend (and PyTorch), vs that peak.
+ *   2. matmul-1024: GFLOP/s of a 1024x1024 matmul on every available backend (and PyTorch), vs that peak; then
+ *      `gemm` lines: the native addon's GEMM implementations (OpenBLAS, the own AVX-512 and AVX2 kernels, the
+ *      bf16 opt-in) alternating on 1024³ and a GEMM of the default config's step (bench/gemm-impls.ts), best and
+ *      median GFLOP/s each (bf16's fraction is of the fp32 peak: vdpbf16ps does twice the flops per lane).
  *   3. training steps: the workloads of bench/peer/workloads.json as full steps (fresh batch, forward,
  *      backward, AdamW) on every available backend, and the PyTorch peer (bench/peer/torch_reference.py, same
  *      shapes, batch, AdamW) when `/usr/bin/python3 -c "import torch"` works. Implementations alternate
@@ -141,6 +144,17 @@ if (sections.has('matmul')) {
           : { ...l, peakGflops: peak, ofPeak: +((l['gflops'] as number) / peak).toFixed(3) },
       );
     if (r.error) emit({ bench: 'matmul-1024', backend, skipped: r.error });
+  }
+  if (backends.includes('native')) {
+    const rounds = String(Math.max(5, Number(args.rounds)));
+    const r = runJson(NODE[0]!, [...NODE.slice(1), here('./gemm-impls.ts'), '--rounds', rounds], 900);
+    for (const l of r.lines)
+      emit(
+        typeof l['gflopsBest'] === 'number'
+          ? { ...l, peakGflops: peak, ofPeak: +(l['gflopsBest'] / peak).toFixed(3) }
+          : l,
+      );
+    if (r.error) emit({ bench: 'gemm', skipped: r.error });
   }
   if (!torchMissing) {
     const py = [

@@ -1,20 +1,22 @@
 /**
  * The browser sampler page: load a `vtx export` (default ./model/, or ?model=URL), pick a class or type a caption,
  * set steps, guidance and seed, watch each step's prediction of the clean clip, save the result as a GIF. A model
- * trained with frame conditioning also takes a picture as the first frame (image-to-video, `vtx sample --image`).
+ * trained with frame conditioning also takes uploaded frames (image-to-video, extend forward or backward, connect two
+ * clips: `vtx sample --image/--extend/--connect`); any model edits an uploaded clip (SDEdit, `--edit`).
  * URL parameters: model=<export dir URL>, backend=webgpu|wasm|webgl|cpu (default: webgpu on a hardware adapter,
  * else wasm).
  * `window.vtxSampler` exposes the state (ready, last clip, steps seen, error) for scripts and end-to-end tests.
  */
 import '@vtx/core'; // registers the vtx layers, gradients and chained ops
 import * as tf from '@tensorflow/tfjs-core';
+import { frameConditioningOf } from '@vtx/models';
 import { defaultBackend, useBackend, type PageBackend } from './backend.js';
 import { drawFrame, drawStrip, encodeGif, type Clip } from './frames.js';
 import { loadExport, type LoadedExport } from './load-export.js';
-import { givenFrameUnit, pictureAt } from './prompt-image.js';
+import { setupPromptUi, type PromptState, type PromptUi } from './prompt-ui.js';
 import { sampleClip } from './sample.js';
 
-interface SamplerState {
+interface SamplerState extends PromptState {
   ready: boolean;
   busy: boolean;
   backend: string;
@@ -22,9 +24,7 @@ interface SamplerState {
   last: { shape: number[]; data: number[]; seed: number; steps: string; cfgScale: number } | null;
   /** Steps seen by the onStep callback in the last sampling run. */
   stepsSeen: number;
-  /** Whether the model takes a first frame (trained with frame conditioning), and the picture's own size if one is set. */
-  takesPicture: boolean;
-  picture: { width: number; height: number } | null;
+  /** The last error shown (cleared by the next status that is not one). */
   error: string | null;
 }
 declare global {
@@ -38,8 +38,8 @@ const state: SamplerState = {
   backend: '',
   last: null,
   stepsSeen: 0,
-  takesPicture: false,
-  picture: null,
+  modes: [],
+  uploads: {},
   error: null,
 };
 window.vtxSampler = state;
@@ -54,10 +54,6 @@ const ui = {
   captionField: $<HTMLLabelElement>('caption-field'),
   caption: $<HTMLInputElement>('caption'),
   examples: $<HTMLDataListElement>('caption-examples'),
-  imageField: $<HTMLLabelElement>('image-field'),
-  image: $<HTMLInputElement>('image'),
-  picture: $<HTMLCanvasElement>('picture'),
-  clearImage: $<HTMLButtonElement>('clear-image'),
   steps: $<HTMLInputElement>('steps'),
   guidance: $<HTMLInputElement>('guidance'),
   seed: $<HTMLInputElement>('seed'),
@@ -74,15 +70,14 @@ const modelUrl = new URL(params.get('model') ?? './model/', location.href);
 if (!modelUrl.pathname.endsWith('/')) modelUrl.pathname += '/';
 
 let loaded: LoadedExport | null = null;
-/** The uploaded first frame: RGBA at the clip's H x W. */
-let firstFrame: Uint8ClampedArray | null = null;
+let prompt: PromptUi | null = null;
 let shown: Clip | null = null;
 let frame = 0;
 
 function setStatus(text: string, error = false): void {
   ui.status.textContent = text;
   ui.status.classList.toggle('error', error);
-  if (error) state.error = text;
+  state.error = error ? text : null;
 }
 
 const scaleFor = (clip: Clip) => Math.max(1, Math.floor(128 / Math.max(clip.shape[1], clip.shape[2])));
@@ -116,7 +111,7 @@ async function start(): Promise<void> {
   ui.info.textContent =
     `${m.name}: ${m.model.kind} (${(m.params / 1e6).toFixed(2)}M params), step ${m.step}, ${m.weights} weights, ` +
     `clip ${m.clip.join('x')}, ${d.process} ${d.sampler}` +
-    (givenFrameUnit(m.model) === null ? '' : ', frame-conditioned (image-to-video)');
+    (frameConditioningOf(m.model) ? ', frame-conditioned (image-to-video, extend, connect)' : '');
   const cond = m.condition;
   if (cond.kind === 'class') {
     cond.classNames.forEach((name, i) => ui.cls.add(new Option(`${i}: ${name}`, String(i))));
@@ -126,8 +121,7 @@ async function start(): Promise<void> {
     ui.caption.value = cond.examples[0] ?? '';
     ui.captionField.hidden = false;
   }
-  state.takesPicture = givenFrameUnit(m.model) !== null && (m.clip[3] === 1 || m.clip[3] === 3);
-  ui.imageField.hidden = !state.takesPicture;
+  prompt = setupPromptUi(m, state, setStatus);
   ui.steps.value = d.samplingSteps;
   ui.guidance.value = String(d.cfgScale);
   ui.guidance.disabled = cond.kind === 'none';
@@ -141,12 +135,15 @@ async function run(): Promise<void> {
   const { diffusion } = loaded;
   state.busy = true;
   state.stepsSeen = 0;
+  state.last = null;
+  setStatus('sampling…');
   ui.sample.disabled = true;
   ui.save.disabled = true;
   const seed = Number(ui.seed.value) || 0;
   const steps = ui.steps.value.trim() || diffusion.samplingSteps;
   const cfgScale = Number(ui.guidance.value) || diffusion.cfgScale;
   const began = performance.now();
+  const request = prompt?.request();
   try {
     const x = await sampleClip(loaded, {
       label: Number(ui.cls.value || 0),
@@ -154,7 +151,7 @@ async function run(): Promise<void> {
       steps,
       cfgScale,
       seed,
-      ...(firstFrame ? { firstFrame } : {}),
+      ...(request ? { prompt: request } : {}),
       onStep: async ({ step, total, predX0 }) => {
         state.stepsSeen = step + 1;
         show(await clipOf(predX0));
@@ -182,9 +179,10 @@ function saveGif(): void {
   const bytes = encodeGif(shown, scaleFor(shown));
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/gif' }));
+  const mode = prompt?.mode() ?? 'noise';
   const what =
     (loaded.manifest.condition.kind === 'class' ? `class${ui.cls.value}` : 'caption') +
-    (firstFrame ? '-i2v' : '');
+    (mode === 'noise' ? '' : `-${mode}`);
   a.download = `${loaded.manifest.name}-${what}-seed${state.last.seed}.gif`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
@@ -195,41 +193,6 @@ ui.form.addEventListener('submit', (e) => {
   void run();
 });
 ui.save.addEventListener('click', saveGif);
-ui.image.addEventListener('change', () => void usePicture(ui.image.files?.[0] ?? null));
-ui.clearImage.addEventListener('click', () => void usePicture(null));
-
-/** Take `file` as the first frame (scaled to cover the clip's frame, centre-cropped), or none. */
-async function usePicture(file: File | null): Promise<void> {
-  if (!loaded) return;
-  firstFrame = null;
-  state.picture = null;
-  ui.picture.hidden = ui.clearImage.hidden = true;
-  if (!file) {
-    ui.image.value = '';
-    setStatus(`ready (${state.backend})`);
-    return;
-  }
-  const [, h, w] = loaded.manifest.clip;
-  try {
-    const pic = await pictureAt(file, w, h);
-    firstFrame = pic.rgba;
-    state.picture = { width: pic.width, height: pic.height };
-    ui.picture.width = w;
-    ui.picture.height = h;
-    ui.picture.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(pic.rgba), w, h), 0, 0);
-    ui.picture.hidden = ui.clearImage.hidden = false;
-    const resized = pic.width !== w || pic.height !== h;
-    setStatus(
-      `first frame: ${file.name}` +
-        (resized ? ` (${pic.width}x${pic.height} scaled to cover ${w}x${h})` : ''),
-    );
-  } catch (e) {
-    setStatus(
-      `error: ${file.name}: not a picture the browser can decode (${e instanceof Error ? e.message : String(e)})`,
-      true,
-    );
-  }
-}
 ui.backend.addEventListener('change', () => {
   const next = ui.backend.value as PageBackend;
   useBackend(next)

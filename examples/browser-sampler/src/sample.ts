@@ -2,10 +2,10 @@
  * Sampling in the page through @vtx/models' `sampleClips` — the same code `vtx sample` runs in Node — so the same
  * export, seed and settings give the same clip in the browser.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer, sampleClips, type Condition, type SampleStepCallback } from '@vtx/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { Tokenizer, extendClips, sampleClips, type Condition, type SampleStepCallback } from '@vtx/models';
 import type { ExportManifest, LoadedExport } from './load-export.js';
-import { firstFrameGiven, givenFrameUnit } from './prompt-image.js';
+import { modesOf, promptInputs, promptTensors, type PromptRequest } from './prompt.js';
 
 export interface SampleRequest {
   /** Class id (class-conditional models). */
@@ -17,8 +17,8 @@ export interface SampleRequest {
   /** Guidance scale (1 = none); default the run's. */
   cfgScale?: number;
   seed: number;
-  /** Image-to-video: the first frame, RGBA bytes at the clip's H x W (a frame-conditioned model only). */
-  firstFrame?: Uint8ClampedArray;
+  /** Image-to-video, extending, connecting or editing uploaded frames (./prompt.ts); none: from noise. */
+  prompt?: PromptRequest;
   onStep?: SampleStepCallback;
 }
 
@@ -35,30 +35,34 @@ function conditionOfManifest(cond: ExportManifest['condition']): Condition {
 }
 
 /**
- * One clip (1, T, H, W, C) in [-1, 1] from the exported model: @vtx/models' sampleClips, as `vtx sample` uses; with
- * `firstFrame`, its first tubelet is that picture (`vtx sample --image`).
+ * One clip (1, T, H, W, C) in [-1, 1] from the exported model: @vtx/models' sampleClips, as `vtx sample` uses; with a
+ * `prompt`, under it (`extendClips` for extension: (1, frames, H, W, C)).
  */
 export async function sampleClip(loaded: LoadedExport, req: SampleRequest): Promise<tf.Tensor> {
   const { model, manifest, process } = loaded;
-  const unit = givenFrameUnit(manifest.model);
-  if (req.firstFrame && unit === null)
+  if (req.prompt && !modesOf(manifest.model, manifest.clip).includes(req.prompt.mode))
     throw new Error(
-      `${manifest.name} was trained without frame conditioning: it cannot start from a picture`,
+      `${manifest.name} was trained without frame conditioning (model.frameConditioning): ` +
+        `it cannot be given frames (${req.prompt.mode}); editing needs none`,
     );
-  const given = req.firstFrame && firstFrameGiven(req.firstFrame, manifest.clip, unit!);
+  const prompt = req.prompt ? promptInputs(manifest.model, manifest.clip, req.prompt) : {};
+  const opts = {
+    count: 1,
+    clip: manifest.clip,
+    classes: [req.label ?? 0],
+    captions: [req.caption ?? ''],
+    seed: req.seed,
+    ...(req.steps ? { steps: req.steps } : {}),
+    ...(req.cfgScale !== undefined ? { cfgScale: req.cfgScale } : {}),
+    ...(req.onStep ? { onStep: req.onStep } : {}),
+  };
+  const cond = conditionOfManifest(manifest.condition);
   try {
-    return await sampleClips(model, process, conditionOfManifest(manifest.condition), {
-      count: 1,
-      clip: manifest.clip,
-      classes: [req.label ?? 0],
-      captions: [req.caption ?? ''],
-      seed: req.seed,
-      ...(req.steps ? { steps: req.steps } : {}),
-      ...(req.cfgScale !== undefined ? { cfgScale: req.cfgScale } : {}),
-      ...(req.onStep ? { onStep: req.onStep } : {}),
-      ...(given ? { given } : {}),
-    });
+    const { extend, ...rest } = prompt;
+    return extend
+      ? await extendClips(model, process, cond, { ...opts, ...extend })
+      : await sampleClips(model, process, cond, { ...opts, ...rest });
   } finally {
-    given?.clip.dispose();
+    tf.dispose(promptTensors(prompt));
   }
 }

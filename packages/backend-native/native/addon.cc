@@ -559,7 +559,7 @@ napi_value SetGemm(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// info() -> { gemm, threads, avx2 }
+// info() -> { gemm, threads, avx2, avx512, bf16 }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o, v;
   napi_create_object(env, &o);
@@ -569,6 +569,10 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, o, "threads", v);
   napi_get_boolean(env, vtx::have_avx2_kernel(), &v);
   napi_set_named_property(env, o, "avx2", v);
+  napi_get_boolean(env, vtx::have_avx512_kernel(), &v);
+  napi_set_named_property(env, o, "avx512", v);
+  napi_get_boolean(env, vtx::have_bf16_kernel(), &v);
+  napi_set_named_property(env, o, "bf16", v);
   return o;
 }
 

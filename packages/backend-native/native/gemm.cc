@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm_avx512.h"
 #include "pool.h"
 
 #if defined(VTX_AVX2)
@@ -46,7 +47,7 @@ static Blas& blas() {
   return b;
 }
 
-enum class Impl { OpenBLAS, AVX2, Scalar };
+enum class Impl { OpenBLAS, AVX512, AVX2, Scalar, BF16 };
 
 bool have_avx2_kernel() {
 #if defined(VTX_AVX2)
@@ -56,8 +57,13 @@ bool have_avx2_kernel() {
 #endif
 }
 
+bool have_avx512_kernel() { return has_avx512_kernel(); }
+bool have_bf16_kernel() { return has_bf16_kernel(); }
+
+// The best exact implementation here; bf16 is never chosen by default (it rounds the inputs: an opt-in).
 static Impl default_impl() {
   if (blas().sgemm) return Impl::OpenBLAS;
+  if (has_avx512_kernel()) return Impl::AVX512;
   return have_avx2_kernel() ? Impl::AVX2 : Impl::Scalar;
 }
 
@@ -70,8 +76,12 @@ const char* gemm_impl() {
   switch (impl()) {
     case Impl::OpenBLAS:
       return "openblas";
+    case Impl::AVX512:
+      return "avx512";
     case Impl::AVX2:
       return "avx2";
+    case Impl::BF16:
+      return "bf16";
     default:
       return "scalar";
   }
@@ -79,8 +89,10 @@ const char* gemm_impl() {
 
 bool set_gemm_impl(const char* name) {
   if (!std::strcmp(name, "openblas") && blas().sgemm) return impl() = Impl::OpenBLAS, true;
+  if (!std::strcmp(name, "avx512") && has_avx512_kernel()) return impl() = Impl::AVX512, true;
   if (!std::strcmp(name, "avx2") && have_avx2_kernel()) return impl() = Impl::AVX2, true;
   if (!std::strcmp(name, "scalar")) return impl() = Impl::Scalar, true;
+  if (!std::strcmp(name, "bf16") && has_bf16_kernel()) return impl() = Impl::BF16, true;
   return false;
 }
 
@@ -248,6 +260,12 @@ void sgemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float
                    static_cast<int>(n), static_cast<int>(k), 1.f, a, static_cast<int>(lda), b,
                    static_cast<int>(ldb), acc ? 1.f : 0.f, c, static_cast<int>(ldc));
       return;
+    case Impl::AVX512:
+      gemm_avx512(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc);
+      return;
+    case Impl::BF16:
+      gemm_bf16(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc);
+      return;
 #if defined(VTX_AVX2)
     case Impl::AVX2:
       gemm_avx2(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc);
@@ -285,13 +303,15 @@ void sgemm_batched(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_
     return;
   }
   // few large slices: split each into row (or column) blocks, aligned to the micro-tile
+  const bool wide = impl() == Impl::AVX512 || impl() == Impl::BF16;
+  const int64_t mr = wide ? kAvx512MR : 6, nr = wide ? kAvx512NR : 16;
   pool().run(threads, [&](int t) {
     for (int64_t i = 0; i < batch; i++) {
-      if (m >= n || n < 32) {
-        int64_t r0 = (m * t / threads) / 6 * 6, r1 = t + 1 == threads ? m : (m * (t + 1) / threads) / 6 * 6;
+      if (m >= n || n < 2 * nr) {
+        int64_t r0 = (m * t / threads) / mr * mr, r1 = t + 1 == threads ? m : (m * (t + 1) / threads) / mr * mr;
         if (r0 < r1) one(i, r0, r1, 0, n);
       } else {
-        int64_t c0 = (n * t / threads) / 16 * 16, c1 = t + 1 == threads ? n : (n * (t + 1) / threads) / 16 * 16;
+        int64_t c0 = (n * t / threads) / nr * nr, c1 = t + 1 == threads ? n : (n * (t + 1) / threads) / nr * nr;
         if (c0 < c1) one(i, 0, m, c0, c1);
       }
     }

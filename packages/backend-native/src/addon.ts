@@ -241,9 +241,12 @@ export interface NativeAddon {
     dh: number,
     axis: number,
   ): void;
-  /** Force the GEMM implementation: 'openblas' | 'avx2' | 'scalar'; false when unavailable here. */
+  /**
+   * Force the GEMM implementation: 'openblas' | 'avx512' | 'avx2' | 'scalar', or the inexact opt-in 'bf16'
+   * (inputs rounded to bfloat16, fp32 accumulation); false when unavailable here.
+   */
   setGemm(name: string): boolean;
-  info(): { gemm: string; threads: number; avx2: boolean };
+  info(): { gemm: string; threads: number; avx2: boolean; avx512: boolean; bf16: boolean };
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };

@@ -107,7 +107,15 @@ export const NATIVE_KERNELS: Record<string, KernelFactory> = {
 
 /** What `registerNativeBackend` found. */
 export type NativeStatus =
-  | { available: true; gemm: string; threads: number; avx2: boolean; kernels: string[] }
+  | {
+      available: true;
+      gemm: string;
+      threads: number;
+      avx2: boolean;
+      avx512: boolean;
+      bf16: boolean;
+      kernels: string[];
+    }
   | { available: false; reason: string };
 
 let status: NativeStatus | undefined;
@@ -121,6 +129,7 @@ export function registerNativeBackend(priority = 3): NativeStatus {
   const load = loadAddon();
   if (!load.ok) return (status = { available: false, reason: load.reason });
   const addon: NativeAddon = load.addon;
+  forceGemm(addon, process.env['VTX_NATIVE_GEMM']);
   tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), priority);
   for (const k of tf.getKernelsForBackend('cpu')) {
     const factory = NATIVE_KERNELS[k.kernelName];
@@ -162,6 +171,21 @@ export function registerNativeBackend(priority = 3): NativeStatus {
     ...info,
     kernels: [...Object.keys(NATIVE_KERNELS), ADAMW_KERNEL, ...Object.keys(fused)],
   });
+}
+
+/** The GEMM implementations `VTX_NATIVE_GEMM` may name; `bf16` is an inexact opt-in, never the default. */
+export const GEMM_IMPLS = ['openblas', 'avx512', 'avx2', 'scalar', 'bf16'] as const;
+
+/** Apply `VTX_NATIVE_GEMM` (unset or empty: the best exact implementation here); a bad or unavailable name throws. */
+export function forceGemm(addon: NativeAddon, name: string | undefined): void {
+  if (!name) return;
+  if (!(GEMM_IMPLS as readonly string[]).includes(name))
+    throw new Error(`VTX_NATIVE_GEMM=${name}: not a GEMM implementation (one of ${GEMM_IMPLS.join(', ')})`);
+  if (!addon.setGemm(name))
+    throw new Error(
+      `VTX_NATIVE_GEMM=${name}: not available here (openblas needs libopenblas, avx512 and bf16 need the ` +
+        `CPU's AVX-512 / AVX512_BF16 and a non-portable build)`,
+    );
 }
 
 /** The addon, for benchmarks and tests that call it directly (e.g. to force a GEMM implementation). */

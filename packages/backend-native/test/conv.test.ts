@@ -96,7 +96,7 @@ function gradsOf(conv: (x: tf.Tensor, f: tf.Tensor) => tf.Tensor, cot: tf.Tensor
 describe.skipIf(unavailable)('native convolutions', () => {
   const addon = nativeAddon()!;
   const initial = addon?.info().gemm ?? 'openblas';
-  const impls = addon ? ['openblas', 'avx2', 'scalar'].filter((name) => addon.setGemm(name)) : [];
+  const impls = addon ? ['openblas', 'avx512', 'avx2', 'scalar'].filter((name) => addon.setGemm(name)) : [];
   addon?.setGemm(initial);
   afterAll(() => void addon?.setGemm(initial));
 
@@ -119,6 +119,11 @@ describe.skipIf(unavailable)('native convolutions', () => {
             ],
           ),
         );
+        // the input and filter gradients through this GEMM (the filter's accumulates over the batch: C += A·B)
+        const conv = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [2, 1], 'same');
+        const cot = host(runOn('cpu', [x, f], conv)[0]!.shape, 15);
+        expect(parity([x, f, cot], (a, b, c) => gradsOf(conv, c)([a, b]))).toBeLessThan(1e-5);
         const x3 = { ...x, shape: [2, 1, 6, 7, 3] };
         const f3 = { ...f, shape: [1, 3, 3, 3, 4] };
         expect(

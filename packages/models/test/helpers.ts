@@ -100,6 +100,16 @@ export const CASES: Case[] = [
     }),
     clip: [2, 4, 4, 2],
   },
+  ...(['adaLN-Zero', 'in-context'] as const).map((conditioning) => ({
+    name: `dit-${conditioning}-long-skips`,
+    model: ModelConfig.parse({ kind: 'dit', ...tinyDit, depth: 5, patch: 2, conditioning, longSkips: true }),
+    clip: [1, 8, 8, 4] as ClipShape,
+  })),
+  {
+    name: 'video-dit-factorised-long-skips',
+    model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, depth: 4, patch: [1, 2, 2], longSkips: true }),
+    clip: [2, 4, 4, 2],
+  },
   {
     name: 'video-dit-frame-conditioned',
     model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, patch: [2, 2, 2], frameConditioning: {} }),

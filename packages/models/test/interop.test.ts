@@ -106,5 +106,9 @@ describe('interop limits', () => {
     expect(() => importPyTorchWeights(buildModel(cross, DIT_CLIP), cross, {}, DIT_CLIP)).toThrow(
       /adaLN-Zero only/,
     );
+    const skips = ModelConfig.parse({ ...DIT, longSkips: true });
+    expect(() => importPyTorchWeights(buildModel(skips, DIT_CLIP), skips, {}, DIT_CLIP)).toThrow(
+      /with longSkips has no official checkpoint layout/,
+    );
   });
 });

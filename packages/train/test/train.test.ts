@@ -182,6 +182,37 @@ describe('sampling', () => {
     expect(first).toHaveLength(3);
     expect(await losses()).toEqual(first);
   });
+
+  it('trains with the recipe levers on: timestepShift from the batch size, min-SNR weighting, long skips', async () => {
+    const cfg = (timestepShift: number | { auto: { baseSize: [number, number, number] } }) =>
+      ExperimentConfig.parse(
+        base('rf-levers', {
+          model: { ...tinyVideoDiT, depth: 3, longSkips: true },
+          diffusion: {
+            process: 'rectified-flow',
+            learnSigma: false,
+            sampler: 'euler',
+            timestepShift,
+            minSnrGamma: 5,
+          },
+          train: { steps: 2, ema: { enabled: false } },
+        }),
+      );
+    const losses = async (c: ExperimentConfig) => {
+      const trainer = await Trainer.create(c);
+      const out: number[] = [];
+      while (!trainer.done) out.push((await trainer.trainStep()).loss);
+      await trainer.close();
+      return out;
+    };
+    // 4x16x16 clips against a 4x8x8 base: s = 2, so the auto run repeats the fixed-shift run loss for loss (the
+    // objective hands the batch shape to the process), and differs from the unshifted one
+    expect([data.dataset.frames, data.dataset.height, data.dataset.width]).toEqual([4, 16, 16]);
+    const fixed = await losses(cfg(2));
+    expect(fixed.every(Number.isFinite)).toBe(true);
+    expect(await losses(cfg({ auto: { baseSize: [4, 8, 8] } }))).toEqual(fixed);
+    expect(await losses(cfg(1))).not.toEqual(fixed);
+  });
 });
 
 describe('every family learns a little', () => {

@@ -11,6 +11,7 @@ import { latentSourceOf, loadRun, type ExperimentConfig } from '@vtx/train';
 import {
   extendClips,
   frameConditioningOf,
+  givenFrameCounts,
   frameMask,
   sampleClips,
   splitMoments,
@@ -253,15 +254,14 @@ export async function promptInputs(
   const fc = frameConditioningOf(cfg.model)!;
   const { unit } = fc;
   const tubelets = T / unit;
-  // the most tubelets training gave at one end, and at each end of `both` (the bounds drawFrameMasks draws within)
-  const maxEnd = Math.max(0, Math.min(fc.config.maxGiven ?? Math.floor(tubelets / 2), tubelets - 1));
-  const ends = mode === 'connect' ? Math.min(maxEnd, Math.floor((tubelets - 1) / 2)) : maxEnd;
-  if (ends < 1)
+  // the most frames training gave at one end, and at each end of `both` (the bounds drawFrameMasks draws within)
+  const counts = givenFrameCounts(fc, T);
+  const k = mode === 'connect' ? counts.connect : counts.end;
+  if (k < 1)
     throw new UsageError(
       `--${mode}: the run's clip has ${tubelets} tubelet${tubelets === 1 ? '' : 's'} of ${unit} frames; ` +
         `${mode === 'connect' ? 'connecting needs 3' : 'giving frames needs 2'} or more`,
     );
-  const k = ends * unit;
   const blank = (frames: number) => tf.zeros([1, frames, ...clip.slice(1)]); // generated: the sampler overwrites
   const given = (parts: tf.Tensor[], frames: boolean[]): PromptInputs => {
     const joined = tf.concat(parts, 1);

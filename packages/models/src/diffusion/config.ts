@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 
+import { TimestepShift } from './timestep-shift.js';
+
 /** The noise processes; `makeProcess` (./process.ts) builds each. */
 export const PROCESSES = ['gaussian', 'rectified-flow'] as const;
 export type ProcessName = (typeof PROCESSES)[number];
@@ -54,6 +56,13 @@ const shared = {
   timestepSampling: z.enum(['uniform', 'logit-normal']).default('uniform'),
   /** Classifier-free guidance scale; 1 means the conditional model alone. */
   cfgScale: z.number().min(0).default(4),
+  /**
+   * Min-SNR-gamma weighting of the MSE term (Hang et al. 2023: 'Efficient Diffusion Training via Min-SNR
+   * Weighting Strategy'; 5 is the paper's choice, diffusers' `snr_gamma`): each timestep's loss counts as
+   * min(SNR_t, gamma) times its x0 error, so the many easy low-noise steps stop dominating the gradient. Gaussian:
+   * SNR_t = ab_t / (1 - ab_t); rectified flow: SNR = ((1 - tau) / tau)^2 (./rectified-flow.ts). null: off.
+   */
+  minSnrGamma: z.number().positive().nullable().default(null),
 };
 
 /** The Gaussian process's sampling rule: 'ddpm' or 'ddim' over a respacing, never 'euler'. */
@@ -104,12 +113,6 @@ export const GaussianDiffusionConfig = z
      * vb scaled by T / 1000; 'kl': the variational-bound term alone (bits per dim); 'rescaled-kl': times T.
      */
     loss: z.enum(['mse', 'rescaled-mse', 'kl', 'rescaled-kl']).default('mse'),
-    /**
-     * Min-SNR-gamma weighting of the MSE term (Hang et al. 2023: 'Efficient Diffusion Training via Min-SNR
-     * Weighting Strategy'; 5 is the paper's choice, diffusers' `snr_gamma`): each timestep's loss counts as
-     * min(SNR_t, gamma) times its x0 error, so the many easy low-noise steps stop dominating the gradient. null: off.
-     */
-    minSnrGamma: z.number().positive().nullable().default(null),
     /** Sampler: DDPM ancestral sampling or DDIM. */
     sampler: z.enum(SAMPLERS).default('ddpm'),
     /**
@@ -137,7 +140,16 @@ export const RectifiedFlowConfig = z
     sampler: z.enum(SAMPLERS).default('euler'),
     /** The number of Euler steps (a plain integer such as 50). */
     samplingSteps: samplingStepsSchema,
-    /** Timestep shift s in tau' = s tau / (1 + (s - 1) tau) (1 = none; SD3 uses 3 at 1024px). */
+    /**
+     * Timestep shift s in tau' = s tau / (1 + (s - 1) tau) of training's timesteps and of the sampling grid
+     * (./timestep-shift.ts): a number (1 = none; SD3 uses 3 at 1024 px), or `{ auto: { baseSize: [T0, H0, W0] } }`,
+     * s = sqrt(T H W / (T0 H0 W0)) from the data's size (SD3 §5.3.2; Open-Sora 1.2 counts frames too).
+     */
+    timestepShift: TimestepShift.default(1),
+    /**
+     * A further shift of the sampling grid alone, on top of `timestepShift` (shifts compose by multiplying: the grid
+     * is shifted by timestepShift times shift). 1 = none.
+     */
     shift: z.number().positive().default(1),
   })
   .superRefine(samplerRule(flowSamplerMismatch));
@@ -157,7 +169,6 @@ const FLAT_DEFAULTS: Record<ProcessName, Record<string, unknown>> = {
     predict: 'epsilon',
     fixedSigma: 'fixed-large',
     loss: 'mse',
-    minSnrGamma: null,
     eta: 0,
     clipDenoised: false,
   },

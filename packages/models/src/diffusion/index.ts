@@ -11,6 +11,7 @@ export * from './losses.js';
 export * from './samplers.js';
 export * from './guidance.js';
 export * from './timesteps.js';
+export * from './timestep-shift.js';
 export * from './rectified-flow.js';
 export * from './process.js';
 export * from './gaussian-process.js';

@@ -41,8 +41,11 @@ export interface NoiseProcess {
   readonly numTimesteps: number;
   /** The channels a model must output for data of C channels: 2C with learnSigma, else C. */
   outputChannels(channels: number): number;
-  /** A training batch's timesteps (B,), as `trainingLosses` takes them, drawn from `seed`. */
-  sampleTimesteps(batch: number, seed: number): tf.Tensor1D;
+  /**
+   * A training batch's timesteps (B,), as `trainingLosses` takes them, drawn from `seed`. `shape` is the data's
+   * (B, T, H, W, C), for a shift that depends on its size (rectified flow's `timestepShift: { auto }`).
+   */
+  sampleTimesteps(batch: number, seed: number, shape?: readonly number[]): tf.Tensor1D;
   /** The timesteps (B,) at given original timesteps in [0, T) (evaluation's stratified grid), as `trainingLosses` takes them. */
   timestepsAt(ts: Int32Array): tf.Tensor1D;
   /** Per-sample losses of clean data x0 (B, ..., C) at timesteps t (B,). */

@@ -4,7 +4,14 @@
  * dx / dtau = -v from tau = 1 to 0. The model sees t = tau T (float32, T = 1000 by default) like a diffusion model.
  *
  * Optional resolution-aware timestep shift (Esser et al. 2024 §5.3.2, Open-Sora 1.2's timestep transform):
- * tau' = s tau / (1 + (s - 1) tau); s > 1 spends more of training and sampling at high noise.
+ * tau' = s tau / (1 + (s - 1) tau); s > 1 spends more of training and sampling at high noise (./timestep-shift.ts).
+ *
+ * Optional min-SNR-gamma weighting (Hang et al. 2023) on the path's SNR(tau) = ((1 - tau) / tau)^2: the x0 error of a
+ * velocity v is x0_hat - x0 = tau (v_hat - v), so min(SNR, gamma) |x0_hat - x0|^2 is the velocity MSE times
+ * w(tau) = tau^2 min(SNR, gamma) = min((1 - tau)^2, gamma tau^2): the eps-MSE ((1 - tau)^2 times the velocity MSE)
+ * where SNR < gamma, gamma times the x0-MSE above. In Esser et al. 2024's unified form L = -1/2 E[w_t lambda'_t
+ * |eps_hat - eps|^2] (lambda = log SNR, -1/2 lambda' = 1 / (tau (1 - tau))) the plain velocity loss is
+ * w_t = tau / (1 - tau) and the min-SNR one w_t = tau (1 - tau) min(SNR, gamma) / SNR.
  *
  * Reference: hpcaitech/Open-Sora opensora/schedulers/rf/rectified_flow.py (add_noise, training_losses),
  * rf/__init__.py (RFLOW.sample).
@@ -15,6 +22,7 @@ import { mix32, nextSeed, seededNormal } from '@vtx/core';
 import type { DenoiseFn } from './gaussian-diffusion.js';
 import { generatedMean, keepGiven } from './gaussian.js';
 import type { SampleStepCallback, StepResult } from './samplers.js';
+import { shiftTimestep } from './timestep-shift.js';
 import { fmtShape, tidyResult } from './util.js';
 
 export interface RectifiedFlowArgs {
@@ -22,6 +30,8 @@ export interface RectifiedFlowArgs {
   numTimesteps?: number;
   /** The model outputs 2C channels (DiT-style learned sigma); only the first C (the velocity) are used. */
   learnSigma?: boolean;
+  /** Min-SNR-gamma weighting of the velocity MSE; none if absent or null. */
+  minSnrGamma?: number | null;
 }
 
 export interface FlowSampleOptions<E> {
@@ -42,10 +52,14 @@ export interface FlowSampleOptions<E> {
 export class RectifiedFlow {
   readonly numTimesteps: number;
   readonly learnSigma: boolean;
+  readonly minSnrGamma: number | null;
 
   constructor(args: RectifiedFlowArgs = {}) {
     this.numTimesteps = args.numTimesteps ?? 1000;
     this.learnSigma = args.learnSigma ?? false;
+    this.minSnrGamma = args.minSnrGamma ?? null;
+    if (this.minSnrGamma !== null && !(this.minSnrGamma > 0))
+      throw new Error(`minSnrGamma must be a positive number, got ${this.minSnrGamma}`);
   }
 
   /** x_t = (1 - t / T) x_0 + (t / T) eps, t (B,) float32 in [0, T]. (B, ..., C) -> (B, ..., C). */
@@ -77,8 +91,22 @@ export class RectifiedFlow {
   }
 
   /**
-   * Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,). With `given`
-   * (1 where x0 is given, broadcastable to it) those elements stay clean in x_t and out of the loss.
+   * The min-SNR-gamma weight of the velocity MSE at timesteps t (B,) in [0, T]: min((1 - tau)^2, gamma tau^2),
+   * tau = t / T (the header's derivation). All ones without minSnrGamma.
+   */
+  lossWeights(t: tf.Tensor1D): tf.Tensor1D {
+    const gamma = this.minSnrGamma;
+    return tf.tidy(() => {
+      if (gamma === null) return tf.onesLike(tf.cast(t, 'float32'));
+      const tau = tf.div<tf.Tensor1D>(tf.cast(t, 'float32'), this.numTimesteps);
+      return tf.minimum<tf.Tensor1D>(tf.square(tf.sub(1, tau)), tf.mul(gamma, tf.square(tau)));
+    });
+  }
+
+  /**
+   * Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,), times
+   * `lossWeights(t)` with minSnrGamma. With `given` (1 where x0 is given, broadcastable to it) those elements stay
+   * clean in x_t and out of the loss.
    */
   trainingLosses<E>(
     model: DenoiseFn<E>,
@@ -90,7 +118,8 @@ export class RectifiedFlow {
       const noise = opts.noise ?? seededNormal(x0.shape);
       const xt = keepGiven(this.interpolate(x0, noise, t), x0, opts.given);
       const v = this.velocity(model(xt, tf.cast(t, 'float32'), opts.extra), xt);
-      return generatedMean(tf.squaredDifference(v, this.target(x0, noise)), opts.given);
+      const mse = generatedMean(tf.squaredDifference(v, this.target(x0, noise)), opts.given);
+      return this.minSnrGamma === null ? mse : tf.mul<tf.Tensor1D>(mse, this.lossWeights(t));
     });
     return { loss };
   }
@@ -141,12 +170,6 @@ export class RectifiedFlow {
     }
     return x;
   }
-}
-
-/** tau' = s tau / (1 + (s - 1) tau) on [0, 1]; s = 1 is the identity. */
-export function shiftTimestep(tau: number, shift: number): number {
-  if (!(shift > 0)) throw new Error(`rectified flow: timestep shift must be positive, got ${shift}`);
-  return (shift * tau) / (1 + (shift - 1) * tau);
 }
 
 function ones(n: number): number[] {

@@ -4,6 +4,7 @@
  *   adaLN-Zero, adaLN:  c = t + y regresses every block's modulation (`adaLNZeroBlock`, `adaLNBlock`)
  *   cross-attention:    every block attends to the 2-token sequence [t, y]
  *   in-context:         [t, y] are two extra tokens in front of the patches, dropped after the last block
+ * With `longSkips` each runs its blocks as U-ViT's stack (`blocks/long-skips.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FlattenGrid, SliceTokens, UnflattenGrid, sym, type Sym } from '@vtx/core';
@@ -17,6 +18,7 @@ import {
   plainFinalLayerCost,
 } from '../blocks/dit-ablation-blocks.js';
 import { adaLNZeroBlock, adaLNZeroBlockCost, finalLayer, finalLayerCost } from '../blocks/dit-block.js';
+import { blockStack, longSkipsCost } from '../blocks/long-skips.js';
 import type { CostSpec, DiTBlockSpec } from '../blocks/dit-branches.js';
 import { branchSets, times, add, type Cost, type Grid } from '../costs/count.js';
 import type { DiTConditioning } from './config.js';
@@ -36,6 +38,8 @@ export interface DiTBody {
   heads: number;
   mlpRatio: number;
   out: number;
+  /** U-ViT's long skips between the first and second half of the blocks (`blocks/long-skips.ts`). */
+  longSkips: boolean;
 }
 
 interface Conditioning {
@@ -79,13 +83,13 @@ function modulated(
   return {
     build(s, b) {
       const c = tPlusY(s); // (B, D)
-      let x = s.x;
-      for (let i = 0; i < b.depth; i++) x = block(x, c, spec(b), `blocks.${i}`);
+      const x = blockStack(s.x, b.depth, b.longSkips, (h, i) => block(h, c, spec(b), `blocks.${i}`)); // (B, 1, H', W', D)
       return finalLayer(x, c, b.out, 'final_layer');
     },
     cost: (n, grid, b) => {
       const blocks = times(blockCost(n, b.width, costSpec(b, grid)), b.depth);
-      return { cost: add(blocks, finalLayerCost(n, b.width, b.out)), tokens: n };
+      const skips = longSkipsCost(n, b.width, b.depth, b.longSkips);
+      return { cost: add(blocks, skips, finalLayerCost(n, b.width, b.out)), tokens: n };
     },
   };
 }
@@ -96,13 +100,14 @@ export const DIT_CONDITIONING: Record<DiTConditioning, Conditioning> = {
   'cross-attention': {
     build(s, b) {
       const ctx = conditionTokens(s, b.width); // (B, 2, D)
-      let x = s.x;
-      for (let i = 0; i < b.depth; i++) x = crossAttentionBlock(x, { ctx }, spec(b), `blocks.${i}`);
+      const block = (h: Sym, i: number) => crossAttentionBlock(h, { ctx }, spec(b), `blocks.${i}`);
+      const x = blockStack(s.x, b.depth, b.longSkips, block); // (B, 1, H', W', D)
       return plainFinalLayer(x, b.out, 'final_layer');
     },
     cost: (n, grid, b) => {
       const block = plainBlockCost(n, b.width, costSpec(b, grid, 0, { m: 2, dc: b.width }));
-      return { cost: add(times(block, b.depth), plainFinalLayerCost(n, b.width, b.out)), tokens: n };
+      const skips = longSkipsCost(n, b.width, b.depth, b.longSkips);
+      return { cost: add(times(block, b.depth), skips, plainFinalLayerCost(n, b.width, b.out)), tokens: n };
     },
   },
   'in-context': {
@@ -110,14 +115,18 @@ export const DIT_CONDITIONING: Record<DiTConditioning, Conditioning> = {
       const tokens = sym(new FlattenGrid({ name: 'flatten' }), s.x); // (B, N, D)
       const concat = tfl.layers.concatenate({ axis: 1, name: 'in_context' });
       let seq = sym(concat, conditionTokens(s, b.width), tokens); // (B, 2 + N, D)
-      for (let i = 0; i < b.depth; i++) seq = plainBlock(seq, spec(b), `blocks.${i}`);
+      seq = blockStack(seq, b.depth, b.longSkips, (h, i) => plainBlock(h, spec(b), `blocks.${i}`));
       seq = sym(new SliceTokens({ start: 2, name: 'drop_condition_tokens' }), seq); // (B, N, D)
       const grid = sym(new UnflattenGrid({ name: 'unflatten' }), seq, s.xEmb); // (B, 1, H', W', D)
       return plainFinalLayer(grid, b.out, 'final_layer');
     },
     cost: (n, grid, b) => {
       const block = plainBlockCost(n + 2, b.width, costSpec(b, grid, 2));
-      return { cost: add(times(block, b.depth), plainFinalLayerCost(n, b.width, b.out)), tokens: n + 2 };
+      const skips = longSkipsCost(n + 2, b.width, b.depth, b.longSkips);
+      return {
+        cost: add(times(block, b.depth), skips, plainFinalLayerCost(n, b.width, b.out)),
+        tokens: n + 2,
+      };
     },
   },
 };

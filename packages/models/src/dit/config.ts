@@ -29,6 +29,11 @@ export const DiTConfig = z.strictObject({
   numClasses: posInt.default(1000),
   /** Classifier-free guidance label dropout while training (DiT: 0.1); 0 removes the null class. */
   classDropProb: z.number().min(0).max(1).default(0.1),
+  /**
+   * U-ViT's long skip connections (Bao et al. 2023): block i's output joins block depth - 1 - i's input, through a
+   * linear 2D -> D (`blocks/long-skips.ts`). Off: DiT as published.
+   */
+  longSkips: z.boolean().default(false),
 });
 export type DiTConfig = z.infer<typeof DiTConfig>;
 

@@ -12,7 +12,7 @@ export function ditCost(cfg: DiTConfig, clip: ClipShape, outC: number): ModelCos
   const p2 = cfg.patch * cfg.patch;
   const labels = table((cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d); // + the null class of CFG
   const stem = add(linear(n, p2 * clip[3], d), timestepEmbedder(d), labels);
-  const body = { depth, width: d, heads, mlpRatio: cfg.mlpRatio, out: p2 * outC };
+  const body = { depth, width: d, heads, mlpRatio: cfg.mlpRatio, out: p2 * outC, longSkips: cfg.longSkips };
   const { cost, tokens } = DIT_CONDITIONING[cfg.conditioning].cost(n, grid, body);
   return modelCostOf(add(stem, cost), tokens, n * d); // fixed: the sin-cos pos_embed table
 }

@@ -5,7 +5,8 @@
  *   inputs:  x (B, 1, H, W, C) noisy latents (an image is a 1-frame clip) · t (B, 1) timesteps · y (B, 1) labels
  *   output:  (B, 1, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance: ε
  *            and the variance interpolation v)
- * How t and y reach the blocks is the config's `conditioning` (§3.2; adaLN-Zero by default): `conditioning.ts`.
+ * How t and y reach the blocks is the config's `conditioning` (§3.2; adaLN-Zero by default): `conditioning.ts`;
+ * `longSkips` adds U-ViT's long skips between the halves of the blocks (`blocks/long-skips.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LabelEmbedder, PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym } from '@vtx/core';
@@ -34,7 +35,8 @@ export function buildDiT(cfg: DiTConfig, clip: ClipShape, outChannels: number): 
   });
   const yEmb = sym(labels, yIn); // (B, D)
 
-  const body = { depth, width, heads, mlpRatio: cfg.mlpRatio, out: cfg.patch * cfg.patch * outChannels };
+  const { mlpRatio, longSkips } = cfg;
+  const body = { depth, width, heads, mlpRatio, out: cfg.patch * cfg.patch * outChannels, longSkips };
   const out = DIT_CONDITIONING[cfg.conditioning].build({ x, xEmb, tEmb, yEmb }, body); // (B, 1, H', W', p·p·C')
   const y = sym(new Unpatchify({ patch, channels: outChannels, name: 'unpatchify' }), out); // (B, 1, H, W, C')
   return tfl.model({ inputs: [xIn, tIn, yIn], outputs: y, name: ditName(cfg) });

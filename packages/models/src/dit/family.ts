@@ -19,9 +19,11 @@ export const ditFamily = defineFamily({
   pytorch: {
     reference: 'facebookresearch/DiT',
     unsupported: (cfg) =>
-      cfg.conditioning === 'adaLN-Zero'
-        ? null
-        : `${ditName(cfg)} with ${cfg.conditioning} has no official checkpoint layout (adaLN-Zero only)`,
+      cfg.longSkips
+        ? `${ditName(cfg)} with longSkips has no official checkpoint layout (DiT has no long skips)`
+        : cfg.conditioning === 'adaLN-Zero'
+          ? null
+          : `${ditName(cfg)} with ${cfg.conditioning} has no official checkpoint layout (adaLN-Zero only)`,
     inputs: ['x', 't', 'y'],
     fixed(cfg, clip) {
       const [, h, w] = gridOf(clip, imagePatch(cfg.patch));

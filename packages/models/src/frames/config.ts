@@ -54,3 +54,16 @@ export function frameConditioningOf(model: ModelConfig): FrameConditioningOf | n
   if (!m.frameConditioning) return null;
   return { config: m.frameConditioning, unit: m.patch?.[0] ?? 1 };
 }
+
+/**
+ * How many frames a prompt gives a model of `T`-frame clips (what `vtx sample` and the browser sampler give): at
+ * one end (`end`: image-to-video's continuation, extend's overlap) the most tubelets training gave there
+ * (`maxGiven`, default half the clip, always leaving one generated), and at each end of a connect (`connect`:
+ * at most what leaves one tubelet between them). Counts are frames, multiples of `unit`; 0 when none fits.
+ */
+export function givenFrameCounts(fc: FrameConditioningOf, T: number): { end: number; connect: number } {
+  const tubelets = T / fc.unit;
+  const end = Math.max(0, Math.min(fc.config.maxGiven ?? Math.floor(tubelets / 2), tubelets - 1));
+  const connect = Math.min(end, Math.floor((tubelets - 1) / 2));
+  return { end: end * fc.unit, connect: connect * fc.unit };
+}

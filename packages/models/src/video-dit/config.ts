@@ -40,6 +40,11 @@ export const VideoDiTConfig = z.strictObject({
   text: TextEncoderConfig.default(TextEncoderConfig.parse({})),
   /** Train with given (clean) frames for image-to-video, extension and connecting clips (`frames/config.ts`); off when absent. */
   frameConditioning: FrameConditioning.optional(),
+  /**
+   * U-ViT's long skip connections (Bao et al. 2023): block i's output joins block depth - 1 - i's input, through a
+   * linear 2D -> D (`blocks/long-skips.ts`). Off: no skips.
+   */
+  longSkips: z.boolean().default(false),
 });
 export type VideoDiTConfig = z.infer<typeof VideoDiTConfig>;
 

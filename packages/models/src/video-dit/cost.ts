@@ -1,5 +1,6 @@
 /** The video DiT's parameters, tokens, Gflops and activations in closed form, mirroring `video-dit.ts`. */
 import { adaLNZeroBlockCost, finalLayerCost } from '../blocks/dit-block.js';
+import { longSkipsCost } from '../blocks/long-skips.js';
 import { add, branchSets, linear, timestepEmbedder, type Cost } from '../costs/count.js';
 import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, type ClipShape } from '../types.js';
@@ -21,6 +22,6 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number)
     const sets = branchSets(videoDitBlockAxes(cfg, i), grid);
     parts.push(adaLNZeroBlockCost(n, d, { heads, mlpRatio: cfg.mlpRatio, sets, cross: condition.cross }));
   }
-  parts.push(finalLayerCost(n, d, pt * ph * pw * outC));
+  parts.push(longSkipsCost(n, d, depth, cfg.longSkips), finalLayerCost(n, d, pt * ph * pw * outC));
   return modelCostOf(add(...parts), n);
 }

@@ -6,11 +6,13 @@
  *   output:  (B, T, H, W, C') with C' = outChannels, what the noise process reads (2C with a learned variance)
  * Every block is DiT's adaLN-Zero block, with joint, factorised or interleaved space-time attention (Latte's
  * variants). Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration
- * divisible by the patch; 3-D sin-cos positions are computed for the run-time grid.
+ * divisible by the patch; 3-D sin-cos positions are computed for the run-time grid. With `longSkips`, U-ViT's long
+ * skips join the halves of the blocks (`blocks/long-skips.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym, type Sym } from '@vtx/core';
 import { adaLNZeroBlock, finalLayer } from '../blocks/dit-block.js';
+import { blockStack } from '../blocks/long-skips.js';
 import { GivenFrameChannel } from '../frames/given-channel.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from './conditions.js';
@@ -38,10 +40,10 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels:
   const tEmb = sym(new TimestepEmbedder({ width, name: 't_embedder' }), tIn); // (B, D)
   const { c, context } = VIDEO_DIT_CONDITION[cfg.condition].build(cfg, tEmb, inputs, width); // c (B, D)
 
-  for (let i = 0; i < depth; i++) {
+  x = blockStack(x, depth, cfg.longSkips, (h, i) => {
     const spec = { heads, mlpRatio: cfg.mlpRatio, axes: videoDitBlockAxes(cfg, i) };
-    x = adaLNZeroBlock(x, c, spec, `blocks.${i}`, context);
-  }
+    return adaLNZeroBlock(h, c, spec, `blocks.${i}`, context); // (B, T', H', W', D)
+  });
   x = finalLayer(x, c, pt * ph * pw * outChannels, 'final_layer'); // (B, T', H', W', pt·ph·pw·C')
   const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x);
   return tfl.model({ inputs, outputs: out, name: videoDitName(cfg) });

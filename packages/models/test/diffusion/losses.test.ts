@@ -171,6 +171,29 @@ describe('trainingLosses', () => {
     ).toThrow('minSnrGamma must be a positive number');
   });
 
+  it('min-SNR-gamma weights are min(SNR, gamma) / SNR (eps), / (SNR + 1) (v) and min(SNR, gamma) (x0)', () => {
+    const gamma = 5;
+    const ts = [0, 3, 12, 24];
+    const closed = {
+      epsilon: (s: number) => Math.min(s, gamma) / s,
+      v: (s: number) => Math.min(s, gamma) / (s + 1),
+      x0: (s: number) => Math.min(s, gamma),
+    };
+    for (const predict of ['epsilon', 'v', 'x0'] as const) {
+      const d = new GaussianDiffusion({
+        betas: linearBetas(T),
+        predict,
+        variance: 'fixed-small',
+        minSnrGamma: gamma,
+      });
+      const w = values(d.lossWeights(tf.tensor1d(ts, 'int32')));
+      ts.forEach((ti, k) => expect(w[k]! / closed[predict](ab[ti]! / (1 - ab[ti]!))).toBeCloseTo(1, 4));
+    }
+    // the range covers both sides of gamma: clipped at t = 0, unclipped at t = 24
+    expect(ab[0]! / (1 - ab[0]!)).toBeGreaterThan(gamma);
+    expect(ab[24]! / (1 - ab[24]!)).toBeLessThan(gamma);
+  });
+
   it("'kl' is the vb term alone and 'rescaled-kl' multiplies it by T", () => {
     const out = randn([4, 2, 3, 3, 4], 9, 0, 0.5);
     const kl = new GaussianDiffusion({

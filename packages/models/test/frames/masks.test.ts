@@ -1,7 +1,13 @@
 /** Given-frame masks: the sampling modes' masks, the training draws (strategy frequencies, row-wise), latent frames. */
 import { withBatchPart } from '@vtx/core';
 import { describe, expect, it } from 'vitest';
-import { FrameConditioning, drawFrameMasks, frameMask, latentFrames } from '../../src/frames/index.js';
+import {
+  FrameConditioning,
+  drawFrameMasks,
+  frameMask,
+  givenFrameCounts,
+  latentFrames,
+} from '../../src/frames/index.js';
 
 const rowsOf = (m: Float32Array, frames: number) =>
   Array.from({ length: m.length / frames }, (_, r) => Array.from(m.slice(r * frames, (r + 1) * frames)));
@@ -13,6 +19,23 @@ describe('frameMask', () => {
     expect(frameMask('both', 5, [2, 1])).toEqual([true, true, false, false, true]);
     expect(() => frameMask('first', 4, 4)).toThrow(/leave at least 1/);
     expect(() => frameMask('both', 4, [0, 0])).toThrow(/at least 1/);
+  });
+});
+
+describe('givenFrameCounts', () => {
+  const of = (unit: number, maxGiven?: number) => ({
+    config: FrameConditioning.parse(maxGiven === undefined ? {} : { maxGiven }),
+    unit,
+  });
+
+  it('gives maxGiven tubelets at one end (default half the clip, always one left) and connects within one gap', () => {
+    expect(givenFrameCounts(of(1), 4)).toEqual({ end: 2, connect: 1 }); // 4 tubelets: half; 3 needed per gap
+    expect(givenFrameCounts(of(1), 6)).toEqual({ end: 3, connect: 2 });
+    expect(givenFrameCounts(of(2), 8)).toEqual({ end: 4, connect: 2 }); // 4 tubelets of 2 frames: counts in frames
+    expect(givenFrameCounts(of(1, 5), 4)).toEqual({ end: 3, connect: 1 }); // maxGiven past the clip: one stays
+    expect(givenFrameCounts(of(1, 1), 8)).toEqual({ end: 1, connect: 1 });
+    expect(givenFrameCounts(of(4), 4)).toEqual({ end: 0, connect: 0 }); // one tubelet: nothing can be given
+    expect(givenFrameCounts(of(1), 2)).toEqual({ end: 1, connect: 0 }); // two: extend yes, connect no
   });
 });
 

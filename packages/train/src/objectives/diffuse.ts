@@ -48,7 +48,9 @@ export class DiffuseObjective implements Objective {
     const x0 = clipsOf(tf, batch);
     const seed = mix32(this.seed, step);
     // row-wise draws for the global batch (data parallel: this rank keeps its rows)
-    const t = rowDraw([x0.shape[0]], ([b]) => this.process.sampleTimesteps(b!, seed)) as tf.Tensor1D;
+    const t = rowDraw([x0.shape[0]], ([b]) =>
+      this.process.sampleTimesteps(b!, seed, x0.shape),
+    ) as tf.Tensor1D;
     const noise = rowDraw(x0.shape, (s) => seededNormal(s, mix32(seed, 1)));
     const given = this.frames && this.givenFlags(x0.shape, mix32(seed, 3));
     const extra = [...(given ? [given] : []), ...trainingCondition(this.cond, batch, mix32(seed, 2))];

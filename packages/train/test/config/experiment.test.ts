@@ -48,9 +48,19 @@ describe('checks across sections (the experiment schema)', () => {
       'diffusion.process: expected one of "gaussian" | "rectified-flow", got "rectified_flow" (did you mean "rectified-flow"?)',
     );
     expect(issue(diffusionRun({}, { process: 'rectified-flow', schedule: 'cosine' }))).toMatch(
-      /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, sampler, samplingSteps, shift$/,
+      /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, minSnrGamma, sampler, samplingSteps, timestepShift, shift$/,
     );
     expect(issue(diffusionRun({}, { shift: 3 }))).toMatch(/^diffusion\.shift: unknown key/);
+    expect(issue(diffusionRun({}, { timestepShift: 2 }))).toMatch(/^diffusion\.timestepShift: unknown key/);
+  });
+
+  it('names timestepShift when it is neither a positive number nor { auto: { baseSize } }', () => {
+    const flow = { process: 'rectified-flow' };
+    for (const bad of [0, 'auto', { auto: { baseSize: [16, 16] } }])
+      expect(issue(diffusionRun({}, { ...flow, timestepShift: bad }))).toMatch(/^diffusion\.timestepShift/);
+    expect(
+      issue(diffusionRun({}, { ...flow, timestepShift: { auto: { baseSize: [1, 16, 16] } } })),
+    ).toBeNull();
   });
 
   it('names the file and line of a bad process or sampler in a YAML file', async () => {

@@ -16,18 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../../src/load-run.js';
 import { findChromium, launchChromium } from '../../../view/test/chromium.js';
 import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
-import { serveSampler, type SamplerSite } from './sampler-site.js';
-
-/** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
-interface PageWindow {
-  vtxSampler: {
-    ready: boolean;
-    error: string | null;
-    takesPicture: boolean;
-    picture: { width: number; height: number } | null;
-    last: { shape: number[]; data: number[] } | null;
-  };
-}
+import { openSampler, samplerState, serveSampler, untilSampler, type SamplerSite } from './sampler-site.js';
 
 const chrome = findChromium();
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-i2v-'));
@@ -79,29 +68,17 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
     const { png, values } = picture();
     writeFileSync(join(dir, 'first.png'), png);
     const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?model=model/&backend=wasm`);
-    await page.waitForFunction(
-      () =>
-        (window as unknown as PageWindow).vtxSampler.ready ||
-        (window as unknown as PageWindow).vtxSampler.error,
-      null,
-      { timeout: 600_000 },
-    );
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.takesPicture)).toBe(true);
+    const errors = await openSampler(page, url, 'wasm');
+    expect((await samplerState(page)).modes).toContain('image');
+    expect(await page.locator('#mode-field').isVisible()).toBe(true);
+    await page.selectOption('#mode', 'image');
     expect(await page.locator('#image-field').isVisible()).toBe(true);
 
     await page.setInputFiles('#image', join(dir, 'first.png'));
-    await page.waitForFunction(
-      () =>
-        (window as unknown as PageWindow).vtxSampler.picture ||
-        (window as unknown as PageWindow).vtxSampler.error,
-      null,
-      { timeout: 30_000 },
-    );
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.picture)).toEqual({
+    expect(await untilSampler(page, 'uploads.image', 30_000)).toBeNull();
+    expect((await samplerState(page)).uploads['image']).toEqual({
+      files: ['first.png'],
+      frames: 1,
       width: W,
       height: H,
     });
@@ -110,16 +87,9 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
     await page.fill('#guidance', '2');
     await page.fill('#seed', '5');
     await page.click('#sample');
-    await page.waitForFunction(
-      () =>
-        (window as unknown as PageWindow).vtxSampler.last ||
-        (window as unknown as PageWindow).vtxSampler.error,
-      null,
-      { timeout: 600_000 },
-    );
+    expect(await untilSampler(page, 'last')).toBeNull();
     expect(errors).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
-    const got = await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.last!);
+    const got = (await samplerState(page)).last!;
     expect(got.shape).toEqual([T, H, W, 3]);
 
     // the first tubelet (2 frames) is the picture, to float precision

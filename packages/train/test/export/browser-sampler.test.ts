@@ -13,18 +13,7 @@ import { loadRun } from '../../src/load-run.js';
 import { sampleClips } from '@vtx/models';
 import { findChromium, launchChromium } from '../../../view/test/chromium.js';
 import { tinyRun } from '../helpers/tiny.js';
-import { serveSampler, type SamplerSite } from './sampler-site.js';
-
-/** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts). */
-interface PageWindow {
-  vtxSampler: {
-    ready: boolean;
-    backend: string;
-    error: string | null;
-    stepsSeen: number;
-    last: { shape: number[]; data: number[] } | null;
-  };
-}
+import { openSampler, samplerState, serveSampler, untilSampler, type SamplerSite } from './sampler-site.js';
 
 const chrome = findChromium();
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-sampler-'));
@@ -68,10 +57,8 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
       // unnamed, the page takes webgpu only on a hardware adapter: here it stays on wasm
       const page = await gpuBrowser.newPage();
       await page.goto(`${url}?model=model/`);
-      await page.waitForFunction(() => (window as unknown as PageWindow).vtxSampler.ready, null, {
-        timeout: 600_000,
-      });
-      expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe('wasm');
+      expect(await untilSampler(page, 'ready')).toBeNull();
+      expect((await samplerState(page)).backend).toBe('wasm');
       expect(await page.evaluate(() => typeof (navigator as { gpu?: unknown }).gpu)).toBe('object');
     } finally {
       await gpuBrowser.close();
@@ -81,19 +68,13 @@ describe.skipIf(!chrome.path)(`browser sampler (${chrome.reason || chrome.path})
 
 /** Open the page on `backend`, sample class 2 with ddim4, guidance 2.5, seed 7; expect the Node sampler's clip. */
 async function sampleOnPage(page: Page, backend: string): Promise<void> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}?model=model/&backend=${backend}`);
-  await page.waitForFunction(
-    () =>
-      (window as unknown as PageWindow).vtxSampler.ready ||
-      (window as unknown as PageWindow).vtxSampler.error,
-    null,
-    { timeout: 600_000 },
-  );
-  expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.error)).toBeNull();
-  expect(await page.evaluate(() => (window as unknown as PageWindow).vtxSampler.backend)).toBe(backend);
-  expect(await page.locator('#image-field').isHidden()).toBe(true); // no frame conditioning: no first-frame upload
+  const errors = await openSampler(page, url, backend);
+  expect((await samplerState(page)).backend).toBe(backend);
+  // no frame conditioning: no image-to-video, extend or connect; editing needs none
+  expect(
+    await page.locator('#mode option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+  ).toEqual(['noise', 'edit']);
+  expect(await page.locator('#image-field').isHidden()).toBe(true);
   expect(await page.locator('#class option').allTextContents()).toEqual([
     '0: left-to-right',
     '1: right-to-left',
@@ -106,16 +87,9 @@ async function sampleOnPage(page: Page, backend: string): Promise<void> {
   await page.fill('#guidance', '2.5');
   await page.fill('#seed', '7');
   await page.click('#sample');
-  await page.waitForFunction(
-    () =>
-      (window as unknown as PageWindow).vtxSampler.last || (window as unknown as PageWindow).vtxSampler.error,
-    null,
-    { timeout: 600_000 },
-  );
-  const got = await page.evaluate(() => ({
-    last: (window as unknown as PageWindow).vtxSampler.last!,
-    steps: (window as unknown as PageWindow).vtxSampler.stepsSeen,
-  }));
+  expect(await untilSampler(page, 'last')).toBeNull();
+  const state = await samplerState(page);
+  const got = { last: state.last!, steps: state.stepsSeen };
   expect(errors).toEqual([]);
   expect(got.steps).toBe(4); // the page watched every denoising step
   expect(got.last.shape).toEqual([4, 16, 16, 3]);

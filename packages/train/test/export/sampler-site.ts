@@ -1,10 +1,12 @@
 /**
  * examples/browser-sampler as the browser tests use it: built by vite into `<dir>/site`, with a run's export under
- * `model/`, served by vite's preview server on a free local port.
+ * `model/`, served by vite's preview server on a free local port; and the page's state as the tests wait on it.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
+import { expect } from 'vitest';
 import { exportRun } from '../../src/export/index.js';
 
 const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
@@ -31,4 +33,51 @@ export async function serveSampler(run: string, dir: string): Promise<SamplerSit
     url: server.resolvedUrls!.local[0]!,
     close: () => new Promise<void>((r) => server.httpServer.close(() => r())),
   };
+}
+
+/** What the page exposes as `window.vtxSampler` (examples/browser-sampler/src/main.ts), as the tests read it. */
+export interface SamplerState {
+  ready: boolean;
+  backend: string;
+  error: string | null;
+  stepsSeen: number;
+  modes: string[];
+  uploads: Record<string, { files: string[]; frames: number; width: number; height: number } | undefined>;
+  last: { shape: number[]; data: number[] } | null;
+}
+
+/**
+ * Open the sampler at `url` with the export under model/ on `backend`, and wait until it is ready; the page's
+ * uncaught errors are collected into the returned list. Fails the test when the page shows an error instead.
+ */
+export async function openSampler(page: Page, url: string, backend: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}?model=model/&backend=${backend}`);
+  expect(await untilSampler(page, 'ready')).toBeNull();
+  return errors;
+}
+
+/**
+ * Wait until `window.vtxSampler` has `path` (e.g. 'last', 'uploads.extend') set, or shows an error; the error, or
+ * null.
+ */
+export async function untilSampler(page: Page, path: string, timeout = 600_000): Promise<string | null> {
+  await page.waitForFunction(
+    (keys) => {
+      const s = (window as unknown as { vtxSampler?: Record<string, unknown> }).vtxSampler;
+      if (!s) return false;
+      let v: unknown = s;
+      for (const k of keys) v = (v as Record<string, unknown> | undefined)?.[k];
+      return Boolean(v) || s['error'] !== null;
+    },
+    path.split('.'),
+    { timeout },
+  );
+  return samplerState(page).then((s) => s.error);
+}
+
+/** The page's `window.vtxSampler`. */
+export function samplerState(page: Page): Promise<SamplerState> {
+  return page.evaluate(() => (window as unknown as { vtxSampler: SamplerState }).vtxSampler);
 }
