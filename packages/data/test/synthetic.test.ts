@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import {
+  builtinDir,
   buildMovingMnist,
   buildSynthetic,
   COLOUR_RGB,
@@ -239,5 +240,27 @@ describe('Moving MNIST', () => {
     const again = await buildMovingMnist(path.join(root, 'mm2'), { kind: 'moving-mnist', count: 8, seed: 3 });
     expect(again.shards[0]!.sha256).toBe(ix.shards[0]!.sha256);
     expect(fs.existsSync(path.join(root, 'mm', ix.shards[0]!.file))).toBe(true);
+  });
+  it('images: fit and holdout draw from disjoint parts of each class; absent draws as before from all', async () => {
+    const base = { kind: 'moving-mnist', count: 200, frames: 1, size: 32, digits: 1, seed: 4 } as const;
+    const drawn = (images?: 'fit' | 'holdout'): number[] => {
+      const spec = MovingMnistSpec.parse({ ...base, images });
+      return Array.from(
+        { length: 200 },
+        (_, i) => (movingMnistClip(spec, i).meta as { mnistSamples: number[] }).mnistSamples[0]!,
+      );
+    };
+    const fit = drawn('fit');
+    const holdout = drawn('holdout');
+    const all = drawn();
+    expect(fit.every((j) => j % 5 !== 0)).toBe(true);
+    expect(holdout.every((j) => j % 5 === 0)).toBe(true);
+    expect(new Set(holdout).size).toBeGreaterThan(100); // many images, not a few repeated
+    expect(all.some((j) => j % 5 === 0) && all.some((j) => j % 5 !== 0)).toBe(true);
+    // Without `images` the clips and the cache directory are the ones the code before the option wrote (its digest).
+    const spec = { ...base, count: 8, frames: 2, seed: 3 };
+    const ix = await buildMovingMnist(path.join(tmpDir(), 'mm'), spec);
+    expect(ix.shards[0]!.sha256).toBe('6e354fb75f066de054f5171837be9b1d5a9f1eb207173accc90499b61187f36a');
+    expect(builtinDir(spec, 'C')).toBe(path.join('C', 'moving-mnist-e3a4b7a4b933'));
   });
 });

