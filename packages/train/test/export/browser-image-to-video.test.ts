@@ -4,27 +4,27 @@
  * and the whole clip equals the Node sampler's (`sampleClips` with the same given frames, what `vtx sample --image`
  * runs) for the same seed, class, steps and guidance, on wasm.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@vtx/core';
 import { sampleClips } from '@vtx/models';
-import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../../src/load-run.js';
-import { findChromium, launchChromium } from '../../../view/test/chromium.js';
-import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
-import { openSampler, samplerState, serveSampler, untilSampler, type SamplerSite } from './sampler-site.js';
+import { findChromium } from '../../../view/test/chromium.js';
+import {
+  frameConditionedSampler,
+  openSampler,
+  samplerState,
+  untilSampler,
+  type FrameSampler,
+} from './sampler-site.js';
 
 const chrome = findChromium();
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-i2v-'));
 const [T, H, W] = [6, 16, 16];
-let browser: Browser | undefined;
-let site: SamplerSite | undefined;
-let url = '';
-let run = '';
+let fx: FrameSampler | undefined;
 
 /** A 16x16 RGB picture, every pixel different, as PNG bytes, and its pixels in [-1, 1]. */
 function picture(): { png: Buffer; values: Float32Array } {
@@ -43,32 +43,15 @@ function picture(): { png: Buffer; values: Float32Array } {
 
 describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason || chrome.path})`, () => {
   beforeAll(async () => {
-    await selectBackend({ override: 'wasm' });
-    run = await tinyRun(dir, {
-      data: {
-        dataset: { kind: 'synthetic', count: 32, frames: T, height: H, width: W },
-        cacheDir: join(dir, 'cache'),
-        batchSize: 4,
-        worker: false,
-      },
-      model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
-    });
-    site = await serveSampler(run, dir);
-    url = site.url;
-    browser = await launchChromium(chrome.path!);
+    fx = await frameConditionedSampler(dir, [T, H, W], chrome.path!);
   }, 600_000);
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    rmSync(dir, { recursive: true, force: true });
-    await selectBackend({ override: 'cpu' });
-  });
+  afterAll(() => fx?.close());
 
   it("an uploaded picture is the first tubelet exactly, and the clip is the Node sampler's", async () => {
     const { png, values } = picture();
     writeFileSync(join(dir, 'first.png'), png);
-    const page = await browser!.newPage();
-    const errors = await openSampler(page, url, 'wasm');
+    const page = await fx!.browser.newPage();
+    const errors = await openSampler(page, fx!.url, 'wasm');
     expect((await samplerState(page)).modes).toContain('image');
     expect(await page.locator('#mode-field').isVisible()).toBe(true);
     await page.selectOption('#mode', 'image');
@@ -99,7 +82,7 @@ describe.skipIf(!chrome.path)(`browser sampler image-to-video (${chrome.reason |
         expect(Math.abs(got.data[f * frame + i]! - values[i]!)).toBeLessThan(1e-6);
 
     // the Node sampler with the same first frame, mask, class, steps, guidance and seed
-    const ref = await loadRun(run);
+    const ref = await loadRun(fx!.run);
     const clip = new Float32Array(T * frame);
     clip.set(values, 0);
     clip.set(values, frame);

@@ -6,29 +6,30 @@
  * (`extendClips` / `sampleClips`, what `vtx sample --extend/--connect/--edit` runs) for the same seed, class, steps
  * and guidance on wasm, and the given frames are in it unchanged. Wrong inputs show errors naming the file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@vtx/core';
 import { readPromptClip } from '@vtx/data';
 import { encodeGif, encodePng } from '@vtx/media';
 import { extendClips, frameMask, sampleClips } from '@vtx/models';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../../src/load-run.js';
-import { findChromium, launchChromium } from '../../../view/test/chromium.js';
-import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
-import { openSampler, samplerState, serveSampler, untilSampler, type SamplerSite } from './sampler-site.js';
+import { findChromium } from '../../../view/test/chromium.js';
+import {
+  frameConditionedSampler,
+  openSampler,
+  samplerState,
+  untilSampler,
+  type FrameSampler,
+} from './sampler-site.js';
 
 const chrome = findChromium();
 const dir = mkdtempSync(join(tmpdir(), 'vtx-browser-modes-'));
 const [T, H, W] = [6, 16, 16];
 const FRAME = H * W * 3;
-let browser: Browser | undefined;
-let site: SamplerSite | undefined;
-let url = '';
-let run = '';
+let fx: FrameSampler | undefined;
 
 /**
  * `n` frames of a bouncing-shapes-like clip (a 4x4 square moving on a flat background, colours of clip `seed`):
@@ -102,7 +103,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = b.le
 async function nodeClip(
   fn: (ref: Awaited<ReturnType<typeof loadRun>>) => Promise<tf.Tensor>,
 ): Promise<Float32Array> {
-  const ref = await loadRun(run);
+  const ref = await loadRun(fx!.run);
   try {
     const x = await fn(ref);
     const data = (await x.data()) as Float32Array;
@@ -119,30 +120,13 @@ describe.skipIf(!chrome.path)(
   `browser sampler: extend, connect, edit (${chrome.reason || chrome.path})`,
   () => {
     beforeAll(async () => {
-      await selectBackend({ override: 'wasm' });
-      run = await tinyRun(dir, {
-        data: {
-          dataset: { kind: 'synthetic', count: 32, frames: T, height: H, width: W },
-          cacheDir: join(dir, 'cache'),
-          batchSize: 4,
-          worker: false,
-        },
-        model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
-      });
-      site = await serveSampler(run, dir);
-      url = site.url;
-      browser = await launchChromium(chrome.path!);
+      fx = await frameConditionedSampler(dir, [T, H, W], chrome.path!);
     }, 600_000);
-    afterAll(async () => {
-      await browser?.close();
-      await site?.close();
-      rmSync(dir, { recursive: true, force: true });
-      await selectBackend({ override: 'cpu' });
-    });
+    afterAll(() => fx?.close());
 
     it('extends an animated GIF forward past the clip, and PNG frames backward, as extendClips does', async () => {
-      const page = await browser!.newPage();
-      const errors = await openSampler(page, url, 'wasm');
+      const page = await fx!.browser.newPage();
+      const errors = await openSampler(page, fx!.url, 'wasm');
       expect((await samplerState(page)).modes).toEqual(['noise', 'image', 'extend', 'connect', 'edit']);
       await page.selectOption('#mode', 'extend');
       expect(await page.locator('#extend-field').isVisible()).toBe(true);
@@ -208,8 +192,8 @@ describe.skipIf(!chrome.path)(
     });
 
     it("connects A's last frames to B's first, as sampleClips with both ends given does", async () => {
-      const page = await browser!.newPage();
-      const errors = await openSampler(page, url, 'wasm');
+      const page = await fx!.browser.newPage();
+      const errors = await openSampler(page, fx!.url, 'wasm');
       await page.selectOption('#mode', 'connect');
       const a = frames(3, 2);
       const b = frames(2, 3);
@@ -245,8 +229,8 @@ describe.skipIf(!chrome.path)(
     });
 
     it('edits an uploaded clip (SDEdit) as sampleClips does: strength 0.5 under a new class, and 0 keeps it', async () => {
-      const page = await browser!.newPage();
-      const errors = await openSampler(page, url, 'wasm');
+      const page = await fx!.browser.newPage();
+      const errors = await openSampler(page, fx!.url, 'wasm');
       await page.selectOption('#mode', 'edit');
       const input = frames(T, 1);
       expect(await upload(page, 'edit', 'edit', writeGif('edit.gif', input.rgba))).toBeNull();
@@ -272,8 +256,8 @@ describe.skipIf(!chrome.path)(
     });
 
     it('names the file it cannot read and frames of different sizes; resizes a picture as vtx sample does', async () => {
-      const page = await browser!.newPage();
-      await openSampler(page, url, 'wasm');
+      const page = await fx!.browser.newPage();
+      await openSampler(page, fx!.url, 'wasm');
       await page.selectOption('#mode', 'edit');
       const bad = join(dir, 'bad.gif');
       writeFileSync(bad, 'GIF89a but not really');

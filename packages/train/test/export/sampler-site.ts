@@ -2,12 +2,15 @@
  * examples/browser-sampler as the browser tests use it: built by vite into `<dir>/site`, with a run's export under
  * `model/`, served by vite's preview server on a free local port; and the page's state as the tests wait on it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import { selectBackend } from '@vtx/core';
+import type { Browser, Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { expect } from 'vitest';
 import { exportRun } from '../../src/export/index.js';
+import { launchChromium } from '../../../view/test/chromium.js';
+import { tinyRun, tinyVideoDiT } from '../helpers/tiny.js';
 
 const root = resolve(import.meta.dirname, '../../../../examples/browser-sampler');
 
@@ -32,6 +35,49 @@ export async function serveSampler(run: string, dir: string): Promise<SamplerSit
   return {
     url: server.resolvedUrls!.local[0]!,
     close: () => new Promise<void>((r) => server.httpServer.close(() => r())),
+  };
+}
+
+/** A served export of a tiny frame-conditioned run and the Chromium that opens it (the prompting tests' fixture). */
+export interface FrameSampler {
+  run: string;
+  url: string;
+  browser: Browser;
+  /** Closes the browser and the server, removes `dir`, and returns tfjs to `cpu`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Train a tiny class-conditional video DiT of `T` x `H` x `W` clips with frame conditioning on wasm (factorised
+ * attention; 32 bouncing-shapes clips) under `dir`, serve the sampler with its export, and launch Chromium.
+ */
+export async function frameConditionedSampler(
+  dir: string,
+  [T, H, W]: readonly [number, number, number],
+  chromePath: string,
+): Promise<FrameSampler> {
+  await selectBackend({ override: 'wasm' });
+  const run = await tinyRun(dir, {
+    data: {
+      dataset: { kind: 'synthetic', count: 32, frames: T, height: H, width: W },
+      cacheDir: join(dir, 'cache'),
+      batchSize: 4,
+      worker: false,
+    },
+    model: { ...tinyVideoDiT, attention: 'factorised', condition: 'class', frameConditioning: {} },
+  });
+  const site = await serveSampler(run, dir);
+  const browser = await launchChromium(chromePath);
+  return {
+    run,
+    url: site.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await site.close();
+      rmSync(dir, { recursive: true, force: true });
+      await selectBackend({ override: 'cpu' });
+    },
   };
 }
 
