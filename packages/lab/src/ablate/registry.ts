@@ -7,13 +7,13 @@
 import { coherenceScalingVerdict } from './coherence-verdict.js';
 import { familyCharts, familyScalingVerdict, type FamilyScalingOptions } from './family-scaling.js';
 import type { Ablation } from './types.js';
+import { captionsVerdict } from './captions-verdict.js';
+import { tubeletInitVerdict } from './tubelet-verdict.js';
 import {
   attentionVerdict,
-  captionsVerdict,
   gflopsCorrelationVerdict,
   orderVerdict,
   patchVerdict,
-  tubeletInitVerdict,
   vivitVariantsVerdict,
 } from './verdicts.js';
 

@@ -16,6 +16,7 @@ import { runDir, stageDir } from '../sweep/plan.js';
 import { markdownTable, metricOf, sweepReport, type ReportRow, type SweepReport } from '../sweep/report.js';
 import { runSweep } from '../sweep/run.js';
 import { ablation } from './registry.js';
+import { armsOf, meanInterval, seedOfRow } from './statistics.js';
 import type { Ablation, AblationScore, VerdictResult } from './types.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -72,6 +73,8 @@ export function ablationReadme(
   ];
   if (!r || !v) return [...head, `## Not run here`, '', `${extra.unavailable ?? 'not run'}.`, ''].join('\n');
   const m = r.metric;
+  const total = totalCompute(r);
+  const seeds = seedsOf(r);
   const stageRows = (r.stages ?? []).map((row) => [
     row.name,
     row.state,
@@ -115,6 +118,8 @@ export function ablationReadme(
     '',
     ...v.lines,
     '',
+    `**Seeds:** ${seeds}. **Total compute:** ${total.runs} runs and stages, ${(total.seconds / 60).toFixed(1)} run-minutes (the sum of each run's wall time; runs share the pool, so the sweep took less wall time) and ${n4(total.trainGflop)} training Gflop.`,
+    '',
     ...(stageRows.length
       ? [
           '## Stages',
@@ -156,28 +161,53 @@ export function ablationReadme(
 }
 
 /**
- * With a `seed` axis: one bar per combination of the other axes (an arm), the metric's mean over its seeds with the
- * sample standard deviation as the whisker. Empty without seeds.
+ * With a `seed` axis: one bar per combination of the other axes (an arm), the metric's mean over its seeds with its
+ * 95% bootstrap interval (the rule of statistics.ts) as the whisker. Empty without seeds.
  */
-export function armBars(report: SweepReport, metric: string): { label: string; y: number; err: number }[] {
+export function armBars(
+  report: SweepReport,
+  metric: string,
+): { label: string; y: number; lo: number; hi: number }[] {
   const axes = report.plan.axes.filter((k) => k !== 'seed');
   if (!report.plan.axes.includes('seed') || !axes.length) return [];
-  const groups = new Map<string, number[]>();
-  const done = (r: ReportRow) => r.state === 'completed' && metricOf(r, metric) !== undefined;
-  for (const r of report.rows.filter(done)) {
-    const label = axes
+  const label = (r: ReportRow) =>
+    axes
       .filter((k) => k in r.axes)
       .map((k) =>
         k === 'label' ? formatValue(r.axes[k]) : `${k.split('.').at(-1)}-${formatValue(r.axes[k])}`,
       )
       .join('_');
-    groups.set(label, [...(groups.get(label) ?? []), metricOf(r, metric)!]);
-  }
-  return [...groups].map(([label, ys]) => {
-    const mean = ys.reduce((s, y) => s + y, 0) / ys.length;
-    const sd = ys.length > 1 ? Math.sqrt(ys.reduce((s, y) => s + (y - mean) ** 2, 0) / (ys.length - 1)) : 0;
-    return { label, y: mean, err: sd };
+  const arms = armsOf({ ...report, metric });
+  return [...arms.values()].map((arm) => {
+    const i = meanInterval(arm);
+    return { label: label(arm.rows[0]!), y: i.estimate, lo: i.lo, hi: i.hi };
   });
+}
+
+/** The total compute an ablation took: the runs' and stages' wall seconds and training Gflop, summed. */
+export function totalCompute(report: SweepReport): { seconds: number; trainGflop: number; runs: number } {
+  const all = [...(report.stages ?? []), ...report.rows];
+  return {
+    seconds: all.reduce((s, r) => s + (r.seconds ?? 0), 0),
+    trainGflop: all.reduce((s, r) => s + (r.trainGflop ?? 0), 0),
+    runs: all.filter((r) => r.seconds !== undefined).length,
+  };
+}
+
+/**
+ * The seeds of a report's runs, said in words: its `seed` axis, else the `-seed<s>` suffixes of labelled runs (the
+ * family sweeps' convention; unsuffixed runs are seed 0), else the base config's one seed.
+ */
+export function seedsOf(report: SweepReport): string {
+  const list = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b).join(', ');
+  if (report.plan.axes.includes('seed')) return `${list(report.rows.map(seedOfRow))} (every arm)`;
+  const suffixed = report.rows.flatMap((r) => {
+    const m = /-seed(\d+)/.exec(String((r.axes['label'] as string | undefined) ?? ''));
+    return m ? [Number(m[1])] : [];
+  });
+  if (suffixed.length)
+    return `${list([0, ...suffixed])} (in the run labels, \`-seed<s>\`; the verdict shows each arm's)`;
+  return "one (the base config's)";
 }
 
 /**
@@ -307,7 +337,7 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
     await writeChart(
       join(docs, 'metric-by-arm'),
       barChart({
-        title: `${a.name}: ${a.metric}, mean ± sd over seeds`,
+        title: `${a.name}: ${a.metric}, mean over seeds with its 95% bootstrap interval`,
         x: 'arm',
         y: { title: a.metric },
         bars: arms,

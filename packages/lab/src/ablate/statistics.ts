@@ -87,7 +87,7 @@ export const seedOfRow = (r: ReportRow): number => (typeof r.axes['seed'] === 'n
 /** An arm's name from a row's axes minus the seed: its label, else `key=value` pairs. */
 export function armName(r: ReportRow): string {
   const axes = Object.entries(r.axes).filter(([k]) => k !== 'seed');
-  if ('label' in r.axes) return String(r.axes['label'] as string);
+  if ('label' in r.axes) return String(r.axes['label']);
   return axes.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || 'base';
 }
 
@@ -108,7 +108,7 @@ export function armsOf(report: SweepReport, opts: ArmOptions = {}): Map<string, 
     const v = value(r);
     if (r.state !== 'completed' || v === undefined || !Number.isFinite(v)) continue;
     if (opts.key !== undefined && !(opts.key in r.axes)) continue;
-    const name = opts.key === undefined ? armName(r) : String(r.axes[opts.key] as string);
+    const name = opts.key === undefined ? armName(r) : String(r.axes[opts.key]);
     groups.set(name, [...(groups.get(name) ?? []), { seed: seedOfRow(r), v, row: r }]);
   }
   return new Map(
