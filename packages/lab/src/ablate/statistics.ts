@@ -38,7 +38,7 @@ export const LEVEL = 0.95;
 /** Beyond this many seeds an unresolved claim is called undecidable at this budget. */
 const MAX_SEEDS = 1000;
 
-export const RULE = `Rule (packages/lab/src/ablate/statistics.ts): each arm's value per seed; ${LEVEL * 100}% percentile bootstrap intervals (${RESAMPLES.toLocaleString('en')} resamples, fixed generator seed) of each arm's mean and of each claimed difference or trend, paired over seeds where the arms share their seeds; a rate over n judged samples also carries its binomial noise. A claim is resolved when its interval excludes 0. Reproduced: every claim resolved in the paper's direction; not reproduced: any resolved against it; inconclusive otherwise (with one seed nothing is resolved).`;
+export const RULE = `Rule (packages/lab/src/ablate/statistics.ts): each arm's value per seed; ${LEVEL * 100}% percentile bootstrap intervals (${RESAMPLES.toLocaleString('en')} resamples, fixed generator seed) of each arm's mean and of each claimed difference or trend, paired over seeds where the arms share their seeds; a rate over n judged samples also carries its binomial noise. A claim is resolved when its interval excludes 0. Reproduced: every claim resolved in the paper's direction; not reproduced: any resolved against it; inconclusive otherwise (with one seed nothing is resolved; with 3 seeds a paired difference resolves only when every seed agrees in sign, a weak test).`;
 
 /** One arm: its value per seed (sorted by seed), optionally a rate over `samples` judged samples. */
 export interface Arm {

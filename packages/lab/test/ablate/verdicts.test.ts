@@ -12,7 +12,7 @@ import {
 } from '../../src/ablate/verdicts.js';
 import { captionsVerdict } from '../../src/ablate/captions-verdict.js';
 import { tubeletInitVerdict } from '../../src/ablate/tubelet-verdict.js';
-import { armBars } from '../../src/ablate/run.js';
+import { ablationReadme, armBars, seedsOf, totalCompute } from '../../src/ablate/run.js';
 import { loadSweep } from '../../src/sweep/expand.js';
 import type { ReportRow, SweepReport } from '../../src/sweep/report.js';
 import { resolve } from 'node:path';
@@ -383,6 +383,49 @@ describe('descriptive vs terse captions verdict', () => {
     expect(accuracySE(0.5, 100)).toBeCloseTo(0.05, 12);
     expect(accuracySE(0, 100)).toBeGreaterThan(0);
     expect(accuracySE(1, 100)).toBeCloseTo(accuracySE(0, 100), 12);
+  });
+});
+
+describe('ablation README: seeds and total compute', () => {
+  const runs = (axes: string[], rows: ReportRow[], stages: ReportRow[] = []): SweepReport => ({
+    ...rep('val/top1', rows),
+    plan: { axes } as SweepReport['plan'],
+    ...(stages.length ? { stages } : {}),
+  });
+
+  it('sums the runs’ and stages’ seconds and training Gflop, and names the seeds', () => {
+    const r = runs(
+      ['model.patch', 'seed'],
+      [
+        ...seeded('p4', { 'model.patch': 4 }, 'val/top1', [0.5, 0.6], () => ({
+          seconds: 60,
+          trainGflop: 100,
+        })),
+        ...seeded('p7', { 'model.patch': 7 }, 'val/top1', [0.4, 0.5], () => ({
+          seconds: 30,
+          trainGflop: 25,
+        })),
+      ],
+      [row('vit', {}, {}, { seconds: 120, trainGflop: 1000 })],
+    );
+    expect(totalCompute(r)).toEqual({ seconds: 300, trainGflop: 1250, runs: 5 });
+    expect(seedsOf(r)).toBe('0, 1 (every arm)');
+    const md = ablationReadme(ablation('vit-patch'), r, patchVerdict(r), { charts: [] });
+    expect(md).toContain(
+      '**Seeds:** 0, 1 (every arm). **Total compute:** 5 runs and stages, 5.0 run-minutes',
+    );
+    expect(md).toContain('and 1250 training Gflop.');
+  });
+
+  it('reads seeds from family labels, else says one seed', () => {
+    const fam = runs(
+      ['label'],
+      [row('dit-c1', { label: 'dit-c1' }, {}), row('dit-c1-seed2', { label: 'dit-c1-seed2' }, {})],
+    );
+    expect(seedsOf(fam)).toMatch(/^0, 2 \(in the run labels/);
+    expect(seedsOf(runs(['model.patch'], [row('p4', { 'model.patch': 4 }, {})]))).toBe(
+      "one (the base config's)",
+    );
   });
 });
 
