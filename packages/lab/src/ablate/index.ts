@@ -6,3 +6,4 @@ export * from './tubelet-verdict.js';
 export * from './captions-verdict.js';
 export * from './registry.js';
 export * from './run.js';
+export * from './report-summary.js';

@@ -11,12 +11,11 @@ import { startBackend, ExperimentConfig } from '@vtx/train';
 import { loadConfigFile } from '@vtx/config';
 import { loadJudge, scoreRun, type RunScore } from '@vtx/eval';
 import { barChart, writeChart } from '../plot/charts.js';
-import { formatValue } from '../sweep/naming.js';
 import { runDir, stageDir } from '../sweep/plan.js';
-import { markdownTable, metricOf, sweepReport, type ReportRow, type SweepReport } from '../sweep/report.js';
+import { markdownTable, metricOf, sweepReport, type SweepReport } from '../sweep/report.js';
 import { runSweep } from '../sweep/run.js';
 import { ablation } from './registry.js';
-import { armsOf, meanInterval, seedOfRow } from './statistics.js';
+import { armBars, seedsOf, totalCompute } from './report-summary.js';
 import type { Ablation, AblationScore, VerdictResult } from './types.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -158,56 +157,6 @@ export function ablationReadme(
     `Run on ${availableParallelism()} CPU cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), tfjs ${backends.join(' / ') || 'wasm'} backend, shared with other work${extra.wallSeconds ? `; sweep wall time ${Math.round(extra.wallSeconds / 60)} min` : ''}.`,
     '',
   ].join('\n');
-}
-
-/**
- * With a `seed` axis: one bar per combination of the other axes (an arm), the metric's mean over its seeds with its
- * 95% bootstrap interval (the rule of statistics.ts) as the whisker. Empty without seeds.
- */
-export function armBars(
-  report: SweepReport,
-  metric: string,
-): { label: string; y: number; lo: number; hi: number }[] {
-  const axes = report.plan.axes.filter((k) => k !== 'seed');
-  if (!report.plan.axes.includes('seed') || !axes.length) return [];
-  const label = (r: ReportRow) =>
-    axes
-      .filter((k) => k in r.axes)
-      .map((k) =>
-        k === 'label' ? formatValue(r.axes[k]) : `${k.split('.').at(-1)}-${formatValue(r.axes[k])}`,
-      )
-      .join('_');
-  const arms = armsOf({ ...report, metric });
-  return [...arms.values()].map((arm) => {
-    const i = meanInterval(arm);
-    return { label: label(arm.rows[0]!), y: i.estimate, lo: i.lo, hi: i.hi };
-  });
-}
-
-/** The total compute an ablation took: the runs' and stages' wall seconds and training Gflop, summed. */
-export function totalCompute(report: SweepReport): { seconds: number; trainGflop: number; runs: number } {
-  const all = [...(report.stages ?? []), ...report.rows];
-  return {
-    seconds: all.reduce((s, r) => s + (r.seconds ?? 0), 0),
-    trainGflop: all.reduce((s, r) => s + (r.trainGflop ?? 0), 0),
-    runs: all.filter((r) => r.seconds !== undefined).length,
-  };
-}
-
-/**
- * The seeds of a report's runs, said in words: its `seed` axis, else the `-seed<s>` suffixes of labelled runs (the
- * family sweeps' convention; unsuffixed runs are seed 0), else the base config's one seed.
- */
-export function seedsOf(report: SweepReport): string {
-  const list = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b).join(', ');
-  if (report.plan.axes.includes('seed')) return `${list(report.rows.map(seedOfRow))} (every arm)`;
-  const suffixed = report.rows.flatMap((r) => {
-    const m = /-seed(\d+)/.exec(String((r.axes['label'] as string | undefined) ?? ''));
-    return m ? [Number(m[1])] : [];
-  });
-  if (suffixed.length)
-    return `${list([0, ...suffixed])} (in the run labels, \`-seed<s>\`; the verdict shows each arm's)`;
-  return "one (the base config's)";
 }
 
 /**

@@ -12,7 +12,8 @@ import {
 } from '../../src/ablate/verdicts.js';
 import { captionsVerdict } from '../../src/ablate/captions-verdict.js';
 import { tubeletInitVerdict } from '../../src/ablate/tubelet-verdict.js';
-import { ablationReadme, armBars, seedsOf, totalCompute } from '../../src/ablate/run.js';
+import { ablationReadme } from '../../src/ablate/run.js';
+import { armBars, seedsOf, totalCompute } from '../../src/ablate/report-summary.js';
 import { loadSweep } from '../../src/sweep/expand.js';
 import type { ReportRow, SweepReport } from '../../src/sweep/report.js';
 import { resolve } from 'node:path';
