@@ -39,59 +39,31 @@ interface PromptSet {
 
 const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2));
 
-export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOptions): VerdictResult {
-  const early = incomplete(report);
-  if (early) return early;
-  const key = opts.key ?? 'data.caption';
-  const n = opts.samples ?? judgedSamples(report);
-  const armsFor = (metric: string, samples = n) =>
-    armsOf(report, { key, value: (r) => r.final[metric], samples });
-  const base = armsFor('sample/acc/mean');
-  const desc0 = base.get('descriptive');
-  const terse0 = base.get('terse');
-  if (!desc0 || !terse0) {
-    const any = report.rows.some((r) => r.final['sample/acc/mean'] !== undefined);
-    return {
-      verdict: 'inconclusive',
-      lines: [
-        any
-          ? 'The sweep needs a descriptive and a terse run.'
-          : 'The runs have no sample/acc/mean: their evaluation scored no samples (eval.judge).',
-      ],
-    };
-  }
-  const reliable = opts.reliable ?? 0.8;
-  const judge = (report.stages ?? []).find((s) => Object.keys(s.final).some((k) => k.startsWith('val/acc/')));
-  const ceiling = (a: string) => judge?.final[`val/acc/${a}`];
-  const attrs = Object.keys(desc0.rows[0]!.final)
-    .filter((k) => k.startsWith('sample/acc/') && k !== 'sample/acc/mean')
-    .map((k) => k.slice('sample/acc/'.length));
-  const inDist = opts.inDistribution;
-  const sets: PromptSet[] = [
-    { label: 'held-out combinations', prefix: 'sample/' },
-    ...(inDist && report.rows.some((r) => r.final[`${inDist}/acc/mean`] !== undefined)
-      ? [{ label: 'in distribution', prefix: `${inDist}/` }]
-      : []),
-  ];
-  // one pair of arms per set and attribute (the mean a rate over k·n samples)
-  const pair = (set: PromptSet, a: string): [Arm | undefined, Arm | undefined] => {
-    const arms = armsFor(`${set.prefix}acc/${a}`, a === 'mean' ? n * Math.max(1, attrs.length) : n);
-    return [arms.get('descriptive'), arms.get('terse')];
-  };
-  const claimOf = (set: PromptSet, a: string, text: string): Claim | undefined => {
-    const [d, t] = pair(set, a);
-    return d && t ? better(d, t, true, text) : undefined;
-  };
-  const isReliable = (a: string) => (ceiling(a) ?? 0) >= reliable;
-  const [held] = sets as [PromptSet, ...PromptSet[]];
-  const heldOut = opts.heldOut.filter((a) => attrs.includes(a) && isReliable(a));
-  const claims = [
-    ...sets.map((set) => claimOf(set, 'mean', `descriptive ahead on the mean, ${set.label}`)),
-    ...heldOut.map((a) => claimOf(held, a, `descriptive ahead on ${a}, held-out combinations`)),
-  ].filter((c): c is Claim => c !== undefined);
+/** What the table and notes read: the prompt sets, the attributes, the judge's ceilings and the arms per metric. */
+interface Reading {
+  opts: CaptionsVerdictOptions;
+  /** Samples per arm, seed and set. */
+  n: number;
+  reliable: number;
+  sets: PromptSet[];
+  attrs: string[];
+  /** Held-out attributes the judge reads reliably. */
+  heldOut: string[];
+  judge: ReportRow | undefined;
+  /** The descriptive and terse arms of one attribute's accuracy in one prompt set (`mean`: a rate over k·n). */
+  pair: (set: PromptSet, a: string) => [Arm | undefined, Arm | undefined];
+  /** Both arms' mean over seeds of a metric. */
+  meanOf: (arm: 'descriptive' | 'terse', k: string) => number | undefined;
+}
+
+const ceiling = (r: Reading, a: string) => r.judge?.final[`val/acc/${a}`];
+const isReliable = (r: Reading, a: string) => (ceiling(r, a) ?? 0) >= r.reliable;
+
+/** Per attribute: chance, the judge's ceiling, and per set both arms' means and the difference's interval. */
+function table(r: Reading): string[] {
   const cells = (a: string) =>
-    sets.flatMap((set) => {
-      const [d, t] = pair(set, a);
+    r.sets.flatMap((set) => {
+      const [d, t] = r.pair(set, a);
       if (!d || !t) return ['n/a', 'n/a'];
       const c = better(d, t, true);
       const i = c.interval!;
@@ -101,26 +73,23 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
         `${c.status === 'unresolved' ? g : `**${g}**`} [${i.lo.toFixed(2)}, ${i.hi.toFixed(2)}]`,
       ];
     });
-  const unreadable = attrs.filter((a) => !isReliable(a));
-  const seeds = Math.min(desc0.values.length, terse0.values.length);
-  const table = [
-    `| attribute | chance | judge's validation accuracy | ${sets.map((set) => `${set.label}: descriptive / terse | difference [95% interval]`).join(' | ')} |`,
-    `| --- | ---: | ---: | ${sets.map(() => '---: | ---:').join(' | ')} |`,
-    ...attrs.map(
+  return [
+    `| attribute | chance | judge's validation accuracy | ${r.sets.map((set) => `${set.label}: descriptive / terse | difference [95% interval]`).join(' | ')} |`,
+    `| --- | ---: | ---: | ${r.sets.map(() => '---: | ---:').join(' | ')} |`,
+    ...r.attrs.map(
       (a) =>
-        `| ${a}${opts.heldOut.includes(a) ? ' (held out in combination)' : ''}${isReliable(a) ? '' : ' †'} | ${f2(SHAPE_CHANCE[a])} | ${f2(ceiling(a))} | ${cells(a).join(' | ')} |`,
+        `| ${a}${r.opts.heldOut.includes(a) ? ' (held out in combination)' : ''}${isReliable(r, a) ? '' : ' †'} | ${f2(SHAPE_CHANCE[a])} | ${f2(ceiling(r, a))} | ${cells(a).join(' | ')} |`,
     ),
-    `| **mean** | | ${f2(judge?.final['val/acc'])} | ${cells('mean').join(' | ')} |`,
+    `| **mean** | | ${f2(r.judge?.final['val/acc'])} | ${cells('mean').join(' | ')} |`,
   ];
-  const meanOf = (arm: 'descriptive' | 'terse', k: string) => {
-    const rows = (arm === 'descriptive' ? desc0 : terse0).rows.filter(
-      (r: ReportRow) => r.final[k] !== undefined,
-    );
-    return rows.length ? mean(rows.map((r) => r.final[k]!)) : undefined;
-  };
+}
+
+/** The other measures (Fréchet, pixel readers), the whole held-out combination, and what the judge cannot read. */
+function notes(r: Reading): string[] {
+  const { opts } = r;
   const other = (label: string, k: string, note: string) => {
-    const d = meanOf('descriptive', k);
-    const t = meanOf('terse', k);
+    const d = r.meanOf('descriptive', k);
+    const t = r.meanOf('terse', k);
     return d !== undefined && t !== undefined
       ? [`- ${label}: descriptive ${fmt(d, 4)}, terse ${fmt(t, 4)} (${note}; mean over seeds).`]
       : [];
@@ -129,29 +98,30 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
   const together = (arm: 'descriptive' | 'terse') =>
     Math.max(
       0,
-      opts.heldOut.reduce((s, a) => s + (meanOf(arm, `sample/acc/${a}`) ?? NaN), 0) -
+      opts.heldOut.reduce((s, a) => s + (r.meanOf(arm, `sample/acc/${a}`) ?? NaN), 0) -
         (opts.heldOut.length - 1),
     );
   // held-out attributes the descriptive model does not draw above chance even on prompts seen in training
-  const inSet = sets[1];
+  const inSet = r.sets[1];
   const notLearned = inSet
-    ? heldOut.filter((a) => {
-        const d = pair(inSet, a)[0];
-        return d !== undefined && meanInterval(d).lo <= (SHAPE_CHANCE[a] ?? 0);
+    ? r.heldOut.flatMap((a) => {
+        const d = r.pair(inSet, a)[0];
+        return d !== undefined && meanInterval(d).lo <= (SHAPE_CHANCE[a] ?? 0) ? [{ a, d }] : [];
       })
     : [];
-  return claimsVerdict(claims, [
-    `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm, seed and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Means over ${seeds} seed${seeds === 1 ? '' : 's'}; difference = descriptive − terse with its 95% bootstrap interval, in bold when resolved. †: the judge reads it below ${reliable} on real clips.`,
-    '',
-    ...table,
-    '',
+  const unreadable = r.attrs.filter((a) => !isReliable(r, a));
+  return [
     ...other(
       'Fréchet distance to the real held-out clips in the judge’s features',
       'sample/frechet',
       'lower is closer',
     ),
     ...(inSet
-      ? other('Fréchet distance to real in-distribution clips', `${inDist}/frechet`, 'lower is closer')
+      ? other(
+          'Fréchet distance to real in-distribution clips',
+          `${opts.inDistribution}/frechet`,
+          'lower is closer',
+        )
       : []),
     ...other(
       'Fraction of held-out samples showing one subject in every frame (closed-form pixel reader, 1 on real clips)',
@@ -163,7 +133,7 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
       'sample/direction-acc',
       'chance 0.25',
     ),
-    ...(opts.heldOut.every((a) => attrs.includes(a)) && opts.heldOut.length > 1
+    ...(opts.heldOut.every((a) => r.attrs.includes(a)) && opts.heldOut.length > 1
       ? [
           `- Held-out samples showing the whole held-out combination (${opts.heldOut.join(' and ')} both right), at least: descriptive ${f2(together('descriptive'))}, terse ${f2(together('terse'))} (a lower bound from the per-attribute accuracies).`,
         ]
@@ -171,12 +141,79 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
     ...(unreadable.length
       ? [
           '',
-          `The judge reads ${unreadable.map((a) => `${a} (${f2(ceiling(a))}, chance ${f2(SHAPE_CHANCE[a])})`).join(', ')} below ${reliable} on real clips: sample accuracy there says little about the generator.`,
+          `The judge reads ${unreadable.map((a) => `${a} (${f2(ceiling(r, a))}, chance ${f2(SHAPE_CHANCE[a])})`).join(', ')} below ${r.reliable} on real clips: sample accuracy there says little about the generator.`,
         ]
       : []),
     ...notLearned.map(
-      (a) =>
-        `On ${a} the descriptive model is not above chance in distribution either (${f2(mean(pair(inSet!, a)[0]!.values))}, chance ${f2(SHAPE_CHANCE[a])}; the lower end of its interval is at or below chance): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
+      ({ a, d }) =>
+        `On ${a} the descriptive model is not above chance in distribution either (${f2(mean(d.values))}, chance ${f2(SHAPE_CHANCE[a])}; the lower end of its interval is at or below chance): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
     ),
+  ];
+}
+
+export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOptions): VerdictResult {
+  const early = incomplete(report);
+  if (early) return early;
+  const key = opts.key ?? 'data.caption';
+  const n = opts.samples ?? judgedSamples(report);
+  const armsFor = (metric: string, samples = n) =>
+    armsOf(report, { key, value: (r) => r.final[metric], samples });
+  const base = armsFor('sample/acc/mean');
+  const desc = base.get('descriptive');
+  const terse = base.get('terse');
+  if (!desc || !terse) {
+    const any = report.rows.some((r) => r.final['sample/acc/mean'] !== undefined);
+    return {
+      verdict: 'inconclusive',
+      lines: [
+        any
+          ? 'The sweep needs a descriptive and a terse run.'
+          : 'The runs have no sample/acc/mean: their evaluation scored no samples (eval.judge).',
+      ],
+    };
+  }
+  const attrs = Object.keys(desc.rows[0]!.final)
+    .filter((k) => k.startsWith('sample/acc/') && k !== 'sample/acc/mean')
+    .map((k) => k.slice('sample/acc/'.length));
+  const inDist = opts.inDistribution;
+  const sets: PromptSet[] = [
+    { label: 'held-out combinations', prefix: 'sample/' },
+    ...(inDist && report.rows.some((r) => r.final[`${inDist}/acc/mean`] !== undefined)
+      ? [{ label: 'in distribution', prefix: `${inDist}/` }]
+      : []),
+  ];
+  const reading: Reading = {
+    opts,
+    n,
+    reliable: opts.reliable ?? 0.8,
+    sets,
+    attrs,
+    heldOut: [],
+    judge: (report.stages ?? []).find((s) => Object.keys(s.final).some((k) => k.startsWith('val/acc/'))),
+    pair: (set, a) => {
+      const arms = armsFor(`${set.prefix}acc/${a}`, a === 'mean' ? n * Math.max(1, attrs.length) : n);
+      return [arms.get('descriptive'), arms.get('terse')];
+    },
+    meanOf: (arm, k) => {
+      const rows = (arm === 'descriptive' ? desc : terse).rows.filter((r) => r.final[k] !== undefined);
+      return rows.length ? mean(rows.map((r) => r.final[k]!)) : undefined;
+    },
+  };
+  reading.heldOut = opts.heldOut.filter((a) => attrs.includes(a) && isReliable(reading, a));
+  const claimOf = (set: PromptSet, a: string, text: string): Claim | undefined => {
+    const [d, t] = reading.pair(set, a);
+    return d && t ? better(d, t, true, text) : undefined;
+  };
+  const claims = [
+    ...sets.map((set) => claimOf(set, 'mean', `descriptive ahead on the mean, ${set.label}`)),
+    ...reading.heldOut.map((a) => claimOf(sets[0]!, a, `descriptive ahead on ${a}, held-out combinations`)),
+  ].filter((c): c is Claim => c !== undefined);
+  const seeds = Math.min(desc.values.length, terse.values.length);
+  return claimsVerdict(claims, [
+    `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm, seed and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Means over ${seeds} seed${seeds === 1 ? '' : 's'}; difference = descriptive − terse with its 95% bootstrap interval, in bold when resolved. †: the judge reads it below ${reading.reliable} on real clips.`,
+    '',
+    ...table(reading),
+    '',
+    ...notes(reading),
   ]);
 }
