@@ -5,6 +5,7 @@ import {
   frameConditioningOf,
   modelTask,
   numClassesOf,
+  tokenMaskingOf,
   type Condition,
   type NoiseProcess,
 } from '@vtx/models';
@@ -43,6 +44,13 @@ export function makeObjective(
       if (cfg.model.kind !== 'vae') throw new Error("the reconstruction objective is the VAE's only");
       return new ReconstructObjective(model, cfg.model, cfg.seed);
     case 'diffuse':
-      return new DiffuseObjective(model, process!, condition!, cfg.seed, frameConditioningOf(cfg.model));
+      return new DiffuseObjective(
+        model,
+        process!,
+        condition!,
+        cfg.seed,
+        frameConditioningOf(cfg.model),
+        tokenMaskingOf(cfg.model as { maskRatio?: number; patch?: unknown }),
+      );
   }
 }
