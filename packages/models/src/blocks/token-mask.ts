@@ -166,9 +166,10 @@ export interface TokenMasking {
 }
 
 /** The masking a DiT (patch p) or video DiT (tubelet) config trains with, or null (maskRatio 0 or absent). */
-export function tokenMaskingOf(model: { maskRatio?: number; patch?: unknown }): TokenMasking | null {
-  if (!model.maskRatio) return null;
-  const p = model.patch;
-  const patch = typeof p === 'number' ? [1, p, p] : (p as number[]);
-  return { ratio: model.maskRatio, patch: [patch[0]!, patch[1]!, patch[2]!] };
+export function tokenMaskingOf(model: object): TokenMasking | null {
+  const m = model as { maskRatio?: number; patch?: number | readonly number[] };
+  if (!m.maskRatio) return null;
+  const p = m.patch;
+  const patch = typeof p === 'number' ? [1, p, p] : p!;
+  return { ratio: m.maskRatio, patch: [patch[0]!, patch[1]!, patch[2]!] };
 }

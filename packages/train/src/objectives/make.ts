@@ -50,7 +50,7 @@ export function makeObjective(
         condition!,
         cfg.seed,
         frameConditioningOf(cfg.model),
-        tokenMaskingOf(cfg.model as { maskRatio?: number; patch?: unknown }),
+        tokenMaskingOf(cfg.model),
       );
   }
 }
