@@ -13,6 +13,10 @@
  * With token masking (`model.maskRatio`, MaskDiT), each training clip keeps a seeded random round((1 − r)·N) of its
  * N tokens: the model's blocks see those only (`setTokenMask` for the step's forward pass) and the loss averages over
  * their pixels only. Evaluation and sampling set no mask.
+ *
+ * With REPA (`train.repa`, ./repa.ts) the model runs with its projector as a second output and the loss adds
+ * λ · (−mean cosine similarity) of the projected hidden tokens to the frozen encoder's features of x0 (logged as
+ * `repa`, before λ). Evaluation reports the diffusion loss alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -34,6 +38,7 @@ import {
   type TokenMasking,
 } from '@vtx/models';
 import { trainingCondition } from './conditioning.js';
+import { Repa } from './repa.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
 export class DiffuseObjective implements Objective {
@@ -52,6 +57,8 @@ export class DiffuseObjective implements Objective {
     private readonly frames: FrameConditioningOf | null = null,
     /** The model's token masking in training (`tokenMaskingOf`), or null: every token. */
     private readonly masking: TokenMasking | null = null,
+    /** REPA's alignment term (`train.repa`), or null. */
+    private readonly repa: Repa | null = null,
   ) {
     this.buckets = new LossBuckets(process.numTimesteps, 4);
   }
@@ -69,8 +76,12 @@ export class DiffuseObjective implements Objective {
     const keep = this.masking && this.drawKeep(x0.shape, mix32(seed, 4));
     if (keep) setTokenMask(this.model, keep);
     let l: ProcessLosses;
+    let projected: tf.Tensor | null = null; // REPA's projected hidden tokens of this forward pass
+    const denoise = this.repa
+      ? this.repa.denoiser((p) => (projected = tf.keep(p)))
+      : denoiser(this.model, true);
     try {
-      l = this.process.trainingLosses(denoiser(this.model, true), x0, t, {
+      l = this.process.trainingLosses(denoise, x0, t, {
         noise,
         extra,
         ...(given ? { given: given.reshape([x0.shape[0], x0.shape[1]!, 1, 1, 1]) } : {}),
@@ -81,7 +92,11 @@ export class DiffuseObjective implements Objective {
     }
     const metrics: Record<string, tf.Scalar> = {};
     for (const [name, term] of Object.entries(l.terms)) metrics[name] = tf.mean(term);
-    return { loss: tf.mean(l.loss), metrics };
+    if (!projected) return { loss: tf.mean(l.loss), metrics };
+    const align = tf.mean<tf.Scalar>(Repa.negCosine(projected, this.repa!.target(x0))); // −mean cos, no gradient to the encoder
+    tf.dispose(projected);
+    metrics['repa'] = align;
+    return { loss: tf.add<tf.Scalar>(tf.mean(l.loss), tf.mul(this.repa!.weight, align)), metrics };
   }
 
   /** The token grid [T', H', W'] of clips of `shape` (B, T, H, W, C) under the masking's tubelet. */

@@ -14,6 +14,7 @@ import { AttributesObjective } from './attributes.js';
 import { ClassifyObjective, classifierViews } from './classify.js';
 import { DiffuseObjective } from './diffuse.js';
 import type { Objective } from './objective.js';
+import type { Repa } from './repa.js';
 import { ReconstructObjective } from './reconstruct.js';
 
 /** `process` and `condition`: a diffusion run's (null otherwise). */
@@ -22,6 +23,8 @@ export function makeObjective(
   model: tfl.LayersModel,
   process: NoiseProcess | null,
   condition: Condition | null,
+  /** A diffusion run's REPA term (`train.repa`), loaded by the caller. */
+  repa: Repa | null = null,
 ): Objective {
   const { labelSmoothing, mixup } = cfg.train;
   switch (modelTask(cfg.model)) {
@@ -51,6 +54,7 @@ export function makeObjective(
         cfg.seed,
         frameConditioningOf(cfg.model),
         tokenMaskingOf(cfg.model),
+        repa,
       );
   }
 }

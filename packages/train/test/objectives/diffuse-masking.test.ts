@@ -61,10 +61,10 @@ describe('DiffuseObjective with token masking', () => {
     const drop = tokenDroppers(model)[0]!;
     const masks: number[][] = [];
     const setMask = drop.setMask.bind(drop);
-    drop.setMask = ((keep: Int32Array | null, b?: number, n?: number) => {
+    drop.setMask = (keep: Int32Array | null, b?: number, n?: number) => {
       if (keep) masks.push(Array.from(keep));
       setMask(keep, b, n);
-    });
+    };
     const fed: { x: Float32Array; t: Float32Array; out: Float32Array }[] = [];
     const apply = model.apply.bind(model);
     model.apply = (inputs: tf.Tensor[], kwargs: object) => {
