@@ -220,7 +220,14 @@ describe('REPA', () => {
     );
     const loaded = await loadRun(out);
     expect(loaded.model.weights.some((w) => w.originalName.startsWith('repa.'))).toBe(false);
+    // resumed for a third step: the projector comes back from the checkpoint
+    await train(
+      { ...cfg, train: { ...(cfg.train as object), steps: 3 } },
+      { out, terminal: quiet, resume: true },
+    );
+    expect((await listCheckpoints(join(out, 'checkpoints'))).at(-1)!.step).toBe(3);
     const recs = (await readMetrics(join(out, 'metrics.jsonl'))).filter((r) => 'loss' in r);
+    expect(recs.map((r) => r['step'])).toEqual([1, 2, 3]);
     expect(recs.every((r) => typeof r['repa'] === 'number')).toBe(true);
     expect(digest()).toEqual(before);
 
