@@ -63,6 +63,7 @@ export class Repa {
             'REPA with model.maskRatio is not built: the hidden tokens of a masked step are the kept ones only',
         },
       ]);
+    const hidden = hiddenTokens(model, cfg); // the model's side first: no encoder is loaded for a config that cannot use it
     let run;
     try {
       run = await loadRun(cfg.encoder);
@@ -110,7 +111,7 @@ export class Repa {
       throw issue(
         `${cfg.encoder}: its token grid ${encoderGrid.join('x')} is not the model's ${grid.join('x')} nor an integer multiple of it`,
       );
-    const training = withProjector(model, cfg, dEnc);
+    const training = withProjector(model, hidden, cfg, dEnc);
     return new Repa(training, encoder, prefix, pool, encoderGrid, cfg.weight);
   }
 
@@ -154,8 +155,8 @@ export class Repa {
   }
 }
 
-/** The model with REPA's projector on its hidden tokens after block `cfg.depth` as a second output. */
-function withProjector(model: tfl.LayersModel, cfg: RepaSection, dEnc: number): tfl.LayersModel {
+/** The model's hidden tokens after block `cfg.depth` (B, T', H', W', D), or a ConfigError naming what does not fit. */
+function hiddenTokens(model: tfl.LayersModel, cfg: RepaSection): Sym {
   const block = `blocks.${cfg.depth - 1}.`;
   const last = model.layers.filter((l) => l.name.startsWith(block)).at(-1);
   if (!last)
@@ -175,6 +176,11 @@ function withProjector(model: tfl.LayersModel, cfg: RepaSection, dEnc: number): 
         message: `the hidden tokens after block ${cfg.depth} are not a token grid (DiT's in-context conditioning adds tokens)`,
       },
     ]);
+  return hidden;
+}
+
+/** The model with REPA's projector on its hidden tokens after block `cfg.depth` as a second output. */
+function withProjector(model: tfl.LayersModel, hidden: Sym, cfg: RepaSection, dEnc: number): tfl.LayersModel {
   const width = hidden.shape[4]!;
   const p = cfg.projectorWidth ?? 4 * width;
   let h = sym(new Linear({ units: p, name: `${PREFIX}projector.0` }), hidden);

@@ -137,6 +137,16 @@ describe('REPA', () => {
     expect((await refusal({}, dit([1, 4, 4]))).message).toMatch(/token grid 2x2x2 is not the model's 4x4x4/);
     expect((await refusal({}, dit([2, 8, 8]), [4, 32, 32, 3])).message).toMatch(/built for clips 4x16x16x3/);
     expect(await refusal({ depth: 3 })).toMatchObject({ path: 'train.repa.depth' });
+    const inContext = ModelConfig.parse({
+      kind: 'dit',
+      depth: 2,
+      width: 16,
+      heads: 2,
+      patch: 4,
+      numClasses: 4,
+      conditioning: 'in-context',
+    });
+    expect((await refusal({}, inContext, [1, 16, 16, 3])).message).toMatch(/not a token grid/);
     expect(await refusal({}, dit([2, 8, 8], { attention: 'joint', maskRatio: 0.5 }))).toMatchObject({
       path: 'train.repa',
     });
