@@ -91,10 +91,11 @@ function reference(g: Geometry, qkv: Float64Array, mask: Float32Array | null, w?
           toks.forEach((j, k) => {
             const p = probs[r]![k]!;
             const dS = p * (dP[k]! - rowsum) * scale;
+            const add = (idx: number, v: number) => (grad[idx] = grad[idx]! + v);
             for (let c = 0; c < g.dh; c++) {
-              grad[at(j, 2, c)] += p * dO(i, c);
-              grad[at(i, 0, c)] += dS * qkv[at(j, 1, c)]!;
-              grad[at(j, 1, c)] += dS * qkv[at(i, 0, c)]!;
+              add(at(j, 2, c), p * dO(i, c));
+              add(at(i, 0, c), dS * qkv[at(j, 1, c)]!);
+              add(at(j, 1, c), dS * qkv[at(i, 0, c)]!);
             }
           });
         });
