@@ -40,7 +40,9 @@ Seqs seqs_of(const AttnShape& s, int64_t head) {
   return {s.b, n, n, s.t, s.hw, AttnAxis::Joint};
 }
 
-// The (head, sequence) tasks in order, each independent (disjoint outputs), dealt to the pool in ranges.
+// The (head, sequence) tasks in order, each independent (disjoint outputs), dealt to the pool in ranges: 8 per
+// thread, claimed as threads come free, so a thread that is descheduled (a loaded machine) or holds the costlier
+// tasks (split heads: space sequences and time sequences differ in length) does not hold the others up.
 template <typename F>
 void for_tasks(const AttnShape& s, F fn) {
   std::vector<std::pair<int64_t, int64_t>> tasks;  // (head, sequence)
@@ -49,7 +51,8 @@ void for_tasks(const AttnShape& s, F fn) {
     for (int64_t i = 0; i < q.count; i++) tasks.emplace_back(h, i);
   }
   const int64_t n = static_cast<int64_t>(tasks.size());
-  const int parts = static_cast<int>(std::min<int64_t>(pool().size(), n));
+  const int threads = pool().size();
+  const int parts = threads <= 1 ? 1 : static_cast<int>(std::min<int64_t>(8 * threads, n));
   auto run = [&](int p) {
     const int64_t b = n * p / parts, e = n * (p + 1) / parts;
     if (b < e) fn(tasks.data() + b, tasks.data() + e);
