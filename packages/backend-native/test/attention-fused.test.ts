@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNELS, gridAttention, SelfAttention, setFusedOps, setSeed, type GridAxis } from '@vtx/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ATTENTION_IMPLS, forceAttention, nativeAddon } from '../src/backend.js';
+import { ATTENTION_IMPLS, forceAttention, GEMM_IMPLS, nativeAddon } from '../src/backend.js';
 import { numericGrads, randn, relErr, status, unavailable, valueAndGrads } from './helpers.js';
 
 interface Geometry {
@@ -260,4 +260,28 @@ describe.each(ATTENTION_IMPLS)('fused grid attention on native, %s inner loops',
       x.dispose();
     },
   );
+});
+
+// the generic path's block products go through whichever GEMM is chosen: on a CPU without AVX-512 that is
+// OpenBLAS, the AVX2 kernel or the portable loop, so each exact one this machine has runs it here
+describe.skipIf(unavailable)('fused grid attention, generic inner loops on every exact GEMM', () => {
+  const initialGemm = status.available ? status.gemm : 'scalar';
+  const gemms = GEMM_IMPLS.filter((i) => i !== 'bf16' && addon?.setGemm(i) === true);
+  addon?.setGemm(initialGemm);
+  const g = GEOMETRIES.find((x) => x.hw === 130)!; // three score blocks, a mask, head width 17
+
+  it.each(gemms)('GEMM %s: values and gradients = float64', async (gemm) => {
+    const c = caseOf(g);
+    await tf.setBackend('native');
+    try {
+      expect(addon!.setAttention('generic') && addon!.setGemm(gemm)).toBe(true);
+      const prof = await tf.profile(() => tf.tidy(() => c.op(tf.tensor(c.qkv, c.shape))));
+      expect(prof.kernelNames).toContain(FUSED_KERNELS.attentionMasked);
+      const fused = valueAndGrads(c.op, [c.qkv], [c.shape], c.w);
+      expect(relErr(fused.y, c.ref.out), 'values').toBeLessThan(1e-5);
+      expect(relErr(fused.grads[0]!, c.ref.grad), 'gradient').toBeLessThan(1e-4);
+    } finally {
+      addon!.setGemm(initialGemm);
+    }
+  });
 });
