@@ -14,7 +14,11 @@ import { claimsVerdict, incomplete, rankByMean } from './verdicts.js';
 export const RECIPE_SAMPLES = 64;
 
 /** One claim per lever arm against the baseline arm (`baseline`, the run without any lever). */
-export function leverVerdict(report: SweepReport, baseline = 'default', samples = RECIPE_SAMPLES): VerdictResult {
+export function leverVerdict(
+  report: SweepReport,
+  baseline = 'default',
+  samples = RECIPE_SAMPLES,
+): VerdictResult {
   const early = incomplete(report);
   if (early) return early;
   const m = report.metric;
