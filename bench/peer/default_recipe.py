@@ -18,7 +18,7 @@ batch 16) was this file until commit 1dc01ac (`git show 1dc01ac:bench/peer/defau
 
     peer=$(mktemp -d)                                                                  # any empty directory
     node --conditions=@vtx/source --import tsx bench/peer/shapes.ts export "$peer"      # the default's 512 clips
-    /usr/bin/python3 bench/peer/default_recipe.py --data "$peer" --cfg 4 2 --eval-every 500   # writes $peer/samples-*
+    OMP_NUM_THREADS=1 /usr/bin/python3 bench/peer/default_recipe.py --data "$peer" --cfg 4 2 --eval-every 250 --threads 1
     node --conditions=@vtx/source --import tsx bench/peer/shapes.ts score $(ls "$peer"/samples-*.f32 | sed "s/.f32$//")
 """
 import argparse, math, os, sys, time
