@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""The first default run's recipe trained in PyTorch, to check whether vtx learned it more slowly (it did not).
+"""The default run's recipe (configs/default.yaml) trained in PyTorch: the independent check that vtx learns it as fast.
 
-The recipe is the one configs/default.yaml first had (docs/default-run/README.md); the shipped default now
-uses rectified flow, 1x4x4 tubelets with joint attention and lr 3e-3, which vtx trains to clean moving shapes.
+Same recipe, not the same code (PyTorch only, nothing from vtx). Model: bench/peer/torch_reference.py's
+VideoTransformer (the benchmark peer's video DiT, the `default-tiny` workload of bench/peer/workloads.json: joint
+space-time attention, adaLN-Zero class conditioning) with fixed 3-D sin-cos positions, DiT's initialisation and an
+unpatchify, at the default's size (S, depth 4, width 128, heads 4, 1x4x4 tubelets on 4x16x16 clips, 4 motion classes
+and a null class). Training: rectified flow x_t = (1 - tau) x0 + tau eps with logit-normal tau = sigmoid(n),
+n ~ N(0, 1), the model regressing the velocity x0 - eps and seeing t = 1000 tau; AdamW lr 3e-3, weight decay 0, 50
+warmup steps then cosine decay to 0.1 of the lr, batch 32, 2500 steps, label dropout 0.1, EMA 0.999 with warmup
+min(d, (1 + k) / (10 + k)). Sampling: Euler over 50 steps from tau = 1 to 0 with classifier-free guidance (--cfg,
+default 4; several values sample each), 64 samples with classes cycled 0..3, from the EMA and the live weights.
+With --eval-every K the EMA weights are also sampled every K steps (at the first --cfg) to follow quality over
+training; training time (printed per 100 steps) excludes that sampling.
 
-Model: bench/peer/torch_reference.py's VideoTransformer (the benchmark peer's video DiT: factorised space-then-time
-attention, adaLN-Zero) with fixed 3-D sin-cos positions, DiT's initialisation and an unpatchify, at that default's
-size (S, depth 4, width 96, 1x2x2 tubelets on 4x16x16 clips). Training: v-prediction on the cosine schedule, AdamW,
-50 warmup steps then cosine decay to 0.1, batch 16, label dropout 0.1, EMA with warmup. Sampling: DDIM over 50
-steps spread on [0, 999] with guidance 2, x0 clipped to [-1, 1].
+The first default's recipe (v-prediction on a cosine schedule, DDIM, 1x2x2 tubelets, factorised attention, width 96,
+batch 16) was this file until commit 1dc01ac (`git show 1dc01ac:bench/peer/default_recipe.py`); it is not kept here.
 
     peer=$(mktemp -d)                                                                  # any empty directory
     node --conditions=@vtx/source --import tsx bench/peer/shapes.ts export "$peer"      # the default's 512 clips
-    /usr/bin/python3 bench/peer/default_recipe.py --data "$peer" --lr 3e-3             # writes $peer/samples-*
-    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts score "$peer/samples-ema" "$peer/samples-live"
+    OMP_NUM_THREADS=1 /usr/bin/python3 bench/peer/default_recipe.py --data "$peer" --cfg 4 2 --eval-every 250 --threads 1
+    node --conditions=@vtx/source --import tsx bench/peer/shapes.ts score $(ls "$peer"/samples-*.f32 | sed "s/.f32$//")
 """
 import argparse, math, os, sys, time
 
@@ -24,7 +30,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_reference import VideoTransformer  # noqa: E402
 
-CLIP, PATCH, T_STEPS, CLASSES = (4, 16, 16, 3), (1, 2, 2), 1000, 4
+CLIP, PATCH, CLASSES = (4, 16, 16, 3), (1, 4, 4), 4
 
 
 def sincos(dim, pos):
@@ -46,7 +52,7 @@ class VideoDiT(VideoTransformer):
     """The peer's diffusion transformer with fixed positions, DiT's init, and clips out: (B, T, H, W, C)."""
 
     def __init__(self, width, depth, heads):
-        super().__init__(dict(kind="diffuse", attention="factorized", clip=CLIP, patch=PATCH, width=width,
+        super().__init__(dict(kind="diffuse", attention="joint", clip=CLIP, patch=PATCH, width=width,
                               depth=depth, heads=heads, classes=CLASSES))
         del self.pos
         self.register_buffer("pos", sincos_3d(width, self.grid)[None])
@@ -66,39 +72,44 @@ class VideoDiT(VideoTransformer):
         return out.reshape(b, *CLIP)
 
 
-def cosine_alpha_bar():
-    f = lambda s: math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
-    betas = np.array([min(1 - f((i + 1) / T_STEPS) / f(i / T_STEPS), 0.999) for i in range(T_STEPS)])
-    return torch.tensor(np.cumprod(1 - betas), dtype=torch.float32)
+def velocity(net, x, tau, y, cfg):
+    """The guided velocity at tau for classes y: uncond + cfg (cond - uncond), the null class unconditional."""
+    n = x.shape[0]
+    t = torch.full((2 * n,), 1000.0 * tau)
+    cond, uncond = net(torch.cat([x, x]), t, torch.cat([y, torch.full((n,), CLASSES)])).chunk(2)
+    return uncond + cfg * (cond - uncond)
 
 
 @torch.no_grad()
-def ddim(net, ab, n=32, steps=50, cfg=2.0):
-    """Guided DDIM (eta 0) on v-predictions over `steps` timesteps spread on [0, T - 1]; classes cycle 0..3."""
+def euler(net, n=64, steps=50, cfg=4.0):
+    """Euler from tau = 1 (noise) to 0: x <- x + (tau_i - tau_{i+1}) v; classes cycle 0..3, noise seeded."""
     y = torch.arange(n) % CLASSES
     x = torch.randn(n, *CLIP, generator=torch.Generator().manual_seed(1))
-    ts = np.linspace(0, T_STEPS - 1, steps).round().astype(int)[::-1]
-    for i, t in enumerate(ts):
-        tt = torch.full((2 * n,), int(t))
-        cond, uncond = net(torch.cat([x, x]), tt, torch.cat([y, torch.full((n,), CLASSES)])).chunk(2)
-        v = uncond + cfg * (cond - uncond)
-        a = ab[t]
-        x0 = (a.sqrt() * x - (1 - a).sqrt() * v).clamp(-1, 1)
-        eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
-        a_prev = ab[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
-        x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
+    taus = [1 - i / steps for i in range(steps + 1)]
+    for tau, nxt in zip(taus[:-1], taus[1:]):
+        x = x + (tau - nxt) * velocity(net, x, tau, y, cfg)
     return x, y
+
+
+def write_samples(net, stem, cfg, n):
+    samples, classes = euler(net, n=n, cfg=cfg)
+    samples.numpy().astype(np.float32).tofile(stem + ".f32")
+    classes.numpy().astype(np.uint8).tofile(stem + ".y")
+    print(stem, flush=True)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="directory with train.x.u8 and train.y.u8 (shapes.ts export)")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--width", type=int, default=96)
+    p.add_argument("--steps", type=int, default=2500)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--width", type=int, default=128)
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--cfg", type=float, nargs="+", default=[4.0], help="guidance scales to sample at the end")
+    p.add_argument("--samples", type=int, default=64)
+    p.add_argument("--eval-every", type=int, default=0, help="sample the EMA weights every K steps (0: never)")
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     torch.manual_seed(0)
@@ -106,25 +117,25 @@ def main():
     xs = torch.from_numpy(np.fromfile(os.path.join(a.data, "train.x.u8"), np.uint8).reshape(-1, *CLIP))
     xs = xs.float() / 127.5 - 1
     ys = torch.from_numpy(np.fromfile(os.path.join(a.data, "train.y.u8"), np.uint8)).long()
-    ab = cosine_alpha_bar()
     model, ema = VideoDiT(a.width, a.depth, 4), VideoDiT(a.width, a.depth, 4)
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0)
     lr_at = lambda k: a.lr * (k + 1) / 50 if k < 50 else a.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * (k - 50) / (a.steps - 50))))
     g = torch.Generator().manual_seed(0)
-    start = time.time()
+    trained = 0.0
     for k in range(a.steps):
+        t0 = time.time()
         for group in opt.param_groups:
             group["lr"] = lr_at(k)
         idx = torch.randint(0, len(xs), (a.batch,), generator=g)
         x0, y = xs[idx], ys[idx].clone()
         y[torch.rand(a.batch, generator=g) < 0.1] = CLASSES  # the null class of classifier-free guidance
-        t = torch.randint(0, T_STEPS, (a.batch,), generator=g)
+        tau = torch.sigmoid(torch.randn(a.batch, generator=g))  # logit-normal (0, 1)
         eps = torch.randn(x0.shape, generator=g)
-        abt = ab[t].view(-1, 1, 1, 1, 1)
-        xt = abt.sqrt() * x0 + (1 - abt).sqrt() * eps
-        loss = F.mse_loss(model(xt, t, y), abt.sqrt() * eps - (1 - abt).sqrt() * x0)  # v-prediction
+        tb = tau.view(-1, 1, 1, 1, 1)
+        xt = (1 - tb) * x0 + tb * eps
+        loss = F.mse_loss(model(xt, 1000 * tau, y), x0 - eps)  # the velocity along the straight path
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -132,14 +143,17 @@ def main():
             d = min(a.ema, (1 + k) / (10 + k))
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(d).add_(pm, alpha=1 - d)
+        trained += time.time() - t0
         if k % 100 == 0 or k == a.steps - 1:
-            print(f"step {k} loss {loss.item():.4f} {time.time() - start:.0f} s", flush=True)
+            print(f"step {k + 1} loss {loss.item():.4f} train {trained:.0f} s", flush=True)
+        if a.eval_every and (k + 1) % a.eval_every == 0 and k + 1 < a.steps:
+            t1 = time.time()
+            write_samples(ema, os.path.join(a.data, f"samples-ema-step{k + 1}-cfg{a.cfg[0]:g}"), a.cfg[0], a.samples)
+            print(f"sampled in {time.time() - t1:.0f} s", flush=True)
+    print(f"trained {a.steps} steps in {trained:.0f} s ({a.steps / trained:.2f} steps/s)", flush=True)
     for name, net in (("ema", ema), ("live", model)):
-        samples, classes = ddim(net, ab)
-        stem = os.path.join(a.data, f"samples-{name}")
-        samples.numpy().astype(np.float32).tofile(stem + ".f32")
-        classes.numpy().astype(np.uint8).tofile(stem + ".y")
-        print(stem, flush=True)
+        for cfg in a.cfg:
+            write_samples(net, os.path.join(a.data, f"samples-{name}-step{a.steps}-cfg{cfg:g}"), cfg, a.samples)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /**
- * Data in and samples out for bench/peer/default_recipe.py (the first default run's recipe in PyTorch):
+ * Data in and samples out for bench/peer/default_recipe.py (the default run's recipe in PyTorch):
  *   export DIR          the default config's training clips as raw bytes: DIR/train.x.u8 (N, 4, 16, 16, 3) uint8
  *                       and DIR/train.y.u8 (N) motion classes, from the same generator the default run reads
  *   score STEM [...]    read STEM.f32 (N, 4, 16, 16, 3) float32 in [-1, 1] and STEM.y (the asked-for classes) with
