@@ -56,8 +56,8 @@ describe('shipped configs', () => {
 });
 
 describe('shipped judge configs', () => {
-  // each judge reads the clips of the config it judges: an attribute classifier run or a ViT/ViViT
-  // classification run whose classes are the judged model's
+  // each judge reads the clips of the config it judges: an attribute classifier run or a classification run
+  // (ViT, ViViT, ConvNet) whose classes are the judged model's
   const judged: Record<string, string> = {
     'judges/shapes-4x16.yaml': 'default.yaml',
     'judges/mnist-32.yaml': 'dit-tiny.yaml',
@@ -79,7 +79,7 @@ describe('shipped judge configs', () => {
         expect([d.frames, d.height, d.width]).toEqual(targetClip!.slice(0, 3));
         return;
       }
-      expect(['vit', 'vivit']).toContain(cfg.model.kind);
+      expect(['vit', 'vivit', 'convnet']).toContain(cfg.model.kind);
       expect(experimentClip(cfg)).toEqual(targetClip);
       expect((cfg.model as { numClasses: number }).numClasses).toBe(
         (target.model as { numClasses: number }).numClasses,
