@@ -89,4 +89,18 @@ describe('shipped judge configs', () => {
       expect(seedOf(cfg)).not.toBe(seedOf(target));
     },
   );
+
+  it('MNIST judges train on the fit digits and are read on the held-out ones; the clip judge starts from the image judge', async () => {
+    const image = await loadConfigFile(join(root, 'judges/mnist-32.yaml'), ExperimentConfig);
+    const clip = await loadConfigFile(join(root, 'judges/mnist-8x32.yaml'), ExperimentConfig);
+    const imagesOf = (dataset: unknown) => (dataset as { images?: string }).images;
+    for (const cfg of [image, clip]) {
+      expect(imagesOf(cfg.data.dataset)).toBe('fit');
+      expect(imagesOf(cfg.eval.data['dataset'])).toBe('holdout');
+    }
+    // the run `vtx train --config configs/judges/mnist-32.yaml` writes from the repository root, same weights
+    expect(clip.init?.from).toBe(join(root, '..', 'runs', image.name));
+    expect(clip.init?.head).toBe(true);
+    expect(clip.model).toEqual(image.model);
+  });
 });
