@@ -28,7 +28,7 @@ export interface RunEntry {
 }
 
 export interface Verdict {
-  /** 'reproduced' | 'partly reproduced' | 'not reproduced' | 'inconclusive' (packages/lab/src/ablate). */
+  /** 'reproduced' | 'not reproduced' | 'inconclusive' (packages/lab/src/ablate/statistics.ts; reports written before its rule may say 'partly reproduced'). */
   verdict: string;
   /** The explanation under the verdict heading (Markdown lines). */
   lines: string[];

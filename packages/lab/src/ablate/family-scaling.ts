@@ -6,11 +6,12 @@
  * `<family>-c<k>-seed<s>` and learning-rate trials `<family>-c<k>-lr<rate>`. For each metric and family:
  *   points      the mean over seeds at each budget (x: the run's training compute, `trainGflop`);
  *   fit         y = a·C^b by least squares in log-log space (accuracies fitted as the error 1 - acc);
- *   noise       the exponent recomputed for every choice of one seed per budget: its range is the slope's noise;
+ *   steeper     the claim of the verdict, judged by the rule of statistics.ts: the baseline's exponent minus the
+ *               transformer's, refitted on every bootstrap resample of each budget's seeds (a budget of one seed
+ *               leaves it unresolved: "one seed");
  *   crossing    where the two fits meet, C* = (a_base / a_tf)^(1 / (b_tf - b_base)), inside, below or beyond the
  *               budgets measured;
- * and per budget which family is ahead, resolved beyond two standard errors of the difference (over seeds; with one
- * seed, the metric's seed spread pooled over the budgets that have several; for accuracies the binomial error too).
+ * and per budget which family is ahead, by the same rule (over seeds; for accuracies the binomial error too).
  * The learning-rate trials are tabled so a reader sees whether each family ran at its best rate.
  */
 import { join } from 'node:path';
@@ -19,7 +20,18 @@ import type { ReportRow, SweepReport } from '../sweep/report.js';
 import { higherIsBetter, metricOf } from '../sweep/report.js';
 import { fitPowerLaw } from '../sweep/power-law.js';
 import type { VerdictResult } from './types.js';
-import { accuracySE, judgedSamples } from './verdicts.js';
+import {
+  better,
+  claimLine,
+  claimLines,
+  decide,
+  describeArm,
+  mean,
+  statClaim,
+  type Arm,
+  type Claim,
+} from './statistics.js';
+import { judgedSamples } from './verdicts.js';
 
 export interface FamilyScalingOptions {
   /** The transformer family's label prefix (e.g. `dit`) and the baseline's (e.g. `unet`). */
@@ -42,59 +54,60 @@ interface Cell {
   compute: number;
   values: number[];
   mean: number;
-  sd: number;
+  /** The cell as an arm of the rule (seeds, values, binomial samples for accuracies). */
+  arm: Arm;
 }
 
 const fmt = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? 'n/a' : String(+v.toPrecision(3));
-const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-const sdOf = (v: readonly number[]) => {
-  if (v.length < 2) return 0;
-  const m = mean(v);
-  return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1));
-};
 const labelOf = (r: ReportRow) => String((r.axes['label'] as string | undefined) ?? r.name);
 /** What is fitted: accuracies as their error, so every fitted quantity falls as compute grows. */
 const fitted = (metric: string, y: number) => (higherIsBetter(metric) ? 1 - y : y);
 
 /** The family's budget cells for a metric (shipped learning rate only), sorted by budget. */
 function cells(report: SweepReport, family: string, metric: string): Map<number, Cell> {
-  const groups = new Map<number, { compute: number[]; values: number[] }>();
+  const groups = new Map<
+    number,
+    { compute: number[]; seeds: number[]; values: number[]; rows: ReportRow[] }
+  >();
   for (const r of report.rows) {
     const p = parseFamilyLabel(labelOf(r));
     const v = metricOf(r, metric);
     if (r.state !== 'completed' || !p || p.family !== family || p.lr !== undefined || v === undefined)
       continue;
-    const g = groups.get(p.budget) ?? { compute: [], values: [] };
+    const g = groups.get(p.budget) ?? { compute: [], seeds: [], values: [], rows: [] };
     g.compute.push(r.trainGflop ?? NaN);
+    g.seeds.push(p.seed);
     g.values.push(v);
+    g.rows.push(r);
     groups.set(p.budget, g);
   }
+  const samples = /acc/.test(metric) ? judgedSamples(report) : undefined;
   return new Map(
     [...groups]
       .sort(([a], [b]) => a - b)
-      .map(([k, g]) => [
-        k,
-        { compute: mean(g.compute), values: g.values, mean: mean(g.values), sd: sdOf(g.values) },
-      ]),
+      .map(([k, g]) => {
+        const order = g.seeds.map((_, i) => i).sort((i, j) => g.seeds[i]! - g.seeds[j]!);
+        const arm: Arm = {
+          name: `${family}-c${k}`,
+          seeds: order.map((i) => g.seeds[i]!),
+          values: order.map((i) => g.values[i]!),
+          rows: order.map((i) => g.rows[i]!),
+          ...(samples ? { samples } : {}),
+        };
+        return [k, { compute: mean(g.compute), values: arm.values, mean: mean(g.values), arm }];
+      }),
   );
 }
 
-/** The exponent of every fit that takes one seed's value per budget (the slope's spread over seeds). */
-function exponentRange(metric: string, cs: Map<number, Cell>): [number, number] | undefined {
-  const list = [...cs.values()];
-  let combos: number[][] = [[]];
-  for (const c of list) combos = combos.flatMap((pre) => c.values.map((v) => [...pre, v])).slice(0, 4096);
-  const bs = combos
-    .map(
-      (ys) =>
-        fitPowerLaw(
-          list.map((c) => c.compute),
-          ys.map((y) => fitted(metric, y)),
-        )?.exponent,
-    )
-    .filter((b): b is number => b !== undefined);
-  return bs.length ? [Math.min(...bs), Math.max(...bs)] : undefined;
+/** The exponent b of y = a·C^b fitted to one mean per budget (accuracies as their error). */
+function exponentOf(metric: string, computes: readonly number[], means: readonly number[]): number {
+  return (
+    fitPowerLaw(
+      computes,
+      means.map((y) => fitted(metric, y)),
+    )?.exponent ?? NaN
+  );
 }
 
 interface FamilyFit {
@@ -103,7 +116,6 @@ interface FamilyFit {
   a: number;
   b: number;
   r2: number;
-  range: [number, number] | undefined;
 }
 
 function familyFit(report: SweepReport, family: string, metric: string): FamilyFit | undefined {
@@ -114,21 +126,7 @@ function familyFit(report: SweepReport, family: string, metric: string): FamilyF
     list.map((c) => fitted(metric, c.mean)),
   );
   if (!fit || fit.n < 3) return undefined;
-  return { family, cells: cs, a: fit.a, b: fit.exponent, r2: fit.r2, range: exponentRange(metric, cs) };
-}
-
-/** The noise of one budget's mean: its seeds' spread, else the spread pooled over budgets with seeds; binomial too. */
-function seOf(c: Cell, pooledSd: number, metric: string, samples: number): number {
-  const sd = c.values.length > 1 ? c.sd : pooledSd;
-  const seed = sd / Math.sqrt(c.values.length);
-  const binom = /acc/.test(metric) ? accuracySE(c.mean, samples) / Math.sqrt(c.values.length) : 0;
-  return Math.sqrt(seed ** 2 + binom ** 2);
-}
-
-function pooled(cs: Iterable<Cell>): number {
-  const multi = [...cs].filter((c) => c.values.length > 1);
-  if (!multi.length) return 0;
-  return Math.sqrt(mean(multi.map((c) => c.sd ** 2)));
+  return { family, cells: cs, a: fit.a, b: fit.exponent, r2: fit.r2 };
 }
 
 /** Where the two fits meet, in training Gflop (undefined when parallel). */
@@ -140,10 +138,29 @@ export function crossing(tf: { a: number; b: number }, base: { a: number; b: num
 interface MetricReading {
   metric: string;
   lines: string[];
-  /** +1 transformer steeper beyond the seeds' noise, -1 baseline steeper beyond it, 0 within it. */
-  steeper: number;
-  /** +1 transformer ahead at the largest budget beyond noise, -1 behind, 0 within it. */
-  aheadAtTop: number;
+  /** The claim "the transformer's curve is steeper" (effect: baseline exponent - transformer exponent). */
+  steeper: Claim;
+}
+
+/** The claim that the transformer's fitted curve is steeper: b_baseline - b_transformer > 0, over the seeds. */
+function steeperClaim(metric: string, o: FamilyScalingOptions, tf: FamilyFit, base: FamilyFit): Claim {
+  const t = [...tf.cells.values()];
+  const b = [...base.cells.values()];
+  return statClaim(
+    `${o.transformer}'s ${metric} curve steeper than ${o.baseline}'s (effect: exponent ${o.baseline} − exponent ${o.transformer})`,
+    [...t, ...b].map((c) => c.arm),
+    (means) =>
+      exponentOf(
+        metric,
+        b.map((c) => c.compute),
+        means.slice(t.length),
+      ) -
+      exponentOf(
+        metric,
+        t.map((c) => c.compute),
+        means.slice(0, t.length),
+      ),
+  );
 }
 
 function readMetric(report: SweepReport, o: FamilyScalingOptions, metric: string): MetricReading | undefined {
@@ -152,24 +169,12 @@ function readMetric(report: SweepReport, o: FamilyScalingOptions, metric: string
   if (!tf || !base) return undefined;
   const up = higherIsBetter(metric);
   const what = up ? `1 - ${metric}` : metric;
-  const samples = judgedSamples(report);
-  const noise = pooled([...tf.cells.values(), ...base.cells.values()]);
-  const range = (f: FamilyFit) => (f.range ? ` (seed range ${fmt(f.range[0])} to ${fmt(f.range[1])})` : '');
+  const steeper = steeperClaim(metric, o, tf, base);
   const lines = [
     `**${metric}** (fitted: ${what} = a·C^b, C the training Gflop):`,
-    `- ${o.transformer}: b = ${fmt(tf.b)}${range(tf)}, R² ${fmt(tf.r2)}; ${o.baseline}: b = ${fmt(base.b)}${range(base)}, R² ${fmt(base.r2)}.`,
+    `- ${o.transformer}: b = ${fmt(tf.b)}, R² ${fmt(tf.r2)}; ${o.baseline}: b = ${fmt(base.b)}, R² ${fmt(base.r2)}.`,
+    claimLine(steeper),
   ];
-  // steeper = the more negative exponent; resolved when the seed ranges do not overlap
-  const [tLo, tHi] = tf.range ?? [tf.b, tf.b];
-  const [bLo, bHi] = base.range ?? [base.b, base.b];
-  const steeper = tHi < bLo ? 1 : bHi < tLo ? -1 : 0;
-  lines.push(
-    steeper === 1
-      ? `- ${o.transformer}'s curve is steeper, beyond the seeds' noise (its exponent range lies below ${o.baseline}'s).`
-      : steeper === -1
-        ? `- ${o.baseline}'s curve is steeper, beyond the seeds' noise.`
-        : `- ${tf.b < base.b ? o.transformer : o.baseline}'s fitted curve is steeper, but the exponents' seed ranges overlap: the slopes are not resolved.`,
-  );
   const cross = crossing(tf, base);
   const computes = [...tf.cells.values(), ...base.cells.values()].map((c) => c.compute);
   const [lo, hi] = [Math.min(...computes), Math.max(...computes)];
@@ -184,32 +189,33 @@ function readMetric(report: SweepReport, o: FamilyScalingOptions, metric: string
             : 'inside the budgets measured';
     lines.push(`- The two fits cross at ${fmt(cross)} training Gflop, ${where}.`);
   } else lines.push('- The two fits are parallel: they do not cross.');
-  // per budget: who is ahead, resolved beyond 2 SE
+  // per budget: who is ahead, by the rule
   const rows: string[] = [];
-  let aheadAtTop = 0;
   const budgets = [...new Set([...tf.cells.keys(), ...base.cells.keys()])].sort((a, b) => a - b);
   for (const k of budgets) {
     const t = tf.cells.get(k);
     const b = base.cells.get(k);
     if (!t || !b) continue;
-    const se = Math.hypot(seOf(t, noise, metric, samples), seOf(b, noise, metric, samples));
-    const diff = up ? t.mean - b.mean : b.mean - t.mean; // > 0: transformer ahead
-    const call = Math.abs(diff) > 2 * se ? (diff > 0 ? o.transformer : o.baseline) : 'within noise';
-    if (k === budgets.at(-1)) aheadAtTop = call === o.transformer ? 1 : call === o.baseline ? -1 : 0;
-    const cell = (c: Cell) =>
-      `${fmt(c.mean)}${c.values.length > 1 ? ` ± ${fmt(c.sd)} (${c.values.length} seeds)` : ''}`;
+    const c = better(t.arm, b.arm, up);
+    const i = c.interval!;
+    const call =
+      c.status === 'for'
+        ? o.transformer
+        : c.status === 'against'
+          ? o.baseline
+          : `unresolved${c.reason ? ` (${c.reason})` : ''}`;
     rows.push(
-      `| c${k} | ${fmt(t.compute)} | ${cell(t)} | ${fmt(b.compute)} | ${cell(b)} | ${fmt(2 * se)} | ${call} |`,
+      `| c${k} | ${fmt(t.compute)} | ${describeArm(t.arm)} | ${fmt(b.compute)} | ${describeArm(b.arm)} | ${fmt(i.estimate)} [${fmt(i.lo)}, ${fmt(i.hi)}] | ${call} |`,
     );
   }
   lines.push(
     '',
-    `| budget | ${o.transformer} train Gflop | ${o.transformer} ${metric} | ${o.baseline} train Gflop | ${o.baseline} ${metric} | 2 SE | ahead |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| budget | ${o.transformer} train Gflop | ${o.transformer} ${metric} | ${o.baseline} train Gflop | ${o.baseline} ${metric} | ${o.transformer} ahead by [95% interval] | ahead |`,
+    '| --- | ---: | --- | ---: | --- | --- | --- |',
     ...rows,
     '',
   );
-  return { metric, lines, steeper, aheadAtTop };
+  return { metric, lines, steeper };
 }
 
 /** The learning-rate trials beside the family's own rate at the same budget. */
@@ -250,9 +256,9 @@ function rateTable(report: SweepReport, o: FamilyScalingOptions): string[] {
 }
 
 /**
- * The verdict on the first metric: reproduced when the transformer's curve is steeper beyond the seeds' noise;
- * partly when it is steeper only within the noise but ahead at the largest budget, or steeper beyond the noise on
- * another metric; not reproduced when the baseline's is steeper beyond the noise; inconclusive otherwise.
+ * The verdict on the first metric, by the rule of statistics.ts: one claim, the transformer's curve is steeper
+ * (its exponent below the baseline's, the exponents refitted on every bootstrap resample of the seeds of every
+ * budget). The other metrics' slopes and the per-budget comparisons are reported beside it, outside the verdict.
  */
 export function familyScalingVerdict(report: SweepReport, o: FamilyScalingOptions): VerdictResult {
   const readings = o.metrics
@@ -264,16 +270,15 @@ export function familyScalingVerdict(report: SweepReport, o: FamilyScalingOption
       verdict: 'inconclusive',
       lines: [`Too few completed budgets to fit ${o.metrics[0]} for both families (3 per family needed).`],
     };
-  const others = readings.filter((r) => r !== primary);
-  const verdict =
-    primary.steeper === 1
-      ? 'reproduced'
-      : primary.steeper === -1
-        ? 'not reproduced'
-        : primary.aheadAtTop === 1 || others.some((r) => r.steeper === 1)
-          ? 'partly reproduced'
-          : 'inconclusive';
-  return { verdict, lines: [...readings.flatMap((r) => r.lines), ...rateTable(report, o)] };
+  return {
+    verdict: decide([primary.steeper]),
+    lines: [
+      ...readings.flatMap((r) => r.lines),
+      ...rateTable(report, o),
+      `Verdict on ${primary.metric}:`,
+      ...claimLines([primary.steeper]),
+    ],
+  };
 }
 
 /** Points of one metric for a chart: every completed run of the shipped rates, grouped by family. */

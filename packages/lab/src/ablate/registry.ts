@@ -7,13 +7,13 @@
 import { coherenceScalingVerdict } from './coherence-verdict.js';
 import { familyCharts, familyScalingVerdict, type FamilyScalingOptions } from './family-scaling.js';
 import type { Ablation } from './types.js';
+import { captionsVerdict } from './captions-verdict.js';
+import { tubeletInitVerdict } from './tubelet-verdict.js';
 import {
   attentionVerdict,
-  captionsVerdict,
   gflopsCorrelationVerdict,
   orderVerdict,
   patchVerdict,
-  tubeletInitVerdict,
   vivitVariantsVerdict,
 } from './verdicts.js';
 
@@ -24,7 +24,7 @@ const UNET_FINDING =
 const UNET_CAVEATS = [
   "Both families at tiny sizes (a DiT of 0.35-1.3M parameters, a U-Net of 0.2-0.3M with 16 base channels) and training budgets of at most a few thousand Gflop on 2 shared CPU cores; the papers compare at 10^9 to 10^11 Gflop of training. Steeper or not at this scale says nothing certain about the papers' scale.",
   "Budgets are equal training compute (3 x forward Gflop x samples seen, each family's own closed-form count), not equal wall time: here the U-Net's convolutions run at a lower fraction of the CPU's peak than the DiT's matrix products, so the U-Net also took longer per Gflop.",
-  "Each family at its own shipped learning rate at every budget, with two other rates tried at budget c2 only (the table below); no per-budget tuning. Seeds 0-2 at c1 and c2, one seed at c3 and c4: the exponents' seed ranges come from the two smallest budgets only.",
+  "Each family at its own shipped learning rate at every budget, with two other rates tried at budget c2 only (the table below); no per-budget tuning. Seeds 0-2 at every budget (run labels `<family>-c<k>-seed<s>`, seed 0 unsuffixed): the verdict's interval of the exponents' difference comes from refitting both laws on every bootstrap resample of each budget's seeds (statistics.ts).",
   "Quality proxies: the validation loss at fixed (stratified, seeded) timesteps, a judge's accuracy on the asked class and the Fréchet distance in the judge's feature space over a few hundred samples, not FID-50K. Accuracies are fitted as their error (1 - acc).",
 ];
 const familyOptions = (metrics: string[]): FamilyScalingOptions => ({
@@ -35,7 +35,8 @@ const familyOptions = (metrics: string[]): FamilyScalingOptions => ({
 const IMAGE_FAMILIES = familyOptions(['val/loss', 'sample/class-acc', 'sample/frechet']);
 const VIDEO_FAMILIES = familyOptions(['val/loss', 'sample/direction-acc', 'sample/frechet']);
 
-const SMALL = 'Tiny models (0.02-0.5M parameters) trained for 120-150 steps on 2 shared CPU cores; one seed.';
+const SMALL =
+  'Tiny models (0.02-0.5M parameters) trained for 120-150 steps on 2 shared CPU cores; three seeds per arm (a seed sets the initial weights and the data order).';
 
 export const ABLATIONS: Ablation[] = [
   {
@@ -138,12 +139,12 @@ export const ABLATIONS: Ablation[] = [
     sweep: 'configs/ablations/descriptive-captions.yaml',
     metric: 'sample/acc/mean',
     caveats: [
-      "A caption-conditioned video DiT (2 blocks, width 128, 1.1M parameters, 32 tokens of 2x4x4, a 1-block text encoder) trained from scratch for 1500 steps of batch 16 on 1024 bouncing-shapes clips of 4x16x16 (every other frame of 8), one seed per arm, the two arms side by side on 2 shared CPU cores: not a text-to-image model trained on millions of re-captioned images. Its captions are the dataset's two templates ('a small red circle moves quickly from left to right over a dark grey background' vs 'a circle'), not a captioner's: the descriptive ones are always right (docs/sora/ablations.md re-captions with an imperfect captioner instead).",
+      "A caption-conditioned video DiT (2 blocks, width 128, 1.1M parameters, 32 tokens of 2x4x4, a 1-block text encoder) trained from scratch for 1500 steps of batch 16 on 1024 bouncing-shapes clips of 4x16x16 (every other frame of 8), three seeds per arm, the two arms side by side on 2 shared CPU cores: not a text-to-image model trained on millions of re-captioned images. Its captions are the dataset's two templates ('a small red circle moves quickly from left to right over a dark grey background' vs 'a circle'), not a captioner's: the descriptive ones are always right (docs/sora/ablations.md re-captions with an imperfect captioner instead).",
       'The terse caption names only the shape. On the other five attributes the terse model cannot follow its prompt, so its accuracy there is what its samples show by chance; descriptive being ahead on them shows that the model uses the extra words (the heart of the finding), not that more words help where both captions say the same thing. Shape, the one attribute both name, is the one this judge cannot read.',
       "The judge is an attribute classifier (a factorised-encoder ViViT, one head per attribute; the sweep's `judge` stage, 600 steps) trained on 2048 real clips of another seed with no combination held out, so it can read the held-out ones. Its own validation accuracy per attribute (in the verdict's table) is the ceiling of what it can read in samples: at 16x16 a shape spans 3-7 px and it reads shape near chance.",
       "The runs' own evaluation (`eval.judge`, what their summary.json carries and the results table shows) prompts only the held-out split: two colour-on-background combinations (a red subject on navy, a yellow one on dark green) that no training clip has, the other attributes drawn as usual. The in-distribution column is a second scoring after the sweep (the ablation's `scores`: the same judge, sampler and sampling seed on 128 rows of the training split drawn with another seed).",
       "At this budget the models learn the background (the largest attribute) and not the subject: samples are the right flat background with speckles where the shape should be (the sample sheets above; the pixel reader finds one subject in no sample). The subject's attributes (colour, size, motion) are therefore at chance in both arms, in distribution too, and the test of composition reduces to the background half of each held-out pair. 32 px frames or several thousand steps (beyond a 15-minute run here) are the next things to try.",
-      "Accuracies are over one set of 128 samples per arm and prompt set, one seed: a difference is called resolved only beyond two binomial standard errors, and the mean treats the six attributes as independent, which they are not quite. The native backend's threaded sums are not bit-reproducible: an earlier run of the same sweep here gave mean accuracies 0.37 / 0.28 (descriptive / terse) on held-out combinations and 0.40 / 0.29 in distribution.",
+      "Accuracies are over 128 samples per arm, seed and prompt set; the verdict's rule (statistics.ts) resamples the seeds and adds each rate's binomial noise, the mean's treating the six attributes as independent, which they are not quite. The native backend's threaded sums are not bit-reproducible: an earlier run of the same sweep here gave mean accuracies 0.37 / 0.28 (descriptive / terse) on held-out combinations and 0.40 / 0.29 in distribution.",
     ],
     scores: [
       // the same judge and sampler on prompts of the training split: combinations seen in training, other clips
@@ -164,11 +165,11 @@ export const ABLATIONS: Ablation[] = [
     sweep: 'configs/ablations/coherence-scaling.yaml',
     metric: 'sample/permanence',
     caveats: [
-      'Tiny unconditional video DiTs (0.09-1.8M parameters, 144 tokens of 2x8x8) trained for 250 to 1200 steps of 16 clips on 2 shared CPU cores; one seed per budget. The Sora report speaks of models many orders of magnitude larger.',
+      'Tiny unconditional video DiTs (0.09-1.8M parameters, 144 tokens of 2x8x8) trained for 250 to 1200 steps of 16 clips on 2 shared CPU cores; three seeds per budget (a seed sets the initial weights, the data order and the sampling seed). The Sora report speaks of models many orders of magnitude larger.',
       "The models predict the clean clip (DDPM cosine schedule, x0-prediction, DDIM sampling), not the default run's rectified-flow velocity: a 2x8x8 tubelet has 384 values, more than any width here, and measured on the width-64 arm (500 steps) a velocity model stopped at a training loss of 0.89 and drew noise (all rates 0), while an x0 model at the same cost drew the background, the bar and faint subjects (consistency 0.41, occluded 0.11, permanence 0).",
       'Training compute grows by width, depth and steps together (the report does not say how its models scale); each budget is one run, so a model-size effect and a training-length effect are not separated.',
       'Permanence and consistency are read in closed form from pixels (@vtx/eval coherence.ts): the subject that comes out from behind the bar must have the colour, size and shape it had before and appear where its motion predicts; consistency asks for the same colour and size in every visible frame. Real clips read 1.0 on both (consistency 0.998: anti-aliasing of the smallest diamonds at 24 px high). Samples that never hide and show the subject (sample/occluded) cannot show permanence at all.',
-      'Each rate is over 128 samples (the same sampling seed for every run, 16 DDIM steps): one binomial standard error is up to 0.044, and the verdict calls a change only beyond two standard errors of the difference.',
+      "Each rate is over 128 samples (the run's seed as sampling seed, 16 DDIM steps): one binomial standard error is up to 0.044; the verdict's rule (statistics.ts) adds that noise to the spread over seeds when it resamples the slope.",
     ],
     verdict: (r) => coherenceScalingVerdict(r),
   },
@@ -198,7 +199,7 @@ export const ABLATIONS: Ablation[] = [
       ...UNET_CAVEATS,
       "Class-conditional bouncing shapes of 4x16x16 (the default run's data and recipe); the asked motion's accuracy is the closed-form reader's (sample/direction-acc), the Fréchet distance is in an attribute judge's feature space (the `judge` stage).",
       "At these budgets (at most 400 DiT steps, a sixth of the default run's 2500) neither family draws one clean subject (sample/one-subject is 0 in every run), so the asked motion's accuracy sits at chance (0.25) for both and its fits say nothing; the comparison rests on the validation loss and the Fréchet distance.",
-      'Against the papers: the video DiT is ahead on validation loss at every budget beyond two standard errors (0.154 vs 0.233 at c4), as DiT against ADM; the two slopes are within each other\'s seed range, so "steeper" is not shown at this scale.',
+      'Against the papers, in the first run of this sweep (seeds 1-2 at c1-c2 only, before the single rule): the video DiT was ahead on validation loss at every budget beyond two standard errors (0.154 vs 0.233 at c4), as DiT against ADM; the two slopes were within each other\'s seed range, so "steeper" was not shown at this scale.',
       "The video sweep ran on a tree with the native fused GroupNorm (issue 21's kernels), the image sweep on the tree before it: the U-Net's numbers agree within 6e-7 either way, only its wall time differs.",
     ],
     charts: familyCharts(VIDEO_FAMILIES),

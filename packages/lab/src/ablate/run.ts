@@ -11,11 +11,11 @@ import { startBackend, ExperimentConfig } from '@vtx/train';
 import { loadConfigFile } from '@vtx/config';
 import { loadJudge, scoreRun, type RunScore } from '@vtx/eval';
 import { barChart, writeChart } from '../plot/charts.js';
-import { formatValue } from '../sweep/naming.js';
 import { runDir, stageDir } from '../sweep/plan.js';
-import { markdownTable, metricOf, sweepReport, type ReportRow, type SweepReport } from '../sweep/report.js';
+import { markdownTable, metricOf, sweepReport, type SweepReport } from '../sweep/report.js';
 import { runSweep } from '../sweep/run.js';
 import { ablation } from './registry.js';
+import { armBars, seedsOf, totalCompute } from './report-summary.js';
 import type { Ablation, AblationScore, VerdictResult } from './types.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -72,6 +72,8 @@ export function ablationReadme(
   ];
   if (!r || !v) return [...head, `## Not run here`, '', `${extra.unavailable ?? 'not run'}.`, ''].join('\n');
   const m = r.metric;
+  const total = totalCompute(r);
+  const seeds = seedsOf(r);
   const stageRows = (r.stages ?? []).map((row) => [
     row.name,
     row.state,
@@ -115,6 +117,8 @@ export function ablationReadme(
     '',
     ...v.lines,
     '',
+    `**Seeds:** ${seeds}. **Total compute:** ${total.runs} runs and stages, ${(total.seconds / 60).toFixed(1)} run-minutes (the sum of each run's wall time; runs share the pool, so the sweep took less wall time) and ${n4(total.trainGflop)} training Gflop.`,
+    '',
     ...(stageRows.length
       ? [
           '## Stages',
@@ -153,31 +157,6 @@ export function ablationReadme(
     `Run on ${availableParallelism()} CPU cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), tfjs ${backends.join(' / ') || 'wasm'} backend, shared with other work${extra.wallSeconds ? `; sweep wall time ${Math.round(extra.wallSeconds / 60)} min` : ''}.`,
     '',
   ].join('\n');
-}
-
-/**
- * With a `seed` axis: one bar per combination of the other axes (an arm), the metric's mean over its seeds with the
- * sample standard deviation as the whisker. Empty without seeds.
- */
-export function armBars(report: SweepReport, metric: string): { label: string; y: number; err: number }[] {
-  const axes = report.plan.axes.filter((k) => k !== 'seed');
-  if (!report.plan.axes.includes('seed') || !axes.length) return [];
-  const groups = new Map<string, number[]>();
-  const done = (r: ReportRow) => r.state === 'completed' && metricOf(r, metric) !== undefined;
-  for (const r of report.rows.filter(done)) {
-    const label = axes
-      .filter((k) => k in r.axes)
-      .map((k) =>
-        k === 'label' ? formatValue(r.axes[k]) : `${k.split('.').at(-1)}-${formatValue(r.axes[k])}`,
-      )
-      .join('_');
-    groups.set(label, [...(groups.get(label) ?? []), metricOf(r, metric)!]);
-  }
-  return [...groups].map(([label, ys]) => {
-    const mean = ys.reduce((s, y) => s + y, 0) / ys.length;
-    const sd = ys.length > 1 ? Math.sqrt(ys.reduce((s, y) => s + (y - mean) ** 2, 0) / (ys.length - 1)) : 0;
-    return { label, y: mean, err: sd };
-  });
 }
 
 /**
@@ -307,7 +286,7 @@ async function ablate(name: string, opts: AblateOptions): Promise<AblationResult
     await writeChart(
       join(docs, 'metric-by-arm'),
       barChart({
-        title: `${a.name}: ${a.metric}, mean ± sd over seeds`,
+        title: `${a.name}: ${a.metric}, mean over seeds with its 95% bootstrap interval`,
         x: 'arm',
         y: { title: a.metric },
         bars: arms,

@@ -1,29 +1,33 @@
 /**
- * The verdict functions: each compares the ordering or correlation a paper reports with what a small sweep shows.
- * They judge orderings and signs, never absolute numbers (a 16x16 digit DiT has no FID-50K to compare).
- * Longer than the ~350-line rule on purpose: one verdict per registered ablation (~50-70 lines each), kept side by
- * side so their rules read alike; issue 24's single statistical rule for every verdict is where this file splits.
+ * The verdict functions of the ordering and trend ablations: each states the paper's finding as claims (orderings,
+ * a correlation's sign, a closed-form cost) and judges them by the one rule of statistics.ts over the sweep's seeds.
+ * They judge orderings and signs, never absolute numbers (a 16x16 digit DiT has no FID-50K to compare). The
+ * tubelet-initialisation and captions verdicts have their own files; the shared helpers are here.
  */
 import { SHAPE_ATTRIBUTES } from '@vtx/data';
 import type { ReportRow, SweepReport } from '../sweep/report.js';
 import { higherIsBetter, metricOf } from '../sweep/report.js';
 import { pearson } from '../sweep/power-law.js';
+import {
+  armTable,
+  armsOf,
+  better,
+  claimLines,
+  decide,
+  exactClaim,
+  fmt,
+  mean,
+  missingClaim,
+  statClaim,
+  type Arm,
+  type Claim,
+} from './statistics.js';
 import type { VerdictResult } from './types.js';
 
-const fmt = (v: number | undefined) =>
-  v === undefined || !Number.isFinite(v) ? 'n/a' : String(+v.toPrecision(4));
+export { accuracySE } from './statistics.js';
 
-/** Completed rows keyed by the value of one axis. */
-export function byAxis(report: SweepReport, key: string): Map<string, ReportRow> {
-  return new Map(
-    report.rows
-      .filter((r) => r.state === 'completed')
-      .map((r) => [String(r.axes[key] as string | number), r]),
-  );
-}
-
-/** Inconclusive while fewer than `need` runs have completed. */
-export function incomplete(report: SweepReport, need: number): VerdictResult | undefined {
+/** Inconclusive while fewer than `need` runs (default: every run) have completed. */
+export function incomplete(report: SweepReport, need = report.rows.length): VerdictResult | undefined {
   const done = report.rows.filter((r) => r.state === 'completed').length;
   return done < need
     ? {
@@ -33,74 +37,86 @@ export function incomplete(report: SweepReport, need: number): VerdictResult | u
     : undefined;
 }
 
-/**
- * The expected order of an axis's values under `metric` (best first): reproduced when it matches exactly, partly when
- * the paper's winner also wins here, not reproduced otherwise.
- */
-export function orderVerdict(report: SweepReport, key: string, expected: readonly string[]): VerdictResult {
-  const early = incomplete(report, expected.length);
-  if (early) return early;
-  const rows = byAxis(report, key);
-  const m = report.metric;
-  const up = higherIsBetter(m);
-  const observed = [...expected]
-    .filter((v) => rows.has(v))
-    .sort((a, b) => {
-      const x = metricOf(rows.get(a)!, m)!;
-      const y = metricOf(rows.get(b)!, m)!;
-      return up ? y - x : x - y;
-    });
-  const exact = observed.join() === expected.join();
-  const close = observed
-    .slice(1)
-    .map(
-      (v, i) => [observed[i]!, v, metricOf(rows.get(observed[i]!)!, m)!, metricOf(rows.get(v)!, m)!] as const,
-    )
-    .filter(([, , a, b]) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)) < 0.02)
-    .map(([a, b]) => `${a} / ${b}`);
-  const winner = observed[0] === expected[0];
-  return {
-    verdict: exact ? 'reproduced' : winner ? 'partly reproduced' : 'not reproduced',
-    lines: [
-      `Paper order (best first): ${expected.join(' > ')}.`,
-      `Observed by ${m} (${up ? 'higher' : 'lower'} is better): ${observed.map((v) => `${v} ${fmt(metricOf(rows.get(v)!, m))}`).join(' > ')}.`,
-      exact
-        ? 'The full ordering matches.'
-        : winner
-          ? `The paper's best (${expected[0]}) is best here too, but the rest of the order differs.`
-          : `The paper's best (${expected[0]}) is not best here (${observed[0]} is).`,
-      ...(close.length
-        ? [`Within 2% of each other (one seed: treat their order as noise): ${close.join(', ')}.`]
-        : []),
-    ],
-  };
+/** The verdict of a set of claims, with an arm table before the claims' lines. */
+export function claimsVerdict(claims: Claim[], before: string[]): VerdictResult {
+  return { verdict: decide(claims), lines: [...before, '', ...claimLines(claims)] };
 }
 
-/** Metric falls (or accuracy rises) as Gflops rise: Pearson r of the metric with log Gflops. */
-export function gflopsCorrelationVerdict(report: SweepReport, threshold = 0.5): VerdictResult {
-  const early = incomplete(report, 3);
+/** The arms in `order` that exist, and the claims "each better than the next" (neighbouring pairs). */
+export function orderClaims(
+  arms: Map<string, Arm>,
+  order: readonly string[],
+  up: boolean,
+  name: (arm: string) => string = (a) => a,
+): Claim[] {
+  return order.slice(1).map((b, i) => {
+    const a = order[i]!;
+    const text = `${name(a)} better than ${name(b)}`;
+    const x = arms.get(a);
+    const y = arms.get(b);
+    return x && y ? better(x, y, up, text) : missingClaim(text, `no completed run of ${x ? b : a}`);
+  });
+}
+
+/** The arms sorted by mean, best first. */
+export const rankByMean = (arms: Iterable<Arm>, up: boolean): Arm[] =>
+  [...arms].sort((a, b) => (up ? mean(b.values) - mean(a.values) : mean(a.values) - mean(b.values)));
+
+/**
+ * The expected order of an axis's values under the metric (best first): one claim per neighbouring pair ("adaLN-Zero
+ * better than adaLN", ...), each judged by the rule; reproduced when the whole order is resolved as in the paper.
+ */
+export function orderVerdict(report: SweepReport, key: string, expected: readonly string[]): VerdictResult {
+  const early = incomplete(report);
   if (early) return early;
-  const rows = report.rows.filter((r) => r.state === 'completed');
-  const xs = rows.map((r) => Math.log10(r.gflops ?? NaN));
-  const ys = rows.map((r) => metricOf(r, report.metric) ?? NaN);
-  const r = pearson(xs, ys);
-  const up = higherIsBetter(report.metric);
-  const signed = up ? r : -r; // > 0 when more Gflops is better
+  const arms = armsOf(report, { key });
+  const m = report.metric;
+  const up = higherIsBetter(m);
+  const present = expected.filter((v) => arms.has(v)).map((v) => arms.get(v)!);
+  return claimsVerdict(orderClaims(arms, expected, up), [
+    `Paper order (best first): ${expected.join(' > ')}.`,
+    `Observed order of the means by ${m} (${up ? 'higher' : 'lower'} is better): ${rankByMean(present, up)
+      .map((a) => a.name)
+      .join(' > ')}.`,
+    '',
+    ...armTable(present, m),
+  ]);
+}
+
+const gflopsOf = (a: Arm) => a.rows[0]?.gflops ?? NaN;
+
+/**
+ * Metric falls (or accuracy rises) as Gflops rise: one claim, the Pearson r of the arms' means with log10 Gflops
+ * (oriented: > 0 when more Gflops is better), its interval from resampling every arm's seeds. The paper's r is
+ * -0.93; the strength against `threshold` is reported, the sign is the claim.
+ */
+export function gflopsCorrelationVerdict(report: SweepReport, threshold = 0.5): VerdictResult {
+  const early = incomplete(report);
+  if (early) return early;
+  const arms = [...armsOf(report).values()].sort((a, b) => gflopsOf(a) - gflopsOf(b));
+  if (arms.length < 3)
+    return { verdict: 'inconclusive', lines: ['A correlation needs at least three configurations.'] };
+  const m = report.metric;
+  const sign = higherIsBetter(m) ? 1 : -1;
+  const lg = arms.map((a) => Math.log10(gflopsOf(a)));
+  const c = statClaim(
+    `more Gflops gives a better ${m} (Pearson r of the arms' means with log10 Gflops, oriented)`,
+    arms,
+    (means) => sign * pearson(lg, means),
+  );
+  const r = sign * (c.interval?.estimate ?? NaN);
   const fit = report.fits.find((f) => f.x === 'gflops')?.fit;
-  return {
-    verdict: signed >= threshold ? 'reproduced' : signed > 0 ? 'partly reproduced' : 'not reproduced',
-    lines: [
-      `Pearson r between ${report.metric} and log10 Gflops over ${rows.length} runs: ${fmt(r)} (paper, FID vs Gflops over 12 DiTs: -0.93).`,
+  return claimsVerdict(
+    [c],
+    [
+      `Pearson r between the mean ${m} and log10 Gflops over ${arms.length} configurations: ${fmt(r)} (paper, FID vs Gflops over 12 DiTs: -0.93); ${Math.abs(r) >= threshold ? `strong (|r| ≥ ${threshold})` : `weak (|r| < ${threshold})`}.`,
       ...(fit
-        ? [`Power law: ${report.metric} ∝ Gflops^${fit.exponent.toFixed(3)} (R² ${fit.r2.toFixed(2)}).`]
+        ? [`Power law over every run: ${m} ∝ Gflops^${fit.exponent.toFixed(3)} (R² ${fit.r2.toFixed(2)}).`]
         : []),
-      signed >= threshold
-        ? `More Gflops gives a better ${report.metric}, strongly (|r| ≥ ${threshold}).`
-        : signed > 0
-          ? `The sign agrees but the correlation is weak (|r| < ${threshold}).`
-          : `More Gflops does not give a better ${report.metric} here.`,
+      '',
+      ...armTable(arms, m, [{ header: 'Gflops', cell: (a) => fmt(gflopsOf(a), 4) }]),
     ],
-  };
+  );
 }
 
 /** The row with the fewest Gflops, and whether a row is on the accuracy/Gflops Pareto front. */
@@ -122,57 +138,74 @@ export function paretoFront(rows: readonly ReportRow[], metric: string): Set<str
   return front;
 }
 
-/** ViViT Table 2: model 4 has the fewest FLOPs; model 2 is the best accuracy/FLOPs trade-off (on the Pareto front). */
+/**
+ * ViViT Table 2: model 4 (factorised dot-product) has the fewest FLOPs (a closed-form count: no noise), and model 2
+ * (factorised encoder) is on the accuracy/FLOPs Pareto front: more accurate than every variant that costs fewer
+ * FLOPs (one claim per such variant).
+ */
 export function vivitVariantsVerdict(report: SweepReport): VerdictResult {
-  const early = incomplete(report, 4);
+  const early = incomplete(report);
   if (early) return early;
-  const rows = byAxis(report, 'model.variant');
-  const all = [...rows.values()];
+  const arms = armsOf(report, { key: 'model.variant' });
   const m = report.metric;
-  const cheapest = all.reduce((a, b) => (a.gflops! <= b.gflops! ? a : b));
-  const front = paretoFront(all, m);
-  const fe = rows.get('factorised-encoder');
-  const fdp = rows.get('factorised-dot-product');
-  const fewest = cheapest === fdp || (fdp !== undefined && fdp.gflops === cheapest.gflops);
-  const feFront = fe !== undefined && front.has(fe.name);
-  const perVariant = all.map(
-    (r) => `${String(r.axes['model.variant'])}: ${m} ${fmt(metricOf(r, m))}, ${fmt(r.gflops)} Gflops`,
-  );
-  return {
-    verdict: fewest && feFront ? 'reproduced' : fewest || feFront ? 'partly reproduced' : 'not reproduced',
-    lines: [
-      ...perVariant.map((l) => `- ${l}`),
-      '',
-      `Model 4 (factorised dot-product) has the fewest Gflops: ${fewest ? 'yes' : `no (${String(cheapest.axes['model.variant'])} has)`}.`,
-      `Model 2 (factorised encoder) is on the ${m}/Gflops Pareto front: ${feFront ? 'yes' : 'no'} (front: ${[...front].join(', ')}).`,
-    ],
-  };
+  const up = higherIsBetter(m);
+  const fe = arms.get('factorised-encoder');
+  const fdp = arms.get('factorised-dot-product');
+  const all = [...arms.values()];
+  const cheapest = all.reduce((a, b) => (gflopsOf(a) <= gflopsOf(b) ? a : b));
+  const claims: Claim[] = [
+    fdp
+      ? exactClaim(
+          'model 4 (factorised dot-product) has the fewest Gflops',
+          gflopsOf(fdp) <= gflopsOf(cheapest),
+          `${fmt(gflopsOf(fdp), 4)}; fewest: ${cheapest.name} ${fmt(gflopsOf(cheapest), 4)}`,
+        )
+      : missingClaim('model 4 (factorised dot-product) has the fewest Gflops', 'no completed run of it'),
+  ];
+  if (!fe)
+    claims.push(missingClaim('model 2 (factorised encoder) on the Pareto front', 'no completed run of it'));
+  else {
+    const cheaper = all.filter((a) => a !== fe && gflopsOf(a) < gflopsOf(fe));
+    claims.push(
+      ...(cheaper.length
+        ? cheaper.map((a) =>
+            better(
+              fe,
+              a,
+              up,
+              `model 2 (factorised encoder) more accurate than the cheaper ${a.name} (Pareto front)`,
+            ),
+          )
+        : [
+            exactClaim(
+              'model 2 (factorised encoder) on the Pareto front: no variant costs fewer Gflops',
+              true,
+            ),
+          ]),
+    );
+  }
+  return claimsVerdict(claims, armTable(all, m, [{ header: 'Gflops', cell: (a) => fmt(gflopsOf(a), 4) }]));
 }
 
-/** ViT: smaller patches -> more Gflops and better accuracy, monotonically. */
+/** ViT: smaller patches -> more Gflops and better accuracy: each smaller patch better than the next larger one. */
 export function patchVerdict(report: SweepReport): VerdictResult {
-  const early = incomplete(report, 2);
+  const early = incomplete(report);
   if (early) return early;
-  const rows = [...byAxis(report, 'model.patch').values()].sort(
-    (a, b) => Number(b.axes['model.patch']) - Number(a.axes['model.patch']),
-  );
+  const arms = armsOf(report, { key: 'model.patch' });
   const m = report.metric;
-  const vals = rows.map((r) => metricOf(r, m)!);
-  const up = higherIsBetter(m);
-  const monotone = vals.every((v, i) => i === 0 || (up ? v >= vals[i - 1]! : v <= vals[i - 1]!));
-  const best = up ? Math.max(...vals) : Math.min(...vals);
-  const smallestBest = vals.at(-1) === best;
-  return {
-    verdict: monotone ? 'reproduced' : smallestBest ? 'partly reproduced' : 'not reproduced',
-    lines: [
-      `Patch (large to small): ${rows.map((r) => `p=${String(r.axes['model.patch'])}: ${r.tokens} tokens, ${fmt(r.gflops)} Gflops, ${m} ${fmt(metricOf(r, m))}`).join('; ')}.`,
-      monotone
-        ? `${m} improves at every step to a smaller patch.`
-        : smallestBest
-          ? `The smallest patch is best, but not every step improves.`
-          : `The smallest patch is not the best here.`,
+  const order = [...arms.keys()].sort((a, b) => Number(a) - Number(b)); // smallest patch first: the paper's best
+  const byPatch = order.map((p) => arms.get(p)!);
+  return claimsVerdict(
+    orderClaims(arms, order, higherIsBetter(m), (p) => `p=${p}`),
+    [
+      `Paper: the smaller the patch, the better (${order.map((p) => `p=${p}`).join(' > ')}).`,
+      '',
+      ...armTable(byPatch, m, [
+        { header: 'tokens', cell: (a) => String(a.rows[0]?.tokens ?? '') },
+        { header: 'Gflops', cell: (a) => fmt(gflopsOf(a), 4) },
+      ]),
     ],
-  };
+  );
 }
 
 /** Linear interpolation of a run's smoothed training loss at a given training compute (Gflop). */
@@ -196,165 +229,50 @@ export function lossAtCompute(row: ReportRow, compute: number): number | undefin
   return undefined;
 }
 
-/** Joint vs factorised attention: per step and at equal training compute. */
+/**
+ * Joint vs factorised attention, two claims: joint is better after the same number of steps (Open-Sora 1.0), and
+ * factorised is better at equal training compute (the smoothed training loss interpolated at the smallest run's
+ * total compute; the reason Latte and STDiT factorise).
+ */
 export function attentionVerdict(report: SweepReport): VerdictResult {
-  const early = incomplete(report, 2);
+  const early = incomplete(report);
   if (early) return early;
-  const rows = byAxis(report, 'model.attention');
-  const joint = rows.get('joint');
-  const fact = rows.get('factorised');
+  const key = 'model.attention';
+  const arms = armsOf(report, { key });
+  const joint = arms.get('joint');
+  const fact = arms.get('factorised');
   if (!joint || !fact)
     return { verdict: 'inconclusive', lines: ['The sweep needs a joint and a factorised run.'] };
   const m = report.metric;
-  const budget = Math.min(joint.trainGflop!, fact.trainGflop!);
-  const lj = lossAtCompute(joint, budget);
-  const lf = lossAtCompute(fact, budget);
-  const jointPerStep = metricOf(joint, m)! <= metricOf(fact, m)!;
-  const factAtCompute = lf !== undefined && lj !== undefined && lf <= lj;
-  return {
-    verdict:
-      jointPerStep && factAtCompute
-        ? 'reproduced'
-        : jointPerStep || factAtCompute
-          ? 'partly reproduced'
-          : 'not reproduced',
-    lines: [
-      `Gflops per sample: joint ${fmt(joint.gflops)}, factorised ${fmt(fact.gflops)} (joint costs ${fmt(joint.gflops! / fact.gflops!)}x).`,
-      `After the same number of steps, ${m}: joint ${fmt(metricOf(joint, m))}, factorised ${fmt(metricOf(fact, m))} — ${jointPerStep ? 'joint is better per step (as Open-Sora 1.0 found)' : 'factorised is better even per step'}.`,
-      `At equal training compute (${fmt(budget)} Gflop, the smaller run's total), smoothed training loss: joint ${fmt(lj)}, factorised ${fmt(lf)} — ${factAtCompute ? 'factorised is at least as good for the compute (the reason Latte/STDiT factorise)' : 'joint is better even at equal compute'}.`,
-    ],
-  };
-}
-
-/** Mean and sample standard deviation of a metric over the completed rows of each value of an axis (over seeds). */
-export function armStats(
-  report: SweepReport,
-  key: string,
-): Map<string, { mean: number; sd: number; n: number; values: number[] }> {
-  const groups = new Map<string, number[]>();
-  for (const r of report.rows) {
-    const v = metricOf(r, report.metric);
-    if (r.state !== 'completed' || v === undefined || !(key in r.axes)) continue;
-    const arm = String(r.axes[key]);
-    groups.set(arm, [...(groups.get(arm) ?? []), v]);
-  }
-  return new Map(
-    [...groups].map(([arm, values]) => {
-      const n = values.length;
-      const mean = values.reduce((s, x) => s + x, 0) / n;
-      const sd = n > 1 ? Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
-      return [arm, { mean, sd, n, values }];
-    }),
+  const budget = Math.min(...[...joint.rows, ...fact.rows].map((r) => r.trainGflop ?? NaN));
+  const atCompute = armsOf(report, { key, value: (r) => lossAtCompute(r, budget) });
+  const lj = atCompute.get('joint');
+  const lf = atCompute.get('factorised');
+  const perStep = better(
+    joint,
+    fact,
+    higherIsBetter(m),
+    `joint better than factorised after the same steps (${m})`,
   );
-}
-
-/** ViViT Table 1 (K400 top-1, ViViT-B model 1): the tubelet initialisations, best first. */
-export const VIVIT_TABLE1 = [
-  ['central', 79.2, 'central frame'],
-  ['uniform', 78.5, 'uniform frame sampling'],
-  ['inflate', 77.6, 'filter inflation'],
-  ['random', 73.2, 'random tubelet'],
-] as const;
-
-/**
- * ViViT Table 1: the order of the arms (run labels; mean over seeds), best first — central > uniform > inflate >
- * random. Reproduced when the means are in that order and each neighbouring pair is separated by more than two
- * standard errors of their difference; partly when the order holds only within the seeds' noise, or when central is
- * best but the rest differs; not reproduced otherwise. A `scratch` arm (no image pretraining) is reported for scale.
- */
-export function tubeletInitVerdict(report: SweepReport, key = 'label'): VerdictResult {
-  const early = incomplete(report, report.rows.length);
-  if (early) return early;
-  const stats = armStats(report, key);
-  const m = report.metric;
-  const up = higherIsBetter(m);
-  const expected = VIVIT_TABLE1.map(([arm]) => arm as string).filter((a) => stats.has(a));
-  if (expected.length < 2)
-    return {
-      verdict: 'inconclusive',
-      lines: [`The sweep needs at least two of ${VIVIT_TABLE1.map((a) => a[0]).join(', ')}.`],
-    };
-  const mean = (a: string) => stats.get(a)!.mean;
-  const observed = [...expected].sort((a, b) => (up ? mean(b) - mean(a) : mean(a) - mean(b)));
-  // a neighbouring pair of the paper's order is "resolved" when its gap exceeds 2 standard errors of the difference
-  const se = (a: string, b: string) => {
-    const x = stats.get(a)!;
-    const y = stats.get(b)!;
-    return Math.sqrt(x.sd ** 2 / x.n + y.sd ** 2 / y.n);
-  };
-  const pairs = expected.slice(1).map((b, i) => {
-    const a = expected[i]!;
-    const gap = up ? mean(a) - mean(b) : mean(b) - mean(a); // > 0: in the paper's direction
-    return { a, b, gap, se: se(a, b), resolved: Math.abs(gap) > 2 * se(a, b) };
-  });
-  const exact = observed.join() === expected.join();
-  const allResolved = pairs.every((p) => p.gap > 0 && p.resolved);
-  const winner = observed[0] === expected[0];
-  const pct = (v: number) => (up && Math.abs(v) <= 1 ? `${(100 * v).toFixed(1)}%` : fmt(v));
-  const pp = (v: number) => (up && Math.abs(v) <= 1 ? `${(100 * v).toFixed(1)} points` : fmt(v));
-  const describe = (a: string) => {
-    const s = stats.get(a)!;
-    return `${pct(s.mean)} ± ${pp(s.sd).replace(' points', '')} (${s.values.map(pct).join(', ')})`;
-  };
-  const paper = new Map<string, number>(VIVIT_TABLE1.map(([a, v]) => [a, v]));
-  const scratch = stats.get('scratch');
-  return {
-    verdict: exact && allResolved ? 'reproduced' : exact || winner ? 'partly reproduced' : 'not reproduced',
-    lines: [
-      `| arm | paper (K400 top-1) | here: ${m}, mean ± sd over ${Math.max(...[...stats.values()].map((s) => s.n))} seeds (each seed) |`,
-      '| --- | ---: | --- |',
-      ...VIVIT_TABLE1.filter(([a]) => stats.has(a)).map(
-        ([a, , long]) => `| ${a} (${long}) | ${paper.get(a)}% | ${describe(a)} |`,
-      ),
-      ...(scratch ? [`| scratch (no image pretraining; not in the paper) | | ${describe('scratch')} |`] : []),
+  const equalText = `factorised better than joint at equal training compute (smoothed training loss at ${fmt(budget, 4)} Gflop)`;
+  const equal =
+    lj && lf ? better(lf, lj, false, equalText) : missingClaim(equalText, 'a loss curve does not reach it');
+  return claimsVerdict(
+    [perStep, equal],
+    [
+      `Gflops per sample: joint ${fmt(gflopsOf(joint), 4)}, factorised ${fmt(gflopsOf(fact), 4)} (joint costs ${fmt(gflopsOf(joint) / gflopsOf(fact))}x).`,
       '',
-      `Paper order (best first): ${expected.join(' > ')}.`,
-      `Observed order of the means: ${observed.join(' > ')}.`,
-      ...pairs.map(
-        (p) =>
-          `- ${p.a} vs ${p.b}: ${p.gap > 0 ? `${p.a} ahead by` : `${p.b} ahead by`} ${pp(Math.abs(p.gap))} (2 standard errors: ${pp(2 * p.se)}) — ${p.resolved ? (p.gap > 0 ? 'as in the paper' : 'the reverse of the paper') : 'within the seeds’ noise'}.`,
-      ),
+      ...armTable([joint, fact], m),
       '',
-      exact && allResolved
-        ? 'The full ordering matches, and every neighbouring pair is separated by more than the seeds’ noise.'
-        : exact
-          ? `The means are in the paper's order, but ${pairs
-              .filter((p) => !p.resolved)
-              .map((p) => `${p.a} / ${p.b}`)
-              .join(
-                ', ',
-              )} ${pairs.filter((p) => !p.resolved).length > 1 ? 'are' : 'is'} not separated by ${Math.min(...[...stats.values()].map((s) => s.n))} seeds.`
-          : winner
-            ? `The paper's best (${expected[0]}) is best here too, but the rest of the order differs.`
-            : `The paper's best (${expected[0]}) is not best here (${observed[0]} is).`,
-      ...(stats.has('random') && observed.filter((a) => a !== 'random').length
-        ? (() => {
-            const best = observed.find((a) => a !== 'random')!;
-            const gap = Math.abs(mean(best) - mean('random'));
-            return [
-              `The random tubelet is ${pp(gap)} below the best initialised one (${best}); in the paper the gap is 6.0 points.`,
-            ];
-          })()
-        : []),
-      ...(scratch && stats.has('random')
-        ? [
-            `Image pretraining itself: even the random-tubelet arm (transformer from the ViT) is ${pp(Math.abs(mean('random') - scratch.mean))} ${(up ? mean('random') > scratch.mean : mean('random') < scratch.mean) ? 'better' : 'worse'} than training from scratch.`,
-          ]
-        : []),
+      ...(lj && lf ? armTable([lj, lf], `training loss at ${fmt(budget, 4)} Gflop`) : []),
     ],
-  };
+  );
 }
 
 /** Chance accuracy of each bouncing-shapes attribute: one over its number of values. */
 export const SHAPE_CHANCE: Record<string, number> = Object.fromEntries(
   Object.entries(SHAPE_ATTRIBUTES).map(([k, v]) => [k, 1 / v.length]),
 );
-
-/** Standard error of an accuracy p over n samples, Laplace-smoothed ((pn + 1) / (n + 2)) so 0 and 1 are not exact. */
-export function accuracySE(p: number, n: number): number {
-  const q = (p * n + 1) / (n + 2);
-  return Math.sqrt((q * (1 - q)) / n);
-}
 
 /**
  * The samples each run's judge scored: `eval.judge.samples` among the plan's overrides (a sweep's `set`), else the
@@ -367,195 +285,4 @@ export function judgedSamples(report: SweepReport): number {
     if (typeof v === 'number') return v;
   }
   return 64;
-}
-
-export interface CaptionsVerdictOptions {
-  /** The axis with the two arms (default `data.caption`), its values `descriptive` and `terse`. */
-  key?: string;
-  /**
-   * The attributes whose combinations are held out of training. The runs' own evaluation (`sample/acc/<attribute>`)
-   * prompts only such combinations (a synthetic `split: holdout`).
-   */
-  heldOut: readonly string[];
-  /**
-   * The name of a second scoring on in-distribution prompts (`<name>/acc/<attribute>`, `<name>/frechet` in the rows:
-   * an ablation's `scores`), when there is one.
-   */
-  inDistribution?: string;
-  /** Samples per arm and set (default: `judgedSamples(report)`). */
-  samples?: number;
-  /** The judge reads an attribute reliably when its own validation accuracy is at least this (default 0.8). */
-  reliable?: number;
-}
-
-/**
- * Descriptive vs terse captions (DALL-E 3, Sora's re-captioning), judged by an attribute classifier: how often the
- * judge reads, in each arm's samples, the attributes their prompts asked for, on held-out attribute combinations
- * (the runs' evaluation: `sample/acc/<attribute>`, `sample/acc/mean`) and, when scored, in distribution. A gap is
- * resolved when it exceeds two standard errors (binomial over the samples; the mean's treats the attributes as
- * independent). Reproduced when descriptive is ahead beyond the noise on the mean of every set and on every held-out
- * attribute the judge reads reliably; partly when only some of those are; not reproduced when terse is ahead on a
- * mean beyond the noise and descriptive on none; inconclusive when nothing is resolved. The judge's own validation
- * accuracy per attribute (a judge stage's `val/acc/<attribute>`) is the ceiling of what it can read.
- */
-export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOptions): VerdictResult {
-  const early = incomplete(report, 2);
-  if (early) return early;
-  const rows = byAxis(report, opts.key ?? 'data.caption');
-  const desc = rows.get('descriptive');
-  const terse = rows.get('terse');
-  if (!desc || !terse)
-    return { verdict: 'inconclusive', lines: ['The sweep needs a descriptive and a terse run.'] };
-  if (desc.final['sample/acc/mean'] === undefined || terse.final['sample/acc/mean'] === undefined)
-    return {
-      verdict: 'inconclusive',
-      lines: ['The runs have no sample/acc/mean: their evaluation scored no samples (eval.judge).'],
-    };
-  const n = opts.samples ?? judgedSamples(report);
-  const reliable = opts.reliable ?? 0.8;
-  const judge = (report.stages ?? []).find((s) => Object.keys(s.final).some((k) => k.startsWith('val/acc/')));
-  const ceiling = (a: string) => judge?.final[`val/acc/${a}`];
-  const attrs = Object.keys(desc.final)
-    .filter((k) => k.startsWith('sample/acc/') && k !== 'sample/acc/mean')
-    .map((k) => k.slice('sample/acc/'.length));
-  // the sets of prompts: held-out combinations (the runs' evaluation), then in distribution when it was scored
-  const inDist = opts.inDistribution;
-  const sets = [
-    { label: 'held-out combinations', prefix: 'sample/' },
-    ...(inDist && [desc, terse].every((r) => r.final[`${inDist}/acc/mean`] !== undefined)
-      ? [{ label: 'in distribution', prefix: `${inDist}/` }]
-      : []),
-  ];
-  type PromptSet = (typeof sets)[number];
-  const acc = (r: ReportRow, set: PromptSet, a: string) => r.final[`${set.prefix}acc/${a}`] ?? NaN;
-  const se = (r: ReportRow, set: PromptSet, a: string) => accuracySE(acc(r, set, a), n);
-  const meanSE = (r: ReportRow, set: PromptSet) =>
-    Math.sqrt(attrs.reduce((s, a) => s + se(r, set, a) ** 2, 0)) / attrs.length;
-  const gap = (set: PromptSet, a: string) => {
-    const g = acc(desc, set, a) - acc(terse, set, a);
-    const e =
-      2 *
-      (a === 'mean'
-        ? Math.hypot(meanSE(desc, set), meanSE(terse, set))
-        : Math.hypot(se(desc, set, a), se(terse, set, a)));
-    return { g, e, ahead: g > e, behind: -g > e };
-  };
-  const isReliable = (a: string) => (ceiling(a) ?? 0) >= reliable;
-  const [held] = sets as [PromptSet, ...PromptSet[]];
-  const heldOut = opts.heldOut.filter((a) => attrs.includes(a) && isReliable(a));
-  const heldOutAhead = heldOut.filter((a) => gap(held, a).ahead);
-  const meansAhead = sets.filter((set) => gap(set, 'mean').ahead);
-  const meansBehind = sets.filter((set) => gap(set, 'mean').behind);
-  const unreadable = attrs.filter((a) => !isReliable(a));
-  const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(2));
-  const diff = (set: PromptSet, a: string) => {
-    const { g, e, ahead, behind } = gap(set, a);
-    const d = `${g >= 0 ? '+' : '−'}${Math.abs(g).toFixed(2)}`;
-    return `${ahead || behind ? `**${d}**` : d} (±${e.toFixed(2)})`;
-  };
-  const cells = (a: string) =>
-    sets.flatMap((set) => [`${f2(acc(desc, set, a))} / ${f2(acc(terse, set, a))}`, diff(set, a)]);
-  const table = [
-    `| attribute | chance | judge's validation accuracy | ${sets.map((set) => `${set.label}: descriptive / terse | difference (2 SE)`).join(' | ')} |`,
-    `| --- | ---: | ---: | ${sets.map(() => '---: | ---:').join(' | ')} |`,
-    ...attrs.map(
-      (a) =>
-        `| ${a}${opts.heldOut.includes(a) ? ' (held out in combination)' : ''}${isReliable(a) ? '' : ' †'} | ${f2(SHAPE_CHANCE[a])} | ${f2(ceiling(a))} | ${cells(a).join(' | ')} |`,
-    ),
-    `| **mean** | | ${f2(judge?.final['val/acc'])} | ${cells('mean').join(' | ')} |`,
-  ];
-  const both = (k: string) =>
-    desc.final[k] !== undefined && terse.final[k] !== undefined
-      ? `descriptive ${fmt(desc.final[k])}, terse ${fmt(terse.final[k])}`
-      : undefined;
-  const other = (label: string, k: string, note: string) => {
-    const v = both(k);
-    return v ? [`- ${label}: ${v} (${note}).`] : [];
-  };
-  // the fraction of samples right on every held-out attribute at once is at least Σ acc - (k - 1)
-  const together = (r: ReportRow) =>
-    Math.max(0, opts.heldOut.reduce((s, a) => s + acc(r, held, a), 0) - (opts.heldOut.length - 1));
-  const allRead = opts.heldOut.every((a) => attrs.includes(a));
-  const reproduced =
-    meansAhead.length === sets.length && heldOut.length > 0 && heldOutAhead.length === heldOut.length;
-  const partly = !reproduced && (meansAhead.length > 0 || heldOutAhead.length > 0);
-  const verdict: VerdictResult['verdict'] = reproduced
-    ? 'reproduced'
-    : partly
-      ? 'partly reproduced'
-      : meansBehind.length
-        ? 'not reproduced'
-        : 'inconclusive';
-  // held-out attributes the descriptive model does not draw above chance even on prompts seen in training
-  const inSet = sets[1];
-  const notLearned = inSet
-    ? heldOut.filter(
-        (a) =>
-          !heldOutAhead.includes(a) && acc(desc, inSet, a) - (SHAPE_CHANCE[a] ?? 0) <= 2 * se(desc, inSet, a),
-      )
-    : [];
-  const aheadOn = [
-    ...meansAhead.map(
-      (set) => `the mean ${set.label === 'in distribution' ? 'in distribution' : 'on held-out combinations'}`,
-    ),
-    ...heldOutAhead.map((a) => `${a} on held-out combinations`),
-  ];
-  const notOn = [
-    ...sets
-      .filter((set) => !meansAhead.includes(set))
-      .map(
-        (set) =>
-          `the mean ${set.label === 'in distribution' ? 'in distribution' : 'on held-out combinations'}`,
-      ),
-    ...heldOut.filter((a) => !heldOutAhead.includes(a)).map((a) => `${a} on held-out combinations`),
-  ];
-  return {
-    verdict,
-    lines: [
-      `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Difference = descriptive − terse, in bold when beyond two standard errors (binomial over ${n} samples). †: the judge reads it below ${reliable} on real clips.`,
-      '',
-      ...table,
-      '',
-      ...other(
-        'Fréchet distance to the real held-out clips in the judge’s features',
-        'sample/frechet',
-        'lower is closer',
-      ),
-      ...(sets.length > 1
-        ? other('Fréchet distance to real in-distribution clips', `${inDist}/frechet`, 'lower is closer')
-        : []),
-      ...other(
-        'Fraction of held-out samples showing one subject in every frame (closed-form pixel reader, 1 on real clips)',
-        'sample/one-subject',
-        'higher is better',
-      ),
-      ...other(
-        'Direction of motion of held-out samples read by the closed-form pixel reader instead of the judge',
-        'sample/direction-acc',
-        'chance 0.25',
-      ),
-      ...(allRead && opts.heldOut.length > 1
-        ? [
-            `- Held-out samples showing the whole held-out combination (${opts.heldOut.join(' and ')} both right), at least: descriptive ${f2(together(desc))}, terse ${f2(together(terse))} (a lower bound from the per-attribute accuracies).`,
-          ]
-        : []),
-      '',
-      ...(unreadable.length
-        ? [
-            `The judge reads ${unreadable.map((a) => `${a} (${f2(ceiling(a))}, chance ${f2(SHAPE_CHANCE[a])})`).join(', ')} below ${reliable} on real clips: sample accuracy there says little about the generator.`,
-          ]
-        : []),
-      ...notLearned.map(
-        (a) =>
-          `On ${a} the descriptive model is not above chance in distribution either (${f2(acc(desc, inSet!, a))}, chance ${f2(SHAPE_CHANCE[a])}): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
-      ),
-      reproduced
-        ? `Descriptive captions give samples that show the asked-for attributes more often, beyond the noise: on the mean of every set of prompts and on every held-out attribute the judge can read.`
-        : partly
-          ? `Descriptive captions are ahead beyond the noise on: ${aheadOn.join('; ')}. Not on: ${notOn.join('; ')}.`
-          : verdict === 'not reproduced'
-            ? `Terse captions are ahead beyond the noise on the mean ${meansBehind.map((set) => set.label).join(' and ')}.`
-            : 'No difference beyond the noise of the samples.',
-    ],
-  };
 }

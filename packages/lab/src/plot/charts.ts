@@ -115,16 +115,19 @@ export function scatterChart(opts: {
   } as TopLevelSpec;
 }
 
-/** Bars of one value per category (accuracy per variant, say); `err` draws a ±err whisker on a bar (spread over seeds). */
+/**
+ * Bars of one value per category (accuracy per variant, say); `err` draws a ±err whisker on a bar (spread over
+ * seeds), `lo`/`hi` a whisker from lo to hi (an interval).
+ */
 export function barChart(opts: {
   title: string;
   x: string;
   y: Axis;
-  bars: { label: string; y: number; err?: number }[];
+  bars: { label: string; y: number; err?: number; lo?: number; hi?: number }[];
 }): TopLevelSpec {
   const values = opts.bars
     .filter((b) => Number.isFinite(b.y))
-    .map((b) => ({ ...b, lo: b.y - (b.err ?? 0), hi: b.y + (b.err ?? 0) }));
+    .map((b) => ({ ...b, lo: b.lo ?? b.y - (b.err ?? 0), hi: b.hi ?? b.y + (b.err ?? 0) }));
   const x = {
     field: 'label',
     type: 'nominal',
@@ -133,7 +136,7 @@ export function barChart(opts: {
     axis: { labelAngle: -30, labelLimit: 200 },
   } as const;
   const y = { field: 'y', type: 'quantitative', title: opts.y.title, scale: scale(opts.y) } as const;
-  const whiskers = values.some((b) => b.err !== undefined && b.err > 0);
+  const whiskers = values.some((b) => b.hi > b.lo);
   return {
     ...frame(opts.title),
     data: { values },

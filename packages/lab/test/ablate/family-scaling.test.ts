@@ -26,15 +26,17 @@ function row(label: string, compute: number, m: Record<string, number>): ReportR
 }
 
 /**
- * A sweep where family f's loss at budget k and seed s is a_f·C^b_f·(1 + jitter·[0, 1, -1][s]), and its accuracy
- * 1 - that loss (so the error follows the same law); seeds 0-2 at the two smallest budgets.
+ * A sweep where family f's loss at budget k and seed s is a_f·C^b_f·(1 + jitter·[0, 1, -1][(s + k + f) % 3]), and its accuracy
+ * 1 - that loss (so the error follows the same law; the seeds' noise differs per budget and family f = 0, 1, so
+ * it moves the slopes and does not cancel in their difference);
+ * seeds 0-2 at every budget, or at the two smallest only.
  */
-function sweep(law: Record<string, [number, number]>, jitter = 0.01): SweepReport {
+function sweep(law: Record<string, [number, number]>, jitter = 0.01, allSeeded = true): SweepReport {
   const rows: ReportRow[] = [];
-  for (const [family, [a, b]] of Object.entries(law))
+  for (const [f, [family, [a, b]]] of Object.entries(law).entries())
     BUDGETS.forEach((c, i) => {
-      for (const s of i < 2 ? [0, 1, 2] : [0]) {
-        const loss = a * c ** b * (1 + jitter * [0, 1, -1][s]!);
+      for (const s of allSeeded || i < 2 ? [0, 1, 2] : [0]) {
+        const loss = a * c ** b * (1 + jitter * [0, 1, -1][(s + i + f) % 3]!);
         const label = `${family}-c${i + 1}${s ? `-seed${s}` : ''}`;
         rows.push(row(label, c, { 'val/loss': loss, 'sample/class-acc': 1 - loss }));
       }
@@ -62,16 +64,22 @@ describe('family scaling verdict', () => {
     expect(crossing({ a: 2, b: -0.5 }, { a: 1, b: -0.5 })).toBeUndefined();
   });
 
-  it('reproduced when the transformer is steeper beyond the seeds, with the crossing where the laws meet', () => {
+  it('reproduced when the transformer is steeper, resolved over the seeds, with the crossing where the laws meet', () => {
     // dit: 0.9·C^-0.3, unet: 0.5·C^-0.15: they meet at C = (0.9/0.5)^(1/0.15) ≈ 50.3, below the smallest budget
     const v = familyScalingVerdict(sweep({ dit: [0.9, -0.3], unet: [0.5, -0.15] }), OPTS);
     expect(v.verdict).toBe('reproduced');
     const text = v.lines.join('\n');
-    expect(text).toMatch(/dit: b = -0\.3 /);
-    expect(text).toMatch(/unet: b = -0\.15 /);
+    expect(text).toMatch(/dit: b = -0\.3\d*, R² /);
+    expect(text).toMatch(/unet: b = -0\.15\d*, R² /);
     expect(text).toMatch(/cross at 50\.3 training Gflop, below the smallest budget/);
     // the error 1 - acc follows the same law, so the accuracy reading agrees
     expect(text).toMatch(/\*\*sample\/class-acc\*\* \(fitted: 1 - sample\/class-acc/);
+    // the claim's effect: unet's exponent minus dit's, 0.15
+    expect(text).toMatch(
+      /- dit's val\/loss curve steeper than unet's \(effect: exponent unet − exponent dit\): effect \+0\.15 \[\+0\.1\d*, \+0\.1\d*\], 3 seeds, paired — resolved, as in the paper\./,
+    );
+    // per budget, dit ahead (lower loss) with its interval
+    expect(text).toMatch(/\| c4 \| 1000 \| 0\.1\d+ \[.*\] \(3 seeds: .*\) \| 1000 \| .* \| dit \|/);
   });
 
   it('not reproduced when the baseline is steeper, with a crossing beyond the budgets', () => {
@@ -81,10 +89,17 @@ describe('family scaling verdict', () => {
     expect(v.lines.join('\n')).toMatch(/cross at 243 training Gflop, inside the budgets measured/);
   });
 
-  it('inconclusive when the seeds spread the slopes over each other', () => {
+  it('inconclusive when the seeds spread the slopes over each other, naming the seeds to decide it', () => {
     const v = familyScalingVerdict(sweep({ dit: [0.5, -0.2], unet: [0.5, -0.19] }, 0.3), OPTS);
     expect(v.verdict).toBe('inconclusive');
-    expect(v.lines.join('\n')).toMatch(/seed ranges overlap/);
+    expect(v.lines.join('\n')).toMatch(/Unresolved: dit's val\/loss curve steeper than unet's/);
+    expect(v.lines.join('\n')).toMatch(/needs (~\d+ seeds per arm|more than 1000 seeds)/);
+  });
+
+  it('one seed at a budget leaves the slope unresolved ("one seed"), however clear the laws', () => {
+    const v = familyScalingVerdict(sweep({ dit: [0.9, -0.3], unet: [0.5, -0.15] }, 0.01, false), OPTS);
+    expect(v.verdict).toBe('inconclusive');
+    expect(v.lines.join('\n')).toMatch(/steeper than unet's .* unresolved \(one seed\)/);
   });
 
   it('tables the learning-rate trials and says when another rate beat the family own', () => {

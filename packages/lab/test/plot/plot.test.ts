@@ -2,8 +2,35 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lineChart, renderSvg, svgToPng } from '../../src/plot/charts.js';
+import { barChart, lineChart, renderSvg, svgToPng } from '../../src/plot/charts.js';
 import { plotRun, smoothCurve } from '../../src/plot/run-plot.js';
+
+describe('bar chart whiskers', () => {
+  type Spec = { data?: { values: { lo: number; hi: number }[] }; layer?: unknown[] };
+  it('draws an interval lo..hi when given, else ±err, and no whisker layer without either', () => {
+    const spec = barChart({
+      title: 't',
+      x: 'arm',
+      y: { title: 'acc' },
+      bars: [
+        { label: 'a', y: 0.5, lo: 0.4, hi: 0.55 },
+        { label: 'b', y: 0.3, err: 0.1 },
+      ],
+    }) as Spec;
+    expect(spec.layer).toHaveLength(2);
+    expect(spec.data!.values.map((v) => [v.lo, v.hi])).toEqual([
+      [0.4, 0.55],
+      [0.3 - 0.1, 0.3 + 0.1],
+    ]);
+    const plain = barChart({
+      title: 't',
+      x: 'arm',
+      y: { title: 'acc' },
+      bars: [{ label: 'a', y: 1 }],
+    }) as Spec;
+    expect(plain.layer).toBeUndefined();
+  });
+});
 
 describe('vtx plot', () => {
   it('writes loss, lr and validation charts from metrics.jsonl', async () => {
