@@ -114,8 +114,12 @@ const steps = Number(args.steps);
 let loss = NaN;
 for (let i = 0; i < warmup; i++) loss = await s.step();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) loss = await s.step();
 const sec = (performance.now() - t0) / 1000 / steps;
+// CPU seconds of this process (every thread) per step: on a loaded machine it moves less than the wall clock
+const cpu = process.cpuUsage(cpu0);
+const cpuSec = (cpu.user + cpu.system) / 1e6 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
@@ -124,6 +128,7 @@ console.log(
     params: s.params,
     tokensPerStep: s.tokens,
     secondsPerStep: +sec.toFixed(4),
+    cpuSecondsPerStep: +cpuSec.toFixed(4),
     tokensPerSecond: +(s.tokens / sec).toFixed(1),
     gflopPerStep: +s.gflop.toFixed(2),
     gflops: +(s.gflop / sec).toFixed(2),

@@ -560,7 +560,17 @@ napi_value SetGemm(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// info() -> { gemm, threads, avx2, avx512, bf16 }
+// setAttention(name) -> boolean
+napi_value SetAttention(napi_env env, napi_callback_info info) {
+  Args g(env, info);
+  std::string name = g.str(0);
+  if (g.failed) return nullptr;
+  napi_value r;
+  napi_get_boolean(env, vtx::set_attention_impl(name.c_str()), &r);
+  return r;
+}
+
+// info() -> { gemm, attention, threads, avx2, avx512, bf16 }
 // fmaPeak(seconds): the pool's measured fp32 FMA GFLOP/s (native/peak.h).
 napi_value FmaPeak(napi_env env, napi_callback_info info) {
   Args g(env, info);
@@ -577,6 +587,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_object(env, &o);
   napi_create_string_utf8(env, vtx::gemm_impl(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "gemm", v);
+  napi_create_string_utf8(env, vtx::attention_impl(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, o, "attention", v);
   napi_create_int32(env, vtx::pool().size(), &v);
   napi_set_named_property(env, o, "threads", v);
   napi_get_boolean(env, vtx::have_avx2_kernel(), &v);
@@ -593,7 +605,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback fn;
   } fns[] = {{"gemm", Gemm},       {"binary", BinaryOp},   {"unary", UnaryOp},   {"reduce", ReduceOp},
-             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"linear", Linear}, {"linearGrad", LinearGrad}, {"conv", Conv}, {"setGemm", SetGemm},
+             {"softmax", Softmax}, {"transpose", Transpose}, {"biasAct", BiasAct}, {"stridedCopy", StridedCopy}, {"adamw", AdamW}, {"adamwAll", AdamWAll}, {"softmaxXent", SoftmaxXent}, {"softmaxXentGrad", SoftmaxXentGrad}, {"linear", Linear}, {"linearGrad", LinearGrad}, {"conv", Conv}, {"setGemm", SetGemm}, {"setAttention", SetAttention},
              {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
              {"groupNorm", GroupNorm}, {"groupNormGrad", GroupNormGrad}, {"adaLN", AdaLN}, {"activation", Activation},
              {"activationGrad", ActivationGrad}, {"attention", Attention}, {"attentionGrad", AttentionGrad},

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
+#include "attention_avx512.h"
 #include "gemm.h"
+#include "gemm_avx512.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -37,7 +40,9 @@ Seqs seqs_of(const AttnShape& s, int64_t head) {
   return {s.b, n, n, s.t, s.hw, AttnAxis::Joint};
 }
 
-// The (head, sequence) tasks in order, each independent (disjoint outputs), dealt to the pool in ranges.
+// The (head, sequence) tasks in order, each independent (disjoint outputs), dealt to the pool in ranges: 8 per
+// thread, claimed as threads come free, so a thread that is descheduled (a loaded machine) or holds the costlier
+// tasks (split heads: space sequences and time sequences differ in length) does not hold the others up.
 template <typename F>
 void for_tasks(const AttnShape& s, F fn) {
   std::vector<std::pair<int64_t, int64_t>> tasks;  // (head, sequence)
@@ -46,7 +51,8 @@ void for_tasks(const AttnShape& s, F fn) {
     for (int64_t i = 0; i < q.count; i++) tasks.emplace_back(h, i);
   }
   const int64_t n = static_cast<int64_t>(tasks.size());
-  const int parts = static_cast<int>(std::min<int64_t>(pool().size(), n));
+  const int threads = pool().size();
+  const int parts = threads <= 1 ? 1 : static_cast<int>(std::min<int64_t>(8 * threads, n));
   auto run = [&](int p) {
     const int64_t b = n * p / parts, e = n * (p + 1) / parts;
     if (b < e) fn(tasks.data() + b, tasks.data() + e);
@@ -70,18 +76,33 @@ const float* key_bias(const float* mask, const Seqs& q, int64_t seq, std::vector
 // o + i·ldo; the tokens of a sequence are evenly spaced (joint / space: adjacent, time: hw apart), so the
 // block products below are strided GEMMs on the tensors in place.
 struct Rows {
-  int64_t tok0, ld, ldo;
+  int64_t tok0, ld, ldo, step;
 };
 Rows rows_of(const Seqs& q, int64_t seq, int64_t d) {
   const int64_t step = q.len > 1 ? q.token(seq, 1) - q.token(seq, 0) : 1;
-  return {q.token(seq, 0), step * 3 * d, step * d};
+  return {q.token(seq, 0), step * 3 * d, step * d, step};
+}
+
+enum class Impl { AVX512, Generic };
+Impl& impl() {
+  static Impl i = has_avx512_kernel() ? Impl::AVX512 : Impl::Generic;
+  return i;
 }
 
 }  // namespace
 
+const char* attention_impl() { return impl() == Impl::AVX512 ? "avx512" : "generic"; }
+
+bool set_attention_impl(const char* name) {
+  if (!std::strcmp(name, "avx512") && has_avx512_kernel()) return impl() = Impl::AVX512, true;
+  if (!std::strcmp(name, "generic")) return impl() = Impl::Generic, true;
+  return false;
+}
+
 void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, const AttnShape& s) {
   const int64_t d = s.heads * s.dh, dh = s.dh;
   const float scale = 1.f / std::sqrt(static_cast<float>(dh));
+  const bool fast = impl() == Impl::AVX512;
   for_tasks(s, [&](const std::pair<int64_t, int64_t>* b, const std::pair<int64_t, int64_t>* e) {
     std::vector<float> sc(kBlock * kBlock), acc(kBlock * dh), bias, m(kBlock), l(kBlock);
     for (auto task = b; task != e; ++task) {
@@ -92,6 +113,11 @@ void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, co
       const float* q = qkv + r.tok0 * 3 * d + h * dh;
       const float *k = q + d, *v = q + 2 * d;
       const float* kb = key_bias(mask, sq, seq, bias);
+      if (fast) {
+        attention_fwd_task_avx512({q, k, v, r.ld, len, dh, scale, kb}, o + r.tok0 * d + h * dh, r.ldo,
+                                  lse + r.tok0 * s.heads + h, r.step * s.heads);
+        continue;
+      }
       for (int64_t i0 = 0; i0 < len; i0 += kBlock) {
         const int64_t rows = std::min(kBlock, len - i0);
         std::fill_n(m.begin(), rows, -INFINITY);
@@ -135,6 +161,7 @@ void attention_bwd(const float* dout, const float* qkv, const float* o, const fl
                    float* dqkv, const AttnShape& s) {
   const int64_t d = s.heads * s.dh, dh = s.dh;
   const float scale = 1.f / std::sqrt(static_cast<float>(dh));
+  const bool fast = impl() == Impl::AVX512;
   for_tasks(s, [&](const std::pair<int64_t, int64_t>* b, const std::pair<int64_t, int64_t>* e) {
     std::vector<float> dq, dk, dv, rowd, rowl, bias, p(kBlock * kBlock), dp(kBlock * kBlock);
     for (auto task = b; task != e; ++task) {
@@ -145,6 +172,13 @@ void attention_bwd(const float* dout, const float* qkv, const float* o, const fl
       const float* q = qkv + r.tok0 * 3 * d + h * dh;
       const float *k = q + d, *v = q + 2 * d;
       const float* go = dout + r.tok0 * d + h * dh;
+      if (fast) {
+        const float* kb = key_bias(mask, sq, seq, bias);
+        float* g = dqkv + (q - qkv);
+        attention_bwd_task_avx512({q, k, v, r.ld, len, dh, scale, kb}, go, o + r.tok0 * d + h * dh, r.ldo,
+                                  lse + r.tok0 * s.heads + h, r.step * s.heads, g, g + d, g + 2 * d);
+        continue;
+      }
       for (auto* buf : {&dq, &dk, &dv}) buf->assign(len * dh, 0.f);
       rowd.resize(len), rowl.resize(len);
       for (int64_t i = 0; i < len; i++) {

@@ -18,6 +18,12 @@ struct AttnShape {
   AttnAxis axis;
 };
 
+// Which implementation runs the blocks: "avx512" (attention_avx512.cc, the default where the CPU has AVX-512) or
+// "generic" (block GEMMs through sgemm_serial, whatever GEMM is chosen); set_attention_impl forces one (tests,
+// benchmarks) and returns false when it is not available here.
+const char* attention_impl();
+bool set_attention_impl(const char* name);
+
 // o (B, N, D), lse (B, N, heads); mask (B, N) of 1 (attend) / 0 (ignore) keys or null (joint only): the
 // logits of masked keys get −1e9 added, as the composed op's additive bias.
 void attention_fwd(const float* qkv, const float* mask, float* o, float* lse, const AttnShape& s);

@@ -246,9 +246,21 @@ export interface NativeAddon {
    * (inputs rounded to bfloat16, fp32 accumulation); false when unavailable here.
    */
   setGemm(name: string): boolean;
+  /**
+   * Force the fused attention's inner loops: 'avx512' (register-tiled block products and a 16-wide exp; the
+   * default where the CPU has AVX-512) or 'generic' (block GEMMs through the chosen GEMM); false when unavailable.
+   */
+  setAttention(name: string): boolean;
   /** The pool's fp32 FMA throughput in GFLOP/s over about `seconds` (registers only: no kernel exceeds it); 0 without vector FMA. */
   fmaPeak(seconds: number): number;
-  info(): { gemm: string; threads: number; avx2: boolean; avx512: boolean; bf16: boolean };
+  info(): {
+    gemm: string;
+    attention: string;
+    threads: number;
+    avx2: boolean;
+    avx512: boolean;
+    bf16: boolean;
+  };
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };

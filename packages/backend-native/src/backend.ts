@@ -110,6 +110,7 @@ export type NativeStatus =
   | {
       available: true;
       gemm: string;
+      attention: string;
       threads: number;
       avx2: boolean;
       avx512: boolean;
@@ -130,6 +131,7 @@ export function registerNativeBackend(priority = 3): NativeStatus {
   if (!load.ok) return (status = { available: false, reason: load.reason });
   const addon: NativeAddon = load.addon;
   forceGemm(addon, process.env['VTX_NATIVE_GEMM']);
+  forceAttention(addon, process.env['VTX_NATIVE_ATTENTION']);
   tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), priority);
   for (const k of tf.getKernelsForBackend('cpu')) {
     const factory = NATIVE_KERNELS[k.kernelName];
@@ -185,6 +187,22 @@ export function forceGemm(addon: NativeAddon, name: string | undefined): void {
     throw new Error(
       `VTX_NATIVE_GEMM=${name}: not available here (openblas needs libopenblas, avx512 and bf16 need the ` +
         `CPU's AVX-512 / AVX512_BF16 and a non-portable build)`,
+    );
+}
+
+/** The fused attention's implementations `VTX_NATIVE_ATTENTION` may name (both exact). */
+export const ATTENTION_IMPLS = ['avx512', 'generic'] as const;
+
+/** Apply `VTX_NATIVE_ATTENTION` (unset or empty: avx512 where the CPU has it); a bad or unavailable name throws. */
+export function forceAttention(addon: NativeAddon, name: string | undefined): void {
+  if (!name) return;
+  if (!(ATTENTION_IMPLS as readonly string[]).includes(name))
+    throw new Error(
+      `VTX_NATIVE_ATTENTION=${name}: not an attention implementation (one of ${ATTENTION_IMPLS.join(', ')})`,
+    );
+  if (!addon.setAttention(name))
+    throw new Error(
+      `VTX_NATIVE_ATTENTION=${name}: not available here (avx512 needs the CPU's AVX-512 and a non-portable build)`,
     );
 }
 

@@ -37,6 +37,7 @@ export * from './blocks/encoder-block.js';
 export type { Context, CostSpec, DiTBlockSpec } from './blocks/dit-branches.js';
 export * from './blocks/dit-block.js';
 export * from './blocks/dit-ablation-blocks.js';
+export * from './blocks/token-mask.js';
 export * from './costs/model-cost.js';
 /** The cost counter's closed-form parts (`count.linear`, `count.selfAttention`, …), for a family's `cost`. */
 export * as count from './costs/count.js';

@@ -120,6 +120,23 @@ export const CASES: Case[] = [
     model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, depth: 4, patch: [1, 2, 2], longSkips: true }),
     clip: [2, 4, 4, 2],
   },
+  // MaskDiT's token masking: the model as built (no mask set) is what sampling and saving see
+  {
+    name: 'dit-masked',
+    model: ModelConfig.parse({ kind: 'dit', ...tinyDit, patch: 2, maskRatio: 0.5 }),
+    clip: [1, 8, 8, 4],
+  },
+  {
+    name: 'video-dit-joint-masked',
+    model: ModelConfig.parse({
+      kind: 'video-dit',
+      ...tinyDit,
+      patch: [1, 2, 2],
+      attention: 'joint',
+      maskRatio: 0.5,
+    }),
+    clip: [2, 4, 4, 2],
+  },
   {
     name: 'video-dit-frame-conditioned',
     model: ModelConfig.parse({ kind: 'video-dit', ...tinyDit, patch: [2, 2, 2], frameConditioning: {} }),

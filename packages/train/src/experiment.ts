@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { setBeforeValidation } from '@vtx/config';
 import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
+import { RepaSection } from './objectives/repa-config.js';
 import { resolveExperimentPaths } from './experiment-paths.js';
 
 const posInt = z.number().int().positive();
@@ -45,6 +46,11 @@ export const TrainSection = z.strictObject({
   keepLast: posInt.default(3),
   /** Fail when the live tensor count grows across steps (a leak), instead of only warning. */
   strictLeaks: z.boolean().default(false),
+  /**
+   * Diffusion models: REPA's alignment of the hidden tokens after block `depth` to a frozen vtx encoder run's token
+   * features (Yu et al. 2024; ./objectives/repa.ts); off when absent.
+   */
+  repa: RepaSection.optional(),
 });
 export type TrainSection = z.infer<typeof TrainSection>;
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { latestCheckpoint, loadCheckpoint } from '@vtx/checkpoint';
 import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from './experiment.js';
+import { withoutRepa } from './objectives/repa-config.js';
 import { assignParams, namedParams } from './optim/index.js';
 import { TrainerState } from './state.js';
 
@@ -47,7 +48,7 @@ export async function loadRun(
   const diffuse = modelTask(cfg.model) === 'diffuse';
   const noiseProcess = diffuse ? makeProcess(cfg.diffusion) : null;
   const model = buildModel(cfg.model, clip, noiseProcess ?? undefined);
-  assignParams(namedParams(model), ckpt.groups[want === 'ema' ? 'ema' : 'weights']!);
+  assignParams(namedParams(model), withoutRepa(ckpt.groups[want === 'ema' ? 'ema' : 'weights']!)); // REPA's projector trains only
   return {
     cfg,
     model,

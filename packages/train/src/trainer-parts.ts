@@ -20,6 +20,7 @@ import {
 import type { ExperimentConfig } from './experiment.js';
 import { initFromRun } from './init.js';
 import { makeObjective } from './objectives/make.js';
+import { Repa } from './objectives/repa.js';
 import type { Objective } from './objectives/objective.js';
 import { Ema, buildOptimizer, namedParams, type NamedParam, type Optimizer } from './optim/index.js';
 import type { DeclaredSize } from './sizes.js';
@@ -71,13 +72,16 @@ export async function buildTrainerParts(
   loader.restore(start);
   const clip = first.clipShape;
   if (cfg.init) await initFromRun(model, cfg.model, cfg.init); // before the EMA copies the weights
-  const params = namedParams(model);
+  // REPA: the model with its projector trains (and checkpoints) as one; the model alone samples
+  const repa =
+    cfg.train.repa && task === 'diffuse' ? await Repa.create(cfg.train.repa, model, cfg.model, clip) : null;
+  const params = namedParams(repa ? repa.training : model);
   const optimizer = buildOptimizer(params, cfg.optim);
   const ema = cfg.train.ema.enabled
     ? new Ema(params, { decay: cfg.train.ema.decay, warmup: cfg.train.ema.warmup })
     : null;
   const condition = task === 'diffuse' ? conditionOf(cfg.model) : null;
-  const objective = makeObjective(cfg, model, noiseProcess, condition);
+  const objective = makeObjective(cfg, model, noiseProcess, condition, repa);
   return {
     cfg,
     model,

@@ -3,7 +3,7 @@
  *   - the config's schema (plugins imported first: they register the model kinds it may name);
  *   - pairings across sections: the sampler of the process (the `diffusion` schema's own checks, with the rest of
  *     the schema), a Gaussian run's sampling steps within its diffusion steps;
- *   - the objective the trainer has for the model's task;
+ *   - the objective the trainer has for the model's task; `train.repa`'s encoder run (a diffusion model's only);
  *   - an attribute classifier's vocabulary: filled from the training dataset's index where `model.attributes` leaves
  *     it to the data (the returned config, and so the run's config.yaml, holds it), and the dataset must have one;
  *   - `eval.judge` (`checkSampleScoring`: the scoring @vtx/eval provides is given, and its own check of the judge
@@ -13,7 +13,9 @@
  *   - what is valid but likely not meant (`experimentWarnings`), returned for the run's log.
  * `train()` and `Trainer.create` both start here; a bad config throws a ConfigError naming every bad key.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { latestCheckpoint } from '@vtx/checkpoint';
 import { openDataset, resolveDataset } from '@vtx/data';
 import {
   attributeHeadsOf,
@@ -57,6 +59,7 @@ export async function validate(
       `model kind '${cfg.model.kind}' is a registered 'reconstruct' model: the trainer's reconstruction objective is the VAE's only`,
     );
   await checkSampleScoring(cfg, samples); // a bad eval.judge fails here, not at the first evaluation
+  await checkRepa(cfg);
   const dir = await resolveDataset(cfg.data.dataset, cfg.data.cacheDir);
   const { index } = await openDataset(dir, { verify: false }); // the loader verifies the shards when it reads them
   checkClasses(cfg, index.labels?.names ?? [], join(dir, 'index.json'));
@@ -95,6 +98,22 @@ function checkSampling(cfg: ExperimentConfig): void {
       },
     ]);
   }
+}
+
+/** `train.repa` is a diffusion model's, and its encoder a run directory with a checkpoint (./objectives/repa.ts checks the rest). */
+async function checkRepa(cfg: ExperimentConfig): Promise<void> {
+  const repa = cfg.train.repa;
+  if (!repa) return;
+  const fail = (path: string, message: string) => new ConfigError([{ file: '<config>', path, message }]);
+  if (modelTask(cfg.model) !== 'diffuse')
+    throw fail(
+      'train.repa',
+      `REPA aligns a diffusion model's hidden tokens; a ${cfg.model.kind} model has none to align`,
+    );
+  if (!existsSync(join(repa.encoder, 'config.yaml')))
+    throw fail('train.repa.encoder', `${repa.encoder} is not a vtx run directory (no config.yaml)`);
+  if (!(await latestCheckpoint(join(repa.encoder, 'checkpoints'))))
+    throw fail('train.repa.encoder', `${repa.encoder} has no complete checkpoint`);
 }
 
 /** Labels past the model's classes would fail only at the first batch that holds one. */

@@ -115,7 +115,7 @@ export const infoCommand: CommandModule<object, Args> = {
             `  parameters      ${params}`,
             `  tokens          ${fmt(p.tokens)}`,
             `  forward Gflops  ${p.gflops}  (multiply-adds, DiT's convention)`,
-            `  train Gflops    ${p.trainGflopsPerSample} per sample (~3x forward)`,
+            `  train Gflops    ${p.trainGflopsPerSample} per sample (${p.trainGflopsPerSample < 2.9 * p.gflops ? '~3x the forward pass over the kept tokens: model.maskRatio' : '~3x forward'})`,
             `  activations     ~${p.activationMB} MB at batch ${argv.batch} (float32, kept for backward; estimate)`,
             '',
           ].join('\n'),

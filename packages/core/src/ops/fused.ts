@@ -41,8 +41,9 @@ let attention = false;
 
 export interface FusedOpsOptions {
   /**
-   * Let `SelfAttention` use the fused grid attention (default false): exact, and 40% fewer kernels on the
-   * default step, but measured slower than the composed path (docs/performance.md, "Per-op overhead").
+   * Let `SelfAttention` use the fused grid attention (default false): exact, 40% fewer kernels on the default
+   * step and less memory; with its AVX-512 inner loops a few percent faster per step in a loaded A/B, not yet
+   * the margin that would make it the default (docs/performance.md, "Per-op overhead").
    * `gridAttention` called directly always takes the fused kernel where the backend has it.
    */
   attention?: boolean;

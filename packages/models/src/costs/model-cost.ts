@@ -15,9 +15,9 @@ export interface ModelCost {
   tokens: number;
   /** Forward Gflops for one sample, multiply-adds counted once (DiT's convention). */
   gflops: number;
-  /** Training Gflops for one sample (forward + backward ≈ 3x forward). */
+  /** Training Gflops for one sample (forward + backward ≈ 3x forward; over the kept tokens with MaskDiT's masking). */
   trainGflops: number;
-  /** Estimated bytes of float32 activations kept for backward, for one sample. */
+  /** Estimated bytes of float32 activations kept for backward, for one sample (of a masked step with masking). */
   activationBytes: number;
 }
 
@@ -31,4 +31,13 @@ export function modelCostOf(c: Cost, tokens: number, fixedParams = 0): ModelCost
     trainGflops: (3 * c.macs) / 1e9,
     activationBytes: 4 * c.acts,
   };
+}
+
+/**
+ * `cost` with its training figures from `trained`, the count of the forward pass a training step runs when it
+ * differs from sampling's (MaskDiT's token masking: the blocks see the kept tokens only).
+ */
+export function withTrainingPass(cost: ModelCost, trained: Cost): ModelCost {
+  const t = modelCostOf(trained, cost.tokens);
+  return { ...cost, trainGflops: t.trainGflops, activationBytes: t.activationBytes };
 }

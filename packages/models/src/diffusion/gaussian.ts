@@ -82,6 +82,16 @@ export function generatedMean(x: tf.Tensor, given?: tf.Tensor): tf.Tensor1D {
   });
 }
 
+/**
+ * What the loss leaves out (1) for `generatedMean`: the given elements, and with MaskDiT's token masking those not
+ * `counted` (1 on the kept tokens' pixels): 1 − (1 − given)·counted, exact for 0/1 values; `given` itself without
+ * `counted`.
+ */
+export function leftOut(given?: tf.Tensor, counted?: tf.Tensor): tf.Tensor | undefined {
+  if (!counted) return given;
+  return tf.tidy(() => tf.sub(1, given ? tf.mul(tf.sub(1, given), counted) : counted));
+}
+
 /** x with the given elements of `clean` put back: given·clean + (1 − given)·x, exact for a 0/1 `given`. */
 export function keepGiven(x: tf.Tensor, clean: tf.Tensor, given?: tf.Tensor): tf.Tensor {
   if (!given) return x;

@@ -18,6 +18,7 @@ import {
   discretizedGaussianLogLikelihood,
   generatedMean,
   keepGiven,
+  leftOut,
   normalKl,
   stopGradient,
 } from './gaussian.js';
@@ -40,6 +41,11 @@ export interface TrainingLossOptions<E> {
    * clean in x_t (x_t = x_0 there) and are left out of the loss.
    */
   given?: tf.Tensor;
+  /**
+   * MaskDiT's token masking (`blocks/token-mask.ts`): 1 on the elements the loss counts (the kept tokens' pixels,
+   * `keptPixels`), broadcastable to x0; the rest is left out of the loss.
+   */
+  counted?: tf.Tensor;
 }
 
 /**
@@ -71,7 +77,7 @@ export function vbTermsBpd(
 /**
  * Per-sample training losses at timesteps t (B,) int32 for clean data x0 (B, ..., C): noise x0 to x_t, run the
  * model at the original timesteps, and compare with the target of the diffusion's parameterisation (on the
- * generated elements only, with `opts.given`).
+ * generated elements only, with `opts.given`, and the kept tokens' only, with `opts.counted`).
  */
 export function trainingLosses<E>(
   diffusion: GaussianDiffusion,
@@ -84,23 +90,24 @@ export function trainingLosses<E>(
     const noise = opts.noise ?? seededNormal(x0.shape);
     const xt = keepGiven(diffusion.qSample(x0, t, noise), x0, opts.given);
     const out = model(xt, diffusion.modelTimesteps(t), opts.extra);
+    const left = leftOut(opts.given, opts.counted); // what the loss leaves out
 
     if (diffusion.loss === 'kl' || diffusion.loss === 'rescaled-kl') {
-      let vb = vbTermsBpd(diffusion, out, x0, xt, t, false, opts.given);
+      let vb = vbTermsBpd(diffusion, out, x0, xt, t, false, left);
       if (diffusion.loss === 'rescaled-kl') vb = tf.mul(vb, diffusion.numTimesteps);
       return { loss: vb, mse: null, vb };
     }
 
     const [output, varValues] = diffusion.splitOutput(out, xt);
     const target = diffusion.target(x0, noise, t);
-    const mse = generatedMean(tf.squaredDifference(target, output), opts.given);
+    const mse = generatedMean(tf.squaredDifference(target, output), left);
     const weighted =
       diffusion.minSnrGamma === null ? mse : tf.mul<tf.Tensor1D>(mse, diffusion.lossWeights(t));
     if (varValues === null) return { loss: weighted, mse, vb: null };
 
     // The vb term must only train the variance: freeze the mean part (stop-gradient) before reading p.
     const frozen = tf.concat([stopGradient(output), varValues], -1);
-    let vb = vbTermsBpd(diffusion, frozen, x0, xt, t, false, opts.given);
+    let vb = vbTermsBpd(diffusion, frozen, x0, xt, t, false, left);
     if (diffusion.loss === 'rescaled-mse') vb = tf.mul(vb, diffusion.numTimesteps / 1000);
     return { loss: tf.add<tf.Tensor1D>(weighted, vb), mse, vb };
   });

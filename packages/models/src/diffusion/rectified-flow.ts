@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mix32, nextSeed, seededNormal } from '@vtx/core';
 
 import type { DenoiseFn } from './gaussian-diffusion.js';
-import { generatedMean, keepGiven } from './gaussian.js';
+import { generatedMean, keepGiven, leftOut } from './gaussian.js';
 import type { SampleStepCallback, StepResult } from './samplers.js';
 import { shiftTimestep } from './timestep-shift.js';
 import { fmtShape, tidyResult } from './util.js';
@@ -106,19 +106,22 @@ export class RectifiedFlow {
   /**
    * Per-sample MSE between predicted and target velocity at timesteps t (B,) float32 in [0, T]: (B,), times
    * `lossWeights(t)` with minSnrGamma. With `given` (1 where x0 is given, broadcastable to it) those elements stay
-   * clean in x_t and out of the loss.
+   * clean in x_t and out of the loss; with `counted` (MaskDiT's kept tokens' pixels) only those count.
    */
   trainingLosses<E>(
     model: DenoiseFn<E>,
     x0: tf.Tensor,
     t: tf.Tensor1D,
-    opts: { noise?: tf.Tensor; extra?: E; given?: tf.Tensor } = {},
+    opts: { noise?: tf.Tensor; extra?: E; given?: tf.Tensor; counted?: tf.Tensor } = {},
   ): { loss: tf.Tensor1D } {
     const loss = tf.tidy(() => {
       const noise = opts.noise ?? seededNormal(x0.shape);
       const xt = keepGiven(this.interpolate(x0, noise, t), x0, opts.given);
       const v = this.velocity(model(xt, tf.cast(t, 'float32'), opts.extra), xt);
-      const mse = generatedMean(tf.squaredDifference(v, this.target(x0, noise)), opts.given);
+      const mse = generatedMean(
+        tf.squaredDifference(v, this.target(x0, noise)),
+        leftOut(opts.given, opts.counted),
+      );
       return this.minSnrGamma === null ? mse : tf.mul<tf.Tensor1D>(mse, this.lossWeights(t));
     });
     return { loss };

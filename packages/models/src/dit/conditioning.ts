@@ -23,10 +23,9 @@ import type { CostSpec, DiTBlockSpec } from '../blocks/dit-branches.js';
 import { branchSets, times, add, type Cost, type Grid } from '../costs/count.js';
 import type { DiTConditioning } from './config.js';
 
-/** The stem's outputs: patch tokens with positions x and without xEmb (B, 1, H', W', D), t and y embeddings (B, D). */
+/** The stem's outputs: patch tokens with positions x (B, 1, H', W', D), t and y embeddings (B, D). */
 export interface DiTStem {
   x: Sym;
-  xEmb: Sym;
   tEmb: Sym;
   yEmb: Sym;
 }
@@ -117,7 +116,7 @@ export const DIT_CONDITIONING: Record<DiTConditioning, Conditioning> = {
       let seq = sym(concat, conditionTokens(s, b.width), tokens); // (B, 2 + N, D)
       seq = blockStack(seq, b.depth, b.longSkips, (h, i) => plainBlock(h, spec(b), `blocks.${i}`));
       seq = sym(new SliceTokens({ start: 2, name: 'drop_condition_tokens' }), seq); // (B, N, D)
-      const grid = sym(new UnflattenGrid({ name: 'unflatten' }), seq, s.xEmb); // (B, 1, H', W', D)
+      const grid = sym(new UnflattenGrid({ name: 'unflatten' }), seq, s.x); // (B, 1, H', W', D)
       return plainFinalLayer(grid, b.out, 'final_layer');
     },
     cost: (n, grid, b) => {

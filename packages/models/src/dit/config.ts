@@ -34,6 +34,12 @@ export const DiTConfig = z.strictObject({
    * linear 2D -> D (`blocks/long-skips.ts`). Off: DiT as published.
    */
   longSkips: z.boolean().default(false),
+  /**
+   * MaskDiT's token masking in training (Zheng et al. 2023): the fraction of each sample's patch tokens dropped
+   * after the positions; the blocks see the rest and the loss counts them only (`blocks/token-mask.ts`). Sampling
+   * and evaluation keep every token. 0: off, no mask layers.
+   */
+  maskRatio: z.number().min(0).lt(1).default(0),
 });
 export type DiTConfig = z.infer<typeof DiTConfig>;
 

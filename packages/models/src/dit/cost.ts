@@ -1,6 +1,10 @@
-/** DiT's parameters, tokens, Gflops and activations in closed form: the stem, then its conditioning's blocks. */
+/**
+ * DiT's parameters, tokens, Gflops and activations in closed form: the stem, then its conditioning's blocks; with
+ * `maskRatio` the training figures count the kept tokens.
+ */
 import { add, linear, table, timestepEmbedder } from '../costs/count.js';
-import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
+import { keptTokenCount } from '../blocks/token-mask.js';
+import { modelCostOf, withTrainingPass, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, imagePatch, type ClipShape } from '../types.js';
 import { DIT_CONDITIONING } from './conditioning.js';
 import { ditDims, type DiTConfig } from './config.js';
@@ -13,6 +17,10 @@ export function ditCost(cfg: DiTConfig, clip: ClipShape, outC: number): ModelCos
   const labels = table((cfg.numClasses + (cfg.classDropProb > 0 ? 1 : 0)) * d); // + the null class of CFG
   const stem = add(linear(n, p2 * clip[3], d), timestepEmbedder(d), labels);
   const body = { depth, width: d, heads, mlpRatio: cfg.mlpRatio, out: p2 * outC, longSkips: cfg.longSkips };
-  const { cost, tokens } = DIT_CONDITIONING[cfg.conditioning].cost(n, grid, body);
-  return modelCostOf(add(stem, cost), tokens, n * d); // fixed: the sin-cos pos_embed table
+  const conditioning = DIT_CONDITIONING[cfg.conditioning];
+  const { cost, tokens } = conditioning.cost(n, grid, body);
+  const all = modelCostOf(add(stem, cost), tokens, n * d); // fixed: the sin-cos pos_embed table
+  if (!cfg.maskRatio) return all;
+  const k = keptTokenCount(n, cfg.maskRatio); // a masked training step: the blocks see k tokens, jointly
+  return withTrainingPass(all, add(stem, conditioning.cost(k, [1, 1, k], body).cost));
 }

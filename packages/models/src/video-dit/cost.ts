@@ -1,8 +1,12 @@
-/** The video DiT's parameters, tokens, Gflops and activations in closed form, mirroring `video-dit.ts`. */
+/**
+ * The video DiT's parameters, tokens, Gflops and activations in closed form, mirroring `video-dit.ts`; with
+ * `maskRatio` the training figures count the kept tokens.
+ */
 import { adaLNZeroBlockCost, finalLayerCost } from '../blocks/dit-block.js';
 import { longSkipsCost } from '../blocks/long-skips.js';
-import { add, branchSets, linear, timestepEmbedder, type Cost } from '../costs/count.js';
-import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
+import { keptTokenCount } from '../blocks/token-mask.js';
+import { add, branchSets, linear, timestepEmbedder, type Cost, type Grid } from '../costs/count.js';
+import { modelCostOf, withTrainingPass, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from './conditions.js';
 import { videoDitBlockAxes, videoDitDims, type VideoDiTConfig } from './config.js';
@@ -13,15 +17,23 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number)
   const n = grid[0] * grid[1] * grid[2];
   const [pt, ph, pw] = cfg.patch;
   const condition = VIDEO_DIT_CONDITION[cfg.condition].cost(cfg, d);
-  const parts: Cost[] = [
+  const stem = add(
     linear(n, pt * ph * pw * (clip[3] + (cfg.frameConditioning ? 1 : 0)), d),
     timestepEmbedder(d),
     condition.cost,
-  ];
-  for (let i = 0; i < depth; i++) {
-    const sets = branchSets(videoDitBlockAxes(cfg, i), grid);
-    parts.push(adaLNZeroBlockCost(n, d, { heads, mlpRatio: cfg.mlpRatio, sets, cross: condition.cross }));
-  }
-  parts.push(longSkipsCost(n, d, depth, cfg.longSkips), finalLayerCost(n, d, pt * ph * pw * outC));
-  return modelCostOf(add(...parts), n);
+  );
+  /** The blocks, skips and final layer over m tokens on grid g. */
+  const body = (m: number, g: Grid): Cost => {
+    const parts: Cost[] = [];
+    for (let i = 0; i < depth; i++) {
+      const sets = branchSets(videoDitBlockAxes(cfg, i), g);
+      parts.push(adaLNZeroBlockCost(m, d, { heads, mlpRatio: cfg.mlpRatio, sets, cross: condition.cross }));
+    }
+    parts.push(longSkipsCost(m, d, depth, cfg.longSkips), finalLayerCost(m, d, pt * ph * pw * outC));
+    return add(...parts);
+  };
+  const all = modelCostOf(add(stem, body(n, grid)), n);
+  if (!cfg.maskRatio) return all;
+  const k = keptTokenCount(n, cfg.maskRatio); // a masked training step: the blocks see k tokens (joint attention)
+  return withTrainingPass(all, add(stem, body(k, [1, 1, k])));
 }

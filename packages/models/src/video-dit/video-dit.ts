@@ -7,12 +7,14 @@
  * Every block is DiT's adaLN-Zero block, with joint, factorised or interleaved space-time attention (Latte's
  * variants). Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration
  * divisible by the patch; 3-D sin-cos positions are computed for the run-time grid. With `longSkips`, U-ViT's long
- * skips join the halves of the blocks (`blocks/long-skips.ts`).
+ * skips join the halves of the blocks (`blocks/long-skips.ts`); with `maskRatio` (joint attention), MaskDiT's token
+ * masking drops tokens in training (`blocks/token-mask.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym, type Sym } from '@vtx/core';
 import { adaLNZeroBlock, finalLayer } from '../blocks/dit-block.js';
 import { blockStack } from '../blocks/long-skips.js';
+import { DropTokens, RestoreTokens } from '../blocks/token-mask.js';
 import { GivenFrameChannel } from '../frames/given-channel.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from './conditions.js';
@@ -35,8 +37,11 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels:
     pixels = sym(new GivenFrameChannel({ name: 'given_channel' }), xIn, givenIn);
   }
 
-  let x = sym(new PatchEmbed({ patch: cfg.patch, width, name: 'x_embedder.proj' }), pixels); // (B, T', H', W', D)
-  x = sym(new SinCosPosEmbed({ dims: '3d', name: 'pos_embed' }), x);
+  const grid = sym(new PatchEmbed({ patch: cfg.patch, width, name: 'x_embedder.proj' }), pixels); // (B, T', H', W', D)
+  let x = sym(new SinCosPosEmbed({ dims: '3d', name: 'pos_embed' }), grid);
+  // MaskDiT: in a masked training step the blocks see the kept tokens only (B, 1, 1, K, D)
+  const drop = cfg.maskRatio > 0 ? new DropTokens({ name: 'mask_tokens' }) : null;
+  if (drop) x = sym(drop, x);
   const tEmb = sym(new TimestepEmbedder({ width, name: 't_embedder' }), tIn); // (B, D)
   const { c, context } = VIDEO_DIT_CONDITION[cfg.condition].build(cfg, tEmb, inputs, width); // c (B, D)
 
@@ -45,6 +50,7 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels:
     return adaLNZeroBlock(h, c, spec, `blocks.${i}`, context); // (B, T', H', W', D)
   });
   x = finalLayer(x, c, pt * ph * pw * outChannels, 'final_layer'); // (B, T', H', W', pt·ph·pw·C')
+  if (drop) x = sym(new RestoreTokens({ drop, name: 'unmask_tokens' }), x, grid); // zeros at dropped tokens
   const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x);
   return tfl.model({ inputs, outputs: out, name: videoDitName(cfg) });
 }

@@ -9,6 +9,14 @@
  * With frame conditioning (`model.frameConditioning`), each training clip draws a mask strategy (@vtx/models
  * `drawFrameMasks`, row-wise): its given frames stay clean in x_t, the model's `given` input flags them, and the
  * loss averages over the generated frames only. Evaluation gives no frames, so val/loss reads as without it.
+ *
+ * With token masking (`model.maskRatio`, MaskDiT), each training clip keeps a seeded random round((1 − r)·N) of its
+ * N tokens: the model's blocks see those only (`setTokenMask` for the step's forward pass) and the loss averages over
+ * their pixels only. Evaluation and sampling set no mask.
+ *
+ * With REPA (`train.repa`, ./repa.ts) the model runs with its projector as a second output and the loss adds
+ * λ · (−mean cosine similarity) of the projected hidden tokens to the frozen encoder's features of x0 (logged as
+ * `repa`, before λ). Evaluation reports the diffusion loss alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -19,11 +27,18 @@ import {
   conditionTensors,
   denoiser,
   drawFrameMasks,
+  drawTokenKeep,
+  keptPixels,
+  setTokenMask,
   type Condition,
   type FrameConditioningOf,
   type NoiseProcess,
+  type ProcessLosses,
+  type TokenKeep,
+  type TokenMasking,
 } from '@vtx/models';
 import { trainingCondition } from './conditioning.js';
+import { Repa } from './repa.js';
 import { clipsOf, type LossOutput, type Objective } from './objective.js';
 
 export class DiffuseObjective implements Objective {
@@ -40,6 +55,10 @@ export class DiffuseObjective implements Objective {
     private readonly seed: number,
     /** The model's frame conditioning (`frameConditioningOf`), or null: no `given` input. */
     private readonly frames: FrameConditioningOf | null = null,
+    /** The model's token masking in training (`tokenMaskingOf`), or null: every token. */
+    private readonly masking: TokenMasking | null = null,
+    /** REPA's alignment term (`train.repa`), or null. */
+    private readonly repa: Repa | null = null,
   ) {
     this.buckets = new LossBuckets(process.numTimesteps, 4);
   }
@@ -54,14 +73,45 @@ export class DiffuseObjective implements Objective {
     const noise = rowDraw(x0.shape, (s) => seededNormal(s, mix32(seed, 1)));
     const given = this.frames && this.givenFlags(x0.shape, mix32(seed, 3));
     const extra = [...(given ? [given] : []), ...trainingCondition(this.cond, batch, mix32(seed, 2))];
-    const l = this.process.trainingLosses(denoiser(this.model, true), x0, t, {
-      noise,
-      extra,
-      ...(given ? { given: given.reshape([x0.shape[0], x0.shape[1]!, 1, 1, 1]) } : {}),
-    });
+    const keep = this.masking && this.drawKeep(x0.shape, mix32(seed, 4));
+    if (keep) setTokenMask(this.model, keep);
+    let l: ProcessLosses;
+    let projected: tf.Tensor | null = null; // REPA's projected hidden tokens of this forward pass
+    const denoise = this.repa
+      ? this.repa.denoiser((p) => (projected = tf.keep(p)))
+      : denoiser(this.model, true);
+    try {
+      l = this.process.trainingLosses(denoise, x0, t, {
+        noise,
+        extra,
+        ...(given ? { given: given.reshape([x0.shape[0], x0.shape[1]!, 1, 1, 1]) } : {}),
+        ...(keep ? { counted: keptPixels(keep, this.tokenGrid(x0.shape), this.masking.patch) } : {}),
+      });
+    } finally {
+      if (keep) setTokenMask(this.model, null);
+    }
     const metrics: Record<string, tf.Scalar> = {};
     for (const [name, term] of Object.entries(l.terms)) metrics[name] = tf.mean(term);
-    return { loss: tf.mean(l.loss), metrics };
+    if (!projected) return { loss: tf.mean(l.loss), metrics };
+    const align = tf.mean<tf.Scalar>(Repa.negCosine(projected, this.repa!.target(x0))); // −mean cos, no gradient to the encoder
+    tf.dispose(projected);
+    metrics['repa'] = align;
+    return { loss: tf.add<tf.Scalar>(tf.mean(l.loss), tf.mul(this.repa!.weight, align)), metrics };
+  }
+
+  /** The token grid [T', H', W'] of clips of `shape` (B, T, H, W, C) under the masking's tubelet. */
+  private tokenGrid(shape: number[]): number[] {
+    return this.masking!.patch.map((p, i) => shape[i + 1]! / p);
+  }
+
+  /** The tokens each clip of `shape` keeps (MaskDiT): the lowest of row-wise uniform scores. */
+  private drawKeep(shape: number[], seed: number): TokenKeep {
+    const b = shape[0]!;
+    const n = this.tokenGrid(shape).reduce((a, c) => a * c, 1);
+    const scores = tf.tidy(() => rowDraw([b, n], (s) => tf.randomUniform(s, 0, 1, 'float32', seed)));
+    const values = scores.dataSync() as Float32Array;
+    scores.dispose();
+    return drawTokenKeep(values, b, n, this.masking!.ratio);
   }
 
   /** The model's `given` input (B, T) for clips of `shape`: the frames each clip's drawn strategy keeps. */

@@ -5,6 +5,7 @@ import {
   frameConditioningOf,
   modelTask,
   numClassesOf,
+  tokenMaskingOf,
   type Condition,
   type NoiseProcess,
 } from '@vtx/models';
@@ -13,6 +14,7 @@ import { AttributesObjective } from './attributes.js';
 import { ClassifyObjective, classifierViews } from './classify.js';
 import { DiffuseObjective } from './diffuse.js';
 import type { Objective } from './objective.js';
+import type { Repa } from './repa.js';
 import { ReconstructObjective } from './reconstruct.js';
 
 /** `process` and `condition`: a diffusion run's (null otherwise). */
@@ -21,6 +23,8 @@ export function makeObjective(
   model: tfl.LayersModel,
   process: NoiseProcess | null,
   condition: Condition | null,
+  /** A diffusion run's REPA term (`train.repa`), loaded by the caller. */
+  repa: Repa | null = null,
 ): Objective {
   const { labelSmoothing, mixup } = cfg.train;
   switch (modelTask(cfg.model)) {
@@ -43,6 +47,14 @@ export function makeObjective(
       if (cfg.model.kind !== 'vae') throw new Error("the reconstruction objective is the VAE's only");
       return new ReconstructObjective(model, cfg.model, cfg.seed);
     case 'diffuse':
-      return new DiffuseObjective(model, process!, condition!, cfg.seed, frameConditioningOf(cfg.model));
+      return new DiffuseObjective(
+        model,
+        process!,
+        condition!,
+        cfg.seed,
+        frameConditioningOf(cfg.model),
+        tokenMaskingOf(cfg.model),
+        repa,
+      );
   }
 }

@@ -1,0 +1,64 @@
+/**
+ * The `recipe` ablation's verdict (recipe-verdict.ts): one claim per lever against the default arm, decided by the
+ * common rule (statistics.ts) with the binomial noise of 64 judged samples.
+ */
+import { describe, expect, it } from 'vitest';
+import { leverVerdict } from '../../src/ablate/recipe-verdict.js';
+import type { ReportRow, SweepReport } from '../../src/sweep/report.js';
+
+const M = 'sample/one-subject';
+
+function arm(label: string, values: readonly number[]): ReportRow[] {
+  return values.map((v, seed) => ({
+    name: `${label}_seed-${seed}`,
+    axes: { label, seed },
+    state: 'completed',
+    final: { [M]: v },
+    best: { [M]: v },
+    records: [],
+  }));
+}
+
+const report = (rows: ReportRow[]): SweepReport => ({
+  plan: {} as SweepReport['plan'],
+  rows,
+  metric: M,
+  fits: [],
+  files: [],
+});
+
+describe('recipe lever verdict', () => {
+  it('a lever ahead on every seed beyond 64 samples’ noise is resolved for it; one behind on every seed, against', () => {
+    const v = leverVerdict(
+      report([
+        ...arm('default', [0.45, 0.5, 0.4]),
+        ...arm('shift', [0.85, 0.9, 0.8]),
+        ...arm('min-snr', [0.05, 0.1, 0.05]),
+      ]),
+    );
+    const text = v.lines.join('\n');
+    expect(v.verdict).toBe('not reproduced'); // min-snr resolved against
+    expect(text).toMatch(/shift better than default: effect \+0\.4 \[\+0\.[2-4]\d*, \+0\.[4-6]/);
+    expect(text).toContain('Ranked by mean: shift > default > min-snr.');
+  });
+
+  it('every lever resolved ahead is reproduced; a gap within the binomial noise of 64 samples is inconclusive', () => {
+    const ahead = leverVerdict(
+      report([...arm('default', [0.2, 0.25, 0.2]), ...arm('shift', [0.8, 0.85, 0.8])]),
+    );
+    expect(ahead.verdict).toBe('reproduced');
+    const close = leverVerdict(
+      report([...arm('default', [0.5, 0.5, 0.5]), ...arm('shift', [0.53, 0.53, 0.53])]),
+    );
+    expect(close.verdict).toBe('inconclusive');
+  });
+
+  it('one seed resolves nothing; a missing default arm is named', () => {
+    const one = leverVerdict(report([...arm('default', [0.1]), ...arm('shift', [0.9])]));
+    expect(one.verdict).toBe('inconclusive');
+    expect(one.lines.join('\n')).toContain('one seed');
+    const noBase = leverVerdict(report(arm('shift', [0.8, 0.85, 0.8])));
+    expect(noBase.verdict).toBe('inconclusive');
+    expect(noBase.lines.join('\n')).toContain('no completed run of default');
+  });
+});
