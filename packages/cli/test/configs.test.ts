@@ -56,8 +56,8 @@ describe('shipped configs', () => {
 });
 
 describe('shipped judge configs', () => {
-  // each judge reads the clips of the config it judges: an attribute classifier run or a ViT/ViViT
-  // classification run whose classes are the judged model's
+  // each judge reads the clips of the config it judges: an attribute classifier run or a classification run
+  // (ViT, ViViT, ConvNet) whose classes are the judged model's
   const judged: Record<string, string> = {
     'judges/shapes-4x16.yaml': 'default.yaml',
     'judges/mnist-32.yaml': 'dit-tiny.yaml',
@@ -79,7 +79,7 @@ describe('shipped judge configs', () => {
         expect([d.frames, d.height, d.width]).toEqual(targetClip!.slice(0, 3));
         return;
       }
-      expect(['vit', 'vivit']).toContain(cfg.model.kind);
+      expect(['vit', 'vivit', 'convnet']).toContain(cfg.model.kind);
       expect(experimentClip(cfg)).toEqual(targetClip);
       expect((cfg.model as { numClasses: number }).numClasses).toBe(
         (target.model as { numClasses: number }).numClasses,
@@ -89,4 +89,18 @@ describe('shipped judge configs', () => {
       expect(seedOf(cfg)).not.toBe(seedOf(target));
     },
   );
+
+  it('MNIST judges train on the fit digits and are read on the held-out ones; the clip judge starts from the image judge', async () => {
+    const image = await loadConfigFile(join(root, 'judges/mnist-32.yaml'), ExperimentConfig);
+    const clip = await loadConfigFile(join(root, 'judges/mnist-8x32.yaml'), ExperimentConfig);
+    const imagesOf = (dataset: unknown) => (dataset as { images?: string }).images;
+    for (const cfg of [image, clip]) {
+      expect(imagesOf(cfg.data.dataset)).toBe('fit');
+      expect(imagesOf(cfg.eval.data['dataset'])).toBe('holdout');
+    }
+    // the run `vtx train --config configs/judges/mnist-32.yaml` writes from the repository root, same weights
+    expect(clip.init?.from).toBe(join(root, '..', 'runs', image.name));
+    expect(clip.init?.head).toBe(true);
+    expect(clip.model).toEqual(image.model);
+  });
 });

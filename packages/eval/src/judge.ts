@@ -1,8 +1,8 @@
 /**
  * Sample quality with a judge — a classifier trained in vtx on real clips of the same data:
  *   - an attribute classifier run (`model.kind: attribute-classifier`: one softmax head per attribute), or
- *   - a plain ViT / ViViT classification run (one head, the dataset's classes), read in the features its `head`
- *     layer takes (the pooled, normalised tokens: the penultimate features).
+ *   - a plain classification run (ViT, ViViT or ConvNet: one head, the dataset's classes), read in the features its
+ *     `head` layer takes (the pooled, normalised tokens or feature maps: the penultimate features).
  * It scores
  *   - accuracy: how often the judge reads what the sample was asked for (per attribute and averaged; or the class
  *     a class-conditional sample was conditioned on), also on held-out attribute combinations;
@@ -29,7 +29,7 @@ export const CLASS_HEAD = 'class';
 
 /** A loaded judge: `model` maps clips (B, T, H, W, C) in [-1, 1] to [logits (B, ΣK), features (B, D)]. */
 export interface Judge {
-  /** 'attribute': an attribute classifier run; 'class': a ViT/ViViT classification run. */
+  /** 'attribute': an attribute classifier run; 'class': a classification run (ViT, ViViT, ConvNet). */
   kind: 'attribute' | 'class';
   runDir: string;
   model: tfl.LayersModel;
@@ -60,7 +60,7 @@ export async function inspectJudge(runDir: string): Promise<JudgeInfo> {
   else
     throw new Error(
       `a ${cfg.model.kind} run is not a judge: give an attribute classifier run (model.kind: attribute-classifier) ` +
-        'or a ViT/ViViT classification run trained on the same data',
+        'or a classification run (ViT, ViViT, ConvNet) trained on the same data',
     );
   if (!(await latestCheckpoint(join(runDir, 'checkpoints'))))
     throw new Error(`no complete checkpoint under ${join(runDir, 'checkpoints')}`);

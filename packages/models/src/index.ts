@@ -1,5 +1,5 @@
 /**
- * @vtx/models — the zoo (ViT, ViViT, DiT, video DiT, video VAE, U-Net) as a table of model families, the caption text
+ * @vtx/models — the zoo (ViT, ViViT, DiT, video DiT, video VAE, U-Net, ConvNet) as a table of model families, the caption text
  * encoder, the cost counter and the registry. Browser-safe: no Node modules.
  */
 export * from './types.js';
@@ -27,6 +27,10 @@ export * from './unet/unet.js';
 export * from './unet/cost.js';
 export * from './unet/family.js';
 export * from './captioner/index.js';
+export * from './convnet/config.js';
+export * from './convnet/convnet.js';
+export * from './convnet/cost.js';
+export * from './convnet/family.js';
 export * from './text/tokenizer.js';
 export * from './text/text-encoder.js';
 export * from './blocks/encoder-block.js';

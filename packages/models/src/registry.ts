@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ModelCost } from './costs/model-cost.js';
 import { defaultProcess, type NoiseProcess } from './diffusion/process.js';
 import { attributeClassifierFamily } from './captioner/family.js';
+import { convnetFamily } from './convnet/family.js';
 import { ditFamily } from './dit/family.js';
 import {
   MODEL_TASKS,
@@ -34,6 +35,7 @@ export const BUILTIN_FAMILIES = [
   vaeFamily,
   unetFamily,
   attributeClassifierFamily,
+  convnetFamily,
 ] as const;
 type Builtin = (typeof BUILTIN_FAMILIES)[number];
 

@@ -78,6 +78,16 @@ export const CASES: Case[] = [
   },
   { name: 'unet-class', model: ModelConfig.parse(tinyUNet), clip: [1, 4, 4, 2] },
   {
+    name: 'convnet-image',
+    model: ModelConfig.parse({ kind: 'convnet', channels: [4, 8], blocks: 2, groups: 2, numClasses: 5 }),
+    clip: [1, 8, 8, 1],
+  },
+  {
+    name: 'convnet-clip',
+    model: ModelConfig.parse({ kind: 'convnet', channels: [4, 8, 8], blocks: 1, groups: 2, numClasses: 5 }),
+    clip: [3, 8, 4, 2],
+  },
+  {
     name: 'unet-pool-none',
     model: ModelConfig.parse({ ...tinyUNet, resample: 'pool', condition: 'none', attentionAt: [1, 2] }),
     clip: [1, 4, 6, 2],

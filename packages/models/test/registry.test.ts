@@ -141,6 +141,7 @@ describe('ModelConfig with registered kinds', () => {
       'vae',
       'unet',
       'attribute-classifier',
+      'convnet',
       'test-probe',
       'test-echo',
     ]);
@@ -198,7 +199,7 @@ describe('the zoo functions on a registered kind', () => {
   it('a config of a kind nobody registered fails with the known kinds', () => {
     const ghost = { kind: 'ghost' } as unknown as ModelConfig;
     expect(() => buildModel(ghost, clip)).toThrow(
-      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, unet, attribute-classifier, test-probe, test-echo/,
+      /unknown model kind "ghost"; known kinds: vit, vivit, dit, video-dit, vae, unet, attribute-classifier, convnet, test-probe, test-echo/,
     );
   });
 });

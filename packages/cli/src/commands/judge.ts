@@ -39,7 +39,7 @@ export const judgeCommand: CommandModule<object, Args> = {
       .positional('action', { choices: ['train', 'score'] as const, demandOption: true })
       .positional('judge-run', {
         type: 'string',
-        describe: 'score: the judge run (an attribute classifier, or a ViT/ViViT classification run)',
+        describe: 'score: the judge run (an attribute classifier, or a ViT/ViViT/ConvNet classification run)',
       })
       .positional('gen-run', { type: 'string', describe: 'score: the diffusion run to sample and judge' })
       .option('config', {
