@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mix32, setSeed, withBatchPart } from '@vtx/core';
-import type { Batch } from '@vtx/data';
 import {
   ModelConfig,
   buildModel,
@@ -17,6 +16,7 @@ import {
 } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { DiffuseObjective } from '../../src/objectives/diffuse.js';
+import { sineBatch } from './sine-batch.js';
 
 const cfg = ModelConfig.parse({
   kind: 'video-dit',
@@ -29,22 +29,7 @@ const cfg = ModelConfig.parse({
 });
 const clip = [4, 4, 4, 2] as const;
 
-function batch(rows: number, offset = 0): Batch {
-  const size = clip.reduce((a, b) => a * b, 1);
-  const clips = Float32Array.from({ length: rows * size }, (_, i) => Math.sin(0.37 * (i + offset * size)));
-  return {
-    epoch: 0,
-    index: 0,
-    bucket: 0,
-    clips,
-    shape: [rows, ...clip],
-    clipShape: [...clip],
-    labels: null,
-    captions: null,
-    attributes: null,
-    ids: Array.from({ length: rows }, (_, i) => `c${offset + i}`),
-  } as unknown as Batch;
-}
+const batch = (rows: number, offset = 0) => sineBatch(clip, rows, offset);
 
 describe('DiffuseObjective with frame conditioning', () => {
   const process = makeProcess(DiffusionConfig.parse({ process: 'rectified-flow', learnSigma: false }));

@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setSeed, withBatchPart } from '@vtx/core';
-import type { Batch } from '@vtx/data';
 import {
   DiffusionConfig,
   ModelConfig,
@@ -19,6 +18,7 @@ import {
 } from '@vtx/models';
 import { describe, expect, it } from 'vitest';
 import { DiffuseObjective } from '../../src/objectives/diffuse.js';
+import { sineBatch } from './sine-batch.js';
 
 const cfg = ModelConfig.parse({
   kind: 'video-dit',
@@ -32,22 +32,7 @@ const cfg = ModelConfig.parse({
 });
 const clip = [2, 4, 4, 2] as const; // a (2, 2, 2) token grid: N = 8, K = 8 - round(4.8) = 3
 
-function batch(rows: number, offset = 0): Batch {
-  const size = clip.reduce((a, b) => a * b, 1);
-  const clips = Float32Array.from({ length: rows * size }, (_, i) => Math.sin(0.37 * (i + offset * size)));
-  return {
-    epoch: 0,
-    index: 0,
-    bucket: 0,
-    clips,
-    shape: [rows, ...clip],
-    clipShape: [...clip],
-    labels: null,
-    captions: null,
-    attributes: null,
-    ids: Array.from({ length: rows }, (_, i) => `c${offset + i}`),
-  } as unknown as Batch;
-}
+const batch = (rows: number, offset = 0) => sineBatch(clip, rows, offset);
 
 describe('DiffuseObjective with token masking', () => {
   const process = makeProcess(DiffusionConfig.parse({ process: 'rectified-flow', learnSigma: false }));

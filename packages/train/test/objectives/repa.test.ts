@@ -13,7 +13,6 @@ import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs-core';
 import { setSeed } from '@vtx/core';
 import { ConfigError } from '@vtx/config';
-import type { Batch } from '@vtx/data';
 import {
   DiffusionConfig,
   ModelConfig,
@@ -29,6 +28,7 @@ import { describe, expect, it } from 'vitest';
 import { DiffuseObjective } from '../../src/objectives/diffuse.js';
 import { Repa } from '../../src/objectives/repa.js';
 import { tinyClassifier, tinyDiT, wasmRunsDir } from '../helpers/tiny.js';
+import { sineBatch } from './sine-batch.js';
 
 const dir = wasmRunsDir('repa');
 const quiet = new PassThrough();
@@ -48,22 +48,7 @@ const dit = (patch: [number, number, number], extra: object = {}) =>
   ModelConfig.parse({ kind: 'video-dit', depth: 2, width: 16, heads: 2, patch, numClasses: 4, ...extra });
 const host = (x: tf.Tensor) => Array.from(x.dataSync());
 
-function batch(rows: number): Batch {
-  const size = clip.reduce((a, b) => a * b, 1);
-  const clips = Float32Array.from({ length: rows * size }, (_, i) => Math.sin(0.37 * i));
-  return {
-    epoch: 0,
-    index: 0,
-    bucket: 0,
-    clips,
-    shape: [rows, ...clip],
-    clipShape: [...clip],
-    labels: Int32Array.from({ length: rows }, (_, i) => i % 4),
-    captions: null,
-    attributes: null,
-    ids: Array.from({ length: rows }, (_, i) => `c${i}`),
-  } as unknown as Batch;
-}
+const batch = (rows: number) => sineBatch(clip, rows, 0, 4);
 
 describe('REPA', () => {
   it('the term is −mean cosine similarity over tokens, per sample, from host arrays', () => {
