@@ -248,6 +248,8 @@ describe('damaged datasets', () => {
     },
   );
 
+  // Skipped unless VTX_FAULTS=long (the long fault mode): ~400 flips, each reopening and reading the whole shard;
+  // the default suite keeps the first damaged-shard case above, read through the same reader.
   it.runIf(LONG)(
     'every single-bit flip in a shard (verify off) reads back or fails with a DataError',
     async () => {

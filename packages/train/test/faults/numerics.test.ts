@@ -110,6 +110,8 @@ describe('NaN/Inf and gradient spikes', () => {
     });
   });
 
+  // Skipped unless VTX_FAULTS=long (the long fault mode): a second `vtx train` child process with a checkpoint every
+  // step; the NaN-batch case above checks the same non-finite stop in the default suite.
   it.runIf(LONG)(
     'a diverging learning rate through the CLI: exit 1, message names step and checkpoint',
     async () => {
