@@ -2,8 +2,8 @@
  * Sample quality in evaluation (`eval.judge`): the class accuracy of samples equals the hand count for a judge whose
  * readings are known (the brightest channel), an attribute judge reads a class-conditional sample through the
  * attribute whose values are the class names, the Fréchet distance of real clips to other real clips is far below
- * that to noise, a tiny diffusion run reports sample/frechet and sample/acc/* at its evaluations (metrics.jsonl,
- * summary) and `vtx eval --judge` reports sample/class-acc, a bad eval.judge is a config error (exit code 2)
+ * that to noise, a tiny diffusion run reports sample/frechet (with its real-vs-real floor and the ratio to it) and
+ * sample/acc/* at its evaluations (metrics.jsonl, summary), `scoreRun` reports the floor and ratio too, and `vtx eval --judge` reports sample/class-acc, a bad eval.judge is a config error (exit code 2)
  * naming the key and the path, and without a judge run the closed-form reader of the data's kind scores the samples
  * (motion on bouncing shapes, coherence on occlusion clips).
  */
@@ -74,6 +74,10 @@ describe('sample accuracy against a judge with known readings', () => {
     expect(metrics['sample/class-acc']).toBe(0.7);
     expect(metrics['sample/frechet']).toBeGreaterThanOrEqual(0);
     expect(Object.keys(metrics).sort()).toEqual(['sample/class-acc', 'sample/frechet']);
+    // with a floor: the floor and frechet / floor beside them
+    const floored = sampleMetrics('class', score, 0.5);
+    expect(floored['sample/frechet-floor']).toBe(0.5);
+    expect(floored['sample/frechet-ratio']).toBeCloseTo(score.frechet / 0.5, 12);
     // a caption-conditional sample is asked for the class of the reference row that prompted it
     const byRow = requestsOf(judge, { kind: 'none' }, [], { attributes: [], labels: [], labelNames: null });
     expect(byRow.heads).toEqual([]);
@@ -151,6 +155,9 @@ describe('eval.judge on tiny runs', () => {
     const m = summary.metrics;
     expect(m['sample/frechet']).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(m['sample/frechet'])).toBe(true);
+    // the floor: 8 evaluation rows against the next 8 real ones; the ratio is frechet / floor
+    expect(m['sample/frechet-floor']).toBeGreaterThan(0);
+    expect(m['sample/frechet-ratio']).toBeCloseTo(m['sample/frechet']! / m['sample/frechet-floor']!, 9);
     // class-conditional samples: the judge's `direction` head reads the class (the synthetic labels are directions)
     expect(
       Object.keys(m)
@@ -200,6 +207,9 @@ describe('eval.judge on tiny runs', () => {
     expect(score.accuracy['direction']! * 8).toBeCloseTo(Math.round(score.accuracy['direction']! * 8), 10);
     expect(score.frechet).toBeGreaterThanOrEqual(0);
     expect(score.prompts).toHaveLength(8);
+    // the floor: the 8 reference rows against the next 8 real rows of the same data (32 rows); ratio = frechet / floor
+    expect(score.frechetFloor).toBeGreaterThan(0);
+    expect(score.frechetRatio).toBeCloseTo(score.frechet / score.frechetFloor!, 9);
   });
 
   describe('vtx eval --judge', () => {

@@ -53,4 +53,5 @@ export {
   type GenerateOptions,
   type SampleScore,
 } from './sample-quality.js';
+export { floorData, frechetFloor, frechetRatio, type FrechetFloor } from './frechet-floor.js';
 export { scoreRun, type RunScore, type ScoreOptions } from './score-run.js';

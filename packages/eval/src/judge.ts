@@ -213,6 +213,8 @@ export interface ReferenceSet extends JudgeOutput {
   labels: number[];
   /** The configured caption column per clip ('' when a row has none). */
   captions: string[];
+  /** The dataset row id of each clip (`index.json`'s ids). */
+  ids: string[];
   /** The dataset's class names (`index.labels.names`), or null. */
   labelNames: string[] | null;
   /** The dataset's builder kind (`index.builder.kind`: 'synthetic', 'occlusion', …), or null. */
@@ -223,13 +225,15 @@ export interface ReferenceSet extends JudgeOutput {
 export type ReferenceRows = Omit<ReferenceSet, keyof JudgeOutput> & { n: number };
 
 /**
- * Up to `count` rows of a dataset in loader order (unshuffled), and with `judge` their clips as the judge sees them
- * (latent datasets written by `vtx encode` decoded through the VAE their index names, resized to the judge's clip).
+ * Up to `count` rows of a dataset in loader order (unshuffled), passing over rows whose ids are in `exclude`, and
+ * with `judge` their clips as the judge sees them (latent datasets written by `vtx encode` decoded through the VAE
+ * their index names, resized to the judge's clip).
  */
 async function readReference(
   data: DataConfigInput,
   count: number,
   judge: Pick<Judge, 'clip' | 'kind' | 'heads'> | null,
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<ReferenceRows & { clips: tf.Tensor | null }> {
   // an attribute judge's vocabulary numbers the rows' values: one it does not know is an error naming the index.json
   const vocab = judge?.kind === 'attribute' ? judgeVocabulary(judge.heads) : undefined;
@@ -244,6 +248,7 @@ async function readReference(
   const attributes: Record<string, string>[] = [];
   const labels: number[] = [];
   const captions: string[] = [];
+  const ids: string[] = [];
   const names = loader.attributeNames ?? {};
   const latent = LatentSource.safeParse(loader.index.builder);
   try {
@@ -251,15 +256,19 @@ async function readReference(
     while (got < count) {
       const b = await loader.next();
       if (b.epoch > 0) break;
+      const keep = b.ids.flatMap((id, i) => (exclude.has(id) ? [] : [i]));
+      if (keep.length === 0) continue;
       if (judge) {
-        const x = tf.tensor(b.clips, b.shape);
+        const all = tf.tensor(b.clips, b.shape);
+        const x = keep.length < b.ids.length ? tf.gather(all, keep) : all;
+        if (x !== all) all.dispose();
         const pixels = latent.success ? await decodeLatents(latent.data, x) : x;
         if (pixels !== x) x.dispose();
         const sized = toJudgeSize(pixels, judge.clip); // the input itself when the size is the judge's
         if (sized !== pixels) pixels.dispose();
         clips.push(sized);
       }
-      for (let i = 0; i < b.shape[0]!; i++) {
+      for (const i of keep) {
         const row: Record<string, string> = {};
         for (const [k, v] of Object.entries(b.attributes ?? {})) {
           const name = names[k]?.[v[i]!];
@@ -268,15 +277,16 @@ async function readReference(
         attributes.push(row);
         labels.push(b.labels?.[i] ?? -1);
         captions.push(b.captions?.[i] ?? '');
+        ids.push(b.ids[i]!);
       }
-      got += b.shape[0]!;
+      got += keep.length;
     }
   } finally {
     await loader.close();
   }
   const n = Math.min(count, labels.length);
   let head: tf.Tensor | null = null;
-  if (judge) {
+  if (judge && clips.length) {
     const x = tf.concat(clips);
     tf.dispose(clips);
     head = tf.slice(x, 0, n);
@@ -288,6 +298,7 @@ async function readReference(
     attributes: attributes.slice(0, n),
     labels: labels.slice(0, n),
     captions: captions.slice(0, n),
+    ids: ids.slice(0, n),
     labelNames: loader.labelNames, // the numbering of `labels`: the data config's `labels` (the model's), else its own
     kind: typeof loader.index.builder['kind'] === 'string' ? loader.index.builder['kind'] : null,
   };
@@ -300,17 +311,19 @@ export async function referenceRows(data: DataConfigInput, count: number): Promi
 }
 
 /**
- * Judge features of up to `count` real clips of a dataset, in loader order (unshuffled), for the Fréchet
- * distance's reference, with what their rows say.
+ * Judge features of up to `count` real clips of a dataset, in loader order (unshuffled) and passing over the rows
+ * whose ids are in `exclude`, for the Fréchet distance's reference, with what their rows say.
  */
 export async function realFeatures(
   judge: Pick<Judge, 'model' | 'clip' | 'heads' | 'kind'>,
   data: DataConfigInput,
   count: number,
+  exclude?: ReadonlySet<string>,
 ): Promise<ReferenceSet> {
-  const { clips, n: _n, ...rows } = await readReference(data, count, judge);
-  const out = await judgeClips(judge, clips!);
-  clips!.dispose();
+  const { clips, n: _n, ...rows } = await readReference(data, count, judge, exclude);
+  if (!clips) return { predictions: {}, features: new Float32Array(0), n: 0, d: 0, ...rows }; // no rows left
+  const out = await judgeClips(judge, clips);
+  clips.dispose();
   return { ...out, ...rows };
 }
 

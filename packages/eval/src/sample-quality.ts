@@ -4,8 +4,9 @@
  *   generateSamples  sample clips with the run's sampler settings (latents decoded through the run's VAE), in [-1, 1]
  *   requestsOf       what each sample was asked for, in the judge's terms
  *   scoreSamples     the judge's accuracy on those requests and the Fréchet distance to real reference clips
- *   sampleMetrics    the names evaluation reports: sample/frechet, sample/acc/<attribute>, sample/acc/mean,
- *                    sample/class-acc; beside them, by the dataset's kind, a closed-form reader's (./closed-form.ts:
+ *   sampleMetrics    the names evaluation reports: sample/frechet (with sample/frechet-floor, real vs real at the
+ *                    same count, and sample/frechet-ratio: ./frechet-floor.ts), sample/acc/<attribute>,
+ *                    sample/acc/mean, sample/class-acc; beside them, by the dataset's kind, a closed-form reader's (./closed-form.ts:
  *                    sample/one-subject and sample/direction-acc on bouncing shapes, sample/permanence,
  *                    sample/consistency and sample/occluded on occlusion clips)
  *   SampleQuality    the evaluator: real reference features computed once, the judge loaded per scoring
@@ -32,6 +33,7 @@ import {
 } from '@vtx/train';
 import { ConfigError } from '@vtx/config';
 import { CLOSED_FORM_KINDS, closedFormMetrics, hasClosedForm } from './closed-form.js';
+import { frechetFloor, frechetRatio } from './frechet-floor.js';
 import {
   CLASS_HEAD,
   attributeAccuracy,
@@ -159,12 +161,19 @@ export async function scoreSamples(
   };
 }
 
-/** A score as evaluation metrics: sample/frechet and sample/acc/<head> + sample/acc/mean, or sample/class-acc. */
+/**
+ * A score as evaluation metrics: sample/frechet, and with a floor (./frechet-floor.ts) sample/frechet-floor and
+ * sample/frechet-ratio; sample/acc/<head> + sample/acc/mean, or sample/class-acc.
+ */
 export function sampleMetrics(
   kind: Judge['kind'],
   score: Pick<SampleScore, 'accuracy' | 'frechet'>,
+  floor: number | null = null,
 ): Record<string, number> {
   const out: Record<string, number> = { 'sample/frechet': score.frechet };
+  const ratio = frechetRatio(score.frechet, floor);
+  if (floor !== null) out['sample/frechet-floor'] = floor;
+  if (ratio !== null) out['sample/frechet-ratio'] = ratio;
   if (kind === 'class') {
     const acc = score.accuracy[CLASS_HEAD];
     if (acc !== undefined) out['sample/class-acc'] = acc;
@@ -176,12 +185,14 @@ export function sampleMetrics(
 
 /**
  * The evaluator behind `eval.judge`: at each scoring, N samples (classes cycled, or the captions of the first N
- * evaluation rows) from the evaluation weights, judged against the same N real evaluation clips (their features are
- * computed once and kept on the host). The judge is loaded for each scoring and freed after it, so no tensors stay
+ * evaluation rows) from the evaluation weights, judged against the same N real evaluation clips (their features, and
+ * the Fréchet floor against the next N rows, are computed once and kept on the host). The judge is loaded for each scoring and freed after it, so no tensors stay
  * allocated between evaluations.
  */
 export class SampleQuality implements SampleScorer {
   private ref: ReferenceSet | null = null;
+  /** The Fréchet floor of `ref` (null: the data has fewer than 2N rows); undefined until computed. */
+  private floor: number | null | undefined;
   private rows: ReferenceRows | null = null;
 
   constructor(
@@ -206,11 +217,15 @@ export class SampleQuality implements SampleScorer {
       const ref = this.ref;
       if (ref.n < 2)
         throw new Error(`eval.judge: the evaluation data has ${ref.n} clips; the Fréchet distance needs 2`);
+      if (this.floor === undefined) this.floor = (await frechetFloor(judge, this.data, ref))?.floor ?? null;
       const cond = gen.condition;
       const { x, classes } = await this.generate(gen, ref);
       try {
         const score = await scoreSamples(judge, x, requestsOf(judge, cond, classes, ref), ref);
-        return { ...sampleMetrics(judge.kind, score), ...(await closedFormMetrics(x, cond, classes, ref)) };
+        return {
+          ...sampleMetrics(judge.kind, score, this.floor),
+          ...(await closedFormMetrics(x, cond, classes, ref)),
+        };
       } finally {
         x.dispose();
       }

@@ -3,6 +3,8 @@
  * through the VAE when the run is latent, and report
  *   acc/<attribute>, acc/mean — the judge reads the attributes the reference rows (the prompts) ask for;
  *   frechet — Fréchet distance between judge features of the samples and of the reference clips;
+ *   frechetFloor, frechetRatio — the same distance from the reference to a second, disjoint set of as many real
+ *     clips (./frechet-floor.ts), and frechet / frechetFloor;
  *   framing — fraction of samples whose subject is fully in frame (see sora/framing.ts).
  * Held-out attribute combinations: pass reference data from a synthetic `split: holdout`. Sampling, judging and
  * accuracy are ./sample-quality.ts, shared with evaluation (`eval.judge`); this adds the prompts (reference rows,
@@ -14,6 +16,7 @@ import { loadRun } from '@vtx/train';
 import { writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { framingRate } from './framing.js';
 import { expandPrompt } from './prompt-expansion.js';
+import { frechetFloor, frechetRatio } from './frechet-floor.js';
 import { realFeatures, type Judge } from './judge.js';
 import { generateSamples, requestsOf, scoreSamples } from './sample-quality.js';
 
@@ -37,7 +40,13 @@ export interface ScoreOptions {
 export interface RunScore {
   accuracy: Record<string, number>;
   frechet: number;
-  /** Fréchet distance of the reference clips to a second, disjoint real set would be the floor; not computed. */
+  /**
+   * Fréchet distance of the reference clips to a second real set of `count` clips sharing no row with them (null
+   * when the reference data has fewer than 2 x count rows).
+   */
+  frechetFloor: number | null;
+  /** frechet / frechetFloor (null without a floor). */
+  frechetRatio: number | null;
   framing: number;
   count: number;
   prompts: string[];
@@ -47,11 +56,9 @@ export interface RunScore {
 export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions): Promise<RunScore> {
   const run = await loadRun(runDir);
   if (!run.condition) throw new Error(`${runDir} is not a diffusion run`);
-  const ref = await realFeatures(
-    judge,
-    { ...opts.data, caption: opts.caption ?? run.cfg.data.caption },
-    opts.count,
-  );
+  const data = { ...opts.data, caption: opts.caption ?? run.cfg.data.caption };
+  const ref = await realFeatures(judge, data, opts.count);
+  const floor = (await frechetFloor(judge, data, ref))?.floor ?? null;
   const prompts = opts.expand ? ref.captions.map((c) => expandPrompt(c).caption) : ref.captions;
   const clip: ClipShape = opts.size ? [...opts.size, run.clip[3]] : run.clip;
   // a class-conditional run is asked for the class of each reference row
@@ -70,12 +77,12 @@ export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions)
   );
   try {
     const score = await scoreSamples(judge, x, requestsOf(judge, run.condition, classes, ref), ref);
-    const data = (await x.data()) as Float32Array;
+    const pixels = (await x.data()) as Float32Array;
     const samples: string[] = [];
     if (opts.stem) {
       const k = Math.min(16, x.shape[0]);
       const clips: ClipArray = {
-        data: data.slice(0, (k * data.length) / x.shape[0]),
+        data: pixels.slice(0, (k * pixels.length) / x.shape[0]),
         shape: [k, ...x.shape.slice(1)] as ClipArray['shape'],
       };
       await writeGifGrid(`${opts.stem}.gif`, clips);
@@ -85,7 +92,9 @@ export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions)
     return {
       accuracy: score.accuracy,
       frechet: score.frechet,
-      framing: framingRate(data, x.shape),
+      frechetFloor: floor,
+      frechetRatio: frechetRatio(score.frechet, floor),
+      framing: framingRate(pixels, x.shape),
       count: ref.n,
       prompts,
       samples,

@@ -1,8 +1,9 @@
 /**
  * `vtx judge train --config FILE`: the same as `vtx train --config FILE` (a judge is an ordinary run: an attribute
  * classifier, or a ViT/ViViT classifier), kept so that scripts written before judges were ordinary runs still work.
- * `vtx judge score <judge-run> <gen-run>`: attribute (or class) accuracy, Fréchet distance (judge features) and
- * framing of a generative run's samples, against reference rows (default: the generative run's evaluation data).
+ * `vtx judge score <judge-run> <gen-run>`: attribute (or class) accuracy, Fréchet distance (judge features) with its
+ * real-vs-real floor and the ratio to it, and framing of a generative run's samples, against reference rows (default:
+ * the generative run's evaluation data).
  */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -119,8 +120,14 @@ export const judgeCommand: CommandModule<object, Args> = {
       const acc = Object.entries(score.accuracy)
         .map(([k, v]) => `${k} ${v.toFixed(3)}`)
         .join(', ');
+      const floor =
+        score.frechetFloor === null
+          ? `not computed (the reference data has fewer than 2 x ${score.count} rows)`
+          : `${score.frechetFloor.toFixed(3)} (real vs real, ${score.count} clips each)`;
+      const ratio = score.frechetRatio === null ? '' : `frechet ratio: ${score.frechetRatio.toFixed(2)}\n`;
       process.stdout.write(
-        `accuracy: ${acc}\nfrechet: ${score.frechet.toFixed(3)}\nframing: ${score.framing.toFixed(3)}\n${file}\n`,
+        `accuracy: ${acc}\nfrechet: ${score.frechet.toFixed(3)}\nfrechet floor: ${floor}\n${ratio}` +
+          `framing: ${score.framing.toFixed(3)}\n${file}\n`,
       );
     } catch (e) {
       report(e);
