@@ -3,7 +3,7 @@
  * warm-up steps, then timed full training steps; prints one JSON line. With `--profile`, prints the kernels by
  * total time over one step (tf.profile) and the kernel count instead; with `--curve N`, the losses of N steps;
  * with `--matmul`, the 1024x1024 matmul GFLOP/s. `--no-fused` turns @vtx/core's fused ops off (setFusedOps),
- * `--fused-attention` adds the opt-in fused attention. On `webgpu` every line names the adapter, and a software one
+ * `--no-fused-attention` keeps the attention composed (the rest fused). On `webgpu` every line names the adapter, and a software one
  * (SwiftShader) is marked `emulated`: its training steps are timed only with `--with-emulated` (many seconds each,
  * and they say nothing about a GPU).
  *
@@ -27,8 +27,8 @@ const { values: args } = parseArgs({
     matmul: { type: 'boolean', default: false },
     // the fused transformer ops of @vtx/core off: stock tfjs ops composed on every backend (A/B runs)
     'no-fused': { type: 'boolean', default: false },
-    // the fused grid attention too (opt-in in @vtx/core: setFusedOps(true, { attention: true }))
-    'fused-attention': { type: 'boolean', default: false },
+    // the fused grid attention off, the other fused ops on (@vtx/core: setFusedOps(true, { attention: false }))
+    'no-fused-attention': { type: 'boolean', default: false },
     // print the loss of each of N steps from the same seed instead of timing (fused vs composed curves)
     curve: { type: 'string' },
     // time the training steps on a software GPU adapter too (SwiftShader: a CPU emulation)
@@ -54,7 +54,7 @@ const gpu: { adapter?: string; emulated?: true } = adapter
   ? { adapter: adapter.description, ...(adapter.software ? { emulated: true as const } : {}) }
   : {};
 setSeed(0);
-setFusedOps(!args['no-fused'], { attention: args['fused-attention'] });
+setFusedOps(!args['no-fused'], { attention: !args['no-fused-attention'] });
 
 if (args.matmul) {
   const n = 1024;
@@ -123,7 +123,7 @@ const cpuSec = (cpu.user + cpu.system) / 1e6 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
-    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['fused-attention'] ? '-fused-attention' : ''}`,
+    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['no-fused-attention'] ? '-composed-attention' : ''}`,
     ...gpu,
     params: s.params,
     tokensPerStep: s.tokens,

@@ -285,3 +285,27 @@ describe.skipIf(unavailable)('fused grid attention, generic inner loops on every
     }
   });
 });
+
+// the layers take the fused attention by default (a quiet A/B: -16% per default step, docs/performance.md);
+// `{ attention: false }` keeps the composed path, and `setFusedOps(false)` turns it off with the rest
+describe.skipIf(unavailable)('SelfAttention: the fused attention is the default', () => {
+  const kernelsOf = async (options?: Parameters<typeof setFusedOps>) => {
+    await tf.setBackend('native');
+    setFusedOps(...(options ?? [true]));
+    setSeed(4);
+    const layer = new SelfAttention({ heads: 2, axis: 'joint' });
+    const x = tf.tensor(randn(2 * 6 * 8, 9), [2, 6, 8]);
+    layer.apply(x);
+    const prof = await tf.profile(() => tf.tidy(() => layer.apply(x) as tf.Tensor));
+    x.dispose();
+    return prof.kernelNames;
+  };
+
+  it('setFusedOps(true) runs VtxAttention; { attention: false } and setFusedOps(false) compose it', async () => {
+    expect(await kernelsOf([true])).toContain(FUSED_KERNELS.attention);
+    const composed = await kernelsOf([true, { attention: false }]);
+    expect(composed).not.toContain(FUSED_KERNELS.attention);
+    expect(composed).toContain('BatchMatMul');
+    expect(await kernelsOf([false, { attention: true }])).not.toContain(FUSED_KERNELS.attention);
+  });
+});

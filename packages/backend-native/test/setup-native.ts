@@ -1,5 +1,5 @@
 // vitest setup for running the core and models suites on the 'native' backend (suites-on-native.config.ts);
-// the fused transformer ops are on, the opt-in fused attention included; VTX_FUSED=0 runs them all off (stock
+// the fused transformer ops are on, the fused attention included; VTX_FUSED=0 runs them all off (stock
 // tfjs ops composed on 'native').
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

@@ -1,7 +1,7 @@
 /**
  * The zoo trains on 'native': for every model kind and variant (the models package's tiny cases), the loss and
  * the gradient of every trainable weight of one forward + backward pass agree with the `cpu` backend, from the
- * same weights and inputs, with the fused transformer ops (layer norm, adaLN, GELU/SiLU and the opt-in
+ * same weights and inputs, with the fused transformer ops (layer norm, adaLN, GELU/SiLU and the
  * attention; `@vtx/core` `setFusedOps`) on and off: 'cpu' always composes stock ops, so "on" compares fused
  * against composed. The native pass differentiates with `@vtx/core`'s `variableGrads` (frees saved tensors and
  * gradients during the backward pass), the cpu pass with `tf.variableGrads`.

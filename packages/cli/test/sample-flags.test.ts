@@ -1,6 +1,7 @@
 /**
  * `vtx sample`'s flags against the run: a class the model does not have (or its null class), a caption for a class
- * model and a flag without its value are usage errors naming the flag (exit 2, nothing written); the contact sheet
+ * model, a flag without its value and a guidance interval out of order or range are usage errors naming the flag
+ * (exit 2, nothing written; `vtx eval --set` of the interval names the config key); the contact sheet
  * says which row is which class. On a tiny class-conditional video DiT (4 classes) trained a few steps on wasm.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -43,6 +44,26 @@ describe('vtx sample flags', () => {
     expect(io.err).toMatch(/--cfg-scale NaN: expected a number >= 0/);
     expect(await run('sample', runDir, '--count', '0')).toBe(2);
     expect(io.err).toMatch(/--count 0: expected a positive integer/);
+  });
+
+  it('--guidance-interval: LO HI with 0 <= LO < HI <= 1, else exit 2 naming the flag, nothing written', async () => {
+    const stem = join(dir, 'interval');
+    expect(await sample('--guidance-interval', '0.9', '0.1', '--out', stem)).toBe(2);
+    expect(io.err).toMatch(
+      /--guidance-interval 0\.9 0\.1: expected LO HI: two noise levels t\/T with 0 <= LO < HI <= 1/,
+    );
+    expect(await sample('--guidance-interval', '0.5', '--out', stem)).toBe(2);
+    expect(io.err).toMatch(/--guidance-interval 0\.5: expected LO HI/);
+    expect(await sample('--guidance-interval', '0', '2', '--out', stem)).toBe(2);
+    expect(existsSync(`${stem}.png`)).toBe(false);
+    process.exitCode = 0; // a run that succeeds leaves the exit code as it was
+    expect(await sample('--guidance-interval', '0.2', '1', '--out', stem)).toBe(0);
+    expect(existsSync(`${stem}.png`)).toBe(true);
+  });
+
+  it('vtx eval --set diffusion.guidanceInterval out of order: exit 2 naming the key', async () => {
+    expect(await run('eval', runDir, '--set', 'diffusion.guidanceInterval=[0.9,0.1]')).toBe(2);
+    expect(io.err).toMatch(/diffusion\.guidanceInterval: \[0\.9, 0\.1\]: lo must be below hi/);
   });
 
   it('--caption on a class-conditional run: exit 2 naming the flag', async () => {

@@ -15,6 +15,7 @@ import {
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { builtinDir, type DatasetIndex } from '@vtx/data';
 import {
+  GuidanceInterval,
   modelPatch,
   sampleConditions,
   type ClipShape,
@@ -41,6 +42,7 @@ interface Args extends PromptArgs {
   steps?: string;
   sampler?: SamplerName;
   cfgScale?: number;
+  guidanceInterval?: number[];
   class: number[];
   caption: string[];
   seed: number;
@@ -79,6 +81,12 @@ export const sampleCommand: CommandModule<object, Args> = {
         requiresArg: true,
         describe: 'classifier-free guidance scale (1 = none)',
       })
+      .option('guidance-interval', {
+        type: 'number',
+        array: true,
+        describe:
+          "guide only at noise levels t/T in [LO, HI] (two numbers, 0 <= LO < HI <= 1, 1 = pure noise); default the config's diffusion.guidanceInterval",
+      })
       .option('class', {
         type: 'number',
         array: true,
@@ -106,6 +114,10 @@ export const sampleCommand: CommandModule<object, Args> = {
       .example(
         '$0 sample runs/default --class 0 1 2 3 --steps 50 --cfg-scale 2',
         'guided samples of four classes (50 Euler steps for a rectified-flow run, 50 DDIM steps for a Gaussian one)',
+      )
+      .example(
+        '$0 sample runs/default --cfg-scale 6 --guidance-interval 0.1 0.9',
+        'guidance 6 at noise levels t/T from 0.1 to 0.9 only, the conditional model elsewhere',
       )
       .example(
         '$0 sample runs/native-sizes --size 4,24,40 8,16,32',
@@ -146,6 +158,9 @@ export const sampleCommand: CommandModule<object, Args> = {
           ...(argv.steps ? { steps: argv.steps } : {}),
           ...(argv.sampler ? { sampler: argv.sampler } : {}),
           ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
+          ...(argv.guidanceInterval !== undefined
+            ? { guidanceInterval: argv.guidanceInterval as [number, number] }
+            : {}),
         });
         const x = await toPixels(run.cfg, latents); // a latent run decodes through the VAE its dataset names
         const clips: ClipArray = {
@@ -182,7 +197,7 @@ export const sampleCommand: CommandModule<object, Args> = {
 };
 
 /** The flags that must be numbers (yargs gives NaN for `--count x`): usage errors naming the flag. */
-function checkNumbers(argv: Pick<Args, 'count' | 'seed' | 'cfgScale' | 'class'>): true {
+function checkNumbers(argv: Pick<Args, 'count' | 'seed' | 'cfgScale' | 'guidanceInterval' | 'class'>): true {
   const bad = (flag: string, value: unknown, want: string) => {
     throw new Error(`--${flag} ${String(value)}: expected ${want}`);
   };
@@ -190,6 +205,9 @@ function checkNumbers(argv: Pick<Args, 'count' | 'seed' | 'cfgScale' | 'class'>)
   if (!Number.isInteger(argv.seed) || argv.seed < 0) bad('seed', argv.seed, 'a non-negative integer');
   if (argv.cfgScale !== undefined && !(Number.isFinite(argv.cfgScale) && argv.cfgScale >= 0))
     bad('cfg-scale', argv.cfgScale, 'a number >= 0 (1 = no guidance)');
+  const gi = argv.guidanceInterval;
+  if (gi !== undefined && !GuidanceInterval.safeParse(gi).success)
+    bad('guidance-interval', gi.join(' '), 'LO HI: two noise levels t/T with 0 <= LO < HI <= 1');
   for (const c of argv.class) if (!Number.isInteger(c) || c < 0) bad('class', c, 'class labels 0, 1, 2, …');
   return true;
 }

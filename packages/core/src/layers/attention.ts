@@ -8,8 +8,8 @@
  *     time, outputs concatenated before the projection.
  * x (B, T', H', W', D) [or (B, N, D) for 'joint'] -> same shape. Optional second input for 'joint': a
  * key-padding mask (B, N) of 1/0. Weights mirror timm's `Attention`: `qkv` (D, 3D) with columns
- * [q | k | v], each head-major, and `proj` (D, D). With the fused attention opted in
- * (`setFusedOps(true, { attention: true })`) on a backend with the kernel (`ops/grid-attention.ts`), the qkv
+ * [q | k | v], each head-major, and `proj` (D, D). With the fused attention (the default of `setFusedOps`) on a
+ * backend with the kernel (`ops/grid-attention.ts`), the qkv
  * projection is one matmul read in place by that kernel; otherwise the qkv projection is one matmul whose columns
  * are split into q, k and v (per head group for 'split') and attended with stock tfjs ops.
  */

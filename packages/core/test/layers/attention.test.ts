@@ -194,7 +194,7 @@ describe('SelfAttention', () => {
       const calls = (name: string) => prof.kernels.filter((k) => k.name === name).length;
       expect({ slice: calls('Slice'), pad: calls('PadV2') }).toEqual({ slice: 0, pad: 0 });
       if (calls(FUSED_KERNELS.attention) > 0) {
-        // the fused attention (opt-in; the suites on 'native' turn it on) reads q, k, v in place: no split at all
+        // the fused attention (on by default where the backend has it) reads q, k, v in place: no split at all
         expect({ split: calls('SplitV'), concat: calls('Concat') }).toEqual({ split: 0, concat: 0 });
         return;
       }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 
+import { GuidanceInterval } from './guidance-interval.js';
 import { TimestepShift } from './timestep-shift.js';
 
 /** The noise processes; `makeProcess` (./process.ts) builds each. */
@@ -27,6 +28,8 @@ export interface SamplingSettings {
   sampler?: SamplerName;
   samplingSteps?: string;
   cfgScale?: number;
+  /** Guide only at noise levels t / T in [lo, hi]; null: every step. */
+  guidanceInterval?: GuidanceInterval | null;
   /** DDIM's noise scale; the Gaussian process only. */
   eta?: number;
 }
@@ -56,6 +59,12 @@ const shared = {
   timestepSampling: z.enum(['uniform', 'logit-normal']).default('uniform'),
   /** Classifier-free guidance scale; 1 means the conditional model alone. */
   cfgScale: z.number().min(0).default(4),
+  /**
+   * Apply guidance only at noise levels t / T in [lo, hi] (Kynkäänniemi et al. 2024; ./guidance-interval.ts): the
+   * other steps take the conditional output. Rectified flow: t / T = tau (1 = pure noise); Gaussian: the training
+   * timestep over T. null: every step. Sampling only, like cfgScale.
+   */
+  guidanceInterval: GuidanceInterval.nullable().default(null),
   /**
    * Min-SNR-gamma weighting of the MSE term (Hang et al. 2023: 'Efficient Diffusion Training via Min-SNR
    * Weighting Strategy'; 5 is the paper's choice, diffusers' `snr_gamma`): each timestep's loss counts as

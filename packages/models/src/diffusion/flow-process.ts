@@ -13,6 +13,7 @@ import {
   type SamplingSettings,
 } from './config.js';
 import type { DenoiseFn } from './gaussian-diffusion.js';
+import { checkGuidanceInterval } from './guidance-interval.js';
 import type { TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
 import { RectifiedFlow } from './rectified-flow.js';
@@ -74,10 +75,11 @@ export class FlowProcess implements NoiseProcess {
 
   withSampling(settings: SamplingSettings): FlowProcess {
     throwMismatch(this.samplerMismatch(settings)); // eta included: the Euler sampler has none
+    checkGuidanceInterval(settings.guidanceInterval);
     const given = definedSettings(settings);
     if (!Object.keys(given).length) return this;
-    const { sampler, samplingSteps, cfgScale } = { ...this.config, ...given };
-    return new FlowProcess({ ...this.config, sampler, samplingSteps, cfgScale });
+    const { sampler, samplingSteps, cfgScale, guidanceInterval } = { ...this.config, ...given };
+    return new FlowProcess({ ...this.config, sampler, samplingSteps, cfgScale, guidanceInterval });
   }
 
   /** Euler steps from noise to data. */

@@ -11,6 +11,7 @@ import {
   type SamplingSettings,
 } from './config.js';
 import { createDiffusion, type DenoiseFn, type GaussianDiffusion } from './gaussian-diffusion.js';
+import { checkGuidanceInterval } from './guidance-interval.js';
 import { trainingLosses, type TrainingLossOptions } from './losses.js';
 import type { NoiseProcess, ProcessLosses, ProcessWarning } from './process.js';
 import { samplingStart } from './respace.js';
@@ -64,6 +65,7 @@ export class GaussianProcess implements NoiseProcess {
 
   withSampling(settings: SamplingSettings): GaussianProcess {
     throwMismatch(this.samplerMismatch(settings));
+    checkGuidanceInterval(settings.guidanceInterval);
     const given = definedSettings(settings);
     return Object.keys(given).length ? new GaussianProcess({ ...this.config, ...given }) : this;
   }

@@ -1,6 +1,7 @@
 /**
  * Sampling as a process describes it, in one call: its sampler and steps, optionally under classifier-free guidance
- * at cfgScale (DiT sample.py's flow), optionally with given frames kept (frame conditioning).
+ * at cfgScale (DiT sample.py's flow) in the config's guidanceInterval, optionally with given frames kept (frame
+ * conditioning).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -12,7 +13,7 @@ import type { SampleOptions } from './samplers.js';
 
 export interface GenerateOptions<E> extends SampleOptions<E> {
   /**
-   * Apply classifier-free guidance at the config's cfgScale. `extra` must then hold the conditioning for 2B rows,
+   * Apply classifier-free guidance at the config's cfgScale, at the steps in its guidanceInterval. `extra` must then hold the conditioning for 2B rows,
    * [cond; uncond] (see classifierFreeGuidance).
    */
   guidance?: boolean;
@@ -32,8 +33,9 @@ export async function generate<E>(
   opts: GenerateOptions<E> = {},
 ): Promise<tf.Tensor> {
   const { guidance, given, ...sampleOpts } = opts;
-  const { cfgScale, learnSigma } = process.config;
-  const guided = guidance ? classifierFreeGuidance(model, { scale: cfgScale, learnSigma }) : model;
+  const { cfgScale, learnSigma, guidanceInterval } = process.config;
+  const interval = guidanceInterval && { bounds: guidanceInterval, numTimesteps: process.numTimesteps };
+  const guided = guidance ? classifierFreeGuidance(model, { scale: cfgScale, learnSigma, interval }) : model;
   if (!given) return process.sample(guided, shape, sampleOpts);
   const net: DenoiseFn<E> = (x, t, extra) =>
     tf.tidy(() => guided(keepGiven(x, given.clip, given.mask), t, extra));

@@ -7,11 +7,16 @@
  * channels are taken from the conditional half. Unlike DiT, which doubles the sampling batch, the helper doubles
  * x and t inside, so the sampler runs on the B samples it returns.
  *
- * Reference: Ho & Salimans 2022 eq. 6; facebookresearch/DiT models.py (DiT.forward_with_cfg), sample.py.
+ * With an `interval` (./guidance-interval.ts) only the rows whose noise level t / T lies in it are guided; the others
+ * take the conditional half's output unchanged (scale 1). The batch is still doubled at every step.
+ *
+ * Reference: Ho & Salimans 2022 eq. 6; facebookresearch/DiT models.py (DiT.forward_with_cfg), sample.py;
+ * Kynkäänniemi et al. 2024 (the limited interval).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { DenoiseFn } from './gaussian-diffusion.js';
+import { rowsInInterval, type GuidanceInterval } from './guidance-interval.js';
 import { fmtShape } from './util.js';
 
 export interface GuidanceOptions {
@@ -19,12 +24,15 @@ export interface GuidanceOptions {
   scale: number;
   /** The model outputs 2C channels [mean part | variance]; only the first C are guided. */
   learnSigma: boolean;
+  /** Guide only where t / T lies in `bounds` ([lo, hi]); null or absent: every step. */
+  interval?: { bounds: GuidanceInterval; numTimesteps: number } | null;
 }
 
 /**
  * Wrap `model` for classifier-free guidance. The wrapped model takes x_t (B, ..., C), t (B,) and the *doubled*
  * conditioning `extra` for 2B rows, [cond (B); uncond (B)] (e.g. labels [y; null class]); it runs `model` once on
- * [x_t; x_t] with [t; t] and returns the guided output (B, ..., C) or (B, ..., 2C).
+ * [x_t; x_t] with [t; t] and returns the guided output (B, ..., C) or (B, ..., 2C): per row, the conditional output
+ * where its t lies outside `opts.interval`.
  */
 export function classifierFreeGuidance<E>(model: DenoiseFn<E>, opts: GuidanceOptions): DenoiseFn<E> {
   return (x, t, extra) =>
@@ -35,7 +43,13 @@ export function classifierFreeGuidance<E>(model: DenoiseFn<E>, opts: GuidanceOpt
         throw new Error(`guidance: model returned ${fmtShape(out.shape)} for a doubled batch of ${2 * b}`);
       }
       const [cond, uncond] = tf.split(out, 2, 0) as [tf.Tensor, tf.Tensor];
-      return combineGuidance(cond, uncond, opts);
+      if (!opts.interval) return combineGuidance(cond, uncond, opts);
+      const inside = rowsInInterval(t.dataSync(), opts.interval.numTimesteps, opts.interval.bounds);
+      if (inside.every((r) => !r)) return cond;
+      const guided = combineGuidance(cond, uncond, opts);
+      if (inside.every((r) => r)) return guided;
+      const rows = tf.tensor(inside, [b, ...new Array<number>(cond.rank - 1).fill(1)], 'bool');
+      return tf.where(tf.broadcastTo(rows, cond.shape), guided, cond); // (B, ..., C or 2C)
     });
 }
 

@@ -10,6 +10,7 @@ export * from './gaussian-diffusion.js';
 export * from './losses.js';
 export * from './samplers.js';
 export * from './guidance.js';
+export * from './guidance-interval.js';
 export * from './timesteps.js';
 export * from './timestep-shift.js';
 export * from './rectified-flow.js';

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SamplerName } from '../diffusion/config.js';
+import type { GuidanceInterval } from '../diffusion/guidance-interval.js';
 import type { DenoiseFn } from '../diffusion/gaussian-diffusion.js';
 import { generate } from '../diffusion/generate.js';
 import type { NoiseProcess } from '../diffusion/process.js';
@@ -32,6 +33,8 @@ export interface SampleClipsOptions {
   steps?: string;
   sampler?: SamplerName;
   cfgScale?: number;
+  /** Guide only at noise levels t / T in [lo, hi] (null: every step); default the process's guidanceInterval. */
+  guidanceInterval?: GuidanceInterval | null;
   eta?: number;
   seed: number;
   onStep?: SampleStepCallback;
@@ -70,8 +73,8 @@ export function sampleConditions(
 }
 
 /**
- * (count, T, H, W, C) samples in the data's range. `steps`, `sampler`, `cfgScale` and `eta` replace the process's
- * settings (an error when they do not fit it: `process.withSampling`).
+ * (count, T, H, W, C) samples in the data's range. `steps`, `sampler`, `cfgScale`, `guidanceInterval` and `eta`
+ * replace the process's settings (an error when they do not fit it: `process.withSampling`).
  */
 export async function sampleClips(
   model: tfl.LayersModel,
@@ -81,8 +84,8 @@ export async function sampleClips(
 ): Promise<tf.Tensor> {
   const n = opts.count;
   const shape = [n, ...opts.clip];
-  const { steps: samplingSteps, sampler, cfgScale, eta } = opts;
-  const sampling = process.withSampling({ samplingSteps, sampler, cfgScale, eta });
+  const { steps: samplingSteps, sampler, cfgScale, guidanceInterval, eta } = opts;
+  const sampling = process.withSampling({ samplingSteps, sampler, cfgScale, guidanceInterval, eta });
   const { labels, captions } = sampleConditions(cond, n, opts);
   const frames = givenFrames(model, opts);
   const conditional = [...frames.inputs, ...conditionTensors(cond, labels, captions, n)];

@@ -48,7 +48,7 @@ describe('checks across sections (the experiment schema)', () => {
       'diffusion.process: expected one of "gaussian" | "rectified-flow", got "rectified_flow" (did you mean "rectified-flow"?)',
     );
     expect(issue(diffusionRun({}, { process: 'rectified-flow', schedule: 'cosine' }))).toMatch(
-      /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, minSnrGamma, sampler, samplingSteps, timestepShift, shift$/,
+      /^diffusion\.schedule: unknown key; expected one of: process, steps, learnSigma, timestepSampling, cfgScale, guidanceInterval, minSnrGamma, sampler, samplingSteps, timestepShift, shift$/,
     );
     expect(issue(diffusionRun({}, { shift: 3 }))).toMatch(/^diffusion\.shift: unknown key/);
     expect(issue(diffusionRun({}, { timestepShift: 2 }))).toMatch(/^diffusion\.timestepShift: unknown key/);
