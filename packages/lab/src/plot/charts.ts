@@ -97,6 +97,7 @@ export function scatterChart(opts: {
         const xv = opts.x.log ? lo * (hi / lo) ** t : lo + (hi - lo) * t;
         return { x: xv, y: fit.predict(xv), fit: fit.label };
       }).filter((p) => Number.isFinite(p.y) && (!opts.y.log || p.y > 0));
+      if (!line.length) continue; // a fit with no drawable point (it overflows over this x range): no line, no label
       layer.push({
         data: { values: line },
         mark: { type: 'line', strokeDash: [5, 4], color: '#666' },

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { barChart, lineChart, renderSvg, svgToPng } from '../../src/plot/charts.js';
+import { barChart, lineChart, renderSvg, scatterChart, svgToPng } from '../../src/plot/charts.js';
 import { plotRun, smoothCurve } from '../../src/plot/run-plot.js';
 
 describe('bar chart whiskers', () => {
@@ -68,6 +68,28 @@ describe('vtx plot', () => {
     );
     expect(s[0]!.y).toBeCloseTo(1, 12);
     expect(s[1]!.y).toBeCloseTo(7 / 3, 12);
+  });
+
+  it('renders a scatter chart whose fit has no drawable point: the points without the fit line', async () => {
+    // two runs at almost the same x (the descriptive-captions sweep's two caption arms): the power-law fit through
+    // them overflows, and the chart must still render (it crashed vega with an undefined label row)
+    const chart = (predict: (x: number) => number) =>
+      scatterChart({
+        title: 't',
+        x: { title: 'Gflop', log: true },
+        y: { title: 'acc', log: true },
+        points: [
+          { x: 100, y: 0.5, label: 'a' },
+          { x: 100.001, y: 0.9, label: 'b' },
+        ],
+        fits: [{ predict, label: 'fit' }],
+      }) as { layer: { data?: { values: unknown[] } }[] };
+    const broken = chart(() => Infinity);
+    expect(broken.layer).toHaveLength(2);
+    expect(await renderSvg(broken)).toContain('<path');
+    const fitted = chart((x) => x / 200);
+    expect(fitted.layer).toHaveLength(4);
+    expect(fitted.layer.at(-1)!.data!.values).toHaveLength(1);
   });
 
   it('renders a chart headless and rasterises it', async () => {
