@@ -83,11 +83,12 @@ describe('vtx plot', () => {
           { x: 100.001, y: 0.9, label: 'b' },
         ],
         fits: [{ predict, label: 'fit' }],
-      }) as { layer: { data?: { values: unknown[] } }[] };
+      });
+    type Layered = { layer: { data?: { values: unknown[] } }[] };
     const broken = chart(() => Infinity);
-    expect(broken.layer).toHaveLength(2);
+    expect((broken as Layered).layer).toHaveLength(2);
     expect(await renderSvg(broken)).toContain('<path');
-    const fitted = chart((x) => x / 200);
+    const fitted = chart((x) => x / 200) as Layered;
     expect(fitted.layer).toHaveLength(4);
     expect(fitted.layer.at(-1)!.data!.values).toHaveLength(1);
   });
