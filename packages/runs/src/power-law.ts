@@ -10,6 +10,12 @@ export interface PowerLaw {
   n: number;
 }
 
+/**
+ * x values closer than this in log space are one x: compute summed from per-step floats differs in the 14th digit
+ * between runs of one model, and a line through such points has an exponent of ~1e13.
+ */
+const MIN_LOG_SPREAD = 1e-9;
+
 /** The fit over points with x > 0 and y > 0; undefined with fewer than 2 such points or no spread in x. */
 export function fitPowerLaw(xs: readonly number[], ys: readonly number[]): PowerLaw | undefined {
   const lx: number[] = [];
@@ -33,7 +39,7 @@ export function fitPowerLaw(xs: readonly number[], ys: readonly number[]): Power
     sxy += (lx[i]! - mx) * (ly[i]! - my);
     syy += (ly[i]! - my) ** 2;
   }
-  if (sxx === 0) return undefined;
+  if (Math.max(...lx) - Math.min(...lx) < MIN_LOG_SPREAD) return undefined;
   const b = sxy / sxx;
   const logA = my - b * mx;
   let res = 0;

@@ -217,7 +217,7 @@ export function csvTable(header: readonly string[], cells: readonly string[][]):
 /** "L = 3.2·C^-0.071 (R² 0.93, n = 8)" */
 export function describeFit(f: FitSummary, metricLabel = f.metric): string {
   const x = f.x === 'trainGflop' ? 'C' : 'G';
-  if (!f.fit) return `${metricLabel} vs ${x}: too few runs to fit`;
+  if (!f.fit) return `${metricLabel} vs ${x}: too few runs or distinct ${x} values to fit`;
   return `${metricLabel} = ${num(f.fit.a)}·${x}^${f.fit.exponent.toFixed(3)} (R² ${f.fit.r2.toFixed(3)}, n = ${f.fit.n}; Pearson r with log ${x}: ${num(f.pearsonLog, 3)})`;
 }
 

@@ -46,6 +46,9 @@ describe('power-law fit', () => {
     expect(fit.exponent).toBeCloseTo(-1, 12);
     expect(fitPowerLaw([5], [1])).toBeUndefined();
     expect(fitPowerLaw([5, 5], [1, 2])).toBeUndefined();
+    // the same compute summed in two orders (the descriptive-captions arms): one x, no fit, not b ~ 1e13
+    expect(fitPowerLaw([1607.8602240000096, 1607.8602239999666], [0.37, 0.27])).toBeUndefined();
+    expect(fitPowerLaw([1000, 1010], [1, 0.99])!.exponent).toBeCloseTo(Math.log(0.99) / Math.log(1.01), 10);
   });
 
   it('pearson matches the closed form on small cases', () => {
