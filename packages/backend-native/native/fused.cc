@@ -176,7 +176,10 @@ static inline float fwd(float x) {
 
 template <Act act>
 static inline float deriv(float x) {
-  if (act == Act::GeluExact) return 0.5f * (1.f + verf(x * kSqrt1_2)) + x * kInvSqrt2Pi * vexp(-0.5f * x * x);
+  if (act == Act::GeluExact) {
+    const float z = x * kSqrt1_2, e = vexp(-z * z);  // e^(-x²/2): both erf's and the Gaussian density's
+    return 0.5f * (1.f + verf_given_exp(z, e)) + x * kInvSqrt2Pi * e;
+  }
   if (act == Act::GeluTanh) {
     const float t = vtanh(kSqrt2OverPi * (x + kGeluC * x * x * x));
     return 0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluC * x * x);

@@ -45,11 +45,12 @@ static inline float vtanh(float x) {
   return x != x ? x : y;
 }
 
-static inline float verf(float x) {
+// erf(x) given e = exp(-x²) (GELU's derivative needs that exponential too and computes it once).
+static inline float verf_given_exp(float x, float e) {
   float ax = x < 0.f ? -x : x;
   float t = 1.f / (1.f + 0.3275911f * ax);
   float p = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-  float y = 1.f - p * vexp(-ax * ax);
+  float y = 1.f - p * e;
   // near 0, 1 − p·e^(−x²) cancels in float32: use the Maclaurin series (error < 1e-13 for |x| < 0.05)
   float x2 = x * x;
   float s = 1.1283791670955126f * ax * (1.f + x2 * (-1.f / 3.f + x2 * (0.1f + x2 * (-1.f / 42.f))));
@@ -57,6 +58,8 @@ static inline float verf(float x) {
   y = x < 0.f ? -y : y;
   return x != x ? x : y;
 }
+
+static inline float verf(float x) { return verf_given_exp(x, vexp(-x * x)); }
 
 // e^x − 1 without cancellation near 0 (Taylor series for |x| < 0.1, error < 2e-9 relative).
 static inline float vexpm1(float x) {

@@ -88,6 +88,59 @@ describe.skipIf(unavailable)('fused dense layer on native', () => {
         });
       });
 
+  // 303 rows x 24 x 40: enough work that the GEMMs split over the pool's threads, at row counts that divide
+  // neither the threads nor the micro-tiles; gradients against the closed form in float64
+  // (dx = g·Wᵀ, dW = xᵀ·g, db = Σ g with g = cotangent · act'(pre)), act' by central differences.
+  for (const act of ['none', 'gelu-exact'] as const)
+    it(`x [3, 101, 24] -> 40 + bias, act ${act}: fused = composed = float64, threaded`, async () => {
+      const [rows, din, dout] = [303, 24, 40];
+      const shapes = [[3, 101, din], [din, dout], [dout]];
+      const inputs = shapes.map((s, i) => randn(size(s), 300 + i, i === 1 ? 1 / Math.sqrt(din) : 1));
+      const w = randn(rows * dout, 9);
+      const op = (x: tf.Tensor, k: tf.Tensor, b?: tf.Tensor) => linear(x, k, b ?? null, act);
+      await tf.setBackend('native');
+      const fused = valueAndGrads(op, inputs, shapes, w);
+      setFusedOps(false);
+      const composed = valueAndGrads(op, inputs, shapes, w);
+      setFusedOps(true);
+
+      const [x, k, b] = inputs.map((v) => Float64Array.from(v)) as [Float64Array, Float64Array, Float64Array];
+      const f = ACTS[act];
+      const h = 1e-5;
+      const g = new Float64Array(rows * dout);
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < dout; j++) {
+          let s = b[j]!;
+          for (let i = 0; i < din; i++) s += x[r * din + i]! * k[i * dout + j]!;
+          g[r * dout + j] = w[r * dout + j]! * ((f(s + h) - f(s - h)) / (2 * h));
+        }
+      const [dx, dk, db] = [
+        new Float64Array(rows * din),
+        new Float64Array(din * dout),
+        new Float64Array(dout),
+      ];
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < dout; j++) {
+          const gj = g[r * dout + j]!;
+          db[j]! += gj;
+          for (let i = 0; i < din; i++) {
+            dx[r * din + i]! += gj * k[i * dout + j]!;
+            dk[i * dout + j]! += x[r * din + i]! * gj;
+          }
+        }
+      expect(relErr(fused.y, reference(x, k, b, din, act)), 'fused vs float64 values').toBeLessThan(2e-6);
+      expect(relErr(fused.y, composed.y), 'fused vs composed values').toBeLessThan(2e-6);
+      [dx, dk, db].forEach((ref, i) => {
+        expect(relErr(fused.grads[i]!, ref), `${['x', 'kernel', 'bias'][i]}: fused vs float64`).toBeLessThan(
+          2e-5,
+        );
+        expect(
+          relErr(fused.grads[i]!, composed.grads[i]!),
+          `${['x', 'kernel', 'bias'][i]}: fused vs composed`,
+        ).toBeLessThan(2e-5);
+      });
+    });
+
   it('the backward is one kernel', async () => {
     await tf.setBackend('native');
     const [x, w, b] = [
