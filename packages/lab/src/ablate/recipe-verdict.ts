@@ -12,6 +12,8 @@ import { claimsVerdict, incomplete, rankByMean } from './verdicts.js';
 
 /** Samples the default's evaluation judges (`eval.judge.samples` in the recipe sweep): the rates' binomial n. */
 export const RECIPE_SAMPLES = 64;
+/** The same for `recipe-dit-tiny` (`eval.judge.samples` in its sweep). */
+export const DIT_TINY_RECIPE_SAMPLES = 128;
 
 /** One claim per lever arm against the baseline arm (`baseline`, the run without any lever). */
 export function leverVerdict(
