@@ -202,7 +202,7 @@ export const ABLATIONS: Ablation[] = [
     sweep: 'configs/ablations/recipe-dit-tiny.yaml',
     metric: 'sample/class-acc',
     caveats: [
-      "dit-tiny's data and budget (32x32 MNIST digits, 3600 steps, a 732k-parameter DiT-S/4); the papers' levers were tuned on ImageNet-scale images and latents.",
+      "dit-tiny's data and budget (32x32 MNIST digits, 3600 steps, a 726k-parameter DiT-S/4); the papers' levers were tuned on ImageNet-scale images and latents.",
       'The metric is the ConvNet judge (configs/judges/mnist-32.yaml, trained by the `judge` stage; 0.985 on held-out digit drawings) reading the asked digit in 128 samples at guidance 5, 50 Euler steps; sample/frechet (in its features) and val/loss are in the table beside it.',
       'Long skips add one projection (depth 4: one pair), under 2% of a step; the other levers cost nothing per step, so equal steps are equal wall time.',
     ],
