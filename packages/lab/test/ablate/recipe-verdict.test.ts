@@ -72,7 +72,7 @@ describe('recipe-dit-tiny', () => {
   it("judges the same four arms on dit-tiny by the judge's class accuracy, with the sweep's sample count as the binomial n", async () => {
     const a = ablation('recipe-dit-tiny');
     expect(a.metric).toBe('sample/class-acc');
-    const ex = await loadSweep(resolve(ROOT, a.sweep!));
+    const ex = await loadSweep(resolve(ROOT, a.sweep));
     const labels = [...new Set(ex.runs.map((r) => r.name.replace(/_seed-\d+$/, '')))];
     expect(labels.map((l) => l.replace(/^recipe-dit-tiny-/, '')).sort()).toEqual([
       'default',
@@ -89,7 +89,7 @@ describe('recipe-dit-tiny', () => {
       best: { 'sample/class-acc': r.final[M]! },
     }));
     const rep = { ...report(rows), metric: 'sample/class-acc' };
-    expect(a.verdict!(rep).lines.join('\n')).toMatch(/min-snr better than default/);
+    expect(a.verdict(rep).lines.join('\n')).toMatch(/min-snr better than default/);
     expect(leverVerdict(rep, 'default', 128).verdict).not.toBe(leverVerdict(rep, 'default', 16).verdict);
   });
 });
