@@ -197,16 +197,15 @@ napi_value ReduceOp(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// softmax(x, out, rows, n, log)
+// softmax(x, out, rows, n)
 napi_value Softmax(napi_env env, napi_callback_info info) {
   Args g(env, info);
   size_t nx, no;
   float *x = g.f32(0, &nx), *out = g.f32(1, &no);
   int64_t rows = g.num(2), n = g.num(3);
-  bool log = g.flag(4);
   if (g.failed) return nullptr;
   if (static_cast<int64_t>(nx) < rows * n || static_cast<int64_t>(no) < rows * n) return g.fail("softmax: sizes"), nullptr;
-  vtx::softmax(x, out, rows, n, log);
+  vtx::softmax(x, out, rows, n);
   return undefined(env);
 }
 

@@ -12,22 +12,10 @@ namespace vtx {
 // Work below this many elements runs on the calling thread (as in kernels.cc).
 constexpr int64_t kGrain = 1 << 15;
 
-// Σ f(j) over j in [0, d), in double, as 8 interleaved partial sums added pairwise at the end: one serial chain
-// of double adds waits on each add's latency (about 4 cycles per element); 8 independent ones vectorise.
-template <typename F>
-static inline double sum8(int64_t d, F f) {
-  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t j = 0;
-  for (; j + 8 <= d; j += 8)
-    for (int l = 0; l < 8; l++) a[l] += f(j + l);
-  for (; j < d; j++) a[j & 7] += f(j);
-  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-}
-
 // Mean and 1/sqrt(var + eps) of one row, accumulated in double (two passes: no cancellation).
 static inline void row_stats(const float* x, int64_t d, float eps, float* mean, float* rstd) {
-  const double m = sum8(d, [&](int64_t j) { return static_cast<double>(x[j]); }) / d;
-  const double v = sum8(d, [&](int64_t j) {
+  const double m = sum8<double>(d, [&](int64_t j) { return static_cast<double>(x[j]); }) / d;
+  const double v = sum8<double>(d, [&](int64_t j) {
     const double t = x[j] - m;
     return t * t;
   });
@@ -81,8 +69,9 @@ void layer_norm_grad(const float* dy, const float* x, const float* gamma, float*
       float mean, rstd;
       row_stats(xr, d, eps, &mean, &rstd);
       // g = dy·gamma; dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
-      const double sg = sum8(d, [&](int64_t j) { return static_cast<double>(gamma ? gr[j] * gamma[j] : gr[j]); });
-      const double sgx = sum8(d, [&](int64_t j) {
+      const double sg =
+          sum8<double>(d, [&](int64_t j) { return static_cast<double>(gamma ? gr[j] * gamma[j] : gr[j]); });
+      const double sgx = sum8<double>(d, [&](int64_t j) {
         const float g = gamma ? gr[j] * gamma[j] : gr[j];
         return static_cast<double>(g) * ((xr[j] - mean) * rstd);
       });

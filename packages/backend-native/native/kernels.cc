@@ -148,15 +148,9 @@ void unary(Unary op, const float* x, float* out, int64_t n, float alpha) {
 
 // ---- reductions -----------------------------------------------------------------------------------------
 
-// 8 independent partial sums: vectorises without reassociation flags and is more accurate than one chain.
-static inline float sum8(const float* x, int64_t n) {
-  float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) p[l] += x[i + l];
-  float s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-  for (; i < n; i++) s += x[i];
-  return s;
+// a row's sum (sum8 in vmath.h)
+static inline float row_sum(const float* x, int64_t n) {
+  return sum8<float>(n, [&](int64_t j) { return x[j]; });
 }
 
 static inline float max8(const float* x, int64_t n, bool is_max) {
@@ -174,8 +168,8 @@ void reduce_inner(Reduce op, const float* x, float* out, int64_t outer, int64_t 
     for (int64_t i = b; i < e; i++) {
       const float* r = x + i * inner;
       switch (op) {
-        case Reduce::Sum: out[i] = sum8(r, inner); break;
-        case Reduce::Mean: out[i] = sum8(r, inner) / static_cast<float>(inner); break;
+        case Reduce::Sum: out[i] = row_sum(r, inner); break;
+        case Reduce::Mean: out[i] = row_sum(r, inner) / static_cast<float>(inner); break;
         case Reduce::Max: out[i] = inner ? max8(r, inner, true) : -INFINITY; break;
         case Reduce::Min: out[i] = inner ? max8(r, inner, false) : INFINITY; break;
         case Reduce::Prod: {
@@ -221,30 +215,15 @@ void reduce_outer(Reduce op, const float* x, float* out, int64_t outer, int64_t 
 
 // ---- softmax --------------------------------------------------------------------------------------------
 
-void softmax(const float* x, float* out, int64_t rows, int64_t n, bool log) {
+void softmax(const float* x, float* out, int64_t rows, int64_t n) {
   parallel_range(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; i++) {
       const float* r = x + i * n;
       float* o = out + i * n;
       const float m = max8(r, n, true);
-      for (int64_t j = 0; j < n; j++) o[j] = r[j] - m;
-      if (log) {
-        float s = 0.f;
-        {
-          float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-          int64_t j = 0;
-          for (; j + 8 <= n; j += 8)
-            for (int l = 0; l < 8; l++) p[l] += vexp(o[j + l]);
-          for (int l = 0; l < 8; l++) s += p[l];
-          for (; j < n; j++) s += vexp(o[j]);
-        }
-        const float ls = std::log(s);
-        for (int64_t j = 0; j < n; j++) o[j] -= ls;
-      } else {
-        for (int64_t j = 0; j < n; j++) o[j] = vexp(o[j]);
-        const float inv = 1.f / sum8(o, n);
-        for (int64_t j = 0; j < n; j++) o[j] *= inv;
-      }
+      for (int64_t j = 0; j < n; j++) o[j] = vexp(r[j] - m);
+      const float inv = 1.f / row_sum(o, n);
+      for (int64_t j = 0; j < n; j++) o[j] *= inv;
     }
   });
 }

@@ -20,8 +20,8 @@ void unary(Unary op, const float* x, float* out, int64_t n, float alpha);
 void reduce_inner(Reduce op, const float* x, float* out, int64_t outer, int64_t inner);
 // out[j] = reduce_i x[i·inner + j], for j < inner (reduction over leading axes).
 void reduce_outer(Reduce op, const float* x, float* out, int64_t outer, int64_t inner);
-// Row-wise softmax over the last axis (log_softmax with log = true).
-void softmax(const float* x, float* out, int64_t rows, int64_t n, bool log);
+// Row-wise softmax over the last axis.
+void softmax(const float* x, float* out, int64_t rows, int64_t n);
 // out = x transposed: out axis d has input stride in_strides[d]; out dense of shape[rank].
 void transpose(const float* x, float* out, int rank, const int64_t* shape, const int64_t* in_strides);
 // dst[Σ i·dst_strides] = src[Σ i·src_strides] over the index space `shape` (slices, pads, concatenation).

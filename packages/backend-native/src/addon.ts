@@ -46,7 +46,7 @@ export interface NativeAddon {
     inner: number,
     leading: boolean,
   ): void;
-  softmax(x: Float32Array, out: Float32Array, rows: number, n: number, log: boolean): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, n: number): void;
   /** out (dense, `shape`) gathers x with input strides `strides` per output axis. */
   transpose(x: Float32Array, out: Float32Array, shape: Ints, strides: Ints): void;
   /** dst[Σ i·dstStrides] = src[Σ i·srcStrides] over `shape` (bounds-checked). */

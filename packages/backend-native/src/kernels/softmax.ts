@@ -12,6 +12,6 @@ export const softmaxKernel: KernelFactory = (addon, fallback) => (args) => {
   if (!allFloat32(logits) || r === 0 || (dim !== -1 && dim !== r - 1)) return fallback(args);
   const n = logits.shape[r - 1]!;
   const out = alloc(size(logits.shape));
-  if (out.length) addon.softmax(f32(args.backend, logits), out, out.length / n, n, false);
+  if (out.length) addon.softmax(f32(args.backend, logits), out, out.length / n, n);
   return output(args.backend, [...logits.shape], out);
 };
