@@ -1,8 +1,8 @@
 /** The ConvNet's parameters, Gflops and activations in closed form, walking the same stages as `convnet.ts`. */
-import { add, layerNorm, linear, type Cost } from '../costs/count.js';
+import { add, convCost, layerNorm, linear, type Cost } from '../costs/count.js';
 import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, type ClipShape } from '../types.js';
-import { convCost, groupNormCost } from '../unet/blocks.js';
+import { groupNormCost } from '../unet/blocks.js';
 import { convnetName, convnetStep, type ConvNetConfig } from './config.js';
 
 export function convnetCost(cfg: ConvNetConfig, clip: ClipShape): ModelCost {

@@ -33,6 +33,11 @@ export function linear(n: number, din: number, dout: number, bias = true): Cost 
   return { params: din * dout + (bias ? dout : 0), macs: n * din * dout, acts: n * din };
 }
 
+/** A k×k convolution from cin to cout channels producing n positions (per sample), reading `inputs` positions. */
+export function convCost(n: number, k: number, cin: number, cout: number, inputs = n): Cost {
+  return { params: k * k * cin * cout + cout, macs: n * k * k * cin * cout, acts: inputs * cin };
+}
+
 export function layerNorm(n: number, d: number, affine: boolean): Cost {
   return { params: affine ? 2 * d : 0, macs: 0, acts: n * d };
 }

@@ -3,6 +3,7 @@
  * `maskRatio` the training figures count the kept tokens.
  */
 import { add, linear, table, timestepEmbedder } from '../costs/count.js';
+import { finalConvCost } from '../blocks/final-conv.js';
 import { keptTokenCount } from '../blocks/token-mask.js';
 import { modelCostOf, withTrainingPass, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, imagePatch, type ClipShape } from '../types.js';
@@ -19,7 +20,8 @@ export function ditCost(cfg: DiTConfig, clip: ClipShape, outC: number): ModelCos
   const body = { depth, width: d, heads, mlpRatio: cfg.mlpRatio, out: p2 * outC, longSkips: cfg.longSkips };
   const conditioning = DIT_CONDITIONING[cfg.conditioning];
   const { cost, tokens } = conditioning.cost(n, grid, body);
-  const all = modelCostOf(add(stem, cost), tokens, n * d); // fixed: the sin-cos pos_embed table
+  const conv = finalConvCost(clip[0] * clip[1] * clip[2], outC, cfg.finalConv);
+  const all = modelCostOf(add(stem, cost, conv), tokens, n * d); // fixed: the sin-cos pos_embed table
   if (!cfg.maskRatio) return all;
   const k = keptTokenCount(n, cfg.maskRatio); // a masked training step: the blocks see k tokens, jointly
   return withTrainingPass(all, add(stem, conditioning.cost(k, [1, 1, k], body).cost));

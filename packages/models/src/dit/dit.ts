@@ -7,10 +7,12 @@
  *            and the variance interpolation v)
  * How t and y reach the blocks is the config's `conditioning` (§3.2; adaLN-Zero by default): `conditioning.ts`;
  * `longSkips` adds U-ViT's long skips between the halves of the blocks (`blocks/long-skips.ts`); `maskRatio` MaskDiT's
- * token masking in training (`blocks/token-mask.ts`).
+ * token masking in training (`blocks/token-mask.ts`); `finalConv` U-ViT's 3x3 convolution over the output
+ * (`blocks/final-conv.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LabelEmbedder, PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym } from '@vtx/core';
+import { finalConv } from '../blocks/final-conv.js';
 import { DropTokens, RestoreTokens } from '../blocks/token-mask.js';
 import { gridOf, imagePatch, type ClipShape } from '../types.js';
 import { DIT_CONDITIONING } from './conditioning.js';
@@ -44,6 +46,7 @@ export function buildDiT(cfg: DiTConfig, clip: ClipShape, outChannels: number): 
   const body = { depth, width, heads, mlpRatio, out: cfg.patch * cfg.patch * outChannels, longSkips };
   let out = DIT_CONDITIONING[cfg.conditioning].build({ x, tEmb, yEmb }, body); // (B, 1, H', W', p·p·C')
   if (drop) out = sym(new RestoreTokens({ drop, name: 'unmask_tokens' }), out, xEmb); // zeros at dropped tokens
-  const y = sym(new Unpatchify({ patch, channels: outChannels, name: 'unpatchify' }), out); // (B, 1, H, W, C')
+  const pixels = sym(new Unpatchify({ patch, channels: outChannels, name: 'unpatchify' }), out); // (B, 1, H, W, C')
+  const y = finalConv(pixels, outChannels, cfg.finalConv); // (B, 1, H, W, C')
   return tfl.model({ inputs: [xIn, tIn, yIn], outputs: y, name: ditName(cfg) });
 }

@@ -19,8 +19,8 @@ export const ditFamily = defineFamily({
   pytorch: {
     reference: 'facebookresearch/DiT',
     unsupported: (cfg) =>
-      cfg.longSkips
-        ? `${ditName(cfg)} with longSkips has no official checkpoint layout (DiT has no long skips)`
+      cfg.longSkips || cfg.finalConv
+        ? `${ditName(cfg)} with ${cfg.longSkips ? 'longSkips' : 'finalConv'} has no official checkpoint layout (DiT has neither)`
         : cfg.conditioning === 'adaLN-Zero'
           ? null
           : `${ditName(cfg)} with ${cfg.conditioning} has no official checkpoint layout (adaLN-Zero only)`,

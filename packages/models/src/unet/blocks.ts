@@ -30,6 +30,7 @@ import type { Context } from '../blocks/dit-branches.js';
 import {
   add,
   attentionSets,
+  convCost,
   crossAttention,
   layerNorm,
   linear,
@@ -51,10 +52,6 @@ const conv = (
 const norm = (x: Sym, groups: number, name: string): Sym =>
   sym(new GroupNorm({ groups, perFrame: true, name }), x);
 
-/** A k×k convolution from cin to cout channels producing n positions (per sample). */
-export function convCost(n: number, k: number, cin: number, cout: number, inputs = n): Cost {
-  return { params: k * k * cin * cout + cout, macs: n * k * k * cin * cout, acts: inputs * cin };
-}
 /** GroupNorm over n positions of c channels (with its affine scale and shift). */
 export const groupNormCost = (n: number, c: number): Cost => layerNorm(n, c, true);
 

@@ -1,16 +1,9 @@
 /** The U-Net's parameters, Gflops and activations in closed form, walking the same layout as the builder. */
-import { add, timestepEmbedder, type Cost } from '../costs/count.js';
+import { add, convCost, timestepEmbedder, type Cost } from '../costs/count.js';
 import { modelCostOf, type ModelCost } from '../costs/model-cost.js';
 import { gridOf, type ClipShape } from '../types.js';
 import { VIDEO_DIT_CONDITION } from '../video-dit/conditions.js';
-import {
-  attentionBlockCost,
-  convCost,
-  downsampleCost,
-  groupNormCost,
-  resBlockCost,
-  upsampleCost,
-} from './blocks.js';
+import { attentionBlockCost, downsampleCost, groupNormCost, resBlockCost, upsampleCost } from './blocks.js';
 import { unetDims, unetName, type UNetConfig } from './config.js';
 import { unetLayout } from './layout.js';
 

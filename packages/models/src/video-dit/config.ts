@@ -5,7 +5,7 @@
  */
 import type { AttentionAxis } from '@vtx/core';
 import { z } from 'zod';
-import { DIT_SIZES } from '../dit/config.js';
+import { DIT_SIZES, refuseMaskedFinalConv } from '../dit/config.js';
 import { FrameConditioning } from '../frames/config.js';
 import { TextEncoderConfig } from '../text/text-encoder.js';
 import { Patch, posInt } from '../types.js';
@@ -52,8 +52,14 @@ export const VideoDiTConfig = z
      * attention only: factorised and interleaved attention need every token of the grid. 0: off, no mask layers.
      */
     maskRatio: z.number().min(0).lt(1).default(0),
+    /**
+     * U-ViT's 3x3 convolution over the output after the unpatchify (Bao et al. 2023): neighbouring patches' pixels meet
+     * (`blocks/final-conv.ts`). Off: no convolution. Not with maskRatio (a dropped token's patch is zeros in training).
+     */
+    finalConv: z.boolean().default(false),
   })
   .superRefine((cfg, ctx) => {
+    refuseMaskedFinalConv(cfg, ctx);
     if (cfg.maskRatio > 0 && cfg.attention !== 'joint')
       ctx.addIssue({
         code: 'custom',

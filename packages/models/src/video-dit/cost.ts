@@ -3,6 +3,7 @@
  * `maskRatio` the training figures count the kept tokens.
  */
 import { adaLNZeroBlockCost, finalLayerCost } from '../blocks/dit-block.js';
+import { finalConvCost } from '../blocks/final-conv.js';
 import { longSkipsCost } from '../blocks/long-skips.js';
 import { keptTokenCount } from '../blocks/token-mask.js';
 import { add, branchSets, linear, timestepEmbedder, type Cost, type Grid } from '../costs/count.js';
@@ -32,7 +33,8 @@ export function videoDitCost(cfg: VideoDiTConfig, clip: ClipShape, outC: number)
     parts.push(longSkipsCost(m, d, depth, cfg.longSkips), finalLayerCost(m, d, pt * ph * pw * outC));
     return add(...parts);
   };
-  const all = modelCostOf(add(stem, body(n, grid)), n);
+  const conv = finalConvCost(clip[0] * clip[1] * clip[2], outC, cfg.finalConv);
+  const all = modelCostOf(add(stem, body(n, grid), conv), n);
   if (!cfg.maskRatio) return all;
   const k = keptTokenCount(n, cfg.maskRatio); // a masked training step: the blocks see k tokens (joint attention)
   return withTrainingPass(all, add(stem, body(k, [1, 1, k])));

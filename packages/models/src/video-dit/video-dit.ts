@@ -8,11 +8,13 @@
  * variants). Tokens stay on their (T', H', W') grid, so one set of weights runs at any resolution and duration
  * divisible by the patch; 3-D sin-cos positions are computed for the run-time grid. With `longSkips`, U-ViT's long
  * skips join the halves of the blocks (`blocks/long-skips.ts`); with `maskRatio` (joint attention), MaskDiT's token
- * masking drops tokens in training (`blocks/token-mask.ts`).
+ * masking drops tokens in training (`blocks/token-mask.ts`); with `finalConv`, U-ViT's 3x3 convolution reads the
+ * output across patch edges (`blocks/final-conv.ts`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PatchEmbed, SinCosPosEmbed, TimestepEmbedder, Unpatchify, sym, type Sym } from '@vtx/core';
 import { adaLNZeroBlock, finalLayer } from '../blocks/dit-block.js';
+import { finalConv } from '../blocks/final-conv.js';
 import { blockStack } from '../blocks/long-skips.js';
 import { DropTokens, RestoreTokens } from '../blocks/token-mask.js';
 import { GivenFrameChannel } from '../frames/given-channel.js';
@@ -51,6 +53,7 @@ export function buildVideoDiT(cfg: VideoDiTConfig, clip: ClipShape, outChannels:
   });
   x = finalLayer(x, c, pt * ph * pw * outChannels, 'final_layer'); // (B, T', H', W', pt·ph·pw·C')
   if (drop) x = sym(new RestoreTokens({ drop, name: 'unmask_tokens' }), x, grid); // zeros at dropped tokens
-  const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x);
-  return tfl.model({ inputs, outputs: out, name: videoDitName(cfg) });
+  const out = sym(new Unpatchify({ patch: cfg.patch, channels: outChannels, name: 'unpatchify' }), x); // (B, T, H, W, C')
+  const y = finalConv(out, outChannels, cfg.finalConv); // (B, T, H, W, C')
+  return tfl.model({ inputs, outputs: y, name: videoDitName(cfg) });
 }
