@@ -14,9 +14,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, setSeed } from '@vtx/core';
+import { setSeed } from '@vtx/core';
 import { createLoader, resolveDataset } from '@vtx/data';
-import { ExperimentConfig, loadRun, train } from '@vtx/train';
+import { ExperimentConfig, loadRun, startBackend, train } from '@vtx/train';
 import { writeGifGrid, type ClipArray } from '@vtx/media';
 import { loadConfigFile } from '@vtx/config';
 import { framingRate, sampleScoring } from '@vtx/eval';
@@ -147,7 +147,7 @@ async function framing(): Promise<void> {
 }
 
 export async function main(args: string[]): Promise<void> {
-  await selectBackend({ override: 'wasm' });
+  await startBackend(); // the configs pick none: VTX_BACKEND, else the fastest that starts (native here)
   setSeed(0);
   if (args.length && args[0] !== 'framing') throw new Error('usage: sora-framing.ts [framing]');
   await framing();
