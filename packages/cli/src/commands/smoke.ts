@@ -11,7 +11,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleScoring } from '@vtx/eval';
-import { SweepConfig, SweepError, expandSweep, withSet } from '@vtx/lab';
+import { SweepConfig, SweepError, captionStage, expandSweep, withSet } from '@vtx/lab';
 import { modelTask } from '@vtx/models';
 import { ExperimentConfig, train, withPlugins, type RunSummary, type TrainOptions } from '@vtx/train';
 import { ConfigError, UsageError, loadConfigFile } from '@vtx/config';
@@ -154,7 +154,9 @@ export async function smokeSweep(
     for (const st of ex.stages) {
       phase = `stage ${st.name}`;
       say(`smoke: stage ${st.name}`);
-      await smokeTest(st.config, [], hooks, st.dir); // a judge stage is an ordinary run too
+      if (st.kind === 'caption')
+        await captionStage(tmp, st); // re-caption with the smoke-trained captioner
+      else await smokeTest(st.config, [], hooks, st.dir); // a judge stage is an ordinary run too
     }
     const runs: SmokeResult[] = [];
     for (const r of ex.runs) {

@@ -14,8 +14,13 @@ import type { VerdictResult } from './types.js';
 import { claimsVerdict, incomplete, judgedSamples, SHAPE_CHANCE } from './verdicts.js';
 
 export interface CaptionsVerdictOptions {
-  /** The axis with the two arms (default `data.caption`), its values `descriptive` and `terse`. */
+  /** The axis with the two arms (default `data.caption`). */
   key?: string;
+  /**
+   * The arm claimed ahead and the one it is compared with: their values on `key` (default `descriptive` and `terse`),
+   * which also name them in the report.
+   */
+  arms?: { ahead: string; behind: string };
   /**
    * The attributes whose combinations are held out of training. The runs' own evaluation (`sample/acc/<attribute>`)
    * prompts only such combinations (a synthetic `split: holdout`).
@@ -50,10 +55,12 @@ interface Reading {
   /** Held-out attributes the judge reads reliably. */
   heldOut: string[];
   judge: ReportRow | undefined;
-  /** The descriptive and terse arms of one attribute's accuracy in one prompt set (`mean`: a rate over k·n). */
+  /** The two arms' names: the one claimed ahead (descriptive) and the other (terse). */
+  names: { ahead: string; behind: string };
+  /** The ahead and behind arms of one attribute's accuracy in one prompt set (`mean`: a rate over k·n). */
   pair: (set: PromptSet, a: string) => [Arm | undefined, Arm | undefined];
-  /** Both arms' mean over seeds of a metric. */
-  meanOf: (arm: 'descriptive' | 'terse', k: string) => number | undefined;
+  /** An arm's mean over seeds of a metric. */
+  meanOf: (arm: 'ahead' | 'behind', k: string) => number | undefined;
 }
 
 const ceiling = (r: Reading, a: string) => r.judge?.final[`val/acc/${a}`];
@@ -74,7 +81,7 @@ function table(r: Reading): string[] {
       ];
     });
   return [
-    `| attribute | chance | judge's validation accuracy | ${r.sets.map((set) => `${set.label}: descriptive / terse | difference [95% interval]`).join(' | ')} |`,
+    `| attribute | chance | judge's validation accuracy | ${r.sets.map((set) => `${set.label}: ${r.names.ahead} / ${r.names.behind} | difference [95% interval]`).join(' | ')} |`,
     `| --- | ---: | ---: | ${r.sets.map(() => '---: | ---:').join(' | ')} |`,
     ...r.attrs.map(
       (a) =>
@@ -88,20 +95,22 @@ function table(r: Reading): string[] {
 function notes(r: Reading): string[] {
   const { opts } = r;
   const other = (label: string, k: string, note: string) => {
-    const d = r.meanOf('descriptive', k);
-    const t = r.meanOf('terse', k);
+    const d = r.meanOf('ahead', k);
+    const t = r.meanOf('behind', k);
     return d !== undefined && t !== undefined
-      ? [`- ${label}: descriptive ${fmt(d, 4)}, terse ${fmt(t, 4)} (${note}; mean over seeds).`]
+      ? [
+          `- ${label}: ${r.names.ahead} ${fmt(d, 4)}, ${r.names.behind} ${fmt(t, 4)} (${note}; mean over seeds).`,
+        ]
       : [];
   };
   // the fraction of samples right on every held-out attribute at once is at least Σ acc - (k - 1)
-  const together = (arm: 'descriptive' | 'terse') =>
+  const together = (arm: 'ahead' | 'behind') =>
     Math.max(
       0,
       opts.heldOut.reduce((s, a) => s + (r.meanOf(arm, `sample/acc/${a}`) ?? NaN), 0) -
         (opts.heldOut.length - 1),
     );
-  // held-out attributes the descriptive model does not draw above chance even on prompts seen in training
+  // held-out attributes the ahead (descriptive) model does not draw above chance even on prompts seen in training
   const inSet = r.sets[1];
   const notLearned = inSet
     ? r.heldOut.flatMap((a) => {
@@ -135,7 +144,7 @@ function notes(r: Reading): string[] {
     ),
     ...(opts.heldOut.every((a) => r.attrs.includes(a)) && opts.heldOut.length > 1
       ? [
-          `- Held-out samples showing the whole held-out combination (${opts.heldOut.join(' and ')} both right), at least: descriptive ${f2(together('descriptive'))}, terse ${f2(together('terse'))} (a lower bound from the per-attribute accuracies).`,
+          `- Held-out samples showing the whole held-out combination (${opts.heldOut.join(' and ')} both right), at least: ${r.names.ahead} ${f2(together('ahead'))}, ${r.names.behind} ${f2(together('behind'))} (a lower bound from the per-attribute accuracies).`,
         ]
       : []),
     ...(unreadable.length
@@ -146,7 +155,7 @@ function notes(r: Reading): string[] {
       : []),
     ...notLearned.map(
       ({ a, d }) =>
-        `On ${a} the descriptive model is not above chance in distribution either (${f2(mean(d.values))}, chance ${f2(SHAPE_CHANCE[a])}; the lower end of its interval is at or below chance): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
+        `On ${a} the ${r.names.ahead} model is not above chance in distribution either (${f2(mean(d.values))}, chance ${f2(SHAPE_CHANCE[a])}; the lower end of its interval is at or below chance): it has not learned to draw the asked-for ${a}, so the held-out result on ${a} says nothing about composition.`,
     ),
   ];
 }
@@ -155,19 +164,20 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
   const early = incomplete(report);
   if (early) return early;
   const key = opts.key ?? 'data.caption';
+  const names = opts.arms ?? { ahead: 'descriptive', behind: 'terse' };
   const n = opts.samples ?? judgedSamples(report);
   const armsFor = (metric: string, samples = n) =>
     armsOf(report, { key, value: (r) => r.final[metric], samples });
   const base = armsFor('sample/acc/mean');
-  const desc = base.get('descriptive');
-  const terse = base.get('terse');
+  const desc = base.get(names.ahead);
+  const terse = base.get(names.behind);
   if (!desc || !terse) {
     const any = report.rows.some((r) => r.final['sample/acc/mean'] !== undefined);
     return {
       verdict: 'inconclusive',
       lines: [
         any
-          ? 'The sweep needs a descriptive and a terse run.'
+          ? `The sweep needs a ${names.ahead} and a ${names.behind} run (${key}).`
           : 'The runs have no sample/acc/mean: their evaluation scored no samples (eval.judge).',
       ],
     };
@@ -189,13 +199,14 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
     sets,
     attrs,
     heldOut: [],
+    names,
     judge: (report.stages ?? []).find((s) => Object.keys(s.final).some((k) => k.startsWith('val/acc/'))),
     pair: (set, a) => {
       const arms = armsFor(`${set.prefix}acc/${a}`, a === 'mean' ? n * Math.max(1, attrs.length) : n);
-      return [arms.get('descriptive'), arms.get('terse')];
+      return [arms.get(names.ahead), arms.get(names.behind)];
     },
     meanOf: (arm, k) => {
-      const rows = (arm === 'descriptive' ? desc : terse).rows.filter((r) => r.final[k] !== undefined);
+      const rows = (arm === 'ahead' ? desc : terse).rows.filter((r) => r.final[k] !== undefined);
       return rows.length ? mean(rows.map((r) => r.final[k]!)) : undefined;
     },
   };
@@ -205,12 +216,14 @@ export function captionsVerdict(report: SweepReport, opts: CaptionsVerdictOption
     return d && t ? better(d, t, true, text) : undefined;
   };
   const claims = [
-    ...sets.map((set) => claimOf(set, 'mean', `descriptive ahead on the mean, ${set.label}`)),
-    ...reading.heldOut.map((a) => claimOf(sets[0]!, a, `descriptive ahead on ${a}, held-out combinations`)),
+    ...sets.map((set) => claimOf(set, 'mean', `${names.ahead} ahead on the mean, ${set.label}`)),
+    ...reading.heldOut.map((a) =>
+      claimOf(sets[0]!, a, `${names.ahead} ahead on ${a}, held-out combinations`),
+    ),
   ].filter((c): c is Claim => c !== undefined);
   const seeds = Math.min(desc.values.length, terse.values.length);
   return claimsVerdict(claims, [
-    `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm, seed and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Means over ${seeds} seed${seeds === 1 ? '' : 's'}; difference = descriptive − terse with its 95% bootstrap interval, in bold when resolved. †: the judge reads it below ${reading.reliable} on real clips.`,
+    `Sample attribute accuracy: how often the judge reads, in ${n} samples per arm, seed and set, the attribute the prompt asked for; each arm is prompted with the reference rows' captions in its own style (terse: only the shape). Held-out combinations: the runs' own evaluation (\`eval.judge\`), whose rows all combine ${opts.heldOut.join(' and ')} in ways no training clip does.${sets.length > 1 ? ' In distribution: the same judge and sampler on rows of the training split (combinations seen in training, other clips).' : ' In-distribution prompts were not scored.'} Means over ${seeds} seed${seeds === 1 ? '' : 's'}; difference = ${names.ahead} − ${names.behind} with its 95% bootstrap interval, in bold when resolved. †: the judge reads it below ${reading.reliable} on real clips.`,
     '',
     ...table(reading),
     '',

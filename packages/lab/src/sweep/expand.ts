@@ -26,8 +26,9 @@ export interface SweepRun {
   config: ExperimentConfig;
 }
 
-/** One expanded stage: a run that completes before the sweep's runs start. */
-export interface SweepStageRun {
+/** One expanded training stage: a run that completes before the sweep's runs start. */
+export interface SweepTrainStage {
+  kind: 'train';
   name: string;
   /** Absolute path of its base config. */
   base: string;
@@ -37,6 +38,22 @@ export interface SweepStageRun {
   dir: string;
   config: ExperimentConfig;
 }
+
+/** One expanded re-captioning stage: its directory becomes the re-captioned dataset. */
+export interface SweepCaptionStage {
+  kind: 'caption';
+  name: string;
+  /** The captioner run directory (absolute, stage references replaced). */
+  captioner: string;
+  /** The data it re-captions: the base config's `data.dataset` (a directory or a built-in spec) and cache. */
+  dataset: ExperimentConfig['data']['dataset'];
+  cacheDir: string;
+  batchSize: number;
+  /** Its directory (absolute): what `${stage.<name>}` becomes. */
+  dir: string;
+}
+
+export type SweepStageRun = SweepTrainStage | SweepCaptionStage;
 
 export interface ExpandedSweep {
   sweep: SweepConfig;
@@ -128,7 +145,7 @@ export async function expandSweep(
   const explicitKeys = sweep.runs.map((r) => (isLabelled(r) ? r.set : r));
   explicitKeys.forEach((r, i) => Object.keys(r).forEach((k) => checkKey(k, `${sweepFile}: runs[${i}]`)));
   for (const [name, st] of Object.entries(sweep.stages))
-    for (const k of Object.keys(st.set)) checkKey(k, `${sweepFile}: stages.${name}.set`);
+    if (!st.caption) for (const k of Object.keys(st.set)) checkKey(k, `${sweepFile}: stages.${name}.set`);
 
   // Stage references: each names a stage declared before the place it is used (runs may use any stage).
   const stageNames = Object.keys(sweep.stages);
@@ -142,7 +159,12 @@ export async function expandSweep(
       : [];
   };
   const refProblems = [
-    ...stageNames.flatMap((n, i) => badRef(`stages.${n}.set`, sweep.stages[n]!.set, stageNames.slice(0, i))),
+    ...stageNames.flatMap((n, i) => {
+      const st = sweep.stages[n]!;
+      return st.caption
+        ? badRef(`stages.${n}.caption`, st.caption, stageNames.slice(0, i))
+        : badRef(`stages.${n}.set`, st.set, stageNames.slice(0, i));
+    }),
     ...badRef('set', sweep.set, stageNames),
     ...sweep.runs.flatMap((r, i) => badRef(`runs[${i}]`, r, stageNames)),
     ...badRef('grid', sweep.grid, stageNames),
@@ -188,6 +210,35 @@ export async function expandSweep(
   const problems: string[] = [];
   const stages: SweepStageRun[] = [];
   for (const [name, st] of Object.entries(sweep.stages)) {
+    if (st.caption) {
+      // the runs' training data, as the sweep's `set` leaves it (the axes may not change it: every run shares it)
+      const overrides = substituteStages(
+        { ...sweep.set, name: `${sweep.name}-stage-${name}` },
+        dirs,
+      ) as Assignment;
+      try {
+        const config = await loadConfigFile(base, ExperimentConfig, overrideList(overrides, sweepFile));
+        const captioner = substituteStages(st.caption.captioner, dirs) as string;
+        const ds = config.data.dataset;
+        if (typeof ds === 'string' && resolve(ds) === dirs.get(name))
+          throw new SweepError(
+            `${sweepFile}: stage ${name} would re-caption its own output: the sweep's set gives data.dataset '\${stage.${name}}'; give it in the runs that train on it`,
+          );
+        stages.push({
+          kind: 'caption',
+          name,
+          captioner: resolve(dirname(sweepFile), captioner),
+          dataset: config.data.dataset,
+          cacheDir: config.data.cacheDir,
+          batchSize: st.caption.batchSize,
+          dir: dirs.get(name)!,
+        });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        problems.push(`stage ${name} (the data it re-captions):\n    ${issues(e)}`);
+      }
+      continue;
+    }
     const stageBase = resolve(dirname(sweepFile), st.base ?? sweep.base);
     const overrides = substituteStages(
       { ...st.set, name: `${sweep.name}-stage-${name}` },
@@ -195,7 +246,7 @@ export async function expandSweep(
     ) as Assignment;
     try {
       const config = await loadConfigFile(stageBase, ExperimentConfig, overrideList(overrides, sweepFile));
-      stages.push({ name, base: stageBase, overrides, dir: dirs.get(name)!, config });
+      stages.push({ kind: 'train', name, base: stageBase, overrides, dir: dirs.get(name)!, config });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(`stage ${name}:\n    ${issues(e)}`);

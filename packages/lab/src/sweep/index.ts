@@ -6,5 +6,6 @@ export * from './plan.js';
 export * from './local.js';
 export * from './slurm.js';
 export * from './run.js';
+export * from './caption-stage.js';
 export * from './power-law.js';
 export * from './report.js';

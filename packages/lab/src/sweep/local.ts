@@ -6,13 +6,13 @@
  * checkpoint start over. Re-running the same sweep after a crash or Ctrl-C therefore finishes it.
  * Ctrl-C / SIGTERM forwards SIGTERM to the running children (each writes a final checkpoint) and waits for them.
  * Stages run first, one at a time and in order, with the same skip/resume rules; the runs start only once every stage
- * has completed.
+ * has completed (a caption stage runs as `vtx sweep task <dir> --stage <name>`, which re-captions in that process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { LocalLauncher } from './schema.js';
-import { runLog, stageLog, stageTrainArgs, trainArgs, type SweepPlan } from './plan.js';
+import { runLog, stageArgs, stageLog, trainArgs, type SweepPlan } from './plan.js';
 import { vtxCommand } from './vtx-process.js';
 
 export interface RunOutcome {
@@ -82,7 +82,7 @@ export async function runStagesLocal(
   try {
     for (const [i, st] of stages.entries()) {
       if (opts.signal?.aborted) break;
-      const vtxArgs = await stageTrainArgs(sweepDir, st);
+      const vtxArgs = await stageArgs(sweepDir, st);
       if (!vtxArgs) {
         outcomes.push({ name: st.name, result: 'skipped' });
         say(`skip stage ${st.name} (completed)`);

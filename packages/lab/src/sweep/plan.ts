@@ -7,6 +7,7 @@
  *   <sweep>/logs/<run>.log          each run's stdout/stderr (local launcher)
  *   <sweep>/stages/<stage>/         each stage's run directory (what `${stage.<name>}` names), as a run's
  *   <sweep>/configs/stages/<stage>.yaml, <sweep>/logs/stages/<stage>.log   its config and output
+ *                                   (a caption stage's directory is its re-captioned dataset; it has no config)
  *   <sweep>/slurm/                  the sbatch scripts, job ids and task output (slurm launcher)
  */
 import { existsSync, promises as fs } from 'node:fs';
@@ -26,12 +27,27 @@ export interface PlannedRun {
   overrides: Assignment;
 }
 
-export interface PlannedStage {
+export interface PlannedTrainStage {
+  /** Absent in plans written before caption stages existed. */
+  kind?: 'train';
   name: string;
   /** Its base config (absolute) and overrides. */
   base: string;
   overrides: Assignment;
 }
+
+export interface PlannedCaptionStage {
+  kind: 'caption';
+  name: string;
+  /** The captioner run (absolute). */
+  captioner: string;
+  /** The data it re-captions (a directory or a built-in spec) and the cache a spec is built into. */
+  dataset: ExperimentConfig['data']['dataset'];
+  cacheDir: string;
+  batchSize: number;
+}
+
+export type PlannedStage = PlannedTrainStage | PlannedCaptionStage;
 
 export interface SweepPlan {
   version: 1;
@@ -53,17 +69,21 @@ export type RunState =
   | { kind: 'restart' } // started, but killed before its first checkpoint: start over
   | { kind: 'start' };
 
+/** A stage's state: a run's, or a caption stage's dataset written (`captioned`) or not (`start`). */
+export type StageState = RunState | { kind: 'captioned' };
+
 /** How reports and `vtx sweep` name a run's state. */
 export type RunStateLabel = 'completed' | 'partial' | 'interrupted' | 'pending';
 
-const STATE_LABELS: Record<RunState['kind'], RunStateLabel> = {
+const STATE_LABELS: Record<StageState['kind'], RunStateLabel> = {
   completed: 'completed',
+  captioned: 'completed',
   resume: 'partial', // has a checkpoint to resume from
   restart: 'interrupted', // killed before its first checkpoint
   start: 'pending',
 };
 
-export const stateLabel = (s: RunState): RunStateLabel => STATE_LABELS[s.kind];
+export const stateLabel = (s: StageState): RunStateLabel => STATE_LABELS[s.kind];
 
 export const runDir = (sweepDir: string, name: string) => insideDir(sweepDir, 'runs', name);
 /** A config with its paths relative to the file it is written to (the config path rule: @vtx/config, @vtx/train). */
@@ -91,7 +111,18 @@ export async function writePlan(sweepDir: string, file: string, ex: ExpandedSwee
     sweep: ex.sweep,
     ...(ex.stages.length
       ? {
-          stages: ex.stages.map(({ name, base, overrides }) => ({ name, base, overrides })),
+          stages: ex.stages.map((st): PlannedStage =>
+            st.kind === 'caption'
+              ? {
+                  kind: 'caption',
+                  name: st.name,
+                  captioner: st.captioner,
+                  dataset: st.dataset,
+                  cacheDir: st.cacheDir,
+                  batchSize: st.batchSize,
+                }
+              : { kind: 'train', name: st.name, base: st.base, overrides: st.overrides },
+          ),
         }
       : {}),
     runs: ex.runs.map(({ index, name, axes, overrides }) => ({ index, name, axes, overrides })),
@@ -110,6 +141,7 @@ export async function writePlan(sweepDir: string, file: string, ex: ExpandedSwee
       throw new Error(
         `stage ${st.name}: expanded for ${st.dir}, but the sweep directory is ${resolve(sweepDir)} (expand with { dir })`,
       );
+    if (st.kind === 'caption') continue;
     await writeResolvedConfig(
       stageConfig(sweepDir, st.name),
       pathsBeside(st.config, stageConfig(sweepDir, st.name)),
@@ -154,9 +186,14 @@ export async function runState(dir: string): Promise<RunState> {
 }
 
 /** A stage's state. */
-export function stageState(sweepDir: string, stage: PlannedStage): Promise<RunState> {
-  return runState(stageDir(sweepDir, stage.name));
+export async function stageState(sweepDir: string, stage: PlannedStage): Promise<StageState> {
+  const dir = stageDir(sweepDir, stage.name);
+  if (stage.kind !== 'caption') return runState(dir);
+  return existsSync(join(dir, 'index.json')) ? { kind: 'captioned' } : { kind: 'start' };
 }
+
+/** Whether a stage has completed (a run's summary says so, or a caption stage's dataset is in place). */
+export const stageDone = (s: StageState) => s.kind === 'completed' || s.kind === 'captioned';
 
 /** The `vtx train` arguments that carry the run in `dir` (config `config`) forward (undefined when complete). */
 export async function trainArgsFor(dir: string, config: string): Promise<string[] | undefined> {
@@ -179,7 +216,14 @@ export async function trainArgs(sweepDir: string, name: string): Promise<string[
   return trainArgsFor(runDir(sweepDir, name), runConfig(sweepDir, name));
 }
 
-/** The same for a stage. */
-export async function stageTrainArgs(sweepDir: string, stage: PlannedStage): Promise<string[] | undefined> {
+/**
+ * The `vtx` arguments that carry a stage forward (undefined when it is complete): `vtx train` for a training stage,
+ * `vtx sweep task <dir> --stage <name>` (which re-captions in that process) for a caption stage.
+ */
+export async function stageArgs(sweepDir: string, stage: PlannedStage): Promise<string[] | undefined> {
+  if (stage.kind === 'caption')
+    return stageDone(await stageState(sweepDir, stage))
+      ? undefined
+      : ['sweep', 'task', resolve(sweepDir), '--stage', stage.name];
   return trainArgsFor(stageDir(sweepDir, stage.name), stageConfig(sweepDir, stage.name));
 }

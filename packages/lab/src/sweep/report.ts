@@ -19,11 +19,13 @@ import {
   runDir,
   runState,
   stageDir,
+  stageState,
   stateLabel,
   type RunStateLabel,
   type SweepPlan,
 } from './plan.js';
 import { fitPowerLaw, pearson, type PowerLawFit } from './power-law.js';
+import { readRecaptionRecord } from './caption-stage.js';
 
 export interface ReportRow {
   name: string;
@@ -133,10 +135,30 @@ export async function collectRows(dir: string, plan: SweepPlan): Promise<ReportR
   return rows;
 }
 
-/** One row per stage. */
+/**
+ * One row per stage; a caption stage's carries what its captioner wrote (`recaption/agreement`: the fraction of
+ * re-captions equal to the old caption) and its seconds.
+ */
 export async function collectStageRows(dir: string, plan: SweepPlan): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  for (const s of plan.stages ?? []) rows.push(await collectRow(stageDir(dir, s.name), s.name, {}));
+  for (const s of plan.stages ?? []) {
+    if (s.kind !== 'caption') {
+      rows.push(await collectRow(stageDir(dir, s.name), s.name, {}));
+      continue;
+    }
+    const rec = await readRecaptionRecord(dir, s.name);
+    const final: Record<string, number> =
+      rec?.agreement != null ? { 'recaption/agreement': rec.agreement } : {};
+    rows.push({
+      name: s.name,
+      axes: {},
+      state: stateLabel(await stageState(dir, s)),
+      final,
+      best: final,
+      ...(rec ? { seconds: rec.seconds } : {}),
+      records: [],
+    });
+  }
   return rows;
 }
 

@@ -17,14 +17,16 @@ import {
   runState,
   stageConfig,
   stageDir,
+  stageDone,
   stageState,
   stateLabel,
   writePlan,
-  type RunState,
+  type StageState,
   type SweepPlan,
 } from './plan.js';
 import { Launcher, SweepConfig } from './schema.js';
 import { submitSlurm, waitForJob, type SlurmSubmission } from './slurm.js';
+import { captionStage } from './caption-stage.js';
 
 export interface SweepOptions extends LocalOptions {
   /** Sweep directory (default `runs/sweeps/<name>`). */
@@ -94,12 +96,12 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
         // a stage that failed cancels the array (--kill-on-invalid-dep): say which, and where its output is
         for (const s of job.stageJobs ?? [])
           if (
-            (
+            !stageDone(
               await stageState(
                 dir,
                 stages.find((st) => st.name === s.name)!,
-              )
-            ).kind !== 'completed'
+              ),
+            )
           )
             say(
               `stage ${s.name} (job ${s.jobId}) did not complete, so the runs after it were cancelled; its output: ${join(dir, 'slurm', `stage-${s.name}-${s.jobId}.out`)}`,
@@ -112,7 +114,7 @@ export async function runSweep(file: string, opts: SweepOptions = {}): Promise<S
   return result;
 }
 
-const stateOf = (name: string, s: RunState) => ({
+const stateOf = (name: string, s: StageState) => ({
   name,
   state: stateLabel(s),
   ...(s.kind === 'completed' ? { summary: s.summary } : {}),
@@ -164,16 +166,23 @@ export async function runSweepTask(
   return carryForward(runDir(dir, run.name), runConfig(dir, run.name), opts.signal);
 }
 
-/** Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it. */
+/**
+ * Carry stage `name` of the sweep in `dir` forward in this process: skip, resume or (re)start it; a caption stage
+ * re-captions (and returns no run summary).
+ */
 export async function runSweepStage(
   dir: string,
   name: string,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; log?: (line: string) => void } = {},
 ): Promise<RunSummary | undefined> {
   const plan = await readPlan(dir);
   const stages = plan.stages ?? [];
   const stage = stages.find((s) => s.name === name);
   if (!stage)
     throw new Error(`${dir}: no stage '${name}' (stages: ${stages.map((s) => s.name).join(', ') || 'none'})`);
+  if (stage.kind === 'caption') {
+    await captionStage(dir, stage, opts.log ? { log: opts.log } : {});
+    return undefined;
+  }
   return carryForward(stageDir(dir, name), stageConfig(dir, name), opts.signal);
 }

@@ -26,7 +26,14 @@
  *   set: { init.from: '${stage.vit}' }
  *
  * A stage is an ordinary run (`vtx train`), validated before anything starts; a judge the runs score their samples
- * with (`eval.judge: { run: '${stage.judge}' }`) is a stage whose `base` is an attribute classifier's config.
+ * with (`eval.judge: { run: '${stage.judge}' }`) is a stage whose `base` is an attribute classifier's config. A
+ * `caption` stage re-captions the runs' training data with a captioner run instead (Sora's re-captioning):
+ *
+ *   stages:
+ *     captioner: { base: captioner.yaml }
+ *     recaptioned: { caption: { captioner: '${stage.captioner}' } }
+ *   runs:
+ *     - { label: recaptioned, set: { data.dataset: '${stage.recaptioned}' } }
  *
  * An explicit run may carry a label, which then names it (and is its `label` axis) instead of its keys:
  *
@@ -86,16 +93,42 @@ export type Launcher = z.infer<typeof Launcher>;
 /** A stage or label name: letters, digits, '_' and '-', starting with a letter. */
 const StageName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "use letters, digits, '_' and '-'");
 
-/** A run that has to complete before the sweep's runs start (resumable: a completed stage is skipped). */
-export const SweepStage = z.strictObject({
+/**
+ * Re-captioning (`vtx caption` as a stage): a captioner run writes a descriptive caption for every clip of the training
+ * data of the sweep's base config (its `data.dataset` after the sweep's `set`). The stage's directory is the
+ * re-captioned dataset, which runs then train on with `data.dataset: '${stage.<name>}'`. Resumable like a run: a
+ * stage whose dataset is complete (index.json written last, the directory renamed into place) is skipped.
+ */
+export const CaptionSpec = z.strictObject({
   /**
-   * Its experiment config, relative to the sweep file (default: the sweep's `base`); e.g. a judge's (an attribute
-   * classifier or a classifier run, which the runs' `eval.judge: { run: '${stage.<name>}' }` then reads).
+   * The captioner: an attribute classifier run, usually an earlier stage (`'${stage.captioner}'`); a relative path
+   * means the sweep file's folder.
    */
-  base: z.string().min(1).optional(),
-  /** Overrides (dotted keys), applied to its base. */
-  set: Assignment.default({}),
+  captioner: z.string().min(1),
+  /** Clips per captioner batch. */
+  batchSize: z.number().int().positive().default(32),
 });
+export type CaptionSpec = z.infer<typeof CaptionSpec>;
+
+/**
+ * Something that has to complete before the sweep's runs start (resumable: a completed stage is skipped): a training
+ * run (`base`, `set`), or a re-captioning of the runs' training data (`caption`).
+ */
+export const SweepStage = z
+  .strictObject({
+    /**
+     * Its experiment config, relative to the sweep file (default: the sweep's `base`); e.g. a judge's (an attribute
+     * classifier or a classifier run, which the runs' `eval.judge: { run: '${stage.<name>}' }` then reads).
+     */
+    base: z.string().min(1).optional(),
+    /** Overrides (dotted keys), applied to its base. */
+    set: Assignment.default({}),
+    /** Instead of a run: re-caption the runs' training data with a captioner run. */
+    caption: CaptionSpec.optional(),
+  })
+  .refine((s) => !s.caption || (s.base === undefined && Object.keys(s.set).length === 0), {
+    message: "a caption stage re-captions the runs' training data: it takes no base or set",
+  });
 export type SweepStage = z.infer<typeof SweepStage>;
 
 /** An explicit run named by a label instead of by its keys' values. */

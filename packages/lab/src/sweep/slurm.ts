@@ -21,7 +21,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { runDir, runState, stageState, type SweepPlan } from './plan.js';
+import { runDir, runState, stageDone, stageState, type SweepPlan } from './plan.js';
 import type { SlurmLauncher } from './schema.js';
 import { shellQuote, vtxCommand } from './vtx-process.js';
 import { writeFileAtomic } from '@vtx/runs';
@@ -150,7 +150,7 @@ export async function submitSlurm(sweepDir: string, plan: SweepPlan): Promise<Sl
   await fs.mkdir(join(sweepDir, 'slurm'), { recursive: true });
   const stageJobs: NonNullable<SlurmSubmission['stageJobs']> = [];
   for (const st of plan.stages ?? []) {
-    if ((await stageState(sweepDir, st)).kind === 'completed') continue;
+    if (stageDone(await stageState(sweepDir, st))) continue;
     const script = join(resolve(sweepDir), 'slurm', `stage-${st.name}.sbatch`);
     const after = stageJobs.map((j) => j.jobId);
     const jobId = await sbatch(

@@ -369,6 +369,26 @@ describe('descriptive vs terse captions verdict', () => {
     expect(one.lines.join('\n')).toContain('(one seed)');
   });
 
+  it('the re-captioning ablation: arms named by their label (recaptioned vs terse), in every claim and column', () => {
+    const r = caps({ held: good, inDist: good }, { held: chance, inDist: chance });
+    for (const row of r.rows) {
+      const arm = row.axes['data.caption'] === 'descriptive' ? 'recaptioned' : 'terse';
+      row.axes = { label: arm, seed: row.axes['seed'] };
+    }
+    const named = { ...opts, key: 'label', arms: { ahead: 'recaptioned', behind: 'terse' } };
+    const v = captionsVerdict(r, named);
+    expect(v.verdict).toBe('reproduced');
+    const text = v.lines.join('\n');
+    expect(text).toContain('held-out combinations: recaptioned / terse | difference [95% interval]');
+    expect(text).toContain('difference = recaptioned − terse');
+    expect(text).toContain('both right), at least: recaptioned 0.60, terse 0.00');
+    expect(text).not.toContain('descriptive /');
+    // the default arms (data.caption) are not in these rows: it says which arms it looked for
+    expect(captionsVerdict(r, opts).lines[0]).toBe(
+      'The sweep needs a descriptive and a terse run (data.caption).',
+    );
+  });
+
   it('inconclusive without both arms, their sample metrics, or all runs complete', () => {
     const r = caps({ held: good }, { held: chance });
     r.rows[1]!.state = 'partial';

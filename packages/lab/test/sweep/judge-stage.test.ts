@@ -22,9 +22,10 @@ import {
   runSweepStage,
   stageConfig,
   stageDir,
-  stageTrainArgs,
+  stageArgs,
   sweepReport,
   writePlan,
+  type SweepTrainStage,
 } from '../../src/sweep/index.js';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -53,7 +54,7 @@ grid:
     const ex = await loadSweep(f, { dir: '/tmp/sweeps/js' });
     const [judge] = ex.stages;
     expect(judge).toMatchObject({ name: 'judge', dir: '/tmp/sweeps/js/stages/judge' });
-    expect(judge!.config).toMatchObject({
+    expect((judge as SweepTrainStage).config).toMatchObject({
       name: 'js-stage-judge',
       train: { steps: 3, ema: { enabled: true } },
       model: { kind: 'attribute-classifier', width: 24 },
@@ -66,6 +67,7 @@ grid:
     const plan = await writePlan(dir, f, await loadSweep(f, { dir }));
     expect(plan.stages).toEqual([
       {
+        kind: 'train',
         name: 'judge',
         base: join(resolve(f, '..'), 'judge.yaml'),
         overrides: { 'train.steps': 3, 'model.width': 24, name: 'js-stage-judge' },
@@ -73,7 +75,7 @@ grid:
     ]);
     expect((await readPlan(dir)).stages).toEqual(plan.stages);
     expect((await loadConfigFile(stageConfig(dir, 'judge'), ExperimentConfig)).train.steps).toBe(3);
-    expect(await stageTrainArgs(dir, plan.stages![0]!)).toEqual([
+    expect(await stageArgs(dir, plan.stages![0]!)).toEqual([
       'train',
       '--config',
       stageConfig(dir, 'judge'),

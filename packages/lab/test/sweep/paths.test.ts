@@ -10,7 +10,14 @@ import { join, resolve } from 'node:path';
 import { loadConfigFile } from '@vtx/config';
 import { ExperimentConfig } from '@vtx/train';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SweepConfig, expandSweep, runConfig, withSet, writePlan } from '../../src/sweep/index.js';
+import {
+  SweepConfig,
+  expandSweep,
+  runConfig,
+  withSet,
+  writePlan,
+  type SweepTrainStage,
+} from '../../src/sweep/index.js';
 
 const BASE = resolve(__dirname, '../../../../configs/sweeps/tiny-dit.base.yaml');
 const root = mkdtempSync(join(tmpdir(), 'vtx-sweep-paths-'));
@@ -47,7 +54,7 @@ describe('paths in a sweep file', () => {
       expect(r.config.data.dataset).toBe(join(folder, 'data', 'shapes'));
       expect(r.config.eval.judge?.run).toBe(join(cwd, 'my-judge')); // typed: the working directory
     }
-    expect(ex.stages[0]!.config.eval.judge?.run).toBe(join(folder, 'judges', 'j'));
+    expect((ex.stages[0] as SweepTrainStage).config.eval.judge?.run).toBe(join(folder, 'judges', 'j'));
 
     await writePlan(out, file, ex);
     const written = readFileSync(runConfig(out, ex.runs[0]!.name), 'utf8');

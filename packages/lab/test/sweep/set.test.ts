@@ -16,6 +16,7 @@ import {
   runConfig,
   withSet,
   writePlan,
+  type SweepTrainStage,
 } from '../../src/sweep/index.js';
 
 const BASE = resolve(__dirname, '../../../../configs/sweeps/tiny-dit.base.yaml');
@@ -51,7 +52,7 @@ describe('--set for sweeps', () => {
       expect(r.config.data.batchSize).toBe(2);
     }
     expect(new Set(ex.runs.map((r) => r.config.optim.lr))).toEqual(new Set([1e-3, 3e-3])); // the axes still vary
-    expect(ex.stages[0]!.config).toMatchObject({ train: { steps: 7 } });
+    expect((ex.stages[0] as SweepTrainStage).config).toMatchObject({ train: { steps: 7 } });
     await writePlan(out, file, ex);
     for (const r of ex.runs) {
       const written = await loadConfigFile(runConfig(out, r.name), ExperimentConfig);

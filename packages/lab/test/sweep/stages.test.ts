@@ -26,6 +26,7 @@ import {
   substituteStages,
   writePlan,
   type SlurmLauncher,
+  type SweepTrainStage,
 } from '../../src/sweep/index.js';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -69,8 +70,11 @@ grid:
       ['pre', '/tmp/sweeps/st/stages/pre'],
       ['post', '/tmp/sweeps/st/stages/post'],
     ]);
-    expect(ex.stages[0]!.config).toMatchObject({ name: 'st-stage-pre', train: { steps: 3 } });
-    expect(ex.stages[0]!.config.model).toMatchObject({ width: 24 });
+    expect((ex.stages[0] as SweepTrainStage).config).toMatchObject({
+      name: 'st-stage-pre',
+      train: { steps: 3 },
+    });
+    expect((ex.stages[0] as SweepTrainStage).config.model).toMatchObject({ width: 24 });
     expect(ex.stages[1]).toMatchObject({
       config: { init: { from: '/tmp/sweeps/st/stages/pre' } },
     });
@@ -150,7 +154,7 @@ grid:
     const dir = mkdtempSync(join(tmpdir(), 'vtx-plan-'));
     const plan = await writePlan(dir, f, await loadSweep(f, { dir }));
     expect(plan.stages).toEqual([
-      { name: 'pre', base: BASE, overrides: { 'train.steps': 3, name: 'wp-stage-pre' } },
+      { kind: 'train', name: 'pre', base: BASE, overrides: { 'train.steps': 3, name: 'wp-stage-pre' } },
     ]);
     expect((await readPlan(dir)).stages?.map((s) => s.name)).toEqual(['pre']);
     const cfg = await loadConfigFile(stageConfig(dir, 'pre'), ExperimentConfig);
