@@ -6,7 +6,7 @@
  * records what the captioner wrote (rows, how many equal the old caption, seconds) for reports.
  */
 import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { resolveDataset } from '@vtx/data';
 import { recaptionDataset } from '@vtx/eval';
 import { writeFileAtomic } from '@vtx/runs';
@@ -60,7 +60,7 @@ export async function captionStage(
   });
   const record: RecaptionRecord = {
     captioner: stage.captioner,
-    source,
+    source: resolve(source),
     rows: index.rows,
     agreement: index.agreement,
     seconds: (performance.now() - started) / 1000,

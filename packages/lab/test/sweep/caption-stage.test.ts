@@ -184,7 +184,12 @@ launcher: { kind: local, workers: 1 }
     // what it wrote is recorded and reported
     const rec = await readRecaptionRecord(out, 'recaptioned');
     const agree = expected.filter((c, i) => c === before[i]!.caption).length / expected.length;
-    expect(rec).toMatchObject({ captioner: stageDir(out, 'captioner'), source, rows: 24, agreement: agree });
+    expect(rec).toMatchObject({
+      captioner: stageDir(out, 'captioner'),
+      source: resolve(source),
+      rows: 24,
+      agreement: agree,
+    });
     const rep = await sweepReport(out, { png: false });
     expect(rep.stages![1]).toMatchObject({
       name: 'recaptioned',
