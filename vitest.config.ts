@@ -28,6 +28,10 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // One fork per core: vitest's default in run mode is cores - 1, a single worker on the 2-core machines this suite
+    // targets, which left a core idle behind a mostly single-threaded test file. Test files share nothing (temporary
+    // directories, their own processes), and the suite passes under load, so two at once is safe.
+    maxWorkers: '100%',
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
