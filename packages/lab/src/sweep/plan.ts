@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { experimentPathsRelativeTo, type ExperimentConfig, type RunSummary } from '@vtx/train';
 import { latestCheckpoint } from '@vtx/checkpoint';
 import { writeResolvedConfig } from '@vtx/config';
-import type { ExpandedSweep } from './expand.js';
+import type { ExpandedSweep, SweepCaptionStage } from './expand.js';
 import { assertSafeName, insideDir } from './naming.js';
 import type { Assignment, SweepConfig } from './schema.js';
 import { writeFileAtomic } from '@vtx/runs';
@@ -36,16 +36,8 @@ export interface PlannedTrainStage {
   overrides: Assignment;
 }
 
-export interface PlannedCaptionStage {
-  kind: 'caption';
-  name: string;
-  /** The captioner run (absolute). */
-  captioner: string;
-  /** The data it re-captions (a directory or a built-in spec) and the cache a spec is built into. */
-  dataset: ExperimentConfig['data']['dataset'];
-  cacheDir: string;
-  batchSize: number;
-}
+/** A caption stage as the plan keeps it: the expanded stage without its directory (the plan's stages/<name>). */
+export type PlannedCaptionStage = Omit<SweepCaptionStage, 'dir'>;
 
 export type PlannedStage = PlannedTrainStage | PlannedCaptionStage;
 
