@@ -7,7 +7,7 @@
 import { coherenceScalingVerdict } from './coherence-verdict.js';
 import { familyCharts, familyScalingVerdict, type FamilyScalingOptions } from './family-scaling.js';
 import { DIT_TINY_RECIPE_SAMPLES, leverVerdict } from './recipe-verdict.js';
-import type { Ablation } from './types.js';
+import type { Ablation, AblationScore } from './types.js';
 import { captionsVerdict } from './captions-verdict.js';
 import { tubeletInitVerdict } from './tubelet-verdict.js';
 import {
@@ -38,6 +38,14 @@ const VIDEO_FAMILIES = familyOptions(['val/loss', 'sample/direction-acc', 'sampl
 
 const SMALL =
   'Tiny models (0.02-0.5M parameters) trained for 120-150 steps on 2 shared CPU cores; three seeds per arm (a seed sets the initial weights and the data order).';
+
+/** The two captions ablations' second scorings, after their runs' own (held-out) evaluation. */
+const CAPTION_SCORES: AblationScore[] = [
+  // the same judge and sampler on prompts of the training split: combinations seen in training, other clips
+  { name: 'in-distribution', judge: 'judge', dataset: { split: 'train' } },
+  // a sheet of 16 samples from the held-out prompts the runs' evaluation scored
+  { name: 'held-out', judge: 'judge', dataset: {}, count: 16 },
+];
 
 export const ABLATIONS: Ablation[] = [
   {
@@ -147,12 +155,7 @@ export const ABLATIONS: Ablation[] = [
       "At this budget the models learn the background (the largest attribute) and not the subject: samples are the right flat background with speckles where the shape should be (the sample sheets above; the pixel reader finds one subject in no sample). The subject's attributes (colour, size, motion) are therefore at chance in both arms, in distribution too, and the test of composition reduces to the background half of each held-out pair. 32 px frames or several thousand steps (beyond a 15-minute run here) are the next things to try.",
       "Accuracies are over 128 samples per arm, seed and prompt set; the verdict's rule (statistics.ts) resamples the seeds and adds each rate's binomial noise, the mean's treating the six attributes as independent, which they are not quite. The native backend's threaded sums are not bit-reproducible: an earlier run of the same sweep here gave mean accuracies 0.37 / 0.28 (descriptive / terse) on held-out combinations and 0.40 / 0.29 in distribution.",
     ],
-    scores: [
-      // the same judge and sampler on prompts of the training split: combinations seen in training, other clips
-      { name: 'in-distribution', judge: 'judge', dataset: { split: 'train' } },
-      // a sheet of 16 samples from the held-out prompts the runs' evaluation scored
-      { name: 'held-out', judge: 'judge', dataset: {}, count: 16 },
-    ],
+    scores: CAPTION_SCORES,
     verdict: (r) =>
       captionsVerdict(r, { heldOut: ['colour', 'background'], inDistribution: 'in-distribution' }),
   },
@@ -172,10 +175,7 @@ export const ABLATIONS: Ablation[] = [
       'The terse caption names only the shape. On the other five attributes the terse model cannot follow its prompt, so its accuracy there is what its samples show by chance; the re-captioned arm prompted with the true descriptive caption is judged on what the captioner taught it to read in words.',
       "Scored as descriptive-captions is: the runs' own evaluation prompts only the held-out split (a red subject on navy, a yellow one on dark green, which no training clip has), and `vtx ablate` scores each run once more on in-distribution prompts. Accuracies over 128 samples per arm, seed and prompt set; the rule of statistics.ts resamples the seeds and adds each rate's binomial noise.",
     ],
-    scores: [
-      { name: 'in-distribution', judge: 'judge', dataset: { split: 'train' } },
-      { name: 'held-out', judge: 'judge', dataset: {}, count: 16 },
-    ],
+    scores: CAPTION_SCORES,
     verdict: (r) =>
       captionsVerdict(r, {
         key: 'label',
