@@ -28,7 +28,7 @@ describe('local launcher', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'vtx-local-'));
     const file = sweepFile(
       tmp,
-      `name: resume\nset: { train.steps: 24, train.checkpointEvery: 4, train.logEvery: 2 }\ngrid:\n  model.width: [16, 24]\nlauncher: { kind: local, workers: 2 }\n`,
+      `name: resume\nset: { train.steps: 96, train.checkpointEvery: 4, train.logEvery: 2 }\ngrid:\n  model.width: [16, 24]\nlauncher: { kind: local, workers: 2 }\n`,
     );
     const out = join(tmp, 'sweep');
     const victim = 'width-24';
@@ -61,12 +61,12 @@ describe('local launcher', () => {
     expect(again['width-16']!.result).toBe('skipped');
     expect(again[victim]).toMatchObject({ result: 'ok', action: 'resume' });
     const s = (await readSummary(runDir(out, victim)))!;
-    expect(s).toMatchObject({ status: 'completed', step: 24, steps: 24 });
+    expect(s).toMatchObject({ status: 'completed', step: 96, steps: 96 });
     // the resumed run continued from its checkpoint: every logged step once, in order
     const steps = (await readMetrics(join(runDir(out, victim), 'metrics.jsonl')))
       .filter((r) => typeof r['loss'] === 'number')
       .map((r) => r.step);
-    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => 2 * (i + 1)));
+    expect(steps).toEqual(Array.from({ length: 48 }, (_, i) => 2 * (i + 1)));
     const log = await fs.readFile(join(runDir(out, victim), 'log.jsonl'), 'utf8');
     expect(log).toContain('"msg":"resumed"');
 
