@@ -226,6 +226,55 @@ describe('eval.judge on tiny runs', () => {
       expect(r['sample/acc/mean']).toBeUndefined();
     });
 
+    it('vtx judge score --guidance-interval reaches the sampler; a bad interval exits 2 and writes nothing', async () => {
+      const data = JSON.stringify(shapes(1));
+      const frechet = async (name: string, ...flags: string[]) => {
+        expect(
+          await cli(
+            'judge',
+            'score',
+            attrJudge,
+            gen,
+            '--count',
+            '8',
+            '--data',
+            data,
+            '--name',
+            name,
+            ...flags,
+          ),
+        ).toBe(0);
+        return (JSON.parse(readFileSync(join(gen, `${name}.json`), 'utf8')) as { frechet: number }).frechet;
+      };
+      const guided = await frechet('gi-default'); // the run's cfgScale (4) at every step
+      // [0, 1] holds every noise level: the same samples as no interval
+      expect(await frechet('gi-all', '--guidance-interval', '0', '1')).toBe(guided);
+      // DDIM's 4 steps sit at t/T <= 0.999: [0.9999, 1] guides none of them, which is sampling without guidance
+      const none = await frechet('gi-none', '--guidance-interval', '0.9999', '1');
+      expect(none).toBe(await frechet('cfg-1', '--cfg-scale', '1'));
+      expect(none).not.toBe(guided);
+      io.err = '';
+      expect(
+        await cli(
+          'judge',
+          'score',
+          attrJudge,
+          gen,
+          '--count',
+          '8',
+          '--data',
+          data,
+          '--name',
+          'gi-bad',
+          '--guidance-interval',
+          '0.9',
+          '0.1',
+        ),
+      ).toBe(2);
+      expect(io.err).toMatch(/--guidance-interval 0\.9 0\.1: expected LO HI: two noise levels t\/T/);
+      expect(() => readFileSync(join(gen, 'gi-bad.json'))).toThrow();
+    });
+
     it('exits 2 naming eval.judge.run and the path for a missing or wrong judge', async () => {
       const missing = join(dir, 'no-such-judge');
       expect(await cli('eval', gen, '--judge', missing)).toBe(2);

@@ -20,7 +20,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mix32 } from '@vtx/core';
 import type { DataConfigInput } from '@vtx/data';
-import { conditionOf, modelTask, sampleClips, type ClipShape, type Condition } from '@vtx/models';
+import {
+  conditionOf,
+  modelTask,
+  sampleClips,
+  type ClipShape,
+  type Condition,
+  type GuidanceInterval,
+} from '@vtx/models';
 import {
   decodeLatents,
   evalDataInput,
@@ -59,6 +66,8 @@ export interface GenerateOptions {
   /** Respacing, e.g. 'ddim25'; default the run's diffusion.samplingSteps. */
   steps?: string;
   cfgScale?: number;
+  /** Guide only at noise levels t / T in [lo, hi]; default the run's diffusion.guidanceInterval. */
+  guidanceInterval?: GuidanceInterval;
   /** Sample at this clip (the model's input; latent size for latent runs); default the run's. */
   clip?: ClipShape;
   /** Samples per sampler call. Default 32. Chunk k > 0 is seeded mix32(seed, k). */
@@ -87,6 +96,7 @@ export async function generateSamples(gen: Generator, opts: GenerateOptions): Pr
         seed: k === 0 ? opts.seed : mix32(opts.seed, k),
         ...(opts.steps ? { steps: opts.steps } : {}),
         ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+        ...(opts.guidanceInterval ? { guidanceInterval: opts.guidanceInterval } : {}),
       });
       parts.push(source ? await decodeLatents(source, x) : tf.clipByValue(x, -1, 1));
       x.dispose();

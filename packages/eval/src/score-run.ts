@@ -11,7 +11,7 @@
  * optionally expanded), other sample sizes, the GIF and framing.
  */
 import type { DataConfigInput } from '@vtx/data';
-import type { ClipShape } from '@vtx/models';
+import type { ClipShape, GuidanceInterval } from '@vtx/models';
 import { loadRun } from '@vtx/train';
 import { writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { framingRate } from './framing.js';
@@ -32,6 +32,8 @@ export interface ScoreOptions {
   size?: [number, number, number];
   steps?: string;
   cfgScale?: number;
+  /** Guide only at noise levels t / T in [lo, hi]; default the run's diffusion.guidanceInterval. */
+  guidanceInterval?: GuidanceInterval;
   seed?: number;
   /** Write `<stem>.gif|png` of the samples. */
   stem?: string;
@@ -73,6 +75,7 @@ export async function scoreRun(runDir: string, judge: Judge, opts: ScoreOptions)
       seed: opts.seed ?? 0,
       ...(opts.steps ? { steps: opts.steps } : {}),
       ...(opts.cfgScale !== undefined ? { cfgScale: opts.cfgScale } : {}),
+      ...(opts.guidanceInterval ? { guidanceInterval: opts.guidanceInterval } : {}),
     },
   );
   try {

@@ -2,12 +2,39 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetIndex } from '@vtx/data';
-import { ModelConfig, PRESETS, makeProcess, preset, type ClipShape, type NoiseProcess } from '@vtx/models';
+import {
+  GuidanceInterval,
+  ModelConfig,
+  PRESETS,
+  makeProcess,
+  preset,
+  type ClipShape,
+  type NoiseProcess,
+} from '@vtx/models';
 import { SweepError } from '@vtx/lab';
 import { ExperimentConfig, declaredSizes, distinctClips } from '@vtx/train';
 import { ConfigError, UsageError, closest, loadConfigFile, readConfigTree } from '@vtx/config';
 
 export { UsageError };
+
+/** `--guidance-interval LO HI`, a sampling setting of `vtx sample` and `vtx judge score`. */
+export const guidanceIntervalOption = {
+  type: 'number',
+  array: true,
+  describe:
+    "guide only at noise levels t/T in [LO, HI] (two numbers, 0 <= LO < HI <= 1, 1 = pure noise); default the config's diffusion.guidanceInterval",
+} as const;
+
+/** `--guidance-interval`'s numbers as the interval, undefined when absent; a usage error naming the flag otherwise. */
+export function guidanceIntervalFlag(gi: number[] | undefined): GuidanceInterval | undefined {
+  if (gi === undefined) return undefined;
+  const parsed = GuidanceInterval.safeParse(gi);
+  if (!parsed.success)
+    throw new UsageError(
+      `--guidance-interval ${gi.join(' ')}: expected LO HI: two noise levels t/T with 0 <= LO < HI <= 1`,
+    );
+  return parsed.data;
+}
 
 /** 0 ok, 1 failure, 2 bad usage or config. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

@@ -10,7 +10,7 @@ import type { CommandModule } from 'yargs';
 import { parse } from 'yaml';
 import { loadRun, startBackend } from '@vtx/train';
 import { loadJudge, scoreRun } from '@vtx/eval';
-import { UsageError, parseClip, report } from './common.js';
+import { UsageError, guidanceIntervalFlag, guidanceIntervalOption, parseClip, report } from './common.js';
 import { trainCommand } from './train.js';
 import { writeFileAtomic } from '@vtx/runs';
 
@@ -28,6 +28,7 @@ interface Args {
   size?: string;
   steps?: string;
   cfgScale?: number;
+  guidanceInterval?: number[];
   seed: number;
   name: string;
 }
@@ -73,6 +74,10 @@ export const judgeCommand: CommandModule<object, Args> = {
       })
       .option('steps', { type: 'string', describe: 'score: sampling steps, e.g. ddim25' })
       .option('cfg-scale', { type: 'number' })
+      .option('guidance-interval', {
+        ...guidanceIntervalOption,
+        describe: `score: ${guidanceIntervalOption.describe}`,
+      })
       .option('seed', { type: 'number', default: 0 })
       .option('name', {
         type: 'string',
@@ -97,6 +102,7 @@ export const judgeCommand: CommandModule<object, Args> = {
         });
       }
       if (!argv.judgeRun || !argv.genRun) throw new UsageError('judge score needs <judge-run> <gen-run>');
+      const guidanceInterval = guidanceIntervalFlag(argv.guidanceInterval);
       await startBackend();
       const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
@@ -114,6 +120,7 @@ export const judgeCommand: CommandModule<object, Args> = {
         ...(size ? { size: [size[0], size[1], size[2]] as [number, number, number] } : {}),
         ...(argv.steps ? { steps: argv.steps } : {}),
         ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
+        ...(guidanceInterval ? { guidanceInterval } : {}),
       });
       const file = join(argv.genRun, `${argv.name}.json`);
       await writeFileAtomic(file, `${JSON.stringify({ judge: argv.judgeRun, ...score }, null, 2)}\n`);

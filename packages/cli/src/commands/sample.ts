@@ -15,7 +15,6 @@ import {
 import { gridFrames, writeGifGrid, writePngSheet, type ClipArray } from '@vtx/media';
 import { builtinDir, type DatasetIndex } from '@vtx/data';
 import {
-  GuidanceInterval,
   modelPatch,
   sampleConditions,
   type ClipShape,
@@ -23,7 +22,7 @@ import {
   type NoiseProcess,
   type SamplerName,
 } from '@vtx/models';
-import { UsageError, report } from './common.js';
+import { UsageError, guidanceIntervalFlag, guidanceIntervalOption, report } from './common.js';
 import {
   checkPromptFlags,
   checkPromptRun,
@@ -81,12 +80,7 @@ export const sampleCommand: CommandModule<object, Args> = {
         requiresArg: true,
         describe: 'classifier-free guidance scale (1 = none)',
       })
-      .option('guidance-interval', {
-        type: 'number',
-        array: true,
-        describe:
-          "guide only at noise levels t/T in [LO, HI] (two numbers, 0 <= LO < HI <= 1, 1 = pure noise); default the config's diffusion.guidanceInterval",
-      })
+      .option('guidance-interval', guidanceIntervalOption)
       .option('class', {
         type: 'number',
         array: true,
@@ -159,7 +153,7 @@ export const sampleCommand: CommandModule<object, Args> = {
           ...(argv.sampler ? { sampler: argv.sampler } : {}),
           ...(argv.cfgScale !== undefined ? { cfgScale: argv.cfgScale } : {}),
           ...(argv.guidanceInterval !== undefined
-            ? { guidanceInterval: argv.guidanceInterval as [number, number] }
+            ? { guidanceInterval: guidanceIntervalFlag(argv.guidanceInterval)! }
             : {}),
         });
         const x = await toPixels(run.cfg, latents); // a latent run decodes through the VAE its dataset names
@@ -205,9 +199,7 @@ function checkNumbers(argv: Pick<Args, 'count' | 'seed' | 'cfgScale' | 'guidance
   if (!Number.isInteger(argv.seed) || argv.seed < 0) bad('seed', argv.seed, 'a non-negative integer');
   if (argv.cfgScale !== undefined && !(Number.isFinite(argv.cfgScale) && argv.cfgScale >= 0))
     bad('cfg-scale', argv.cfgScale, 'a number >= 0 (1 = no guidance)');
-  const gi = argv.guidanceInterval;
-  if (gi !== undefined && !GuidanceInterval.safeParse(gi).success)
-    bad('guidance-interval', gi.join(' '), 'LO HI: two noise levels t/T with 0 <= LO < HI <= 1');
+  guidanceIntervalFlag(argv.guidanceInterval);
   for (const c of argv.class) if (!Number.isInteger(c) || c < 0) bad('class', c, 'class labels 0, 1, 2, …');
   return true;
 }
