@@ -26,6 +26,18 @@ export function wasmRunsDir(tag: string): string {
   return dir;
 }
 
+/**
+ * Whether @vtx/backend-native's addon loads here (it is built at install; a machine without a compiler lacks it):
+ * the threaded native backend trains the statistical tests' tiny models in about a third of wasm's CPU time, but
+ * its numbers are not wasm's, so only tests that assert a threshold (never exact numbers) may use it.
+ */
+export function nativeAvailable(): Promise<boolean> {
+  return import('@vtx/backend-native').then(
+    () => true,
+    () => false,
+  );
+}
+
 type ModelInput<K> = Extract<ExperimentConfigInput['model'], { kind: K }>;
 
 export interface TinyShapesOptions {
