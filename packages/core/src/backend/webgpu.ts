@@ -4,9 +4,12 @@
  * tfjs-backend-webgpu expects. The adapter is requested here first (with the power preference the backend will
  * use), so a missing driver is a clear reason instead of tfjs's "Cannot read properties of null", and a software
  * adapter (Chromium's SwiftShader, llvmpipe, WARP: `isFallbackAdapter`, or a known software name) is taken only
- * when `webgpu` was asked for by name. Browser-safe: the Node packages are reached through the importer only.
+ * when `webgpu` was asked for by name. In Node on Linux, a machine without a Vulkan driver (./vulkan-drivers.ts) is
+ * passed over before Dawn is created, unless `webgpu` was asked for by name. Browser-safe: the Node packages are
+ * reached through the importer only, Node's built-ins through `process.getBuiltinModule`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { icdSearchDirs, vulkanDrivers } from './vulkan-drivers.js';
 
 /** The adapter a `webgpu` backend runs on, as Dawn or the browser describes it. */
 export interface GpuAdapterSummary {
@@ -40,10 +43,41 @@ function navigatorGpu(): GpuLike | undefined {
   return nav?.gpu ?? undefined;
 }
 
-/** Give Node a `navigator.gpu` from Dawn (the npm package `webgpu`); a no-op where one exists. */
-async function ensureNavigatorGpu(dynImport: (specifier: string) => Promise<unknown>): Promise<GpuLike> {
+interface NodeProcessLike {
+  platform?: string;
+  env?: Record<string, string | undefined>;
+  /** Node >= 20.16: a built-in module without an import statement (which would not be browser-safe). */
+  getBuiltinModule?(id: string): unknown;
+}
+
+/**
+ * In Node on Linux, throw when the Vulkan loader would find no driver (Dawn's only way to a GPU there), before Dawn
+ * is created and prints the loader's warnings. Elsewhere (a browser, macOS, Windows, Node before 20.16) a no-op.
+ */
+function requireVulkanDriver(): void {
+  const proc = (globalThis as { process?: NodeProcessLike }).process;
+  if (proc?.platform !== 'linux' || !proc.getBuiltinModule) return;
+  const fs = proc.getBuiltinModule('node:fs') as { readdirSync(dir: string): string[] };
+  const os = proc.getBuiltinModule('node:os') as { homedir(): string };
+  const env = proc.env ?? {};
+  if (vulkanDrivers(env, os.homedir(), (d) => fs.readdirSync(d)).length) return;
+  throw new Error(
+    `no Vulkan driver (no ICD manifest in ${icdSearchDirs(env, os.homedir()).join(', ')}; ` +
+      'VK_DRIVER_FILES / VK_ICD_FILENAMES unset); --backend webgpu tries Dawn anyway',
+  );
+}
+
+/**
+ * Give Node a `navigator.gpu` from Dawn (the npm package `webgpu`); a no-op where one exists. Unless `byName`, a
+ * Linux machine without a Vulkan driver is refused first.
+ */
+async function ensureNavigatorGpu(
+  dynImport: (specifier: string) => Promise<unknown>,
+  byName: boolean,
+): Promise<GpuLike> {
   const existing = navigatorGpu();
   if (existing) return existing;
+  if (!byName) requireVulkanDriver();
   let dawn: DawnModule;
   try {
     dawn = (await dynImport('webgpu')) as DawnModule;
@@ -85,15 +119,15 @@ export function webGpuAdapter(): GpuAdapterSummary | undefined {
 }
 
 /**
- * Make backend `webgpu` registrable: a `navigator.gpu`, an adapter that is hardware (or software where
- * `allowSoftware`), and tfjs-backend-webgpu imported (it registers the backend only when `navigator.gpu` exists
+ * Make backend `webgpu` registrable: a `navigator.gpu`, an adapter that is hardware (or software where `byName`:
+ * `webgpu` was asked for by name), and tfjs-backend-webgpu imported (it registers the backend only when `navigator.gpu` exists
  * at import). Throws with the reason otherwise. The caller then calls `tf.setBackend('webgpu')`.
  */
 export async function loadWebGpu(
   dynImport: (specifier: string) => Promise<unknown>,
-  allowSoftware: boolean,
+  byName: boolean,
 ): Promise<GpuAdapterSummary> {
-  const gpu = await ensureNavigatorGpu(dynImport);
+  const gpu = await ensureNavigatorGpu(dynImport, byName);
   // tfjs-backend-webgpu registers this flag on import; a value set before that is in getFlags()
   const lowPower = tf.env().getFlags()['WEBGPU_USE_LOW_POWER_GPU'] === true;
   const powerPreference = lowPower ? 'low-power' : 'high-performance';
@@ -103,7 +137,7 @@ export async function loadWebGpu(
       'no WebGPU adapter (no Vulkan, Metal or D3D12 driver found; see VK_ICD_FILENAMES on Linux)',
     );
   const summary = summarizeAdapter(adapter.info ?? {});
-  if (summary.software && !allowSoftware)
+  if (summary.software && !byName)
     throw new Error(
       `only a software adapter (${summary.description}: emulated on the CPU, slow); use --backend webgpu to force it`,
     );
