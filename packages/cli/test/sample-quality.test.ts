@@ -228,22 +228,10 @@ describe('eval.judge on tiny runs', () => {
 
     it('vtx judge score --guidance-interval reaches the sampler; a bad interval exits 2 and writes nothing', async () => {
       const data = JSON.stringify(shapes(1));
+      const score = (name: string, ...flags: string[]) =>
+        cli('judge', 'score', attrJudge, gen, '--count', '8', '--data', data, '--name', name, ...flags);
       const frechet = async (name: string, ...flags: string[]) => {
-        expect(
-          await cli(
-            'judge',
-            'score',
-            attrJudge,
-            gen,
-            '--count',
-            '8',
-            '--data',
-            data,
-            '--name',
-            name,
-            ...flags,
-          ),
-        ).toBe(0);
+        expect(await score(name, ...flags)).toBe(0);
         return (JSON.parse(readFileSync(join(gen, `${name}.json`), 'utf8')) as { frechet: number }).frechet;
       };
       const guided = await frechet('gi-default'); // the run's cfgScale (4) at every step
@@ -254,23 +242,7 @@ describe('eval.judge on tiny runs', () => {
       expect(none).toBe(await frechet('cfg-1', '--cfg-scale', '1'));
       expect(none).not.toBe(guided);
       io.err = '';
-      expect(
-        await cli(
-          'judge',
-          'score',
-          attrJudge,
-          gen,
-          '--count',
-          '8',
-          '--data',
-          data,
-          '--name',
-          'gi-bad',
-          '--guidance-interval',
-          '0.9',
-          '0.1',
-        ),
-      ).toBe(2);
+      expect(await score('gi-bad', '--guidance-interval', '0.9', '0.1')).toBe(2);
       expect(io.err).toMatch(/--guidance-interval 0\.9 0\.1: expected LO HI: two noise levels t\/T/);
       expect(() => readFileSync(join(gen, 'gi-bad.json'))).toThrow();
     });
