@@ -1,6 +1,7 @@
 // Runs before every test file. Worker processes run many files one after another (vitest.config.ts, `isolate`), so
 // this first puts back what a file may have changed in the process: the environment variables and working directory
-// the worker started with, the `cpu` backend, seeded, and the fused ops on (their default). Tests that need wasm or
+// the worker started with, the `cpu` backend, seeded, the fused ops on (their default) and the native backend's exact
+// GEMM (a run's `matmulPrecision: medium` switches it process-wide). Tests that need wasm or
 // native switch explicitly. Built-in datasets a test builds without naming a cacheDir go to a temporary directory
 // (VTX_CACHE_DIR, inherited by the vtx processes tests start), never into the repository's .vtx-cache/.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ tf.env().set('PROD', true);
 setFusedOps(true);
 await tf.setBackend('cpu');
 await tf.ready();
+if (tf.findBackendFactory('native')) (await import('@vtx/backend-native')).setMatmulPrecision('highest');
 
 const cache = mkdtempSync(join(tmpdir(), 'vtx-test-cache-'));
 process.env['VTX_CACHE_DIR'] = cache;

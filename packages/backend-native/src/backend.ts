@@ -130,6 +130,7 @@ export function registerNativeBackend(priority = 3): NativeStatus {
   const load = loadAddon();
   if (!load.ok) return (status = { available: false, reason: load.reason });
   const addon: NativeAddon = load.addon;
+  exactGemm = addon.info().gemm; // before VTX_NATIVE_GEMM: the best exact implementation here
   forceGemm(addon, process.env['VTX_NATIVE_GEMM']);
   forceAttention(addon, process.env['VTX_NATIVE_ATTENTION']);
   tf.registerBackend(BACKEND_NAME, () => new NativeBackend(), priority);
@@ -173,6 +174,23 @@ export function registerNativeBackend(priority = 3): NativeStatus {
     ...info,
     kernels: [...Object.keys(NATIVE_KERNELS), ADAMW_KERNEL, ...Object.keys(fused)],
   });
+}
+
+let exactGemm = '';
+
+/**
+ * A run's `matmulPrecision` (PyTorch's `torch.set_float32_matmul_precision`): `highest` multiplies in fp32 with the
+ * best exact GEMM here; `medium` lets the GEMMs round their inputs to bf16 and accumulate in fp32 (the `bf16`
+ * implementation) where the CPU has AVX512_BF16, and stays fp32 where it has not. `VTX_NATIVE_GEMM`, when set,
+ * forces one implementation for benchmarks and wins. Returns the GEMM implementation now in use.
+ */
+export function setMatmulPrecision(precision: 'highest' | 'medium'): string {
+  const addon = nativeAddon();
+  if (!addon || !exactGemm)
+    throw new Error('native unavailable: setMatmulPrecision before the backend registered');
+  if (!process.env['VTX_NATIVE_GEMM'] && !(precision === 'medium' && addon.setGemm('bf16')))
+    addon.setGemm(exactGemm);
+  return addon.info().gemm;
 }
 
 /** The GEMM implementations `VTX_NATIVE_GEMM` may name; `bf16` is an inexact opt-in, never the default. */

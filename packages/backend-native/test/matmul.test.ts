@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forceGemm, nativeAddon } from '../src/backend.js';
+import { forceGemm, nativeAddon, setMatmulPrecision } from '../src/backend.js';
 import { host, parity, relErr, runOn, size, unavailable, type Host } from './helpers.js';
 
 /** op(a)·op(b) with numpy batch broadcasting, in float64, by definition. */
@@ -215,6 +215,47 @@ describe.skipIf(unavailable)('native BatchMatMul, bf16 opt-in (VTX_NATIVE_GEMM=b
           addon.setGemm(initial);
         }
       });
+});
+
+describe.skipIf(unavailable)("setMatmulPrecision (a run's matmulPrecision)", () => {
+  const addon = nativeAddon() ?? { setGemm: () => false, info: () => ({ gemm: 'none', bf16: false }) };
+  const initial = addon.info().gemm;
+  afterAll(() => void addon.setGemm(initial));
+  const a = host([24, 40], 5);
+  const b = host([40, 16], 6);
+  const errAgainst = (ref: Host[]) =>
+    relErr(
+      runOn('native', [a, b], (x, y) => tf.matMul(x, y))[0]!.values,
+      reference(ref[0]!, ref[1]!, false, false).values,
+    );
+
+  it('medium multiplies bf16-rounded inputs where the CPU has AVX512_BF16, else stays exact; highest puts the exact GEMM back', () => {
+    const gemm = setMatmulPrecision('medium');
+    if (addon.info().bf16) {
+      expect(gemm).toBe('bf16');
+      expect(errAgainst([roundBf16(a), roundBf16(b)])).toBeLessThan(1e-5);
+      expect(errAgainst([a, b])).toBeGreaterThan(1e-4); // the rounding really happened
+    } else {
+      console.warn('\n!!! no AVX512_BF16 here: matmulPrecision medium checked to stay fp32 only\n');
+      expect(gemm).toBe(initial);
+    }
+    expect(setMatmulPrecision('highest')).toBe(initial);
+    expect(errAgainst([a, b])).toBeLessThan(1e-5);
+  });
+
+  it('VTX_NATIVE_GEMM, when set, decides: the precision leaves its implementation alone', () => {
+    const before = process.env['VTX_NATIVE_GEMM'];
+    process.env['VTX_NATIVE_GEMM'] = 'scalar';
+    try {
+      addon.setGemm('scalar');
+      expect(setMatmulPrecision('medium')).toBe('scalar');
+      expect(setMatmulPrecision('highest')).toBe('scalar');
+    } finally {
+      if (before === undefined) delete process.env['VTX_NATIVE_GEMM'];
+      else process.env['VTX_NATIVE_GEMM'] = before;
+      addon.setGemm(initial);
+    }
+  });
 });
 
 describe.skipIf(unavailable)('native _FusedMatMul', () => {

@@ -14,6 +14,7 @@ import { OptimizerConfig } from './optim/build.js';
 import { ScheduleConfig } from './optim/schedule.js';
 import { RepaSection } from './objectives/repa-config.js';
 import { resolveExperimentPaths } from './experiment-paths.js';
+import { MATMUL_PRECISIONS } from './backend.js';
 
 const posInt = z.number().int().positive();
 const nonneg = z.number().int().nonnegative();
@@ -140,6 +141,12 @@ const ExperimentObject = z.strictObject({
   seed: nonneg.default(0),
   /** tfjs backend; default: tensorflow > wasm > cpu, whichever starts. */
   backend: z.enum(BACKENDS).optional(),
+  /**
+   * `medium` lets the native backend multiply bf16-rounded inputs with fp32 accumulation where the CPU has
+   * AVX512_BF16 (PyTorch's `set_float32_matmul_precision`); `highest`: fp32 everywhere. Sampling and evaluating the
+   * run use it too.
+   */
+  matmulPrecision: z.enum(MATMUL_PRECISIONS).default('highest'),
   /**
    * Modules that add model kinds (`registerModel` from @vtx/models; see examples/new-model), imported before the
    * config is validated. Paths relative to the YAML file that lists them; absolute once loaded (./plugins.ts).

@@ -33,7 +33,8 @@ export { Trainer, type StepRecord } from './trainer.js';
 export { GracefulStop } from './stop.js';
 export { checkResumeOverrides } from './resume.js';
 export { NonFiniteError } from './guards/index.js';
-export { startBackend } from './backend.js';
+export { startBackend, setMatmulPrecision, MATMUL_PRECISIONS } from './backend.js';
+export type { MatmulPrecision } from './backend.js';
 export { launched, mpirunCommand, mpiUnavailable, startRanks, type Ranks } from './ranks.js';
 export { humanNumber } from './run/index.js';
 

@@ -377,11 +377,11 @@ async function finish(run: Run, status: RunSummary['status']): Promise<RunSummar
 }
 
 function chooseBackend(cfg: ExperimentConfig, logger: Logger): Promise<BackendChoice> {
-  return startBackend(cfg.backend, {
-    info: (m) => logger.info(m),
-    warn: (m) => logger.warn(m),
-    debug: (m) => logger.debug(m),
-  });
+  return startBackend(
+    cfg.backend,
+    { info: (m) => logger.info(m), warn: (m) => logger.warn(m), debug: (m) => logger.debug(m) },
+    cfg.matmulPrecision,
+  );
 }
 
 async function evaluate(run: Run, step: number): Promise<void> {

@@ -64,7 +64,7 @@ export const evalCommand: CommandModule<object, Args> = {
       await importPlugins(argv.plugin); // more than the run's own (its config.yaml lists those)
       const cfg = await loadConfigFile(file, ExperimentConfig, overrides);
       await checkJudgeConfig(cfg, argv.judge !== undefined ? '--judge' : file);
-      await startBackend(cfg.backend);
+      await startBackend(cfg.backend, undefined, cfg.matmulPrecision);
       const ckpt = await latestCheckpoint(join(argv.run, 'checkpoints'));
       if (!ckpt) throw new Error(`${argv.run}: no complete checkpoint`);
       const trainer = await Trainer.create(cfg, null, sampleScoring);

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parse } from 'yaml';
-import { loadRun, startBackend } from '@vtx/train';
+import { loadRun, setMatmulPrecision, startBackend } from '@vtx/train';
 import { loadJudge, scoreRun } from '@vtx/eval';
 import { UsageError, guidanceIntervalFlag, guidanceIntervalOption, parseClip, report } from './common.js';
 import { trainCommand } from './train.js';
@@ -106,6 +106,7 @@ export const judgeCommand: CommandModule<object, Args> = {
       await startBackend();
       const judge = await loadJudge(argv.judgeRun);
       const gen = await loadRun(argv.genRun);
+      await setMatmulPrecision(gen.cfg.matmulPrecision); // sample with the GEMM the run trained with
       const data = argv.data
         ? { ...gen.cfg.data, ...(parse(argv.data) as Record<string, unknown>) }
         : { ...gen.cfg.data, ...gen.cfg.eval.data };

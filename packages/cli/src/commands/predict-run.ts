@@ -28,6 +28,7 @@ import {
   loadRun,
   multiViewLogits,
   startBackend,
+  setMatmulPrecision,
   viewPlan,
   type ExperimentConfig,
 } from '@vtx/train';
@@ -56,6 +57,7 @@ export async function predictRun(a: PredictRunArgs): Promise<void> {
     throw new UsageError(`vtx predict ${a.run}: give one of --video FILE or --image FILE`);
   await startBackend();
   const run = await loadRun(a.run); // EMA weights when the run keeps them, as its evaluation;
+  await setMatmulPrecision(run.cfg.matmulPrecision);
   try {
     if (modelTask(run.cfg.model) !== 'classify')
       throw new UsageError(

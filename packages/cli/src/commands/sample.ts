@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CommandModule } from 'yargs';
 import {
   startBackend,
+  setMatmulPrecision,
   loadRun,
   type ExperimentConfig,
   patchProblem,
@@ -129,6 +130,7 @@ export const sampleCommand: CommandModule<object, Args> = {
     try {
       await startBackend();
       const run = await loadRun(argv.run, { weights: argv.weights });
+      await setMatmulPrecision(run.cfg.matmulPrecision); // sample with the GEMM the run trained with
       if (!run.condition || !run.process)
         throw new UsageError(
           `${argv.run} is a classifier (${run.cfg.model.kind}); only diffusion runs sample`,

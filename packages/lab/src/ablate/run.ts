@@ -190,7 +190,7 @@ export async function scoreRuns(
           throw new Error(
             `${rd}: score '${sc.name}' replaces dataset fields, but the evaluation dataset is a path`,
           );
-        if (!started) await startBackend(cfg.backend);
+        if (!started) await startBackend(cfg.backend, undefined, cfg.matmulPrecision);
         started = true;
         opts.onEvent?.(`score ${row.name} on ${sc.name} (judge: stage ${sc.judge})`);
         const judge = await loadJudge(stageDir(sweepDir, sc.judge));
