@@ -26,26 +26,29 @@
  * `emulated`, its training steps are skipped unless `--with-emulated`, and they are never compared with PyTorch
  * nor credited with a fraction of the CPU's peak. Without the optional `webgpu` package or an adapter, the
  * `webgpu` lines say why they were skipped.
- * `native-unfused` is the native backend with @vtx/core's fused ops off (`setFusedOps(false)`), for an A/B.
+ * `native-unfused` is the native backend with @vtx/core's fused ops off (`setFusedOps(false)`), for an A/B;
+ * `native-bf16` the native backend with the bf16 GEMM (`VTX_NATIVE_GEMM=bf16`, a config's `matmulPrecision: medium`).
+ * `default` is the default config's step as it is now (bench/workloads.ts), beside the peer file's workloads.
  * Every measurement runs in its own process (clean peak RSS; backend patches cannot be undone). The pure-JS
  * `cpu` backend needs minutes per step here and is skipped unless `--with-cpu` (then 1 step, no warm-up).
  *
  *   pnpm bench [--only machine,matmul,train,conv,micro] [--workload NAME] [--conv NAME]
- *              [--backends native,wasm,webgpu,native-unfused] [--rounds 3] [--steps 5] [--warmup 2]
+ *              [--backends native,wasm,webgpu,native-unfused,native-bf16] [--rounds 3] [--steps 5] [--warmup 2]
  *              [--with-cpu] [--with-emulated] [--no-torch]
  * Benchmarks are not tests: no assertions; numbers move with machine load (loadavg is printed).
  * Over 350 lines: one short section per kind of measurement, sharing the load gate, the alternation of
  * implementations and the process runner, which is why they stay in one file.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadAddon } from '@vtx/backend-native';
 import { alternation, loadGate, ratio, summarize } from './measure.js';
 import { CONV_PASSES, convGflop, loadConvs } from './convs.js';
-import { loadWorkloads, workloadCost, type Workload } from './workloads.js';
+import { loadWorkloads, peerWorkloads, workloadCost, type Workload } from './workloads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,6 +66,8 @@ const { values: args } = parseArgs({
 });
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+/** A backend name's variant suffix (`native-unfused`, `native-bf16`): the same backend, measured another way. */
+const VARIANT = /-(unfused|bf16)$/;
 const sections = new Set((args.only ?? 'machine,matmul,train,conv,micro').split(','));
 const PYTHON = '/usr/bin/python3';
 const NODE = [process.execPath, '--conditions=@vtx/source', '--import', 'tsx'];
@@ -71,8 +76,13 @@ type Line = Record<string, unknown>;
 const emit = (line: Line) => console.log(JSON.stringify(line));
 
 /** Run a command; its JSON stdout lines, or the reason it failed. */
-function runJson(cmd: string, argv: string[], timeoutS = 1800): { lines: Line[]; error?: string } {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
+function runJson(
+  cmd: string,
+  argv: string[],
+  timeoutS = 1800,
+  env: NodeJS.ProcessEnv = process.env,
+): { lines: Line[]; error?: string } {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20, env });
   const lines = (r.stdout ?? '')
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -142,7 +152,7 @@ if (args['with-cpu']) backends.push('cpu');
 
 // ---- matmul 1024 --------------------------------------------------------------------------------------
 if (sections.has('matmul')) {
-  for (const backend of backends.filter((b) => !b.endsWith('-unfused'))) {
+  for (const backend of backends.filter((b) => !VARIANT.test(b))) {
     const r = runJson(
       NODE[0]!,
       [...NODE.slice(1), here('./train-step.ts'), '--matmul', '--backend', backend],
@@ -186,13 +196,30 @@ if (sections.has('matmul')) {
 }
 
 // ---- training steps -----------------------------------------------------------------------------------
+/**
+ * The peer script to run for a workload: bench/peer/torch_reference.py itself, or, for a workload its file does not
+ * list (`default`, the default config's step), an unchanged copy of it beside a copy of its workloads file with the
+ * workload added (the script reads the workloads.json next to it).
+ */
+function peerScript(w: Workload): string {
+  const script = here('./peer/torch_reference.py');
+  const listed = peerWorkloads();
+  if (listed.some((x) => x.name === w.name)) return script;
+  const dir = (peerCopy ??= mkdtempSync(join(os.tmpdir(), 'vtx-peer-')));
+  copyFileSync(script, join(dir, 'torch_reference.py'));
+  writeFileSync(join(dir, 'workloads.json'), JSON.stringify({ workloads: [...listed, w] }));
+  return join(dir, 'torch_reference.py');
+}
+let peerCopy: string | undefined;
+process.once('exit', () => peerCopy && rmSync(peerCopy, { recursive: true, force: true }));
+
 /** One round of one implementation on one workload: its JSON line (secondsPerStep, …) or why it failed. */
 function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
   if (impl === 'pytorch') {
     const py = [
       'import json, resource, runpy, sys',
       `sys.argv = ["torch_reference.py", "--workload", ${JSON.stringify(w.name)}, "--steps", ${JSON.stringify(args.steps)}, "--warmup", ${JSON.stringify(args.warmup)}]`,
-      `runpy.run_path(${JSON.stringify(here('./peer/torch_reference.py'))}, run_name="__main__")`,
+      `runpy.run_path(${JSON.stringify(peerScript(w))}, run_name="__main__")`,
       'print(json.dumps({"peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))',
     ].join('\n');
     const r = runJson(PYTHON, ['-c', py]);
@@ -202,24 +229,31 @@ function runOnce(w: Workload, impl: string): { line?: Line; error?: string } {
       ? { line: { ...main, impl: 'pytorch', peakRssMB: rss?.['peakRssMB'] } }
       : { error: r.error ?? 'no output' };
   }
-  // 'native-unfused': the native backend with @vtx/core's fused ops off (an A/B of the fused kernels)
+  // 'native-unfused': the native backend with @vtx/core's fused ops off (an A/B of the fused kernels);
+  // 'native-bf16': with the bf16 GEMM
   const unfused = impl.endsWith('-unfused');
-  const backend = impl.slice('vtx-'.length).replace(/-unfused$/, '');
+  const env = impl.endsWith('-bf16') ? { ...process.env, VTX_NATIVE_GEMM: 'bf16' } : process.env;
+  const backend = impl.slice('vtx-'.length).replace(VARIANT, '');
   const cpu = backend === 'cpu';
-  const r = runJson(NODE[0]!, [
-    ...NODE.slice(1),
-    here('./train-step.ts'),
-    ...(unfused ? ['--no-fused'] : []),
-    '--workload',
-    w.name,
-    '--backend',
-    backend,
-    '--steps',
-    cpu ? '1' : args.steps,
-    '--warmup',
-    cpu ? '0' : args.warmup,
-    ...(args['with-emulated'] ? ['--with-emulated'] : []),
-  ]);
+  const r = runJson(
+    NODE[0]!,
+    [
+      ...NODE.slice(1),
+      here('./train-step.ts'),
+      ...(unfused ? ['--no-fused'] : []),
+      '--workload',
+      w.name,
+      '--backend',
+      backend,
+      '--steps',
+      cpu ? '1' : args.steps,
+      '--warmup',
+      cpu ? '0' : args.warmup,
+      ...(args['with-emulated'] ? ['--with-emulated'] : []),
+    ],
+    1800,
+    env,
+  );
   const line = r.lines.find((l) => l['workload'] === w.name);
   if (line && 'skipped' in line) return { error: String(line['skipped']) }; // an emulated GPU, not asked for
   return line ? { line } : { error: r.error ?? 'no output' };
@@ -231,8 +265,9 @@ if (sections.has('train') || sections.has('conv')) {
 }
 
 if (sections.has('train')) {
-  const workloads = loadWorkloads().filter((w) => !args.workload || w.name === args.workload);
-  if (!workloads.length) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+  const workloads = (await loadWorkloads()).filter((w) => !args.workload || w.name === args.workload);
+  if (!workloads.length)
+    throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json, nor 'default'`);
   const rounds = Number(args.rounds);
   const summary: Record<string, Line> = {};
   for (const w of workloads) {
@@ -334,7 +369,7 @@ if (sections.has('conv')) {
   const convs = loadConvs().filter((c) => !args.conv || c.name === args.conv);
   if (!convs.length) throw new Error(`--conv '${args.conv}' is not in bench/peer/convs.json`);
   if (torchMissing) emit({ bench: 'conv', impl: 'pytorch', skipped: torchMissing });
-  const cpuBackends = backends.filter((b) => !b.endsWith('-unfused') && b !== 'webgpu' && b !== 'cpu');
+  const cpuBackends = backends.filter((b) => !VARIANT.test(b) && b !== 'webgpu' && b !== 'cpu');
   const impls = [...(torchMissing ? [] : ['pytorch']), ...cpuBackends.map((b) => `vtx-${b}`)];
   const ms = new Map<string, number[]>(); // `${impl} ${conv} ${pass}` -> ms per round
   const names = new Map<string, string>(); // impl -> the name its lines gave (with the torch version)

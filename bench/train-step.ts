@@ -86,8 +86,8 @@ if (args.matmul) {
   process.exit(0);
 }
 
-const w = loadWorkloads().find((x) => x.name === args.workload);
-if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json`);
+const w = (await loadWorkloads()).find((x) => x.name === args.workload);
+if (!w) throw new Error(`--workload '${args.workload}' is not in bench/peer/workloads.json, nor 'default'`);
 if (gpu.emulated && !args['with-emulated']) {
   const why = `software adapter (${gpu.adapter}): a GPU emulated on the CPU; pass --with-emulated to time it`;
   console.log(JSON.stringify({ workload: w.name, impl: `vtx-${backend}`, ...gpu, skipped: why }));
@@ -123,7 +123,7 @@ const cpuSec = (cpu.user + cpu.system) / 1e6 / steps;
 console.log(
   JSON.stringify({
     workload: w.name,
-    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['no-fused-attention'] ? '-composed-attention' : ''}`,
+    impl: `vtx-${backend}${args['no-fused'] ? '-unfused' : args['no-fused-attention'] ? '-composed-attention' : ''}${process.env['VTX_NATIVE_GEMM'] === 'bf16' ? '-bf16' : ''}`,
     ...gpu,
     params: s.params,
     tokensPerStep: s.tokens,

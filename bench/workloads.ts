@@ -11,6 +11,7 @@
  *   video-dit-tiny  video DiT, factorised space-time, width 192, depth 4 diffuse
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
@@ -19,12 +20,14 @@ import {
   buildModel,
   makeProcess,
   modelCost,
+  videoDitDims,
   type ClipShape,
   type ModelCost,
   type NoiseProcess,
 } from '@vtx/models';
 import { normalSeed, softmaxCrossEntropy, variableGrads } from '@vtx/core';
-import { AdamW, namedParams } from '@vtx/train';
+import { loadConfigFile } from '@vtx/config';
+import { AdamW, ExperimentConfig, namedParams } from '@vtx/train';
 
 export interface Workload {
   name: string;
@@ -41,10 +44,42 @@ export interface Workload {
 }
 
 export const WORKLOADS_FILE = new URL('./peer/workloads.json', import.meta.url);
+export const DEFAULT_CONFIG = new URL('../configs/default.yaml', import.meta.url);
 
-export function loadWorkloads(): Workload[] {
-  const file = JSON.parse(readFileSync(WORKLOADS_FILE, 'utf8')) as { workloads: Workload[] };
-  return file.workloads;
+/** The peer's workloads (bench/peer/workloads.json, kept identical to the shared peer's), then `default`. */
+export async function loadWorkloads(): Promise<Workload[]> {
+  return [...peerWorkloads(), await defaultWorkload()];
+}
+
+/** bench/peer/workloads.json as it is: what torch_reference.py reads. */
+export function peerWorkloads(): Workload[] {
+  return (JSON.parse(readFileSync(WORKLOADS_FILE, 'utf8')) as { workloads: Workload[] }).workloads;
+}
+
+/**
+ * `default`: the training step of configs/default.yaml as it is now, read from the config (the peer file's
+ * `default-tiny` is the step of the 128-wide default of when that file was written). bench/run.ts gives it to the
+ * PyTorch peer in a copy of the peer's workloads file.
+ */
+export async function defaultWorkload(): Promise<Workload> {
+  const cfg = await loadConfigFile(fileURLToPath(DEFAULT_CONFIG), ExperimentConfig);
+  const { data, model } = cfg;
+  const dataset = data.dataset;
+  if (model.kind !== 'video-dit' || typeof dataset !== 'object' || dataset.kind !== 'synthetic')
+    throw new Error(
+      `${fileURLToPath(DEFAULT_CONFIG)}: the bench's default workload expects a video DiT on synthetic clips`,
+    );
+  return {
+    name: 'default',
+    kind: 'diffuse',
+    attention: model.attention === 'joint' ? 'joint' : 'factorized',
+    clip: [dataset.frames, dataset.height, dataset.width, 3],
+    patch: model.patch,
+    ...videoDitDims(model),
+    classes: model.numClasses,
+    learnSigma: cfg.diffusion.learnSigma,
+    batch: data.batchSize,
+  };
 }
 
 /** The zoo config that matches a workload's shapes (PyTorch peer: pre-LN blocks, mean-pooled classifiers). */

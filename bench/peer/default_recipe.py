@@ -2,14 +2,16 @@
 """The default run's recipe (configs/default.yaml) trained in PyTorch: the independent check that vtx learns it as fast.
 
 Same recipe, not the same code (PyTorch only, nothing from vtx). Model: bench/peer/torch_reference.py's
-VideoTransformer (the benchmark peer's video DiT, the `default-tiny` workload of bench/peer/workloads.json: joint
-space-time attention, adaLN-Zero class conditioning) with fixed 3-D sin-cos positions, DiT's initialisation and an
-unpatchify, at the default's size (S, depth 4, width 128, heads 4, 1x4x4 tubelets on 4x16x16 clips, 4 motion classes
-and a null class). Training: rectified flow x_t = (1 - tau) x0 + tau eps with logit-normal tau = sigmoid(n),
-n ~ N(0, 1), the model regressing the velocity x0 - eps and seeing t = 1000 tau; AdamW lr 3e-3, weight decay 0, 50
-warmup steps then cosine decay to 0.1 of the lr, batch 32, 2500 steps, label dropout 0.1, EMA 0.999 with warmup
-min(d, (1 + k) / (10 + k)). Sampling: Euler over 50 steps from tau = 1 to 0 with classifier-free guidance (--cfg,
-default 4; several values sample each), 64 samples with classes cycled 0..3, from the EMA and the live weights.
+VideoTransformer (the benchmark peer's video DiT: joint space-time attention, adaLN-Zero class conditioning) with
+fixed 3-D sin-cos positions, DiT's initialisation and an unpatchify, at the default's size (S, depth 4, width 192,
+heads 6, 1x4x4 tubelets on 4x16x16 clips, 4 motion classes and a null class; `--width 128 --depth 4 --heads 4` is the
+earlier default, the peer's `default-tiny` workload). It multiplies in fp32: the default's `matmulPrecision: medium`
+(vtx's bf16 GEMM) has no CPU counterpart in PyTorch 1.13.
+Training: rectified flow x_t = (1 - tau) x0 + tau eps with logit-normal tau = sigmoid(n), n ~ N(0, 1), the model
+regressing the velocity x0 - eps and seeing t = 1000 tau; AdamW lr 3e-3, weight decay 0, 50 warmup steps then cosine
+decay to 0.1 of the lr, batch 32, 2500 steps, label dropout 0.1, EMA 0.999 with warmup min(d, (1 + k) / (10 + k)).
+Sampling: Euler over 50 steps from tau = 1 to 0 with classifier-free guidance (--cfg, default 4; several values
+sample each), 64 samples with classes cycled 0..3, from the EMA and the live weights.
 With --eval-every K the EMA weights are also sampled every K steps (at the first --cfg) to follow quality over
 training; training time (printed per 100 steps) excludes that sampling.
 
@@ -104,8 +106,9 @@ def main():
     p.add_argument("--steps", type=int, default=2500)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--width", type=int, default=128)
+    p.add_argument("--width", type=int, default=192)
     p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--heads", type=int, default=6)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--cfg", type=float, nargs="+", default=[4.0], help="guidance scales to sample at the end")
     p.add_argument("--samples", type=int, default=64)
@@ -117,7 +120,7 @@ def main():
     xs = torch.from_numpy(np.fromfile(os.path.join(a.data, "train.x.u8"), np.uint8).reshape(-1, *CLIP))
     xs = xs.float() / 127.5 - 1
     ys = torch.from_numpy(np.fromfile(os.path.join(a.data, "train.y.u8"), np.uint8)).long()
-    model, ema = VideoDiT(a.width, a.depth, 4), VideoDiT(a.width, a.depth, 4)
+    model, ema = VideoDiT(a.width, a.depth, a.heads), VideoDiT(a.width, a.depth, a.heads)
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0)

@@ -1,14 +1,14 @@
 /**
  * The bench harness's rules (bench/measure.ts) and its workloads file: alternation order, best/median, the
- * load gate that withholds ratios on a busy machine, and bench/peer/workloads.json mapping onto zoo models,
- * default-tiny being the step of configs/default.yaml.
+ * load gate that withholds ratios on a busy machine, bench/peer/workloads.json mapping onto zoo models, and the
+ * `default` workload being the step of configs/default.yaml, given to the peer in a copy of its file.
  */
 import { readFileSync } from 'node:fs';
 import { ModelConfig, modelCost } from '@vtx/models';
 import { readConfigTree } from '@vtx/config';
 import { describe, expect, it } from 'vitest';
 import { alternation, loadGate, QUIET_LOAD_PER_CORE, ratio, summarize } from '../measure.js';
-import { loadWorkloads, workloadCost, workloadModel, WORKLOADS_FILE } from '../workloads.js';
+import { loadWorkloads, peerWorkloads, workloadCost, workloadModel, WORKLOADS_FILE } from '../workloads.js';
 
 describe('bench/measure', () => {
   it('alternates implementations A B A B', () => {
@@ -58,8 +58,8 @@ describe('bench/measure', () => {
   });
 });
 
-describe('bench/peer/workloads.json', () => {
-  const workloads = loadWorkloads();
+describe('bench/peer/workloads.json', async () => {
+  const workloads = await loadWorkloads();
 
   it('has unique names, and every workload maps onto a zoo model with its token count', () => {
     expect(new Set(workloads.map((w) => w.name)).size).toBe(workloads.length);
@@ -71,9 +71,10 @@ describe('bench/peer/workloads.json', () => {
     }
   });
 
-  it('default-tiny is the training step of configs/default.yaml', async () => {
-    const w = workloads.find((x) => x.name === 'default-tiny');
-    expect(w, 'default-tiny missing from workloads.json').toBeDefined();
+  it('default is the training step of configs/default.yaml', async () => {
+    const w = workloads.find((x) => x.name === 'default');
+    expect(w, 'default missing').toBeDefined();
+    expect(peerWorkloads().map((x) => x.name)).not.toContain('default'); // the peer's file stays as shared
     const tree = await readConfigTree(new URL('../../configs/default.yaml', import.meta.url).pathname);
     const cfg = tree.value as {
       data: { batchSize: number; dataset: { frames: number; height: number; width: number } };
@@ -86,6 +87,8 @@ describe('bench/peer/workloads.json', () => {
     expect(w!.clip).toEqual([frames, height, width, 3]);
     expect(w!.batch).toBe(cfg.data.batchSize);
     expect(modelCost(fromBench, w!.clip).tokens).toBe(64);
+    const tiny = workloads.find((x) => x.name === 'default-tiny')!; // the 128-wide default's step, as the peer has it
+    expect({ ...w!, name: tiny.name, width: tiny.width, heads: tiny.heads, depth: tiny.depth }).toEqual(tiny);
   });
 
   it('is the file torch_reference.py reads (same directory)', () => {
