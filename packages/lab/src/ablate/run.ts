@@ -7,7 +7,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { startBackend, ExperimentConfig } from '@vtx/train';
+import { setMatmulPrecision, startBackend, ExperimentConfig } from '@vtx/train';
 import { loadConfigFile } from '@vtx/config';
 import { loadJudge, scoreRun, type RunScore } from '@vtx/eval';
 import { barChart, writeChart } from '../plot/charts.js';
@@ -190,8 +190,9 @@ export async function scoreRuns(
           throw new Error(
             `${rd}: score '${sc.name}' replaces dataset fields, but the evaluation dataset is a path`,
           );
-        if (!started) await startBackend(cfg.backend, undefined, cfg.matmulPrecision);
+        if (!started) await startBackend(cfg.backend);
         started = true;
+        await setMatmulPrecision(cfg.matmulPrecision); // each run is sampled with the GEMM it trained with
         opts.onEvent?.(`score ${row.name} on ${sc.name} (judge: stage ${sc.judge})`);
         const judge = await loadJudge(stageDir(sweepDir, sc.judge));
         try {
