@@ -59,14 +59,23 @@ describe('vtx sweep --smoke', () => {
       `name: smoke-sweep\nbase: ${file}\nstages:\n  pre: { set: { sample.count: 0 } }\n` +
         `set: { init.from: '\${stage.pre}' }\ngrid:\n  optim.lr: [1.0e-3, 2.0e-3]\n`,
     );
-    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('vtx-smoke-')));
-    expect(await io.run('sweep', sweep, '--smoke', '--set', 'sample.count=0')).toBe(0);
+    // the smoke's temporary directories go to a TMPDIR of this test's own: other test files' smoke runs, in other
+    // worker processes at the same time, make and remove theirs in the system's
+    const own = mkdtempSync(join(dir, 'tmp-'));
+    const systemTmp = process.env['TMPDIR'];
+    process.env['TMPDIR'] = own;
+    try {
+      expect(tmpdir()).toBe(own);
+      expect(await io.run('sweep', sweep, '--smoke', '--set', 'sample.count=0')).toBe(0);
+    } finally {
+      if (systemTmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = systemTmp;
+    }
     expect(io.out).toMatch(/^smoke test passed: .*sweep\.yaml: 1 stage\(s\) and 2 run\(s\), 2 steps each/);
     expect(io.err).toMatch(/smoke: smoke-sweep: 1 stage\(s\) and 2 run\(s\) validated/);
     expect(io.err).toMatch(/smoke: stage pre[\s\S]*smoke: run lr-0\.001[\s\S]*smoke: run lr-0\.002/);
     // (each run's init.from is the stage's directory in the temporary sweep: without the stage's checkpoint it fails)
-    const left = readdirSync(tmpdir()).filter((d) => d.startsWith('vtx-smoke-') && !before.has(d));
-    expect(left).toEqual([]);
+    expect(readdirSync(own)).toEqual([]);
     expect(existsSync(join('runs', 'sweeps', 'smoke-sweep'))).toBe(false);
   }, 600_000);
 
